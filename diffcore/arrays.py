@@ -1,0 +1,292 @@
+"""Array primitives: reductions, linear algebra, shapes, indexing, stacking.
+
+Same contract as `elementwise.py`: forward function and derivative rules side
+by side, rules written with primitives. Static arguments (axes, shapes,
+indices) are keyword params, canonicalised by the builtins before they get
+here: an axis is None or a tuple of non-negative ints.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .broadcasting import broadcast_to, reshape, sum_, unbroadcast, value_shape
+from .elementwise import add, div, exp, mul, sub, where
+from .numeric import check_shape, ndarray, plain, shape_of
+from .tracing import primitive, strip
+
+
+def _expand(g, shape: tuple, axis, keepdims: bool):
+    """Broadcast a reduction's cotangent (or result) back over the reduced axes of `shape`."""
+    if not keepdims and shape:
+        kept = (1,) * len(shape) if axis is None else tuple(
+            1 if i in axis else n for i, n in enumerate(shape))
+        g = reshape(g, shape=kept)
+    return broadcast_to(g, shape=shape)
+
+
+def _reduction_impl(fn):
+    def impl(x, axis=None, keepdims=False):
+        if type(x) is not ndarray:
+            return x + 0.0
+        return plain(fn(x, axis=axis, keepdims=keepdims))
+    return impl
+
+
+def _extremum_share(ans, x, axis, keepdims):
+    """Which elements attain the max/min; ties share evenly, as JAX and PyTorch's amax/amin do."""
+    shape = value_shape(x)
+    if not shape:
+        return 1.0
+    hits = np.equal(strip(x), strip(_expand(ans, shape, axis, keepdims))).astype(np.float64)
+    return plain(hits / np.sum(hits, axis=axis, keepdims=True))
+
+
+def _extremum_rule(g, ans, x, axis=None, keepdims=False):
+    return mul(_expand(g, value_shape(x), axis, keepdims), _extremum_share(ans, x, axis, keepdims))
+
+
+amax = primitive("max", _reduction_impl(np.max), vjps=(_extremum_rule,),
+                 jvp=lambda ts, ans, x, axis=None, keepdims=False:
+                 _extremum_jvp(ts[0], ans, x, axis, keepdims))
+amin = primitive("min", _reduction_impl(np.min), vjps=(_extremum_rule,),
+                 jvp=lambda ts, ans, x, axis=None, keepdims=False:
+                 _extremum_jvp(ts[0], ans, x, axis, keepdims))
+
+
+def _extremum_jvp(t, ans, x, axis, keepdims):
+    return sum_(mul(t, _extremum_share(ans, x, axis, keepdims)), axis=axis, keepdims=keepdims)
+
+
+def _prod_rule(g, ans, x, axis=None, keepdims=False):
+    # d prod / d x_i = prod of the others; computed as ans / x_i where x_i != 0, and
+    # exactly (by a product that leaves x_i out) where it is zero.
+    shape = value_shape(x)
+    xs = strip(x)
+    if not shape:
+        return g
+    if np.all(xs != 0):
+        return mul(_expand(g, shape, axis, keepdims), div(_expand(ans, shape, axis, keepdims), x))
+    others = _product_of_others(xs, axis)
+    return mul(_expand(g, shape, axis, keepdims), plain(others))
+
+
+def _product_of_others(xs: ndarray, axis) -> ndarray:
+    axes = tuple(range(xs.ndim)) if axis is None else axis
+    moved = np.moveaxis(xs, axes, tuple(range(-len(axes), 0)))
+    flat = moved.reshape(moved.shape[:moved.ndim - len(axes)] + (-1,))
+    left = np.cumprod(np.concatenate([np.ones(flat.shape[:-1] + (1,)), flat[..., :-1]], -1), -1)
+    right = np.flip(np.cumprod(np.concatenate(
+        [np.ones(flat.shape[:-1] + (1,)), np.flip(flat, -1)[..., :-1]], -1), -1), -1)
+    return np.moveaxis((left * right).reshape(moved.shape), tuple(range(-len(axes), 0)), axes)
+
+
+prod = primitive("prod", _reduction_impl(np.prod), vjps=(_prod_rule,),
+                 jvp=lambda ts, ans, x, axis=None, keepdims=False:
+                 sum_(mul(ts[0], _prod_rule(1.0, ans, x, axis, keepdims)), axis=axis, keepdims=keepdims))
+
+
+def _norm_impl(x, axis=None, keepdims=False):
+    if type(x) is not ndarray:
+        return abs(x) + 0.0
+    return plain(np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims)))
+
+
+def _norm_partial(ans, x, axis, keepdims):
+    # x / |x|, with the subgradient 0 at x = 0 (as for abs).
+    shape = value_shape(x)
+    full = _expand(ans, shape, axis, keepdims)
+    safe = where(full, 1.0, cond=np.not_equal(strip(full), 0))
+    return div(x, safe)
+
+
+norm = primitive(
+    "norm", _norm_impl,
+    vjps=(lambda g, ans, x, axis=None, keepdims=False:
+          mul(_expand(g, value_shape(x), axis, keepdims), _norm_partial(ans, x, axis, keepdims)),),
+    jvp=lambda ts, ans, x, axis=None, keepdims=False:
+    sum_(mul(ts[0], _norm_partial(ans, x, axis, keepdims)), axis=axis, keepdims=keepdims),
+)
+
+
+def _logsumexp_impl(x, axis=None, keepdims=False):
+    if type(x) is not ndarray:
+        return x + 0.0
+    top = np.max(x, axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    out = np.log(np.sum(np.exp(x - top), axis=axis, keepdims=True)) + top
+    return plain(out if keepdims else np.squeeze(out, axis=axis))
+
+
+def _softmax_of(ans, x, axis, keepdims):
+    return exp(sub(x, _expand(ans, value_shape(x), axis, keepdims)))
+
+
+logsumexp = primitive(
+    "logsumexp", _logsumexp_impl,
+    vjps=(lambda g, ans, x, axis=None, keepdims=False:
+          mul(_expand(g, value_shape(x), axis, keepdims), _softmax_of(ans, x, axis, keepdims)),),
+    jvp=lambda ts, ans, x, axis=None, keepdims=False:
+    sum_(mul(ts[0], _softmax_of(ans, x, axis, keepdims)), axis=axis, keepdims=keepdims),
+)
+
+
+# ------------------------------------------------------------ linear algebra
+
+def _transpose_impl(x, axes=None):
+    return x if type(x) is not ndarray else np.transpose(x, axes)
+
+
+def _inverse_axes(axes):
+    return None if axes is None else tuple(int(i) for i in np.argsort(axes))
+
+
+transpose = primitive(
+    "transpose", _transpose_impl,
+    vjps=(lambda g, ans, x, axes=None: transpose(g, axes=_inverse_axes(axes)),),
+    jvp=lambda ts, ans, x, axes=None: transpose(ts[0], axes=axes),
+)
+
+
+def _swap_last(x):
+    n = len(value_shape(x))
+    return transpose(x, axes=tuple(range(n - 2)) + (n - 1, n - 2))
+
+
+def _matmul_impl(a, b):
+    sa, sb = shape_of(a), shape_of(b)
+    if sa and sb:
+        rows = sa[:-1] if len(sa) > 1 else ()
+        cols = sb[-1:] if len(sb) > 1 else ()
+        batch = np.broadcast_shapes(sa[:-2], sb[:-2]) if len(sa) > 2 or len(sb) > 2 else ()
+        check_shape(batch + rows[-1:] + cols)
+    return plain(np.matmul(a, b))
+
+
+def _as_matrices(a, b):
+    """matmul's 1-D operands promoted to matrices, as numpy does, with the result shape of each."""
+    sa, sb = value_shape(a), value_shape(b)
+    a2 = reshape(a, shape=(1,) + sa) if len(sa) == 1 else a
+    b2 = reshape(b, shape=sb + (1,)) if len(sb) == 1 else b
+    return a2, b2
+
+
+def _matmul_vjp_a(g, ans, a, b):
+    a2, b2 = _as_matrices(a, b)
+    g2 = reshape(g, shape=np.broadcast_shapes(value_shape(a2)[:-1] + value_shape(b2)[-1:],
+                                              value_shape(a2)[:-2] + (1, 1)))
+    return reshape(unbroadcast(matmul(g2, _swap_last(b2)), value_shape(a2)), shape=value_shape(a))
+
+
+def _matmul_vjp_b(g, ans, a, b):
+    a2, b2 = _as_matrices(a, b)
+    g2 = reshape(g, shape=np.broadcast_shapes(value_shape(a2)[:-1] + value_shape(b2)[-1:],
+                                              value_shape(b2)[:-2] + (1, 1)))
+    return reshape(unbroadcast(matmul(_swap_last(a2), g2), value_shape(b2)), shape=value_shape(b))
+
+
+def _matmul_jvp(ts, ans, a, b):
+    terms = []
+    if ts[0] is not None:
+        terms.append(matmul(ts[0], b))
+    if ts[1] is not None:
+        terms.append(matmul(a, ts[1]))
+    return terms[0] if len(terms) == 1 else add(terms[0], terms[1])
+
+
+matmul = primitive("matmul", _matmul_impl, vjps=(_matmul_vjp_a, _matmul_vjp_b), jvp=_matmul_jvp)
+
+
+# ------------------------------------------------------------------ indexing
+
+def _getitem_impl(x, index):
+    return plain(x[index])
+
+
+def _scatter_add_impl(g, index, shape):
+    out = np.zeros(shape)
+    np.add.at(out, index, g)
+    return out
+
+
+getitem = primitive(
+    "getitem", _getitem_impl,
+    vjps=(lambda g, ans, x, index: scatter_add(g, index=index, shape=value_shape(x)),),
+    jvp=lambda ts, ans, x, index: getitem(ts[0], index=index),
+)
+
+# The adjoint of getitem: a zero array of `shape` with `g` added at `index` (repeats accumulate).
+scatter_add = primitive(
+    "scatter_add", _scatter_add_impl,
+    vjps=(lambda gg, ans, g, index, shape: unbroadcast(getitem(gg, index=index), value_shape(g)),),
+    jvp=lambda ts, ans, g, index, shape: scatter_add(ts[0], index=index, shape=shape),
+)
+
+
+def _index_set_impl(x, v, index):
+    out = np.array(x, dtype=np.float64)     # a copy: the recorded x is never changed
+    out[index] = v
+    return out
+
+
+def _index_set_jvp(ts, ans, x, v, index):
+    tx = ts[0] if ts[0] is not None else np.zeros(value_shape(x))
+    return index_set(tx, 0.0 if ts[1] is None else ts[1], index=index)
+
+
+# `x[index] = v` as a value: a new array equal to x except at index.
+index_set = primitive(
+    "index_set", _index_set_impl,
+    vjps=(lambda g, ans, x, v, index: index_set(g, 0.0, index=index),
+          lambda g, ans, x, v, index: unbroadcast(getitem(g, index=index), value_shape(v))),
+    jvp=_index_set_jvp,
+)
+
+
+# ------------------------------------------------------------------ stacking
+
+class _PerArgument:
+    """Rules of a variadic primitive: rule k is `rule(k, ...)`."""
+
+    __slots__ = ("rule",)
+
+    def __init__(self, rule):
+        self.rule = rule
+
+    def __getitem__(self, k):
+        return lambda g, ans, *args, **params: self.rule(k, g, ans, *args, **params)
+
+
+def _stack_impl(*xs, axis=0):
+    check_shape((len(xs),) + np.broadcast_shapes(*(shape_of(x) for x in xs)))
+    return np.stack(xs, axis=axis)
+
+
+def _stack_vjp(k, g, ans, *xs, axis=0):
+    index = (slice(None),) * axis + (k,)
+    return getitem(g, index=index)
+
+
+def _variadic_jvp(prim):
+    def jvp(ts, ans, *xs, **params):
+        filled = [t if t is not None else np.zeros(value_shape(x)) for t, x in zip(ts, xs)]
+        return prim(*filled, **params)
+    return jvp
+
+
+stack = primitive("stack", _stack_impl, vjps=_PerArgument(_stack_vjp))
+stack.jvp = _variadic_jvp(stack)
+
+
+def _concat_impl(*xs, axis=0):
+    return np.concatenate(xs, axis=axis)
+
+
+def _concat_vjp(k, g, ans, *xs, axis=0):
+    start = sum(value_shape(x)[axis] for x in xs[:k])
+    stop = start + value_shape(xs[k])[axis]
+    return getitem(g, index=(slice(None),) * axis + (slice(start, stop),))
+
+
+concat = primitive("concat", _concat_impl, vjps=_PerArgument(_concat_vjp))
+concat.jvp = _variadic_jvp(concat)
+

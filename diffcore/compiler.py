@@ -1,0 +1,949 @@
+"""Compile an AST into Python closures, once, before anything runs.
+
+Each expression becomes a function `frame -> value` and each statement a
+function `frame -> signal` (None, BREAK, CONTINUE or RETURN). All decisions
+that depend only on the program text are taken here: which frame slot a name
+lives in, which primitive an operator calls, whether a call goes to a builtin.
+Running a program is then a chain of direct closure calls, with no dispatch on
+node types and no name lookups by string.
+
+Scoping follows Python: a name assigned anywhere in a function is local to
+it; other names are read from enclosing functions, then from the top level,
+then from the builtins. A name that is read but assigned nowhere is an input
+of the program.
+"""
+from __future__ import annotations
+
+import operator
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+from autodiff.grammar import ast
+from autodiff.grammar.ast import Span
+from autodiff.grammar.source import ProgramError
+
+from . import arrays as A
+from . import elementwise as E
+from .builtins import BUILTINS, SPREAD_LIST_ARGUMENT, Builtin, to_int, type_name
+from .errors import (AssertionFailed, CompileError, RuntimeProgramError, UndefinedNameError,
+                     ValueTypeError, did_you_mean)
+from .numeric import ndarray
+from .reverse import ReverseTrace, location
+from .runtime import (BREAK, CONTINUE, FIRST_SLOT, NUMERIC_FAILURES, RETURN, UNSET, Runtime,
+                      UserFunction, locate, runtime_builtins, translate, truth)
+from .tracing import Tracer, strip
+
+Closure = Callable[[list], Any]
+
+BINARY_PRIMITIVES = {
+    "+": E.add, "-": E.sub, "*": E.mul, "/": E.div, "^": E.pow_, "%": E.mod, "@": A.matmul,
+    "//": lambda x, y: E.floor(E.div(x, y)),
+}
+COMPARISONS = {
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+    "==": operator.eq, "!=": operator.ne,
+}
+OPERATOR_NAMES = {"+": "'+'", "-": "'-'", "*": "'*'", "/": "'/'", "^": "'^'", "%": "'%'",
+                  "@": "'@' (matrix product)", "//": "'//'"}
+
+
+class Scope:
+    """The variables of the top level or of one function, each with its frame slot."""
+
+    def __init__(self, kind: str, parent: Optional["Scope"], name: str):
+        self.kind = kind                # 'module' or 'function'
+        self.parent = parent            # the enclosing *function* scope, if any
+        self.name = name
+        self.slots: dict[str, int] = {}
+        self.loops = 0                  # loop nesting while compiling, for break/continue
+
+    def add(self, name: str) -> int:
+        if name not in self.slots:
+            self.slots[name] = FIRST_SLOT + len(self.slots)
+        return self.slots[name]
+
+    @property
+    def size(self) -> int:
+        return FIRST_SLOT + len(self.slots)
+
+
+def assigned_names(body: tuple) -> list[str]:
+    """Names a block assigns (its locals), not looking inside nested function bodies."""
+    names: list[str] = []
+
+    def target(t):
+        if isinstance(t, ast.Name):
+            names.append(t.id)
+        elif isinstance(t, ast.TupleLiteral):
+            for item in t.items:
+                target(item)
+        elif isinstance(t, ast.Index) and isinstance(t.target, ast.Name):
+            names.append(t.target.id)
+
+    def walk(stmts):
+        for s in stmts:
+            if isinstance(s, ast.Assign):
+                for t in s.targets:
+                    target(t)
+            elif isinstance(s, ast.AugAssign):
+                target(s.target)
+            elif isinstance(s, (ast.For,)):
+                target(s.target)
+                walk(s.body)
+            elif isinstance(s, (ast.FunctionDef, ast.Input)):
+                names.append(s.name)
+            elif isinstance(s, ast.If):
+                for _, branch in s.branches:
+                    walk(branch)
+                walk(s.orelse)
+            elif isinstance(s, (ast.While, ast.With)):
+                walk(s.body)
+    walk(body)
+    return list(dict.fromkeys(names))
+
+
+class CompiledModule:
+    """The result of compilation: the top-level code and what a run needs to know about it."""
+
+    def __init__(self, run: Closure, globals_frame: list, scope: Scope, runtime: Runtime,
+                 declared_inputs: list, implicit_inputs: dict):
+        self.run = run
+        self.globals_frame = globals_frame
+        self.scope = scope
+        self.runtime = runtime
+        self.declared_inputs = declared_inputs      # [(name, span, has_default)]
+        self.implicit_inputs = implicit_inputs      # name -> span of its first read
+
+    def reset_globals(self) -> list:
+        g = self.globals_frame
+        g[:] = [None, None] + [UNSET] * (self.scope.size - FIRST_SLOT)
+        return g
+
+
+class Compiler:
+    def __init__(self) -> None:
+        self.runtime = Runtime()
+        self.module = Scope("module", None, "<module>")
+        self.g: list = []                       # the globals frame, filled at each run
+        self.declared_inputs: list = []
+        self.implicit_inputs: dict[str, Span] = {}
+        self.functions: dict[str, ast.FunctionDef] = {}
+        self.backward_rules: dict[str, ast.BackwardDef] = {}
+        self.builtins = {**BUILTINS, **runtime_builtins(self.runtime)}
+
+    # ---------------------------------------------------------------- entry
+
+    def compile_module(self, module: ast.Module) -> CompiledModule:
+        for name in assigned_names(module.body):
+            self.module.add(name)
+        self.functions = {s.name: s for s in module.body if isinstance(s, ast.FunctionDef)}
+        self.backward_rules = {s.name: s for s in module.body if isinstance(s, ast.BackwardDef)}
+        body = self.block(module.body, self.module)
+        return CompiledModule(body, self.g, self.module, self.runtime, self.declared_inputs,
+                              self.implicit_inputs)
+
+    def block(self, stmts: tuple, scope: Scope) -> Closure:
+        runs = [self.stmt(s, scope) for s in stmts]
+        if len(runs) == 1:
+            return runs[0]
+
+        def run_block(f):
+            for run in runs:
+                signal = run(f)
+                if signal is not None:
+                    return signal
+        return run_block
+
+    # ---------------------------------------------------------------- names
+
+    def resolve(self, name: str, scope: Scope, span: Span, as_function: bool = False):
+        """Where a read of `name` finds its value: ('local'|'global'|'input', slot), ('outer', depth, slot) or ('builtin', value).
+
+        A name defined nowhere is an input of the program, unless it is called:
+        then it is a typo or a missing function, reported at once.
+        """
+        if scope.kind == "function":
+            if name in scope.slots:
+                return ("local", scope.slots[name])
+            depth, outer = 1, scope.parent
+            while outer is not None:
+                if name in outer.slots:
+                    return ("outer", depth, outer.slots[name])
+                depth, outer = depth + 1, outer.parent
+        if name in self.module.slots:
+            return ("input" if name in self.implicit_inputs else "global", self.module.slots[name])
+        if name in self.builtins:
+            return ("builtin", self.builtins[name])
+        if as_function:
+            raise UndefinedNameError(f"name '{name}' is not defined", span,
+                                     hint=did_you_mean(name, self.known_names(scope)))
+        self.implicit_inputs[name] = span
+        return ("input", self.module.add(name))
+
+    def known_names(self, scope: Scope) -> list[str]:
+        names = list(self.module.slots) + list(self.builtins)
+        while scope is not None and scope.kind == "function":
+            names += list(scope.slots)
+            scope = scope.parent
+        return [n for n in names if n not in self.implicit_inputs]
+
+    def read_name(self, node: ast.Name, scope: Scope) -> Closure:
+        where = self.resolve(node.id, scope, node.span)
+        name, span, g = node.id, node.span, self.g
+        kind = where[0]
+        if kind == "builtin":
+            value = where[1]
+            return lambda f: value
+        if kind == "local":
+            slot = where[1]
+
+            def read_local(f):
+                v = f[slot]
+                if v is UNSET:
+                    raise _unassigned(name, span, scope.name)
+                return v
+            return read_local
+        if kind == "outer":
+            _, depth, slot = where
+
+            def read_outer(f):
+                for _ in range(depth):
+                    f = f[0]
+                v = f[slot]
+                if v is UNSET:
+                    raise _unassigned(name, span, "an enclosing function")
+                return v
+            return read_outer
+        slot = where[1]
+        if kind == "input":
+            hint = did_you_mean(name, self.known_names(scope))
+
+            def read_input(f):
+                v = g[slot]
+                if v is UNSET:
+                    raise _missing_input(name, span, hint)
+                return v
+            return read_input
+
+        def read_global(f):
+            v = g[slot]
+            if v is UNSET:
+                raise _unassigned(name, span, None)
+            return v
+        return read_global
+
+    def writer(self, name: str, scope: Scope) -> Callable[[list, Any], None]:
+        """A function (frame, value) -> None that assigns `name` in `scope`."""
+        if scope.kind == "module":
+            slot, g, runtime = self.module.slots[name], self.g, self.runtime
+
+            def write_global(f, value):
+                g[slot] = value
+                g[1] = value                    # the program's output is the last value assigned
+                runtime.output_name = name
+            return write_global
+        slot = scope.slots[name]
+
+        def write_local(f, value):
+            f[slot] = value
+        return write_local
+
+    # ------------------------------------------------------------ statements
+
+    def stmt(self, node, scope: Scope) -> Closure:
+        method = getattr(self, "stmt_" + type(node).__name__)
+        return method(node, scope)
+
+    def stmt_ExprStmt(self, node: ast.ExprStmt, scope: Scope) -> Closure:
+        value = self.expr(node.expr, scope)
+        if scope.kind != "module":
+            def run_expr(f):
+                value(f)
+            return run_expr
+        g, runtime = self.g, self.runtime
+
+        def run_top_expr(f):
+            v = value(f)
+            if v is not None:
+                g[1] = v
+                runtime.output_name = None
+        return run_top_expr
+
+    def stmt_Input(self, node: ast.Input, scope: Scope) -> Closure:
+        if scope.kind != "module":
+            raise CompileError("inputs are declared at the top level of a program", node.span,
+                               hint=f"move `input {node.name}` out of the function")
+        if any(name == node.name for name, _, _ in self.declared_inputs):
+            raise CompileError(f"input '{node.name}' is declared twice", node.span)
+        self.declared_inputs.append((node.name, node.span, node.default is not None))
+        default = self.expr(node.default, scope) if node.default is not None else None
+        name, span, runtime, slot, g = node.name, node.span, self.runtime, self.module.slots[node.name], self.g
+
+        def run_input(f):
+            value = runtime.provided.get(name, UNSET)
+            if value is UNSET:
+                if default is None:
+                    raise _missing_input(name, span, None)
+                value = _input_value(default(f), name, span)
+            runtime.inputs[name] = value
+            g[slot] = runtime.watch(name, value)
+        return run_input
+
+    def stmt_Assign(self, node: ast.Assign, scope: Scope) -> Closure:
+        value = self.expr(node.value, scope)
+        assigns = [self.assigner(t, scope) for t in node.targets]
+        if len(assigns) == 1:
+            assign = assigns[0]
+
+            def run_assign(f):
+                assign(f, value(f))
+            return run_assign
+
+        def run_chained(f):
+            v = value(f)
+            for assign in assigns:
+                assign(f, v)
+        return run_chained
+
+    def assigner(self, target, scope: Scope) -> Callable[[list, Any], None]:
+        """A function (frame, value) -> None storing into `target` (a name, an element, a tuple of names)."""
+        if isinstance(target, ast.Name):
+            return self.writer(target.id, scope)
+        if isinstance(target, ast.TupleLiteral):
+            parts = [self.assigner(t, scope) for t in target.items]
+            span = target.span
+
+            def unpack(f, value):
+                value = strip(value) if isinstance(value, Tracer) else value
+                if not isinstance(value, tuple) or len(value) != len(parts):
+                    count = len(value) if isinstance(value, tuple) else None
+                    raise ValueTypeError(
+                        f"cannot unpack {type_name(value) if count is None else f'{count} values'} "
+                        f"into {len(parts)} names", span)
+                for part, v in zip(parts, value):
+                    part(f, v)
+            return unpack
+        if isinstance(target, ast.Index):
+            if not isinstance(target.target, ast.Name):
+                raise CompileError("only a variable's elements can be assigned", target.span,
+                                   hint="write x[i, j] = v rather than x[i][j] = v")
+            current = self.read_name(target.target, scope)
+            index = self.index_of(target.indices, scope)
+            write = self.writer(target.target.id, scope)
+            span = target.span
+
+            def assign_element(f, value):
+                base = current(f)
+                if isinstance(strip(base), tuple):
+                    raise ValueTypeError("a tuple's elements cannot be changed", span)
+                if type(strip(base)) is not ndarray:
+                    raise ValueTypeError(f"cannot assign to an element of {type_name(base)}", span)
+                idx = index(f)
+                location[0] = span
+                try:
+                    new = A.index_set(base, value, index=idx)
+                except NUMERIC_FAILURES as exc:
+                    raise translate(exc, span, "element assignment", (base, value)) from None
+                write(f, new)
+            return assign_element
+        raise CompileError("cannot assign to this expression", getattr(target, "span", None))
+
+    def stmt_AugAssign(self, node: ast.AugAssign, scope: Scope) -> Closure:
+        current = self.expr(node.target, scope)
+        value = self.expr(node.value, scope)
+        combine = self.binary_closure(node.op, current, value, node.span, node.op_span)
+        assign = self.assigner(node.target, scope)
+
+        def run_augassign(f):
+            assign(f, combine(f))
+        return run_augassign
+
+    def stmt_If(self, node: ast.If, scope: Scope) -> Closure:
+        branches = [(self.expr(c, scope), self.block(b, scope), c.span) for c, b in node.branches]
+        orelse = self.block(node.orelse, scope) if node.orelse else None
+        if len(branches) == 1:
+            (cond, body, span), = branches
+
+            def run_if(f):
+                if truth(cond(f), span):
+                    return body(f)
+                if orelse is not None:
+                    return orelse(f)
+            return run_if
+
+        def run_if_chain(f):
+            for cond, body, span in branches:
+                if truth(cond(f), span):
+                    return body(f)
+            if orelse is not None:
+                return orelse(f)
+        return run_if_chain
+
+    def loop_body(self, body: tuple, scope: Scope) -> Closure:
+        scope.loops += 1
+        try:
+            return self.block(body, scope)
+        finally:
+            scope.loops -= 1
+
+    def stmt_While(self, node: ast.While, scope: Scope) -> Closure:
+        cond = self.expr(node.cond, scope)
+        body = self.loop_body(node.body, scope)
+        span, tick = node.span, self.runtime.tick
+
+        def run_while(f):
+            while truth(cond(f), span):
+                tick(span)
+                signal = body(f)
+                if signal is not None:
+                    if signal is BREAK:
+                        break
+                    if signal is RETURN:
+                        return signal
+        return run_while
+
+    def stmt_For(self, node: ast.For, scope: Scope) -> Closure:
+        assign = self.assigner(node.target, scope)
+        body = self.loop_body(node.body, scope)
+        span, tick = node.span, self.runtime.tick
+        items = self.iteration(node.iterable, scope)
+
+        def run_for(f):
+            for item in items(f):
+                tick(span)
+                assign(f, item)
+                signal = body(f)
+                if signal is not None:
+                    if signal is BREAK:
+                        break
+                    if signal is RETURN:
+                        return signal
+        return run_for
+
+    def iteration(self, node, scope: Scope) -> Callable[[list], Any]:
+        """A function frame -> Python iterable of the loop's values."""
+        span = node.span
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range"
+                and self.resolve("range", scope, span)[0] == "builtin"):
+            if node.kwargs or not 1 <= len(node.args) <= 3:
+                raise CompileError("range takes 1 to 3 numbers: range(stop), range(start, stop) "
+                                   "or range(start, stop, step)", span)
+            bounds = [self.expr(a, scope) for a in node.args]
+
+            def range_items(f):
+                try:
+                    r = range(*[to_int(b(f), "a range bound") for b in bounds])
+                except ValueError as exc:
+                    raise ValueTypeError(f"range: {exc}", span) from None
+                return r
+            return range_items
+        value = self.expr(node, scope)
+
+        def items(f):
+            v = value(f)
+            plain = strip(v)
+            if isinstance(plain, tuple):
+                return plain
+            if type(plain) is ndarray:
+                return (A.getitem(v, index=(k,)) for k in range(plain.shape[0]))
+            raise ValueTypeError(f"cannot loop over {type_name(v)}", span,
+                                 hint="loop over range(n), an array, or a tuple")
+        return items
+
+    def stmt_Break(self, node, scope: Scope) -> Closure:
+        if not scope.loops:
+            raise CompileError("'break' outside a loop", node.span)
+        return lambda f: BREAK
+
+    def stmt_Continue(self, node, scope: Scope) -> Closure:
+        if not scope.loops:
+            raise CompileError("'continue' outside a loop", node.span)
+        return lambda f: CONTINUE
+
+    def stmt_Pass(self, node, scope: Scope) -> Closure:
+        return lambda f: None
+
+    def stmt_Return(self, node: ast.Return, scope: Scope) -> Closure:
+        value = self.expr(node.value, scope) if node.value is not None else (lambda f: None)
+        if scope.kind == "module":
+            g, runtime = self.g, self.runtime
+
+            def run_top_return(f):
+                g[1] = value(f)
+                runtime.output_name = None
+                return RETURN
+            return run_top_return
+
+        def run_return(f):
+            f[1] = value(f)
+            return RETURN
+        return run_return
+
+    def function(self, name: str, params: tuple, body: Closure | None, scope: Scope,
+                 span: Span, body_stmts: Optional[tuple] = None, body_expr=None) -> Closure:
+        """Compile a def or lambda into a closure that creates the function value."""
+        inner = Scope("function", scope if scope.kind == "function" else None, name)
+        names = [p.name for p in params]
+        if len(set(names)) != len(names):
+            raise CompileError(f"{name}() has two parameters with the same name", span)
+        for n in names:
+            inner.add(n)
+        seen_default = False
+        for p in params:
+            if p.default is None and seen_default:
+                raise CompileError(f"parameter '{p.name}' without a default follows one with a default", p.span)
+            seen_default = seen_default or p.default is not None
+        if body_stmts is not None:
+            for n in assigned_names(body_stmts):
+                inner.add(n)
+            code = self.block(body_stmts, inner) if body_stmts else (lambda f: None)
+        else:
+            expr = self.expr(body_expr, inner)
+
+            def code(f):
+                f[1] = expr(f)
+                return RETURN
+        defaults = [self.expr(p.default, scope) for p in params if p.default is not None]
+        nested, runtime, nslots = scope.kind == "function", self.runtime, inner.size
+        param_names = tuple(names)
+
+        def make(f):
+            return UserFunction(name, param_names, tuple(d(f) for d in defaults), code, nslots,
+                                f if nested else None, runtime, span)
+        return make
+
+    def stmt_FunctionDef(self, node: ast.FunctionDef, scope: Scope) -> Closure:
+        make = self.function(node.name, node.params, None, scope, node.span, body_stmts=node.body)
+        rule = self.backward_rules.get(node.name) if scope.kind == "module" else None
+        make_rule = (self.function(f"backward {node.name}", rule.params, None, scope, rule.span,
+                                   body_stmts=rule.body) if rule is not None else None)
+        write = self.writer(node.name, scope) if scope.kind == "function" else None
+        slot, g = self.module.slots.get(node.name), self.g
+
+        def run_def(f):
+            fn = make(f)
+            if make_rule is not None:
+                fn.backward = make_rule(f)
+            if write is not None:
+                write(f, fn)
+            else:
+                g[slot] = fn            # a definition is not the program's output
+        return run_def
+
+    def stmt_BackwardDef(self, node: ast.BackwardDef, scope: Scope) -> Closure:
+        from .custom import compile_backward
+        return compile_backward(self, node, scope)
+
+    def stmt_Assert(self, node: ast.Assert, scope: Scope) -> Closure:
+        message = self.expr(node.message, scope) if node.message is not None else None
+        span = node.span
+        test = node.test
+        if isinstance(test, ast.Compare) and len(test.ops) == 1:
+            left, right = (self.expr(o, scope) for o in test.operands)
+            op_name = test.ops[0]
+            compare = self.comparison(op_name, test.span)
+
+            def run_assert_compare(f):
+                a, b = left(f), right(f)
+                if not truth(compare(a, b), span):
+                    text = _message(message, f) or f"assert failed: left {op_name} right"
+                    raise AssertionFailed(text, span, comparison=op_name, left=strip(a), right=strip(b))
+            return run_assert_compare
+        check = self.expr(test, scope)
+        operands = None
+        if (isinstance(test, ast.Call) and isinstance(test.func, ast.Name)
+                and test.func.id in ("allclose", "isclose") and len(test.args) >= 2):
+            operands = [self.expr(a, scope) for a in test.args[:2]]
+
+        def run_assert(f):
+            if not truth(check(f), span):
+                text = _message(message, f) or "assert failed"
+                if operands is not None:
+                    raise AssertionFailed(text, span, comparison=test.func.id,
+                                          left=strip(operands[0](f)), right=strip(operands[1](f)))
+                raise AssertionFailed(text, span)
+        return run_assert
+
+    def stmt_With(self, node: ast.With, scope: Scope) -> Closure:
+        context = node.context
+        if not (isinstance(context, ast.Name) and context.id == "no_grad"):
+            raise CompileError("the only block context is `with no_grad:`", context.span,
+                               hint="`with no_grad:` runs its block without recording derivatives")
+        body = self.block(node.body, scope)
+
+        def run_no_grad(f):
+            ReverseTrace.paused += 1
+            try:
+                return body(f)
+            finally:
+                ReverseTrace.paused -= 1
+        return run_no_grad
+
+    # ------------------------------------------------------------ expressions
+
+    def expr(self, node, scope: Scope) -> Closure:
+        method = getattr(self, "expr_" + type(node).__name__)
+        return method(node, scope)
+
+    def expr_Number(self, node: ast.Number, scope) -> Closure:
+        value = float(node.value)
+        return lambda f: value
+
+    def expr_Bool(self, node: ast.Bool, scope) -> Closure:
+        value = bool(node.value)
+        return lambda f: value
+
+    def expr_String(self, node: ast.String, scope) -> Closure:
+        value = node.value
+        return lambda f: value
+
+    def expr_Name(self, node: ast.Name, scope) -> Closure:
+        return self.read_name(node, scope)
+
+    def expr_ListLiteral(self, node: ast.ListLiteral, scope) -> Closure:
+        constant = _constant_array(node)
+        if constant is not None:
+            return lambda f: constant
+        items = [self.expr(i, scope) for i in node.items]
+        span = node.span
+
+        def build_list(f):
+            values = [item(f) for item in items]
+            return _array_of(values, span)
+        return build_list
+
+    def expr_TupleLiteral(self, node: ast.TupleLiteral, scope) -> Closure:
+        items = [self.expr(i, scope) for i in node.items]
+        return lambda f: tuple(item(f) for item in items)
+
+    def expr_UnaryOp(self, node: ast.UnaryOp, scope) -> Closure:
+        if node.op == "-" and isinstance(node.operand, ast.Number):
+            value = -float(node.operand.value)
+            return lambda f: value
+        operand = self.expr(node.operand, scope)
+        span = node.span
+        if node.op == "not":
+            return lambda f: not truth(operand(f), span)
+        if node.op == "+":
+            return operand
+        neg = E.neg
+
+        def run_neg(f):
+            v = operand(f)
+            location[0] = span
+            try:
+                return neg(v)
+            except NUMERIC_FAILURES as exc:
+                raise translate(exc, span, "negation", (v,)) from None
+        return run_neg
+
+    def expr_BinaryOp(self, node: ast.BinaryOp, scope) -> Closure:
+        return self.binary_closure(node.op, self.expr(node.left, scope), self.expr(node.right, scope),
+                                   node.span, node.op_span)
+
+    def binary_closure(self, op: str, left: Closure, right: Closure, span: Span, op_span: Span) -> Closure:
+        prim = BINARY_PRIMITIVES[op]
+        what = OPERATOR_NAMES[op]
+
+        def run_binary(f):
+            a = left(f)
+            b = right(f)
+            location[0] = span
+            try:
+                return prim(a, b)
+            except NUMERIC_FAILURES as exc:
+                raise translate(exc, op_span, what, (a, b)) from None
+        return run_binary
+
+    def comparison(self, op: str, span: Span) -> Callable[[Any, Any], Any]:
+        compare = COMPARISONS[op]
+
+        def run_compare(a, b):
+            a, b = strip(a), strip(b)
+            try:
+                result = compare(a, b)
+            except NUMERIC_FAILURES as exc:
+                raise translate(exc, span, f"'{op}'", (a, b)) from None
+            return bool(result) if isinstance(result, np.bool_) else result
+        return run_compare
+
+    def expr_Compare(self, node: ast.Compare, scope) -> Closure:
+        operands = [self.expr(o, scope) for o in node.operands]
+        compares = [self.comparison(op, node.span) for op in node.ops]
+        if len(compares) == 1:
+            left, right = operands
+            compare = compares[0]
+            return lambda f: compare(left(f), right(f))
+        span = node.span
+
+        def run_chain(f):
+            a = operands[0](f)
+            result = True
+            for compare, operand in zip(compares, operands[1:]):
+                b = operand(f)
+                result = compare(a, b)
+                if not truth(result, span):
+                    return False
+                a = b
+            return result
+        return run_chain
+
+    def expr_BoolOp(self, node: ast.BoolOp, scope) -> Closure:
+        left, right = self.expr(node.left, scope), self.expr(node.right, scope)
+        ls, rs = node.left.span, node.right.span
+        if node.op == "and":
+            return lambda f: truth(left(f), ls) and truth(right(f), rs)
+        return lambda f: truth(left(f), ls) or truth(right(f), rs)
+
+    def expr_IfExp(self, node: ast.IfExp, scope) -> Closure:
+        cond, then, orelse = (self.expr(n, scope) for n in (node.cond, node.then, node.orelse))
+        span = node.cond.span
+        return lambda f: then(f) if truth(cond(f), span) else orelse(f)
+
+    def expr_Lambda(self, node: ast.Lambda, scope) -> Closure:
+        return self.function("<lambda>", node.params, None, scope, node.span, body_expr=node.body)
+
+    def index_of(self, indices: tuple, scope) -> Callable[[list], tuple]:
+        parts = []
+        for item in indices:
+            if isinstance(item, ast.Slice):
+                bounds = [self.expr(b, scope) if b is not None else None
+                          for b in (item.start, item.stop, item.step)]
+                parts.append(("slice", bounds, item.span))
+            else:
+                parts.append(("item", self.expr(item, scope), item.span))
+
+        def build_index(f):
+            out = []
+            for kind, part, span in parts:
+                if kind == "slice":
+                    out.append(slice(*[None if b is None else _index_int(b(f), span) for b in part]))
+                else:
+                    out.append(_index_item(part(f), span))
+            return tuple(out)
+        return build_index
+
+    def expr_Index(self, node: ast.Index, scope) -> Closure:
+        target = self.expr(node.target, scope)
+        index = self.index_of(node.indices, scope)
+        span = node.span
+        getitem = A.getitem
+
+        def run_index(f):
+            base = target(f)
+            idx = index(f)
+            plain = strip(base)
+            if isinstance(plain, tuple):
+                if len(idx) != 1:
+                    raise ValueTypeError("a tuple takes one index", span)
+                try:
+                    return plain[idx[0]]
+                except (IndexError, TypeError):
+                    raise RuntimeProgramError(f"index {idx[0]} is out of range for a tuple of "
+                                              f"{len(plain)}", span) from None
+            if type(plain) is not ndarray:
+                raise ValueTypeError(f"cannot index {type_name(base)}", span)
+            if len([i for i in idx if not (isinstance(i, ndarray) and i.dtype == bool)]) > plain.ndim:
+                raise ValueTypeError(f"too many indices ({len(idx)}) for an array of shape "
+                                     f"{plain.shape}", span)
+            location[0] = span
+            try:
+                return getitem(base, index=idx)
+            except NUMERIC_FAILURES as exc:
+                raise translate(exc, span, "indexing") from None
+        return run_index
+
+    def expr_Call(self, node: ast.Call, scope) -> Closure:
+        span, func = node.span, node.func
+        if isinstance(func, ast.Name):
+            where = self.resolve(func.id, scope, func.span, as_function=True)
+            if where[0] == "builtin" and isinstance(where[1], Builtin):
+                return self.builtin_call(where[1], node, scope)
+        callee = self.expr(func, scope)
+        args = [self.expr(a, scope) for a in node.args]
+        kwargs = [(k.name, self.expr(k.value, scope)) for k in node.kwargs]
+        name = func.id if isinstance(func, ast.Name) else "the called value"
+
+        def run_call(f):
+            fn = callee(f)
+            values = [a(f) for a in args]
+            named = {k: v(f) for k, v in kwargs}
+            if not isinstance(fn, (UserFunction, Builtin)):
+                raise ValueTypeError(f"{name} is {type_name(fn)}, not a function", span)
+            location[0] = span
+            try:
+                return fn(*values, **named)
+            except NUMERIC_FAILURES as exc:
+                raise translate(exc, span, f"{name}()") from None
+            except ProgramError as exc:
+                raise locate(exc, span)
+        return run_call
+
+    def builtin_call(self, builtin: Builtin, node: ast.Call, scope) -> Closure:
+        span, name = node.span, builtin.name
+        if name in SPREAD_LIST_ARGUMENT and len(node.args) == 1 and isinstance(node.args[0], ast.ListLiteral):
+            arg_nodes = node.args[0].items
+        else:
+            arg_nodes = node.args
+        _check_arity(builtin, len(arg_nodes), [k.name for k in node.kwargs], span)
+        args = [self.expr(a, scope) for a in arg_nodes]
+        kwargs = [(k.name, self.expr(k.value, scope)) for k in node.kwargs]
+        fn = builtin.fn
+        what = f"{name}()"
+        if not kwargs and len(args) == 1:
+            arg, = args
+
+            def call_builtin_1(f):
+                x = arg(f)
+                location[0] = span
+                try:
+                    return fn(x)
+                except NUMERIC_FAILURES as exc:
+                    raise translate(exc, span, what, (x,)) from None
+                except ProgramError as exc:
+                    raise locate(exc, span)
+            return call_builtin_1
+        if not kwargs and len(args) == 2:
+            arg0, arg1 = args
+
+            def call_builtin_2(f):
+                x, y = arg0(f), arg1(f)
+                location[0] = span
+                try:
+                    return fn(x, y)
+                except NUMERIC_FAILURES as exc:
+                    raise translate(exc, span, what, (x, y)) from None
+                except ProgramError as exc:
+                    raise locate(exc, span)
+            return call_builtin_2
+
+        def call_builtin(f):
+            values = [a(f) for a in args]
+            named = {k: v(f) for k, v in kwargs}
+            location[0] = span
+            try:
+                return fn(*values, **named)
+            except NUMERIC_FAILURES as exc:
+                raise translate(exc, span, what) from None
+            except ProgramError as exc:
+                raise locate(exc, span)
+        return call_builtin
+
+
+# ----------------------------------------------------------------- helpers
+
+def _unassigned(name: str, span: Span, where: Optional[str]) -> RuntimeProgramError:
+    place = f" in {where}" if where and where != "<module>" else ""
+    return RuntimeProgramError(f"'{name}' is used{place} before it is assigned", span)
+
+
+def _missing_input(name: str, span: Span, hint: Optional[str]) -> ProgramError:
+    from .errors import InputError
+    guess = f" ({hint})" if hint else ""
+    return InputError(f"input '{name}' has no value", span,
+                      hint=f"pass --at {name}=VALUE{guess}")
+
+
+def _input_value(value: Any, name: str, span: Span) -> Any:
+    from .builtins import is_numeric
+    value = strip(value)
+    if not is_numeric(value):
+        raise ValueTypeError(f"input '{name}' must be a number or an array, not {type_name(value)}", span)
+    if type(value) is ndarray:
+        return value if value.dtype == np.float64 else value.astype(np.float64)
+    return float(value)
+
+
+def _message(message: Optional[Closure], f: list) -> Optional[str]:
+    if message is None:
+        return None
+    from .display import format_value
+    v = message(f)
+    return v if isinstance(v, str) else format_value(v)
+
+
+def _index_int(v: Any, span: Span) -> int:
+    try:
+        return to_int(v, "an index")
+    except ProgramError as exc:
+        raise locate(exc, span)
+
+
+def _index_item(v: Any, span: Span):
+    v = strip(v)
+    if type(v) is ndarray:
+        if v.dtype == bool:
+            return v
+        if v.size and not np.all(np.mod(v, 1) == 0):
+            raise ValueTypeError("array indices must be whole numbers", span)
+        return v.astype(np.intp)
+    return _index_int(v, span)
+
+
+def _check_arity(builtin: Builtin, nargs: int, kwargs: list, span: Span) -> None:
+    import inspect
+    try:
+        inspect.signature(builtin.fn).bind(*([None] * nargs), **{k: None for k in kwargs})
+    except TypeError as exc:
+        raise CompileError(f"{builtin.name}(): {exc}", span,
+                           hint=f"usage: {builtin.name}{_signature_text(builtin)}") from None
+    except ValueError:
+        pass        # a C function with no introspectable signature: checked when called
+
+
+def _signature_text(builtin: Builtin) -> str:
+    import inspect
+    try:
+        return str(inspect.signature(builtin.fn))
+    except (TypeError, ValueError):
+        return "(...)"
+
+
+def _constant_array(node: ast.ListLiteral) -> Optional[ndarray]:
+    """A list literal made only of numbers (at any nesting) is a constant array, built once."""
+    def plain(n):
+        if isinstance(n, ast.Number):
+            return n.value
+        if isinstance(n, ast.UnaryOp) and n.op == "-" and isinstance(n.operand, ast.Number):
+            return -n.operand.value
+        if isinstance(n, ast.ListLiteral):
+            return [plain(i) for i in n.items]
+        raise LookupError
+    try:
+        values = plain(node)
+        array = np.array(values, dtype=np.float64)
+    except (LookupError, ValueError):
+        return None
+    if array.dtype == object:
+        return None
+    array.flags.writeable = False
+    return array
+
+
+def _array_of(values: list, span: Span) -> Any:
+    from .builtins import is_numeric
+    if not values:
+        return np.zeros(0)
+    for v in values:
+        if not is_numeric(v):
+            raise ValueTypeError(f"a list holds numbers or arrays, not {type_name(v)}", span)
+    if not any(isinstance(v, Tracer) for v in values):
+        shapes = {np.shape(v) for v in values}
+        if len(shapes) > 1:
+            raise _ragged(shapes, span)
+        return np.array(values, dtype=np.float64)
+    from .broadcasting import value_shape
+    shapes = {value_shape(v) for v in values}
+    if len(shapes) > 1:
+        raise _ragged(shapes, span)
+    location[0] = span
+    return A.stack(*values, axis=0)
+
+
+def _ragged(shapes: set, span: Span) -> ProgramError:
+    from .builtins import shape_text
+    from .errors import ShapeError
+    return ShapeError("the items of a list must all have one shape, got " +
+                      ", ".join(shape_text(s) for s in sorted(shapes)), span,
+                      hint="rows of a matrix need the same length; use concat to join vectors")

@@ -1,0 +1,144 @@
+"""Derivatives of a whole program with respect to its inputs (what `autodiff grad` computes).
+
+One run records the tape; then one backward sweep gives the gradient of a
+scalar output, the vector-Jacobian product for a given cotangent, or one row
+of the Jacobian of an array output (one sweep per output element, all over
+the same recording).
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Optional
+
+import numpy as np
+
+from .broadcasting import sum_
+from .builtins import shape_text
+from .errors import ShapeError
+from .program import Program, RunResult, UsageError, numeric_context, plain_output
+from .reverse import Box, ReverseTrace, backward
+from .runtime import Limits
+from .tracing import next_level, release_level, strip
+
+
+@dataclass
+class Evaluation:
+    inputs: dict
+    output: Any
+    output_name: Optional[str]
+
+
+@dataclass
+class Derivatives:
+    """The result of differentiating a program at one point.
+
+    kind: 'gradient' (a scalar output, or the sum of an array output with --sum),
+          'jacobian' (an array output: each entry has shape output.shape + input.shape),
+          'vjp'      (an array output contracted with a given cotangent).
+    """
+    inputs: dict
+    output: Any
+    output_name: Optional[str]
+    wrt: list
+    kind: str
+    derivatives: dict = field(default_factory=dict)
+    tape_length: int = 0
+
+
+@contextmanager
+def recording() -> Iterator[ReverseTrace]:
+    """A fresh reverse trace, released (and closed to further recording) when the block ends."""
+    tape = ReverseTrace(next_level())
+    try:
+        yield tape
+    finally:
+        tape.close()
+        release_level()
+
+
+def evaluate(program: Program, at: dict, of: Optional[str] = None,
+             limits: Optional[Limits] = None, print_fn=None) -> Evaluation:
+    result = program.run(at, limits, print_fn=print_fn, of=of)
+    return Evaluation(result.inputs, strip(result.output), result.output_name)
+
+
+def resolve_wrt(program: Program, wrt: Optional[list]) -> list:
+    names = program.input_names
+    if not wrt:
+        return names
+    for name in wrt:
+        if name not in names:
+            from .errors import did_you_mean
+            raise UsageError(f"--wrt {name}: {program.source.filename} has no input named '{name}' "
+                             f"(its inputs: {', '.join(names) or 'none'})", hint=did_you_mean(name, names))
+    return list(dict.fromkeys(wrt))
+
+
+def differentiate(program: Program, at: dict, wrt: Optional[list] = None, of: Optional[str] = None,
+                  cotangent: Any = None, reduce_sum: bool = False, limits: Optional[Limits] = None,
+                  print_fn=None, observer=None) -> Derivatives:
+    """Reverse-mode derivatives of the program's output with respect to the inputs in `wrt`."""
+    wrt = resolve_wrt(program, wrt)
+    watched = set(wrt)
+    limits = limits or Limits()
+    boxes: dict[str, Box] = {}
+    with recording() as tape:
+        def watch(name, value):
+            if name not in watched:
+                return value
+            box = tape.new_input(value, name)
+            boxes[name] = box
+            return box
+
+        result: RunResult = program.run(at, limits, watch=watch, print_fn=print_fn, of=of)
+        output = result.output
+        out_value = plain_output(output)
+        if reduce_sum and np.ndim(out_value):
+            with numeric_context(limits):
+                output = sum_(output, axis=None)
+            out_value = plain_output(output)
+    names = [n for n in wrt if n in boxes]
+    nodes = [boxes[n].node for n in names]
+    out_shape = np.shape(out_value)
+
+    def sweep(seed):
+        if not (type(output) is Box and output.trace is tape):
+            return [None] * len(nodes)          # the output does not depend on any watched input
+        with numeric_context(limits):
+            return backward(tape, output.node, seed, nodes, observer)
+
+    def zeros_or(g, name, prefix=()):
+        shape = prefix + np.shape(boxes[name].value)
+        if g is None:
+            return np.zeros(shape) if shape else 0.0
+        g = strip(g)
+        return np.broadcast_to(g, shape).astype(np.float64) if np.shape(g) != shape else g
+
+    if cotangent is not None:
+        seed = np.asarray(cotangent, dtype=np.float64)
+        if seed.shape != out_shape:
+            raise ShapeError(f"--vjp: the cotangent has shape {shape_text(seed.shape)} but the output has "
+                             f"shape {shape_text(out_shape)}", hint="give one number per output element")
+        grads = sweep(seed if out_shape else float(seed))
+        derivatives = {n: zeros_or(g, n) for n, g in zip(names, grads)}
+        kind = "vjp"
+    elif not out_shape:
+        grads = sweep(1.0)
+        derivatives = {n: zeros_or(g, n) for n, g in zip(names, grads)}
+        kind = "gradient"
+    else:
+        rows: dict[str, list] = {n: [] for n in names}
+        for index in np.ndindex(out_shape):
+            seed = np.zeros(out_shape)
+            seed[index] = 1.0
+            for n, g in zip(names, sweep(seed)):
+                rows[n].append(zeros_or(g, n))
+        derivatives = {n: np.array(rows[n]).reshape(out_shape + np.shape(boxes[n].value)) for n in names}
+        kind = "jacobian"
+    for name in wrt:
+        if name not in derivatives:         # an input the run never reached
+            value = result.inputs.get(name, at.get(name, 0.0))
+            derivatives[name] = np.zeros(np.shape(value)) if np.ndim(value) else 0.0
+    return Derivatives(result.inputs, out_value, result.output_name, wrt, kind,
+                       {n: derivatives[n] for n in wrt}, len(tape))

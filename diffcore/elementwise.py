@@ -1,0 +1,228 @@
+"""Elementwise primitives: forward function and derivative rules side by side.
+
+For an elementwise unary f, the reverse rule g -> g * f'(x) and the forward
+rule t -> t * f'(x) are the same linear map, so each is written once (`rule`).
+Binary rules send each cotangent through `unbroadcast`.
+
+The zero-cotangent rule: where a local derivative is infinite or NaN
+(sqrt at 0, log at 0, 1/y at y = 0, an overflowing exp), a cotangent that is
+exactly zero contributes exactly zero instead of NaN. That is what keeps
+`where(x > 0, sqrt(x), 0)` from poisoning the gradient with the branch that was
+not taken. `cot_mul` / `cot_div` apply it; rules whose derivative is always
+finite use plain `mul` and stay cheap.
+
+Non-differentiable operations (sign, floor, ceil, round, comparisons) are not
+primitives: they strip tracers and return constants, so their derivative is
+zero at every order without a rule.
+"""
+from __future__ import annotations
+
+import math
+import operator
+from typing import Any, Callable
+
+import numpy as np
+
+from .broadcasting import broadcast_to, unbroadcast, value_shape
+from .numeric import (binary_impl, logistic, logistic_array, ndarray, plain, sign_scalar,
+                      softplus_array, softplus_scalar, tie_weight, unary_impl)
+from .tracing import primitive, strip
+
+
+# ------------------------------------------------------------------ helpers
+
+def _fix_zero_cotangent(g, product):
+    """Zero where the cotangent is zero, if the product went non-finite somewhere."""
+    if type(product) is ndarray:
+        if np.isfinite(product).all():
+            return product
+        return plain(np.where(np.equal(g, 0), 0.0, product))
+    if product - product == 0:       # finite
+        return product
+    return 0.0 if (type(g) is not ndarray and g == 0) else plain(np.where(np.equal(g, 0), 0.0, product))
+
+
+def _cot_mul_impl(g, d):
+    return _fix_zero_cotangent(g, _mul_impl(g, d))
+
+
+def _cot_div_impl(g, d):
+    return _fix_zero_cotangent(g, _div_impl(g, d))
+
+
+def _sum_tangents(ts, ans, terms: Callable) -> Any:
+    """Add up the tangent contributions of the non-constant arguments, at the output's shape."""
+    total = None
+    for k, t in enumerate(ts):
+        if t is not None:
+            term = terms(k, t)
+            total = term if total is None else add(total, term)
+    if value_shape(total) != value_shape(ans):
+        total = broadcast_to(total, shape=value_shape(ans))
+    return total
+
+
+def _unary(name: str, scalar_fn, array_fn, rule: Callable):
+    """An elementwise unary primitive; `rule(g, ans, x)` is its linear derivative map."""
+    return primitive(
+        name, unary_impl(scalar_fn, array_fn),
+        vjps=(rule,),
+        jvp=lambda ts, ans, x: rule(ts[0], ans, x),
+    )
+
+
+def _binary(name: str, impl, partial_x: Callable, partial_y: Callable, scale=None):
+    """An elementwise binary primitive from its two partial derivatives (written with primitives)."""
+    scale = scale or (lambda g, d: mul(g, d))
+    partials = (partial_x, partial_y)
+    return primitive(
+        name, impl,
+        vjps=(lambda g, ans, x, y: unbroadcast(scale(g, partial_x(ans, x, y)), value_shape(x)),
+              lambda g, ans, x, y: unbroadcast(scale(g, partial_y(ans, x, y)), value_shape(y))),
+        jvp=lambda ts, ans, x, y: _sum_tangents(ts, ans, lambda k, t: scale(t, partials[k](ans, x, y))),
+    )
+
+
+# ------------------------------------------------------------- arithmetic
+
+_mul_impl = binary_impl(operator.mul, np.multiply)
+_div_impl = binary_impl(operator.truediv, np.divide)
+
+neg = primitive("neg", unary_impl(operator.neg, np.negative),
+                vjps=(lambda g, ans, x: neg(g),),
+                jvp=lambda ts, ans, x: neg(ts[0]))
+
+add = primitive("add", binary_impl(operator.add, np.add),
+                vjps=(lambda g, ans, x, y: unbroadcast(g, value_shape(x)),
+                      lambda g, ans, x, y: unbroadcast(g, value_shape(y))),
+                jvp=lambda ts, ans, x, y: _sum_tangents(ts, ans, lambda k, t: t))
+
+sub = primitive("sub", binary_impl(operator.sub, np.subtract),
+                vjps=(lambda g, ans, x, y: unbroadcast(g, value_shape(x)),
+                      lambda g, ans, x, y: unbroadcast(neg(g), value_shape(y))),
+                jvp=lambda ts, ans, x, y: _sum_tangents(ts, ans, lambda k, t: t if k == 0 else neg(t)))
+
+mul = primitive("mul", _mul_impl,
+                vjps=(lambda g, ans, x, y: unbroadcast(mul(g, y), value_shape(x)),
+                      lambda g, ans, x, y: unbroadcast(mul(g, x), value_shape(y))),
+                jvp=lambda ts, ans, x, y: _sum_tangents(ts, ans, lambda k, t: mul(t, y if k == 0 else x)))
+
+# g * d and g / d, except that an exactly-zero g contributes zero (see the module docstring).
+cot_mul = primitive("cot_mul", _cot_mul_impl,
+                    vjps=(lambda gg, ans, g, d: unbroadcast(cot_mul(gg, d), value_shape(g)),
+                          lambda gg, ans, g, d: unbroadcast(cot_mul(gg, g), value_shape(d))),
+                    jvp=lambda ts, ans, g, d: _sum_tangents(
+                        ts, ans, lambda k, t: cot_mul(t, d) if k == 0 else cot_mul(g, t)))
+
+cot_div = primitive("cot_div", _cot_div_impl,
+                    vjps=(lambda gg, ans, g, d: unbroadcast(cot_div(gg, d), value_shape(g)),
+                          lambda gg, ans, g, d: unbroadcast(neg(cot_mul(gg, div(ans, d))), value_shape(d))),
+                    jvp=lambda ts, ans, g, d: _sum_tangents(
+                        ts, ans, lambda k, t: cot_div(t, d) if k == 0 else neg(cot_mul(t, div(ans, d)))))
+
+div = primitive("div", _div_impl,
+                vjps=(lambda g, ans, x, y: unbroadcast(cot_div(g, y), value_shape(x)),
+                      lambda g, ans, x, y: unbroadcast(neg(cot_mul(g, div(ans, y))), value_shape(y))),
+                jvp=lambda ts, ans, x, y: _sum_tangents(
+                    ts, ans, lambda k, t: cot_div(t, y) if k == 0 else neg(cot_mul(t, div(ans, y)))))
+
+
+def _log_base(x):
+    # log x where x > 0, else 0: the x^y derivative in y, finite where x^y is defined by continuity.
+    return log(where(x, 1.0, cond=np.greater(strip(x), 0)))
+
+
+pow_ = _binary("pow", binary_impl(operator.pow, np.power),
+               lambda ans, x, y: mul(y, pow_(x, sub(y, 1.0))),
+               lambda ans, x, y: mul(ans, _log_base(x)),
+               scale=lambda g, d: cot_mul(g, d))
+
+
+def _mod_scalar(x, y):
+    return x % y if y else math.nan
+
+
+mod = _binary("mod", binary_impl(_mod_scalar, np.mod),
+              lambda ans, x, y: 1.0,
+              lambda ans, x, y: neg(floor(div(x, y))))
+
+# Ties share the gradient evenly (0.5 each), as PyTorch and JAX do for maximum/minimum.
+maximum = _binary("maximum", binary_impl(max, np.maximum),
+                  lambda ans, x, y: tie_weight(strip(x), strip(y)),
+                  lambda ans, x, y: tie_weight(strip(y), strip(x)))
+minimum = _binary("minimum", binary_impl(min, np.minimum),
+                  lambda ans, x, y: tie_weight(strip(y), strip(x)),
+                  lambda ans, x, y: tie_weight(strip(x), strip(y)))
+
+atan2 = _binary("atan2", binary_impl(math.atan2, np.arctan2),
+                lambda ans, y, x: div(x, add(mul(x, x), mul(y, y))),
+                lambda ans, y, x: neg(div(y, add(mul(x, x), mul(y, y)))),
+                scale=lambda g, d: cot_mul(g, d))
+hypot = _binary("hypot", binary_impl(math.hypot, np.hypot),
+                lambda ans, x, y: div(x, ans),
+                lambda ans, x, y: div(y, ans),
+                scale=lambda g, d: cot_mul(g, d))
+
+
+# ----------------------------------------------------------- elementwise
+
+def _where_impl(x, y, cond):
+    if type(cond) is bool and type(x) is not ndarray and type(y) is not ndarray:
+        return x if cond else y
+    return plain(np.where(cond, x, y))
+
+
+where = primitive(
+    "where", _where_impl,
+    vjps=(lambda g, ans, x, y, cond: unbroadcast(where(g, 0.0, cond=cond), value_shape(x)),
+          lambda g, ans, x, y, cond: unbroadcast(where(0.0, g, cond=cond), value_shape(y))),
+    jvp=lambda ts, ans, x, y, cond: broadcast_to(
+        where(0.0 if ts[0] is None else ts[0], 0.0 if ts[1] is None else ts[1], cond=cond),
+        shape=value_shape(ans)),
+)
+
+exp = _unary("exp", math.exp, np.exp, lambda g, ans, x: cot_mul(g, ans))
+expm1 = _unary("expm1", math.expm1, np.expm1, lambda g, ans, x: cot_mul(g, add(ans, 1.0)))
+log = _unary("log", math.log, np.log, lambda g, ans, x: cot_div(g, x))
+log1p = _unary("log1p", math.log1p, np.log1p, lambda g, ans, x: cot_div(g, add(x, 1.0)))
+sqrt = _unary("sqrt", math.sqrt, np.sqrt, lambda g, ans, x: cot_div(g, mul(2.0, ans)))
+sin = _unary("sin", math.sin, np.sin, lambda g, ans, x: mul(g, cos(x)))
+cos = _unary("cos", math.cos, np.cos, lambda g, ans, x: neg(mul(g, sin(x))))
+tan = _unary("tan", math.tan, np.tan, lambda g, ans, x: mul(g, add(1.0, mul(ans, ans))))
+asin = _unary("asin", math.asin, np.arcsin,
+              lambda g, ans, x: cot_div(g, sqrt(sub(1.0, mul(x, x)))))
+acos = _unary("acos", math.acos, np.arccos,
+              lambda g, ans, x: neg(cot_div(g, sqrt(sub(1.0, mul(x, x))))))
+atan = _unary("atan", math.atan, np.arctan, lambda g, ans, x: div(g, add(1.0, mul(x, x))))
+sinh = _unary("sinh", math.sinh, np.sinh, lambda g, ans, x: cot_mul(g, cosh(x)))
+cosh = _unary("cosh", math.cosh, np.cosh, lambda g, ans, x: cot_mul(g, sinh(x)))
+tanh = _unary("tanh", math.tanh, np.tanh, lambda g, ans, x: mul(g, sub(1.0, mul(ans, ans))))
+sigmoid = _unary("sigmoid", logistic, logistic_array,
+                 lambda g, ans, x: mul(g, mul(ans, sub(1.0, ans))))
+softplus = _unary("softplus", softplus_scalar, softplus_array, lambda g, ans, x: mul(g, sigmoid(x)))
+# abs and relu take the subgradient 0 at the kink, as PyTorch and JAX do.
+abs_ = _unary("abs", abs, np.abs, lambda g, ans, x: mul(g, sign(x)))
+relu = _unary("relu", lambda x: x if x > 0 else 0.0, lambda x: np.maximum(x, 0.0),
+              lambda g, ans, x: mul(g, step(x)))
+
+
+# ----------------------------------------------- non-differentiable (constant) operations
+
+def _constant(scalar_fn, array_fn) -> Callable:
+    impl = unary_impl(scalar_fn, array_fn)
+    return lambda x: impl(strip(x))
+
+
+def _step_scalar(x):
+    return 1.0 if x > 0 else 0.0
+
+
+def _round_half_even(x):
+    return float(round(x))
+
+
+sign = _constant(sign_scalar, np.sign)
+floor = _constant(lambda x: float(math.floor(x)), np.floor)
+ceil = _constant(lambda x: float(math.ceil(x)), np.ceil)
+round_ = _constant(_round_half_even, np.round)
+step = _constant(_step_scalar, lambda x: (x > 0).astype(np.float64))

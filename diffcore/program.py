@@ -1,0 +1,187 @@
+"""A program, compiled once and run as often as needed (once per point, per Jacobian column...)."""
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Optional
+
+import numpy as np
+
+from autodiff.grammar import Source, parse
+from autodiff.grammar.ast import Span
+from autodiff.grammar.source import ProgramError
+
+from .builtins import type_name
+from .compiler import Compiler, CompiledModule
+from .errors import InputError, RuntimeProgramError, did_you_mean
+from .numeric import Limits as NumericLimits
+from .runtime import UNSET, Limits
+from .tracing import strip
+
+# Each user-level call costs a few dozen Python frames of nested closures.
+_RECURSION_PER_CALL = 60
+
+
+class UsageError(ProgramError):
+    """The command line asked for something the program does not have (an input, a variable)."""
+    kind = "usage error"
+
+
+@dataclass(frozen=True)
+class InputInfo:
+    name: str
+    span: Span
+    declared: bool          # `input x` (True) or read but never assigned (False)
+    has_default: bool
+
+
+@dataclass
+class RunResult:
+    output: Any             # may be a tracer when the run was watched
+    output_name: Optional[str]
+    inputs: dict            # the plain value each input had in this run
+
+
+class Program:
+    """A parsed and compiled program."""
+
+    def __init__(self, source: Source):
+        self.source = source
+        module = parse(source)
+        self.compiled: CompiledModule = Compiler().compile_module(module)
+        declared = [InputInfo(name, span, True, has_default)
+                    for name, span, has_default in self.compiled.declared_inputs]
+        implicit = [InputInfo(name, span, False, False)
+                    for name, span in self.compiled.implicit_inputs.items()]
+        self.inputs: list[InputInfo] = declared + implicit
+
+    @classmethod
+    def from_text(cls, text: str, filename: str = "<expr>") -> "Program":
+        return cls(Source(text, filename))
+
+    @property
+    def input_names(self) -> list[str]:
+        return [i.name for i in self.inputs]
+
+    @property
+    def variables(self) -> list[str]:
+        """Top-level variable names (what --of can select)."""
+        return list(self.compiled.scope.slots)
+
+    def check_inputs(self, at: dict) -> None:
+        names = self.input_names
+        for name in at:
+            if name not in names:
+                if name in self.compiled.scope.slots:
+                    raise UsageError(f"'{name}' is not an input of {self.source.filename}: it is assigned "
+                                     "in the program", hint=f"declare it with `input {name} = ...` to set it "
+                                     "from the command line")
+                listing = ", ".join(names) if names else "none"
+                extra = did_you_mean(name, names)
+                raise UsageError(f"{self.source.filename} has no input named '{name}' (its inputs: {listing})",
+                                 hint=extra)
+        for info in self.inputs:
+            if not info.declared and info.name not in at:
+                guess = did_you_mean(info.name, [n for n in self.compiled.scope.slots if n != info.name])
+                raise InputError(f"input '{info.name}' has no value: it is read but never assigned",
+                                 info.span, hint=f"pass --at {info.name}=VALUE" + (f" ({guess})" if guess else ""))
+
+    def run(self, at: dict, limits: Optional[Limits] = None,
+            watch: Optional[Callable[[str, Any], Any]] = None,
+            print_fn: Optional[Callable[[str], None]] = None, of: Optional[str] = None) -> RunResult:
+        """Run once with input values `at`; `watch(name, value)` may wrap inputs for differentiation."""
+        limits = limits or Limits()
+        self.check_inputs(at)
+        at = {name: as_input_value(value, name) for name, value in at.items()}
+        if of is not None and of not in self.compiled.scope.slots:
+            raise UsageError(f"--of {of}: {self.source.filename} has no top-level variable '{of}'",
+                             hint=did_you_mean(of, self.variables))
+        compiled = self.compiled
+        runtime = compiled.runtime
+        watch = watch or (lambda name, value: value)
+        runtime.reset(limits, at, watch, print_fn)
+        g = compiled.reset_globals()
+        for info in self.inputs:
+            if not info.declared:
+                value = at[info.name]
+                runtime.inputs[info.name] = value
+                g[compiled.scope.slots[info.name]] = watch(info.name, value)
+        with numeric_context(limits):
+            compiled.run(g)
+        if of is not None:
+            output = g[compiled.scope.slots[of]]
+            if output is UNSET:
+                raise UsageError(f"--of {of}: the variable '{of}' was never assigned in this run")
+            name = of
+        else:
+            output, name = g[1], runtime.output_name
+        if output is None:
+            raise RuntimeProgramError("the program computes no value",
+                                      hint="end it with an expression, an assignment or `return`")
+        return RunResult(output, name, dict(runtime.inputs))
+
+
+@contextmanager
+def numeric_context(limits: Limits) -> Iterator[None]:
+    """Limits, recursion headroom and IEEE semantics (no numpy warnings) for one run."""
+    previous_elements = NumericLimits.max_elements
+    previous_recursion = sys.getrecursionlimit()
+    NumericLimits.max_elements = limits.max_elements
+    sys.setrecursionlimit(max(previous_recursion, 1000 + _RECURSION_PER_CALL * limits.max_depth))
+    try:
+        with np.errstate(all="ignore"):
+            yield
+    finally:
+        NumericLimits.max_elements = previous_elements
+        sys.setrecursionlimit(previous_recursion)
+
+
+def as_input_value(value: Any, name: str) -> Any:
+    """An input value as the language holds it: a Python float or a float64 array."""
+    value = strip(value)
+    if isinstance(value, np.ndarray):
+        if value.ndim == 0:
+            return float(value)
+        if value.dtype.kind not in "biuf":
+            raise InputError(f"input '{name}' must be numeric")
+        return value if value.dtype == np.float64 else value.astype(np.float64)
+    if isinstance(value, (bool, int, float, np.number, np.bool_)):
+        return float(value)
+    raise InputError(f"input '{name}' must be a number or an array, not {type_name(value)}")
+
+
+def plain_output(value: Any, what: str = "the output") -> Any:
+    """The output as a number or float array, or an error saying why it cannot be differentiated."""
+    value = strip(value)
+    if isinstance(value, (bool, np.bool_)):
+        raise RuntimeProgramError(f"{what} is a boolean, which has no derivative",
+                                  hint="differentiate a number, e.g. select one with --of NAME")
+    if isinstance(value, (int, float, np.number)):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        if value.dtype == bool:
+            raise RuntimeProgramError(f"{what} is an array of booleans, which has no derivative")
+        return value.astype(np.float64, copy=False)
+    raise RuntimeProgramError(f"{what} is {type_name(value)}, not a number or an array",
+                              hint="select a numeric variable with --of NAME")
+
+
+def constant_value(text: str, label: str) -> Any:
+    """The value of a constant expression given on the command line (`--at x=[1, 2]`, `--at t=pi/4`).
+
+    Errors point into `text`, under the name `label` (e.g. '--at x').
+    """
+    program = Program(Source(text, label))
+    if program.inputs:
+        name = program.inputs[0].name
+        raise InputError(f"'{name}' is not known here: a value must be a constant expression",
+                         program.inputs[0].span, hint="use numbers, lists and builtins, e.g. [1, 2*pi]")
+    value = strip(program.run({}).output)
+    if isinstance(value, (bool, np.bool_)):
+        return float(value)
+    if isinstance(value, (int, float, np.number)):
+        return float(value)
+    if isinstance(value, np.ndarray) and value.dtype != object:
+        return value.astype(np.float64)
+    raise InputError(f"a value must be a number or an array, not {type_name(value)}")

@@ -1,0 +1,178 @@
+"""Reverse mode: recording a tape, and sweeping it backwards.
+
+The tape is a structure of arrays rather than a list of node objects: entry i
+is (prims[i], first[i], second[i], parent0[i], parent1[i], params[i], ans[i],
+spans[i]). Parent indices live in int64 arrays, so an entry of a scalar binary
+operation costs about 80 bytes instead of the few hundred a graph of objects
+would. An entry's arguments are stored unwrapped by one level: for nested
+differentiation they may themselves be tracers of an outer trace, which is
+what lets the backward sweep be recorded by that outer trace.
+
+The sweep (`backward`) is a pure function of the tape: cotangents live in a
+local list, are combined with the `add` primitive (never in place), and the
+tape is left untouched, so it can be swept once per Jacobian row and can run
+under an outer trace for higher-order derivatives.
+"""
+from __future__ import annotations
+
+from array import array
+from typing import Any, Callable, Optional
+
+from .elementwise import add
+from .tracing import Primitive, Trace, Tracer
+
+NO_PARENT = -1
+VARIADIC = -2       # parent0 marker: `first` holds the argument tuple, `second` the parent tuple
+
+# The source location of the operation being executed, set by the interpreter
+# before it calls a primitive, so that every tape entry knows where it came from.
+location: list = [None]
+
+
+class Box(Tracer):
+    """A value recorded on a reverse trace: the value, and the tape entry that produced it."""
+
+    __slots__ = ("value", "node")
+
+    def __init__(self, value: Any, trace: "ReverseTrace", node: int):
+        self.trace = trace
+        self.value = value
+        self.node = node
+
+    @property
+    def primal(self) -> Any:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"Box({self.value!r}, node={self.node})"
+
+
+class TraceClosed(Exception):
+    """A value recorded by a differentiation that has finished was used again."""
+
+
+class ReverseTrace(Trace):
+    """A tape being recorded. Use as a context manager so that its level is released."""
+
+    # A count of open no-grad regions: while positive, nothing is recorded.
+    paused = 0
+
+    __slots__ = ("prims", "first", "second", "parent0", "parent1", "params", "ans", "spans",
+                 "closed")
+
+    def __init__(self, level: int):
+        super().__init__(level)
+        self.prims: list = []
+        self.first: list = []
+        self.second: list = []
+        self.parent0 = array("q")
+        self.parent1 = array("q")
+        self.params: list = []
+        self.ans: list = []
+        self.spans: list = []
+        self.closed = False
+
+    def __len__(self) -> int:
+        return len(self.prims)
+
+    def new_input(self, value: Any, name: Optional[str] = None) -> Box:
+        """Record an independent variable (an entry with no primitive and no parents)."""
+        node = len(self.prims)
+        self._append(None, value, None, NO_PARENT, NO_PARENT, name, value)
+        return Box(value, self, node)
+
+    def _append(self, prim, first, second, p0, p1, params, ans) -> None:
+        self.prims.append(prim)
+        self.first.append(first)
+        self.second.append(second)
+        self.parent0.append(p0)
+        self.parent1.append(p1)
+        self.params.append(params)
+        self.ans.append(ans)
+        self.spans.append(location[0])
+
+    def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
+        if self.closed:
+            raise TraceClosed(prim.name)
+        if len(args) == 1:
+            x = args[0]
+            if ReverseTrace.paused:
+                return prim(x.value, **params)
+            ans = prim(x.value, **params) if params else prim(x.value)
+            node = len(self.prims)
+            self._append(prim, x.value, None, x.node, NO_PARENT, params or None, ans)
+            return Box(ans, self, node)
+        if len(args) == 2:
+            x, y = args
+            if type(x) is Box and x.trace is self:
+                xv, p0 = x.value, x.node
+            else:
+                xv, p0 = x, NO_PARENT
+            if type(y) is Box and y.trace is self:
+                yv, p1 = y.value, y.node
+            else:
+                yv, p1 = y, NO_PARENT
+            ans = prim(xv, yv, **params) if params else prim(xv, yv)
+            if ReverseTrace.paused:
+                return ans
+            node = len(self.prims)
+            self._append(prim, xv, yv, p0, p1, params or None, ans)
+            return Box(ans, self, node)
+        raw = tuple(a.value if type(a) is Box and a.trace is self else a for a in args)
+        ans = prim(*raw, **params)
+        if ReverseTrace.paused:
+            return ans
+        parents = tuple(a.node if type(a) is Box and a.trace is self else NO_PARENT for a in args)
+        node = len(self.prims)
+        self._append(prim, raw, parents, VARIADIC, NO_PARENT, params or None, ans)
+        return Box(ans, self, node)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+Observer = Callable[[int, Any, list], None]
+
+
+def backward(tape: ReverseTrace, output_node: int, seed: Any, input_nodes: list[int],
+             observer: Optional[Observer] = None) -> list:
+    """Cotangents of `input_nodes` given cotangent `seed` on `output_node` (None where zero).
+
+    `observer(node, cotangent, [(parent, contribution), ...])`, when given, sees
+    every step of the sweep: the trace and graph views use it.
+    """
+    prims, first, second = tape.prims, tape.first, tape.second
+    parent0, parent1, params, ans = tape.parent0, tape.parent1, tape.params, tape.ans
+    adjoint: list = [None] * (output_node + 1)
+    adjoint[output_node] = seed
+    stop = min(input_nodes, default=0)
+    for node in range(output_node, stop - 1, -1):
+        g = adjoint[node]
+        if g is None:
+            continue
+        prim = prims[node]
+        if prim is None:            # an input: its cotangent is a result
+            continue
+        adjoint[node] = None        # freed as soon as it has been propagated
+        p0 = parent0[node]
+        kw = params[node] or {}
+        if p0 == VARIADIC:
+            args = first[node]
+            sent = [(p, prim.vjps[k](g, ans[node], *args, **kw))
+                    for k, p in enumerate(second[node]) if p != NO_PARENT]
+        elif prim.arity == 1:
+            sent = [(p0, prim.vjps[0](g, ans[node], first[node], **kw))]
+        else:
+            sent = []
+            x, y, out = first[node], second[node], ans[node]
+            if p0 != NO_PARENT:
+                sent.append((p0, prim.vjps[0](g, out, x, y, **kw)))
+            p1 = parent1[node]
+            if p1 != NO_PARENT:
+                sent.append((p1, prim.vjps[1](g, out, x, y, **kw)))
+        if observer is not None:
+            observer(node, g, sent)
+        for parent, contribution in sent:
+            previous = adjoint[parent]
+            adjoint[parent] = contribution if previous is None else add(previous, contribution)
+    return [adjoint[n] if n <= output_node else None for n in input_nodes]

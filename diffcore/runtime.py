@@ -1,0 +1,252 @@
+"""What a compiled program needs while it runs: limits, counters, function values.
+
+A program is compiled once into closures (see `compiler.py`) that share one
+`Runtime`; each run resets it. Frames are plain lists: slot 0 holds the
+enclosing frame (for nested functions and lambdas), slot 1 the return value,
+and the variables follow, each at an index fixed at compile time.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+from autodiff.grammar.ast import Span
+
+from .builtins import shape_text, type_name, is_numeric
+from .errors import (LimitExceeded, RuntimeProgramError, ShapeError, ValueTypeError)
+from .numeric import ArrayTooLarge, ndarray
+from .reverse import TraceClosed
+from .tracing import strip
+from autodiff.grammar.source import ProgramError
+
+FIRST_SLOT = 2          # frame[0]: enclosing frame; frame[1]: return value
+
+
+class _Unset:
+    """The value of a variable that has not been assigned yet."""
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+UNSET = _Unset()
+
+# Statement results other than None: how control leaves a block.
+BREAK = "break"
+CONTINUE = "continue"
+RETURN = "return"
+
+
+@dataclass
+class Limits:
+    """Resource limits of one run; each is set by a command-line option of the same name."""
+    max_steps: int = 10_000_000         # loop iterations + function calls
+    max_depth: int = 200                # nested user-function calls
+    max_elements: int = 10_000_000      # elements in any one array
+    timeout: Optional[float] = None     # seconds of wall time
+
+
+class Runtime:
+    """The mutable state of the current run, shared by a program's compiled closures."""
+
+    def __init__(self) -> None:
+        self.limits = Limits()
+        self.steps = 0
+        self.depth = 0
+        self.deadline = float("inf")
+        self.provided: dict[str, Any] = {}
+        self.watch: Callable[[str, Any], Any] = lambda name, value: value
+        self.inputs: dict[str, Any] = {}
+        self.print_fn: Callable[[str], None] = lambda text: print(text, file=sys.stderr)
+        self.output_name: Optional[str] = None
+        self.rng = np.random.default_rng(0)
+
+    def reset(self, limits: Limits, provided: dict, watch, print_fn) -> None:
+        self.limits = limits
+        self.steps = 0
+        self.depth = 0
+        self.deadline = time.monotonic() + limits.timeout if limits.timeout else float("inf")
+        self.provided = provided
+        self.watch = watch
+        self.inputs = {}
+        if print_fn is not None:
+            self.print_fn = print_fn
+        self.output_name = None
+        self.rng = np.random.default_rng(0)
+
+    def tick(self, span: Span) -> None:
+        """Count one loop iteration or call; stop runaway programs."""
+        self.steps += 1
+        if self.steps > self.limits.max_steps:
+            raise LimitExceeded(
+                f"the program ran {self.limits.max_steps:,} steps (loop iterations and calls) without finishing",
+                span, hint="an infinite loop? raise the limit with --max-steps N", limit="max-steps")
+        if not self.steps & 1023 and time.monotonic() > self.deadline:
+            raise LimitExceeded(f"the program ran longer than {self.limits.timeout:g} s", span,
+                                hint="raise the limit with --timeout SECONDS", limit="timeout")
+
+
+class UserFunction:
+    """A function defined by the program (`def` or `lambda`): a value like any other."""
+
+    __slots__ = ("name", "params", "defaults", "body", "template", "closure", "runtime", "span",
+                 "backward")
+
+    def __init__(self, name: str, params: tuple, defaults: tuple, body: Callable, nslots: int,
+                 closure: Optional[list], runtime: Runtime, span: Span):
+        self.name = name
+        self.params = params
+        self.defaults = defaults        # values for the trailing parameters that have defaults
+        self.body = body
+        self.template = [closure, None] + [UNSET] * (nslots - FIRST_SLOT)
+        self.closure = closure
+        self.runtime = runtime
+        self.span = span
+        self.backward: Optional[UserFunction] = None     # a custom derivative rule, if declared
+
+    def __repr__(self) -> str:
+        return f"<function {self.name}>"
+
+    def bind(self, args: tuple, kwargs: dict) -> list:
+        """A fresh frame with the parameters bound, or a type error naming what is wrong."""
+        params = self.params
+        if len(args) > len(params):
+            raise ValueTypeError(f"{self.name}() takes {len(params)} argument"
+                                 f"{'' if len(params) == 1 else 's'} but {len(args)} were given")
+        frame = self.template.copy()
+        frame[FIRST_SLOT:FIRST_SLOT + len(args)] = args
+        if kwargs or len(args) < len(params):
+            first_default = len(params) - len(self.defaults)
+            for k in range(len(args), len(params)):
+                name = params[k]
+                if name in kwargs:
+                    frame[FIRST_SLOT + k] = kwargs.pop(name)
+                elif k >= first_default:
+                    frame[FIRST_SLOT + k] = self.defaults[k - first_default]
+                else:
+                    raise ValueTypeError(f"{self.name}() is missing a value for its parameter '{name}'")
+            if kwargs:
+                name = next(iter(kwargs))
+                raise ValueTypeError(f"{self.name}() has no parameter named '{name}'"
+                                     if name not in params else
+                                     f"{self.name}() got two values for '{name}'")
+        return frame
+
+    def __call__(self, *args, **kwargs):
+        if self.backward is not None and _records(args, kwargs):
+            from .custom import call_with_rule
+            return call_with_rule(self, args, kwargs)
+        return self.run(args, kwargs)
+
+    def run_body(self, args: tuple) -> Any:
+        """Run the body itself, even when a custom rule is declared (the rule's forward pass)."""
+        return self.run(args, {})
+
+    def run(self, args: tuple, kwargs: dict) -> Any:
+        runtime = self.runtime
+        runtime.depth += 1
+        try:
+            if runtime.depth > runtime.limits.max_depth:
+                raise LimitExceeded(
+                    f"function calls nested deeper than {runtime.limits.max_depth}", self.span,
+                    hint="unbounded recursion? raise the limit with --max-depth N", limit="max-depth")
+            runtime.tick(self.span)
+            frame = self.bind(args, dict(kwargs))
+            return frame[1] if self.body(frame) is RETURN else None
+        finally:
+            runtime.depth -= 1
+
+
+def _records(args: tuple, kwargs: dict) -> bool:
+    from .reverse import Box
+    return any(type(a) is Box for a in args) or any(type(v) is Box for v in kwargs.values())
+
+
+def truth(value: Any, span: Span) -> bool:
+    """The truth of a condition: a boolean, a number, or an array holding exactly one of them."""
+    if value is True or value is False:
+        return value
+    value = strip(value)
+    if type(value) is ndarray:
+        if value.size != 1:
+            raise ValueTypeError(
+                f"a condition must be one true/false value, not an array of shape {shape_text(value.shape)}",
+                span, hint="reduce it with all(...) or any(...)")
+        value = value.reshape(-1)[0]
+    if isinstance(value, (bool, int, float, np.bool_, np.number)):
+        return bool(value)
+    raise ValueTypeError(f"a condition must be true or false, not {type_name(value)}", span)
+
+
+def locate(error: ProgramError, span: Span) -> ProgramError:
+    if error.span is None:
+        error.span = span
+    return error
+
+
+# Exceptions that numeric code raises for bad values or shapes (as opposed to bugs in autodiff).
+NUMERIC_FAILURES = (ValueError, TypeError, IndexError, ZeroDivisionError, OverflowError,
+                    ArrayTooLarge, TraceClosed)
+
+
+def translate(exc: BaseException, span: Span, what: str, operands: tuple = ()) -> ProgramError:
+    """Turn an exception raised while computing `what` into the program error a user should see."""
+    if isinstance(exc, ProgramError):
+        return locate(exc, span)
+    if isinstance(exc, ArrayTooLarge):
+        return LimitExceeded(
+            f"{what} would create an array of {exc.elements:,} elements (the limit is {exc.limit:,})",
+            span, hint="raise the limit with --max-elements N", limit="max-elements")
+    if isinstance(exc, TraceClosed):
+        return RuntimeProgramError(
+            "a value computed inside grad() was used after grad() returned", span,
+            hint="return the value from the function being differentiated instead")
+    for v in operands:
+        if not is_numeric(v):
+            kinds = " and ".join(type_name(o) for o in operands)
+            return ValueTypeError(f"cannot compute {what} of {kinds}", span)
+    shapes = [np.shape(strip(v)) for v in operands]
+    if len(shapes) == 2 and isinstance(exc, ValueError):
+        return ShapeError(f"{what}: shapes {shape_text(shapes[0])} and {shape_text(shapes[1])} do not match",
+                          span, hint=_shape_hint(what, *shapes))
+    message = str(exc).split("\n")[0] or type(exc).__name__
+    return RuntimeProgramError(f"{what}: {message}", span)
+
+
+def _shape_hint(what: str, left: tuple, right: tuple) -> str:
+    if "@" in what or "matmul" in what:
+        return ("for a @ b the last axis of a must equal the first (matrix) axis of b; "
+                f"here {left[-1] if left else '-'} != {right[-2] if len(right) > 1 else (right[0] if right else '-')}")
+    return ("arrays combine elementwise when their shapes match or broadcast "
+            "(trailing dimensions equal, or one of them 1)")
+
+
+def runtime_builtins(runtime: Runtime) -> dict:
+    """Builtins that use the state of the run: printing and the seeded random generator."""
+    from .builtins import Builtin, to_shape
+    from .display import format_value
+
+    def print_(*values, sep=" "):
+        runtime.print_fn(str(sep).join(v if isinstance(v, str) else format_value(v) for v in values))
+
+    def seed(n):
+        runtime.rng = np.random.default_rng(int(strip(n)))
+
+    def randn(*dims):
+        return _random(runtime.rng.standard_normal, dims)
+
+    def rand(*dims):
+        return _random(runtime.rng.random, dims)
+
+    def _random(draw, dims):
+        if not dims:
+            return float(draw())
+        return draw(to_shape(dims))
+
+    return {name: Builtin(name, fn) for name, fn in
+            {"print": print_, "seed": seed, "randn": randn, "rand": rand}.items()}
