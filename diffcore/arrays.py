@@ -57,17 +57,27 @@ def _extremum_jvp(t, ans, x, axis, keepdims):
     return sum_(mul(t, _extremum_share(ans, x, axis, keepdims)), axis=axis, keepdims=keepdims)
 
 
-def _prod_rule(g, ans, x, axis=None, keepdims=False):
-    # d prod / d x_i = prod of the others; computed as ans / x_i where x_i != 0, and
-    # exactly (by a product that leaves x_i out) where it is zero.
+def _prod_partial(ans, x, axis, keepdims):
+    # d prod / d x_i = prod of the others, at x's shape; computed as ans / x_i where x_i != 0,
+    # and exactly (by a product that leaves x_i out) where it is zero.
     shape = value_shape(x)
     xs = strip(x)
+    if np.all(xs != 0):
+        return div(_expand(ans, shape, axis, keepdims), x)
+    return plain(_product_of_others(xs, axis))
+
+
+def _prod_rule(g, ans, x, axis=None, keepdims=False):
+    shape = value_shape(x)
     if not shape:
         return g
-    if np.all(xs != 0):
-        return mul(_expand(g, shape, axis, keepdims), div(_expand(ans, shape, axis, keepdims), x))
-    others = _product_of_others(xs, axis)
-    return mul(_expand(g, shape, axis, keepdims), plain(others))
+    return mul(_expand(g, shape, axis, keepdims), _prod_partial(ans, x, axis, keepdims))
+
+
+def _prod_jvp(ts, ans, x, axis=None, keepdims=False):
+    if not value_shape(x):
+        return ts[0]
+    return sum_(mul(ts[0], _prod_partial(ans, x, axis, keepdims)), axis=axis, keepdims=keepdims)
 
 
 def _product_of_others(xs: ndarray, axis) -> ndarray:
@@ -80,9 +90,7 @@ def _product_of_others(xs: ndarray, axis) -> ndarray:
     return np.moveaxis((left * right).reshape(moved.shape), tuple(range(-len(axes), 0)), axes)
 
 
-prod = primitive("prod", _reduction_impl(np.prod), vjps=(_prod_rule,),
-                 jvp=lambda ts, ans, x, axis=None, keepdims=False:
-                 sum_(mul(ts[0], _prod_rule(1.0, ans, x, axis, keepdims)), axis=axis, keepdims=keepdims))
+prod = primitive("prod", _reduction_impl(np.prod), vjps=(_prod_rule,), jvp=_prod_jvp)
 
 
 def _norm_impl(x, axis=None, keepdims=False):
@@ -172,8 +180,9 @@ def _as_matrices(a, b):
 
 def _matmul_vjp_a(g, ans, a, b):
     a2, b2 = _as_matrices(a, b)
+    # g at the promoted result's shape: a's rows and b's columns over the broadcast batch of both.
     g2 = reshape(g, shape=np.broadcast_shapes(value_shape(a2)[:-1] + value_shape(b2)[-1:],
-                                              value_shape(a2)[:-2] + (1, 1)))
+                                              value_shape(b2)[:-2] + (1, 1)))
     return reshape(unbroadcast(matmul(g2, _swap_last(b2)), value_shape(a2)), shape=value_shape(a))
 
 

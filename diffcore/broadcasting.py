@@ -16,6 +16,8 @@ from .tracing import primitive, strip
 
 def value_shape(x: Any) -> tuple:
     """Shape of a value, looking through tracers."""
+    if type(x) is float:
+        return ()
     return shape_of(strip(x))
 
 
@@ -74,6 +76,8 @@ broadcast_to = primitive(
 
 def unbroadcast(g: Any, shape: tuple) -> Any:
     """Sum the cotangent `g` of a broadcast result back to an argument of shape `shape`."""
+    if type(g) is float and not shape:
+        return g
     gshape = value_shape(g)
     if gshape == shape:
         return g

@@ -309,6 +309,15 @@ def arange(start, stop=None, step=1.0):
     return np.arange(start, stop, step, dtype=np.float64)
 
 
+def range_(*bounds):
+    """range(stop), range(start, stop), range(start, stop, step) as an array (for loops iterate it directly)."""
+    if not 1 <= len(bounds) <= 3:
+        raise ValueTypeError("range takes 1 to 3 whole numbers")
+    r = range(*[to_int(b, "a range bound") for b in bounds])
+    check_shape((len(r),))
+    return np.array(r, dtype=np.float64)
+
+
 def linspace(start, stop, num=50):
     n = to_int(num, "the number of points")
     check_shape((n,))
@@ -350,6 +359,75 @@ def _broadcastable(s1: tuple, s2: tuple) -> bool:
         return False
 
 
+# ------------------------------------------------- derivatives inside the language
+
+def _function_value(f: Any, what: str) -> Any:
+    if not callable(f) or isinstance(f, ndarray):
+        raise ValueTypeError(f"{what} needs a function as its first argument, not {type_name(f)}")
+    return f
+
+
+def _fixing_others(f, args: tuple, k: int):
+    """f as a function of its k-th argument only, the others held at `args`."""
+    def partial(z):
+        return f(*args[:k], z, *args[k + 1:])
+    return partial
+
+
+def grad(f, argnums=0):
+    """grad(f) is the gradient function of a scalar-valued f (of its first argument, or of argnums)."""
+    from . import transforms
+    f = _function_value(f, "grad")
+    return Builtin(f"grad({getattr(f, 'name', 'f')})",
+                   lambda *args, **kwargs: transforms.grad(f, args, strip(argnums), kwargs))
+
+
+def value_and_grad(f, argnums=0):
+    from . import transforms
+    f = _function_value(f, "value_and_grad")
+    return Builtin(f"value_and_grad({getattr(f, 'name', 'f')})",
+                   lambda *args, **kwargs: transforms.value_and_grad(f, args, strip(argnums), kwargs))
+
+
+def jacobian(f, argnums=0):
+    """jacobian(f)(x): shape f(x).shape + x.shape, by forward mode when x is the smaller side."""
+    from . import transforms
+    f = _function_value(f, "jacobian")
+
+    def call(*args):
+        k = to_int(argnums, "argnums")
+        g = _fixing_others(f, args, k)
+        x = args[k]
+        return transforms.jacobian_reverse(g, x)[1]
+    return Builtin(f"jacobian({getattr(f, 'name', 'f')})", call)
+
+
+def hessian(f, argnums=0):
+    from . import transforms
+    f = _function_value(f, "hessian")
+
+    def call(*args):
+        k = to_int(argnums, "argnums")
+        return transforms.hessian(_fixing_others(f, args, k), args[k])[2]
+    return Builtin(f"hessian({getattr(f, 'name', 'f')})", call)
+
+
+def _as_tuple(v: Any) -> tuple:
+    return strip(v) if isinstance(strip(v), tuple) else (v,)
+
+
+def jvp(f, primals, tangents):
+    """jvp(f, x, v) is the pair (f(x), J·v); for several arguments pass tuples: jvp(f, (x, y), (u, w))."""
+    from . import transforms
+    return transforms.jvp(_function_value(f, "jvp"), _as_tuple(primals), _as_tuple(tangents))
+
+
+def vjp(f, primals, cotangent):
+    """vjp(f, x, v) is the pair (f(x), v·J); for several arguments pass a tuple of them."""
+    from . import transforms
+    return transforms.vjp(_function_value(f, "vjp"), _as_tuple(primals), cotangent)
+
+
 def _constants() -> dict:
     return {"pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan}
 
@@ -374,11 +452,13 @@ def _table() -> dict[str, Callable]:
         "reshape": reshape_, "shape": shape, "len": length,
         "zeros": lambda *dims: np.zeros(to_shape(dims)),
         "ones": lambda *dims: np.ones(to_shape(dims)),
-        "full": full, "eye": eye, "arange": arange, "linspace": linspace,
+        "full": full, "eye": eye, "arange": arange, "linspace": linspace, "range": range_,
         "stack": stack, "concat": concat, "detach": detach,
         "any": any_, "all": all_, "isnan": _elementwise_test(np.isnan),
         "isfinite": _elementwise_test(np.isfinite),
         "allclose": allclose, "isclose": isclose,
+        "grad": grad, "value_and_grad": value_and_grad, "jacobian": jacobian, "hessian": hessian,
+        "jvp": jvp, "vjp": vjp,
     }
 
 

@@ -32,7 +32,7 @@ from .numeric import ndarray
 from .reverse import ReverseTrace, location
 from .runtime import (BREAK, CONTINUE, FIRST_SLOT, NUMERIC_FAILURES, RETURN, UNSET, Runtime,
                       UserFunction, locate, runtime_builtins, translate, truth)
-from .tracing import Tracer, strip
+from .tracing import Tracer, current_level, strip
 
 Closure = Callable[[list], Any]
 
@@ -573,11 +573,12 @@ class Compiler:
         body = self.block(node.body, scope)
 
         def run_no_grad(f):
-            ReverseTrace.paused += 1
+            frozen = ReverseTrace.frozen_level
+            ReverseTrace.frozen_level = current_level()
             try:
                 return body(f)
             finally:
-                ReverseTrace.paused -= 1
+                ReverseTrace.frozen_level = frozen
         return run_no_grad
 
     # ------------------------------------------------------------ expressions

@@ -24,8 +24,8 @@ from typing import Any, Callable
 import numpy as np
 
 from .broadcasting import broadcast_to, unbroadcast, value_shape
-from .numeric import (binary_impl, logistic, logistic_array, ndarray, plain, sign_scalar,
-                      softplus_array, softplus_scalar, tie_weight, unary_impl)
+from .numeric import (binary_impl, logistic, logistic_array, max_scalar, min_scalar, ndarray, plain,
+                      relu_scalar, sign_scalar, softplus_array, softplus_scalar, tie_weight, unary_impl)
 from .tracing import primitive, strip
 
 
@@ -132,8 +132,10 @@ def _log_base(x):
     return log(where(x, 1.0, cond=np.greater(strip(x), 0)))
 
 
+# d/dx x^y = y x^(y-1); cot_mul makes it exactly 0 where y = 0 (x^0 is constant), even at
+# x = 0 where x^-1 is inf, as JAX and PyTorch do.
 pow_ = _binary("pow", binary_impl(operator.pow, np.power),
-               lambda ans, x, y: mul(y, pow_(x, sub(y, 1.0))),
+               lambda ans, x, y: cot_mul(y, pow_(x, sub(y, 1.0))),
                lambda ans, x, y: mul(ans, _log_base(x)),
                scale=lambda g, d: cot_mul(g, d))
 
@@ -147,10 +149,10 @@ mod = _binary("mod", binary_impl(_mod_scalar, np.mod),
               lambda ans, x, y: neg(floor(div(x, y))))
 
 # Ties share the gradient evenly (0.5 each), as PyTorch and JAX do for maximum/minimum.
-maximum = _binary("maximum", binary_impl(max, np.maximum),
+maximum = _binary("maximum", binary_impl(max_scalar, np.maximum),
                   lambda ans, x, y: tie_weight(strip(x), strip(y)),
                   lambda ans, x, y: tie_weight(strip(y), strip(x)))
-minimum = _binary("minimum", binary_impl(min, np.minimum),
+minimum = _binary("minimum", binary_impl(min_scalar, np.minimum),
                   lambda ans, x, y: tie_weight(strip(y), strip(x)),
                   lambda ans, x, y: tie_weight(strip(x), strip(y)))
 
@@ -202,7 +204,7 @@ sigmoid = _unary("sigmoid", logistic, logistic_array,
 softplus = _unary("softplus", softplus_scalar, softplus_array, lambda g, ans, x: mul(g, sigmoid(x)))
 # abs and relu take the subgradient 0 at the kink, as PyTorch and JAX do.
 abs_ = _unary("abs", abs, np.abs, lambda g, ans, x: mul(g, sign(x)))
-relu = _unary("relu", lambda x: x if x > 0 else 0.0, lambda x: np.maximum(x, 0.0),
+relu = _unary("relu", relu_scalar, lambda x: np.maximum(x, 0.0),
               lambda g, ans, x: mul(g, step(x)))
 
 

@@ -115,6 +115,19 @@ def softplus_array(x: ndarray) -> ndarray:
     return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
 
+def max_scalar(x: float, y: float) -> float:
+    # NaN from either side propagates, as np.maximum does (Python's max drops a NaN second argument).
+    return x if x >= y or x != x else y
+
+
+def min_scalar(x: float, y: float) -> float:
+    return x if x <= y or x != x else y
+
+
+def relu_scalar(x: float) -> float:
+    return 0.0 if x <= 0 else x         # NaN passes through, as in np.maximum(x, 0)
+
+
 def sign_scalar(x: float) -> float:
     return (x > 0) - (x < 0) + 0.0 if x == x else math.nan
 

@@ -22,6 +22,7 @@ from .elementwise import add
 from .tracing import Primitive, Trace, Tracer
 
 NO_PARENT = -1
+NO_PARAMS: dict = {}
 VARIADIC = -2       # parent0 marker: `first` holds the argument tuple, `second` the parent tuple
 
 # The source location of the operation being executed, set by the interpreter
@@ -52,10 +53,11 @@ class TraceClosed(Exception):
 
 
 class ReverseTrace(Trace):
-    """A tape being recorded. Use as a context manager so that its level is released."""
+    """A tape being recorded; see `recording()` in derivatives.py for opening and closing one."""
 
-    # A count of open no-grad regions: while positive, nothing is recorded.
-    paused = 0
+    # Traces at or below this level do not record (a no-grad region froze them). Traces
+    # opened inside the region have higher levels, so grad() still works inside no_grad.
+    frozen_level = 0
 
     __slots__ = ("prims", "first", "second", "parent0", "parent1", "params", "ans", "spans",
                  "closed")
@@ -67,7 +69,7 @@ class ReverseTrace(Trace):
         self.second: list = []
         self.parent0 = array("q")
         self.parent1 = array("q")
-        self.params: list = []
+        self.params: dict[int, dict] = {}       # only the entries that have static params
         self.ans: list = []
         self.spans: list = []
         self.closed = False
@@ -78,53 +80,67 @@ class ReverseTrace(Trace):
     def new_input(self, value: Any, name: Optional[str] = None) -> Box:
         """Record an independent variable (an entry with no primitive and no parents)."""
         node = len(self.prims)
-        self._append(None, value, None, NO_PARENT, NO_PARENT, name, value)
+        self.params[node] = {"name": name}
+        self._append(None, value, None, NO_PARENT, NO_PARENT, value)
         return Box(value, self, node)
 
-    def _append(self, prim, first, second, p0, p1, params, ans) -> None:
+    def _append(self, prim, first, second, p0, p1, ans) -> None:
         self.prims.append(prim)
         self.first.append(first)
         self.second.append(second)
         self.parent0.append(p0)
         self.parent1.append(p1)
-        self.params.append(params)
         self.ans.append(ans)
         self.spans.append(location[0])
 
-    def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
+    def _recording(self) -> bool:
         if self.closed:
-            raise TraceClosed(prim.name)
-        if len(args) == 1:
-            x = args[0]
-            if ReverseTrace.paused:
-                return prim(x.value, **params)
-            ans = prim(x.value, **params) if params else prim(x.value)
-            node = len(self.prims)
-            self._append(prim, x.value, None, x.node, NO_PARENT, params or None, ans)
-            return Box(ans, self, node)
-        if len(args) == 2:
-            x, y = args
-            if type(x) is Box and x.trace is self:
-                xv, p0 = x.value, x.node
-            else:
-                xv, p0 = x, NO_PARENT
-            if type(y) is Box and y.trace is self:
-                yv, p1 = y.value, y.node
-            else:
-                yv, p1 = y, NO_PARENT
-            ans = prim(xv, yv, **params) if params else prim(xv, yv)
-            if ReverseTrace.paused:
-                return ans
-            node = len(self.prims)
-            self._append(prim, xv, yv, p0, p1, params or None, ans)
-            return Box(ans, self, node)
+            raise TraceClosed()
+        return self.level > ReverseTrace.frozen_level
+
+    def process1(self, prim: Primitive, x: Box) -> Any:
+        xv = x.value
+        ans = prim(xv) if isinstance(xv, Tracer) else prim.impl(xv)
+        if not self._recording():
+            return ans
+        node = len(self.prims)
+        self._append(prim, xv, None, x.node, NO_PARENT, ans)
+        return Box(ans, self, node)
+
+    def process2(self, prim: Primitive, x: Any, y: Any) -> Any:
+        if type(x) is Box and x.trace is self:
+            xv, p0 = x.value, x.node
+        else:
+            xv, p0 = x, NO_PARENT
+        if type(y) is Box and y.trace is self:
+            yv, p1 = y.value, y.node
+        else:
+            yv, p1 = y, NO_PARENT
+        if isinstance(xv, Tracer) or isinstance(yv, Tracer):
+            ans = prim(xv, yv)
+        else:
+            ans = prim.impl(xv, yv)
+        if not self._recording():
+            return ans
+        node = len(self.prims)
+        self._append(prim, xv, yv, p0, p1, ans)
+        return Box(ans, self, node)
+
+    def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
         raw = tuple(a.value if type(a) is Box and a.trace is self else a for a in args)
         ans = prim(*raw, **params)
-        if ReverseTrace.paused:
+        if not self._recording():
             return ans
-        parents = tuple(a.node if type(a) is Box and a.trace is self else NO_PARENT for a in args)
         node = len(self.prims)
-        self._append(prim, raw, parents, VARIADIC, NO_PARENT, params or None, ans)
+        if params:
+            self.params[node] = params
+        if prim.arity in (1, 2):
+            parents = [a.node if type(a) is Box and a.trace is self else NO_PARENT for a in args]
+            self._append(prim, raw[0], raw[1] if len(raw) > 1 else None, parents[0],
+                         parents[1] if len(parents) > 1 else NO_PARENT, ans)
+        else:
+            parents = tuple(a.node if type(a) is Box and a.trace is self else NO_PARENT for a in args)
+            self._append(prim, raw, parents, VARIADIC, NO_PARENT, ans)
         return Box(ans, self, node)
 
     def close(self) -> None:
@@ -155,7 +171,7 @@ def backward(tape: ReverseTrace, output_node: int, seed: Any, input_nodes: list[
             continue
         adjoint[node] = None        # freed as soon as it has been propagated
         p0 = parent0[node]
-        kw = params[node] or {}
+        kw = params.get(node, NO_PARAMS)
         if p0 == VARIADIC:
             args = first[node]
             sent = [(p, prim.vjps[k](g, ans[node], *args, **kw))

@@ -21,6 +21,7 @@ derivatives come from the same machinery.
 """
 from __future__ import annotations
 
+import inspect
 from typing import Any, Callable, Optional
 
 
@@ -34,6 +35,13 @@ class Trace:
 
     def process(self, prim: "Primitive", args: tuple, params: dict) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    # Fast entry points for param-less unary and binary primitives; a trace may specialise them.
+    def process1(self, prim: "Primitive", x: Any) -> Any:
+        return self.process(prim, (x,), {})
+
+    def process2(self, prim: "Primitive", x: Any, y: Any) -> Any:
+        return self.process(prim, (x, y), {})
 
 
 class Tracer:
@@ -64,6 +72,11 @@ def release_level() -> None:
     _open_levels[0] -= 1
 
 
+def current_level() -> int:
+    """The level of the innermost open trace (0 when none is open)."""
+    return _open_levels[0]
+
+
 def top_trace(args: tuple) -> Optional[Trace]:
     top = None
     for a in args:
@@ -92,7 +105,7 @@ class Primitive:
 
     __slots__ = ("name", "impl", "vjps", "jvp", "taylor", "arity")
 
-    def __init__(self, name: str, impl: Callable, vjps: tuple, jvp: Optional[Callable] = None,
+    def __init__(self, name: str, impl: Callable, vjps, jvp: Optional[Callable] = None,
                  taylor: Optional[Callable] = None):
         self.name = name
         self.impl = impl
@@ -112,27 +125,29 @@ class Primitive:
 
 
 class UnaryPrimitive(Primitive):
-    """Same contract, with a call path that avoids argument packing (the scalar hot path)."""
+    """A primitive of one argument and no params: the scalar hot path, with no argument packing."""
 
     __slots__ = ()
 
-    def __call__(self, x, **params):
+    def __call__(self, x):
         if isinstance(x, Tracer):
-            return x.trace.process(self, (x,), params)
-        return self.impl(x, **params) if params else self.impl(x)
+            return x.trace.process1(self, x)
+        return self.impl(x)
 
 
 class BinaryPrimitive(Primitive):
+    """A primitive of two arguments and no params (add, mul, pow, ...)."""
+
     __slots__ = ()
 
-    def __call__(self, x, y, **params):
+    def __call__(self, x, y):
         if isinstance(x, Tracer):
             if isinstance(y, Tracer) and y.trace.level > x.trace.level:
-                return y.trace.process(self, (x, y), params)
-            return x.trace.process(self, (x, y), params)
+                return y.trace.process2(self, x, y)
+            return x.trace.process2(self, x, y)
         if isinstance(y, Tracer):
-            return y.trace.process(self, (x, y), params)
-        return self.impl(x, y, **params) if params else self.impl(x, y)
+            return y.trace.process2(self, x, y)
+        return self.impl(x, y)
 
 
 REGISTRY: dict[str, Primitive] = {}
@@ -152,10 +167,19 @@ def primitive(name: str, impl: Callable, vjps, jvp: Optional[Callable] = None,
     if name in REGISTRY:
         raise ValueError(f"primitive {name!r} defined twice")
     arity = len(vjps) if isinstance(vjps, tuple) else VARIADIC_ARITY
-    cls = {1: UnaryPrimitive, 2: BinaryPrimitive}.get(arity, Primitive)
+    cls = Primitive if _takes_params(impl, arity) else {1: UnaryPrimitive, 2: BinaryPrimitive}.get(arity, Primitive)
     prim = cls(name, impl, vjps, jvp, taylor)
     REGISTRY[name] = prim
     return prim
+
+
+def _takes_params(impl: Callable, arity: int) -> bool:
+    """Whether a forward function takes static params beyond its data arguments."""
+    try:
+        parameters = inspect.signature(impl).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return any(p.kind in (p.KEYWORD_ONLY, p.VAR_KEYWORD) for p in parameters) or len(parameters) > arity
 
 
 def strip(value: Any) -> Any:

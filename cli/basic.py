@@ -1,0 +1,91 @@
+"""`autodiff eval` and `autodiff grad`: values and first derivatives."""
+from __future__ import annotations
+
+import sys
+
+import click
+import numpy as np
+
+from .app import CONTEXT, cli, input_rows, output_label, reported, terminal
+from .options import (limit_options, load, make_limits, output_options, parse_at, parse_names,
+                      parse_value, program_options)
+from .render import Report, Row, dumps, show
+
+
+@cli.command("eval", context_settings=CONTEXT)
+@program_options
+@limit_options
+@output_options
+def eval_command(file, expr, at, of, max_steps, max_depth, max_elements, timeout, as_json, precision):
+    """Run a program and print its output value."""
+    from autodiff.diffcore.derivatives import evaluate
+    program = load(file, expr)
+    values = parse_at(at)
+    limits = make_limits(max_steps, max_depth, max_elements, timeout)
+    with reported(program):
+        result = evaluate(program, values, of=of, limits=limits)
+    if as_json:
+        click.echo(dumps({"output": result.output, "output_name": result.output_name,
+                          "inputs": result.inputs, "program": program.source.filename}))
+        return 0
+    rows = input_rows(result.inputs) + [Row("output", output_label(result.output_name), result.output)]
+    show(Report(program.source.filename, rows), precision, sys.stdout, terminal())
+    return 0
+
+
+@cli.command("grad", context_settings=CONTEXT)
+@program_options
+@click.option("--wrt", "wrt", multiple=True, metavar="NAMES",
+              help="Differentiate only with respect to these inputs (comma-separated); the others are constants.")
+@click.option("--vjp", "vjp", metavar="VALUE",
+              help="For an array output: the vector-Jacobian product with this cotangent.")
+@click.option("--sum", "reduce_sum", is_flag=True, help="For an array output: differentiate its sum.")
+@click.option("--order", type=click.IntRange(1), default=1, show_default=True,
+              help="Derivatives up to this order (Taylor mode for one scalar input; Hessian blocks for 2).")
+@limit_options
+@output_options
+def grad_command(file, expr, at, of, wrt, vjp, reduce_sum, order, max_steps, max_depth, max_elements, timeout,
+                 as_json, precision):
+    """Run a program and print the derivatives of its output with respect to its inputs.
+
+    A scalar output gets its gradient; an array output its full Jacobian (one
+    row per output element), or with --vjp V the product V·J, or with --sum
+    the gradient of its sum.
+    """
+    from autodiff.diffcore.derivatives import differentiate
+    if vjp is not None and reduce_sum:
+        raise click.UsageError("--vjp and --sum are alternatives: give one")
+    if order > 1:
+        if vjp is not None or reduce_sum:
+            raise click.UsageError("--order N applies to a scalar output; it does not combine with --vjp or --sum")
+        from .higher import run_orders
+        return run_orders(file, expr, at, of, wrt, order,
+                          make_limits(max_steps, max_depth, max_elements, timeout), as_json, precision)
+    program = load(file, expr)
+    values = parse_at(at)
+    cotangent = parse_value(vjp, "--vjp") if vjp is not None else None
+    limits = make_limits(max_steps, max_depth, max_elements, timeout)
+    with reported(program):
+        result = differentiate(program, values, wrt=parse_names(wrt), of=of, cotangent=cotangent,
+                               reduce_sum=reduce_sum, limits=limits)
+    if as_json:
+        click.echo(dumps({"output": result.output, result.kind: result.derivatives,
+                          "output_name": result.output_name, "inputs": result.inputs, "wrt": result.wrt,
+                          "program": program.source.filename}))
+        return 0
+    out = output_label(result.output_name)
+    if reduce_sum and result.kind == "gradient" and getattr(result.output, "ndim", 0) == 0 and of is None:
+        out = f"sum({out})"
+    rows = input_rows(result.inputs) + [Row("output", out, result.output)]
+    for name, value in result.derivatives.items():
+        if result.kind == "jacobian":
+            out_shape = np.shape(result.output)
+            for index in np.ndindex(out_shape):
+                label = ", ".join(str(i) for i in index)
+                rows.append(Row("jacobian", f"d{out}[{label}]/d{name}", value[index]))
+        elif result.kind == "vjp":
+            rows.append(Row("vjp", f"v·d{out}/d{name}", value))
+        else:
+            rows.append(Row("gradient", f"d{out}/d{name}", value))
+    show(Report(program.source.filename, rows), precision, sys.stdout, terminal())
+    return 0

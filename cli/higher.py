@@ -1,0 +1,163 @@
+"""`autodiff hessian`, `jacobian`, `jvp`, `hvp`, and `grad --order N`: beyond the first derivative."""
+from __future__ import annotations
+
+import sys
+from collections import Counter
+
+import click
+
+from .app import CONTEXT, cli, input_rows, output_label, reported, terminal
+from .options import (compose, limit_options, load, make_limits, output_options, parse_at, parse_names,
+                      program_options)
+from .render import Report, Row, dumps, show
+
+wrt_option = click.option("--wrt", "wrt", multiple=True, metavar="NAMES",
+                          help="Differentiate only with respect to these inputs (comma-separated).")
+direction_option = click.option(
+    "--direction", "direction", multiple=True, required=True, metavar="NAME=VALUE",
+    help="The direction v, one input at a time (inputs not named move by zero). Repeatable.")
+
+common = compose(program_options, wrt_option, limit_options, output_options)
+
+
+def derivative_label(out: str, names: tuple) -> str:
+    """'df/dx', 'd2f/dx2', 'd2f/dx dy', 'd3f/dx2 dy'."""
+    order = len(names)
+    if order == 1:
+        return f"d{out}/d{names[0]}"
+    counts = Counter(names)
+    parts = [f"d{n}{counts[n] if counts[n] > 1 else ''}" for n in dict.fromkeys(names)]
+    return f"d{order}{out}/" + " ".join(parts)
+
+
+def show_orders(program, result, precision: int, as_json: bool, order: int) -> None:
+    out = output_label(result.output_name)
+    if as_json:
+        click.echo(dumps({
+            "output": result.output, "order": order,
+            "derivatives": {str(k): {",".join(names): block for names, block in blocks.items()}
+                            for k, blocks in result.orders.items()},
+            "method": result.mode or "nested", "output_name": result.output_name,
+            "inputs": result.inputs, "wrt": result.wrt, "program": program.source.filename}))
+        return
+    rows = input_rows(result.inputs) + [Row("output", out, result.output)]
+    for k, blocks in result.orders.items():
+        section = {1: "gradient", 2: "hessian"}.get(k, f"order {k}")
+        rows += [Row(section, derivative_label(out, names), block) for names, block in blocks.items()]
+    show(Report(program.source.filename, rows), precision, sys.stdout, terminal())
+
+
+def run_orders(file, expr, at, of, wrt, order, limits, as_json, precision) -> int:
+    from autodiff.diffcore.higher import derivative_tensors
+    program = load(file, expr)
+    values = parse_at(at)
+    with reported(program):
+        result = derivative_tensors(program, values, order, wrt=parse_names(wrt), of=of, limits=limits)
+    show_orders(program, result, precision, as_json, order)
+    return 0
+
+
+@cli.command("hessian", context_settings=CONTEXT)
+@common
+def hessian_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements, timeout, as_json, precision):
+    """The gradient and the Hessian of a scalar output (the same as grad --order 2).
+
+    The Hessian is printed as blocks per pair of inputs, d2f/dx dy shaped
+    x.shape + y.shape, computed by forward-over-reverse differentiation.
+    """
+    return run_orders(file, expr, at, of, wrt, 2, make_limits(max_steps, max_depth, max_elements, timeout),
+                      as_json, precision)
+
+
+@cli.command("jacobian", context_settings=CONTEXT)
+@common
+@click.option("--mode", type=click.Choice(["auto", "forward", "reverse"]), default="auto", show_default=True,
+              help="forward: one pass per input element; reverse: one sweep per output element; "
+                   "auto: whichever needs fewer.")
+def jacobian_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements, timeout, as_json, precision,
+                     mode):
+    """The Jacobian of the output, by forward or reverse mode."""
+    from autodiff.diffcore.higher import jacobian
+    program = load(file, expr)
+    values = parse_at(at)
+    limits = make_limits(max_steps, max_depth, max_elements, timeout)
+    with reported(program):
+        result = jacobian(program, values, mode=mode, wrt=parse_names(wrt), of=of, limits=limits)
+    blocks = {names[0]: block for names, block in result.orders[1].items()}
+    if as_json:
+        click.echo(dumps({"output": result.output, "jacobian": blocks, "mode": result.mode,
+                          "output_name": result.output_name, "inputs": result.inputs, "wrt": result.wrt,
+                          "program": program.source.filename}))
+        return 0
+    out = output_label(result.output_name)
+    rows = input_rows(result.inputs) + [Row("output", out, result.output)]
+    rows += [Row("jacobian", f"d{out}/d{name}", block) for name, block in blocks.items()]
+    chosen = f"mode: {result.mode}" + (" (chosen by --mode auto: fewer " +
+                                       ("inputs than outputs)" if result.mode == "forward" else
+                                        "outputs than inputs)") if mode == "auto" else "")
+    show(Report(program.source.filename, rows, notes=[chosen]), precision, sys.stdout, terminal())
+    return 0
+
+
+def _directions(items: tuple) -> dict:
+    from .options import parse_value
+    directions = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        if not sep or not name.strip().isidentifier():
+            raise click.UsageError(f"--direction {item!r}: expected NAME=VALUE, e.g. --direction 'x=[1, 0]'")
+        directions[name.strip()] = parse_value(text, f"--direction {name.strip()}")
+    return directions
+
+
+@cli.command("jvp", context_settings=CONTEXT)
+@common
+@direction_option
+def jvp_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements, timeout, as_json, precision,
+                direction):
+    """The directional derivative J·v of the output, by one forward-mode pass."""
+    from autodiff.diffcore.higher import directional
+    program = load(file, expr)
+    values = parse_at(at)
+    v = _directions(direction)
+    limits = make_limits(max_steps, max_depth, max_elements, timeout)
+    with reported(program):
+        result = directional(program, values, v, wrt=parse_names(wrt), of=of, limits=limits)
+    if as_json:
+        click.echo(dumps({"output": result.output, "jvp": result.value, "direction": v,
+                          "output_name": result.output_name, "inputs": result.inputs,
+                          "program": program.source.filename}))
+        return 0
+    out = output_label(result.output_name)
+    rows = input_rows(result.inputs) + [Row("output", out, result.output),
+                                        Row("jvp", f"J·v of {out}", result.value)]
+    show(Report(program.source.filename, rows), precision, sys.stdout, terminal())
+    return 0
+
+
+@cli.command("hvp", context_settings=CONTEXT)
+@common
+@direction_option
+def hvp_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements, timeout, as_json, precision,
+                direction):
+    """The Hessian-vector product H·v of a scalar output, without forming H (forward-over-reverse)."""
+    from autodiff.diffcore.higher import hessian_vector
+    program = load(file, expr)
+    values = parse_at(at)
+    v = _directions(direction)
+    limits = make_limits(max_steps, max_depth, max_elements, timeout)
+    with reported(program):
+        result = hessian_vector(program, values, v, wrt=parse_names(wrt), of=of, limits=limits)
+    gradient = {names[0]: block for names, block in result.orders[1].items()}
+    products = {names[0]: block for names, block in result.value.items()}
+    if as_json:
+        click.echo(dumps({"output": result.output, "gradient": gradient, "hvp": products, "direction": v,
+                          "output_name": result.output_name, "inputs": result.inputs, "wrt": result.wrt,
+                          "program": program.source.filename}))
+        return 0
+    out = output_label(result.output_name)
+    rows = input_rows(result.inputs) + [Row("output", out, result.output)]
+    rows += [Row("gradient", f"d{out}/d{n}", g) for n, g in gradient.items()]
+    rows += [Row("hvp", f"(H·v)[{n}]", p) for n, p in products.items()]
+    show(Report(program.source.filename, rows), precision, sys.stdout, terminal())
+    return 0

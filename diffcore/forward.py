@@ -1,0 +1,59 @@
+"""Forward mode: push a tangent alongside every value (a JVP trace).
+
+Each primitive's `jvp` rule maps the tangents of its arguments to the tangent
+of its result. Rules are written with primitives, so a forward trace can run
+over a reverse trace's backward sweep: that is forward-over-reverse, which
+gives Hessian-vector products without forming the Hessian.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .tracing import Primitive, Trace, Tracer
+
+
+class Dual(Tracer):
+    """A value with its tangent (the directional derivative along the chosen direction)."""
+
+    __slots__ = ("value", "tangent")
+
+    def __init__(self, value: Any, tangent: Any, trace: "ForwardTrace"):
+        self.trace = trace
+        self.value = value
+        self.tangent = tangent
+
+    @property
+    def primal(self) -> Any:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"Dual({self.value!r}, tangent={self.tangent!r})"
+
+
+class ForwardTrace(Trace):
+    __slots__ = ("closed",)
+
+    def __init__(self, level: int):
+        super().__init__(level)
+        self.closed = False
+
+    def dual(self, value: Any, tangent: Any) -> Dual:
+        return Dual(value, tangent, self)
+
+    def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
+        primals, tangents = [], []
+        for a in args:
+            if type(a) is Dual and a.trace is self:
+                primals.append(a.value)
+                tangents.append(a.tangent)
+            else:
+                primals.append(a)
+                tangents.append(None)
+        ans = prim(*primals, **params)
+        if prim.jvp is None:
+            raise TypeError(f"{prim.name} has no forward-mode rule")
+        tangent = prim.jvp(tuple(tangents), ans, *primals, **params)
+        return Dual(ans, tangent, self)
+
+    def close(self) -> None:
+        self.closed = True

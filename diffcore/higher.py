@@ -1,0 +1,196 @@
+"""Higher-order and forward-mode derivatives of a whole program.
+
+The program is viewed as a function of one flat vector z holding all the
+inputs being differentiated (`ProgramFunction`); the generic transforms of
+`transforms.py` then give Hessians (forward-over-reverse), derivative tensors
+of any order (nested Jacobians), Jacobians by forward or reverse mode, JVPs and
+HVPs. Results are split back into blocks per input (per pair of inputs for a
+Hessian), each shaped like numpy would: out.shape + x.shape (+ y.shape ...).
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import numpy as np
+
+from . import arrays as A
+from . import transforms as T
+from .broadcasting import reshape, value_shape
+from .builtins import shape_text
+from .derivatives import resolve_wrt
+from .errors import ShapeError
+from .program import Program, UsageError, numeric_context, plain_output
+from .runtime import Limits
+from .tracing import strip
+
+MAX_TENSOR_ENTRIES = 1_000_000
+
+
+class ProgramFunction:
+    """The program's output as a function of the flat vector of the inputs in `wrt`."""
+
+    def __init__(self, program: Program, at: dict, wrt: Optional[list], of: Optional[str],
+                 limits: Optional[Limits]):
+        self.program = program
+        self.limits = limits or Limits()
+        self.of = of
+        self.wrt = resolve_wrt(program, wrt)
+        first = program.run(at, self.limits, of=of)
+        self.inputs = first.inputs
+        self.output = plain_output(first.output)
+        self.output_name = first.output_name
+        self.at = dict(at)
+        self.shapes = {n: np.shape(self.inputs[n]) for n in self.wrt if n in self.inputs}
+        self.wrt = [n for n in self.wrt if n in self.shapes]
+        sizes = [math.prod(self.shapes[n]) for n in self.wrt]
+        self.offsets = dict(zip(self.wrt, itertools.accumulate([0] + sizes)))
+        self.size = sum(sizes)
+        self.z = (np.concatenate([np.reshape(self.inputs[n], -1) for n in self.wrt])
+                  if self.wrt else np.zeros(0))
+
+    def unpack(self, z: Any) -> dict:
+        """Input values from the flat vector (with primitives, so tracers flow through)."""
+        values = {}
+        for name in self.wrt:
+            start, shape = self.offsets[name], self.shapes[name]
+            if shape:
+                piece = A.getitem(z, index=(slice(start, start + math.prod(shape)),))
+                values[name] = reshape(piece, shape=shape)
+            else:
+                values[name] = A.getitem(z, index=(start,))
+        return values
+
+    def __call__(self, z: Any) -> Any:
+        values = self.unpack(z)
+        result = self.program.run(self.at, self.limits, watch=lambda name, v: values.get(name, v), of=self.of)
+        return result.output
+
+    def blocks(self, tensor: Any, leading: tuple, order: int) -> dict:
+        """Split a tensor of shape leading + (size,)*order into blocks keyed by tuples of input names."""
+        tensor = np.asarray(strip(tensor))
+        out = {}
+        for names in itertools.product(self.wrt, repeat=order):
+            index = tuple(slice(self.offsets[n], self.offsets[n] + math.prod(self.shapes[n])) for n in names)
+            block = tensor[(Ellipsis,) + index] if order else tensor
+            shape = leading + sum((self.shapes[n] for n in names), ())
+            block = block.reshape(shape)
+            out[names] = block if shape else float(block)
+        return out
+
+    def pack(self, values: dict, label: str) -> np.ndarray:
+        """A flat vector from per-input values (missing inputs: zero), checking shapes."""
+        z = np.zeros(self.size)
+        for name, value in values.items():
+            if name not in self.shapes:
+                raise UsageError(f"{label} {name}: not an input being differentiated "
+                                 f"(these are: {', '.join(self.wrt) or 'none'})")
+            value = np.asarray(value, dtype=np.float64)
+            if value.shape != self.shapes[name]:
+                raise ShapeError(f"{label} {name}: shape {shape_text(value.shape)}, but the input has shape "
+                                 f"{shape_text(self.shapes[name])}")
+            start = self.offsets[name]
+            z[start:start + value.size] = value.reshape(-1)
+        return z
+
+
+@dataclass
+class HigherResult:
+    """Derivatives of a program at one point, by input (or tuple of inputs for order >= 2)."""
+    inputs: dict
+    output: Any
+    output_name: Optional[str]
+    wrt: list
+    kind: str                                   # 'hessian', 'derivatives', 'jacobian', 'jvp', 'hvp'
+    orders: dict = field(default_factory=dict)  # order -> {tuple of names: block}
+    value: Any = None                           # jvp: the directional derivative; hvp: H·v by input
+    mode: Optional[str] = None
+
+
+def _check_size(entries: int, what: str) -> None:
+    if entries > MAX_TENSOR_ENTRIES:
+        raise UsageError(f"{what} would have {entries:,} entries (more than {MAX_TENSOR_ENTRIES:,})",
+                         hint="use `autodiff hvp` for Hessian-vector products, or --wrt to select fewer inputs")
+
+
+def derivative_tensors(program: Program, at: dict, order: int, wrt=None, of=None,
+                       limits: Optional[Limits] = None) -> HigherResult:
+    """All derivatives of a scalar output up to `order`, as blocks per tuple of inputs."""
+    fn = ProgramFunction(program, at, wrt, of, limits)
+    if np.ndim(fn.output):
+        raise UsageError(f"--order {order} needs a scalar output, but the output has shape "
+                         f"{shape_text(np.shape(fn.output))}", hint="select one with --of NAME, or use --sum")
+    _check_size(fn.size ** order, f"the order-{order} derivative tensor")
+    if fn.size == 1 and not fn.shapes[fn.wrt[0]]:
+        series = _taylor(fn, order)
+        if series is not None:
+            name = fn.wrt[0]
+            orders = {k: {(name,) * k: series[k]} for k in range(1, order + 1)}
+            return HigherResult(fn.inputs, fn.output, fn.output_name, fn.wrt,
+                                "hessian" if order == 2 else "derivatives", orders, mode="taylor")
+    orders = {}
+    with numeric_context(fn.limits):   # nested: each order is the forward-mode Jacobian of the last
+        current = lambda z: T.grad(fn, (z,))       # noqa: E731
+        orders[1] = fn.blocks(current(fn.z), (), 1)
+        for k in range(2, order + 1):
+            previous = current
+            current = (lambda p: lambda z: T.jacobian_forward(p, z)[1])(previous)
+            orders[k] = fn.blocks(current(fn.z), (), k)
+    kind = "hessian" if order == 2 else "derivatives"
+    return HigherResult(fn.inputs, fn.output, fn.output_name, fn.wrt, kind, orders)
+
+
+def _taylor(fn: ProgramFunction, order: int) -> Optional[list]:
+    """f, f', ..., f^(order) of a program of one scalar input by Taylor mode (None: not applicable)."""
+    from .taylor import TaylorUnsupported, taylor_derivatives
+    name = fn.wrt[0]
+    with numeric_context(fn.limits):
+        try:
+            return taylor_derivatives(
+                lambda x: fn.program.run(fn.at, fn.limits, watch=lambda n, v: x if n == name else v,
+                                         of=fn.of).output, fn.z[0], order)
+        except TaylorUnsupported:
+            return None
+
+
+def jacobian(program: Program, at: dict, mode: str = "auto", wrt=None, of=None,
+             limits: Optional[Limits] = None) -> HigherResult:
+    """The Jacobian by forward mode (a pass per input element) or reverse (a sweep per output element)."""
+    fn = ProgramFunction(program, at, wrt, of, limits)
+    n_out = int(np.size(fn.output))
+    if mode == "auto":
+        mode = "forward" if fn.size <= n_out else "reverse"
+    _check_size(fn.size * n_out, "the Jacobian")
+    with numeric_context(fn.limits):
+        if mode == "forward":
+            _, J = T.jacobian_forward(fn, fn.z)
+        else:
+            _, J = T.jacobian_reverse(fn, fn.z)
+    out_shape = np.shape(fn.output)
+    blocks = fn.blocks(np.reshape(strip(J), out_shape + (fn.size,)), out_shape, 1)
+    return HigherResult(fn.inputs, fn.output, fn.output_name, fn.wrt, "jacobian", {1: blocks}, mode=mode)
+
+
+def directional(program: Program, at: dict, direction: dict, wrt=None, of=None,
+                limits: Optional[Limits] = None) -> HigherResult:
+    """J·v for a direction v given per input (inputs not named move by zero)."""
+    fn = ProgramFunction(program, at, wrt or None, of, limits)
+    v = fn.pack(direction, "--direction")
+    with numeric_context(fn.limits):
+        _, tangent = T.jvp(fn, (fn.z,), (v,))
+    return HigherResult(fn.inputs, fn.output, fn.output_name, fn.wrt, "jvp", value=strip(tangent))
+
+
+def hessian_vector(program: Program, at: dict, direction: dict, wrt=None, of=None,
+                   limits: Optional[Limits] = None) -> HigherResult:
+    """The gradient and H·v, by one forward pass through the reverse sweep (H is never formed)."""
+    fn = ProgramFunction(program, at, wrt, of, limits)
+    if np.ndim(fn.output):
+        raise UsageError("hvp needs a scalar output", hint="select one with --of NAME")
+    v = fn.pack(direction, "--direction")
+    with numeric_context(fn.limits):
+        g, Hv = T.hvp(fn, fn.z, v)
+    return HigherResult(fn.inputs, fn.output, fn.output_name, fn.wrt, "hvp",
+                        {1: fn.blocks(g, (), 1)}, value=fn.blocks(Hv, (), 1))

@@ -1,0 +1,212 @@
+"""Derivatives of functions: grad, value_and_grad, jvp, vjp, jacobian, hessian.
+
+These work on any callable over language values (a user function, a builtin,
+a Python function used by the CLI). Each opens a trace of its own at a new
+level and closes it before returning, so they nest: `grad(grad(f))` records
+the inner backward sweep on the outer trace, and `jvp(grad(f), x, v)` pushes
+a tangent through it (forward-over-reverse: a Hessian-vector product).
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+
+from . import arrays as A
+from .broadcasting import broadcast_to, reshape, value_shape
+from .builtins import shape_text, type_name, is_numeric
+from .errors import ShapeError, ValueTypeError
+from .forward import Dual, ForwardTrace
+from .reverse import Box, ReverseTrace, backward
+from .tracing import next_level, release_level, strip
+
+
+@contextmanager
+def reverse_trace() -> Iterator[ReverseTrace]:
+    tape = ReverseTrace(next_level())
+    try:
+        yield tape
+    finally:
+        tape.close()
+        release_level()
+
+
+@contextmanager
+def forward_trace() -> Iterator[ForwardTrace]:
+    trace = ForwardTrace(next_level())
+    try:
+        yield trace
+    finally:
+        trace.close()
+        release_level()
+
+
+def zeros_like(x: Any) -> Any:
+    shape = value_shape(x)
+    return np.zeros(shape) if shape else 0.0
+
+
+def _argnums(argnums: Any, nargs: int) -> tuple[tuple, bool]:
+    """(indices, several?) from an int or a tuple of ints, checked against the number of arguments."""
+    several = isinstance(argnums, (tuple, list))
+    items = tuple(argnums) if several else (argnums,)
+    out = []
+    for k in items:
+        k = int(strip(k))
+        if not -nargs <= k < nargs:
+            raise ValueTypeError(f"argnums {k} is out of range for a call with {nargs} argument"
+                                 f"{'' if nargs == 1 else 's'}")
+        out.append(k % nargs)
+    return tuple(out), several
+
+
+def _require_differentiable(x: Any, what: str) -> None:
+    if not is_numeric(x) and not isinstance(x, (Box, Dual)):
+        raise ValueTypeError(f"{what} must be a number or an array, not {type_name(x)}")
+
+
+def value_and_grad(fn: Callable, args: Sequence, argnums: Any = 0, kwargs: dict = None) -> tuple:
+    """(f(args), gradient) of a scalar-valued function with respect to args[argnums]."""
+    args = list(args)
+    indices, several = _argnums(argnums, len(args))
+    with reverse_trace() as tape:
+        boxes = {}
+        for k in indices:
+            _require_differentiable(args[k], f"argument {k + 1} of the differentiated function")
+            boxes[k] = args[k] = tape.new_input(args[k])
+        out = fn(*args, **(kwargs or {}))
+    value = out.value if type(out) is Box and out.trace is tape else out
+    if not is_numeric(value) and not isinstance(value, (Box, Dual)) or value_shape(value) != ():
+        raise ValueTypeError(f"grad needs a function that returns one number, but it returned "
+                             f"{type_name(value)}", hint="use jacobian(f) for functions returning arrays")
+    if type(out) is Box and out.trace is tape:
+        grads = backward(tape, out.node, 1.0, [boxes[k].node for k in indices])
+    else:
+        grads = [None] * len(indices)
+    grads = [zeros_like(boxes[k].value) if g is None else g for k, g in zip(indices, grads)]
+    return value, (tuple(grads) if several else grads[0])
+
+
+def grad(fn: Callable, args: Sequence, argnums: Any = 0, kwargs: dict = None) -> Any:
+    return value_and_grad(fn, args, argnums, kwargs)[1]
+
+
+def _unwrap_dual(out: Any, trace: ForwardTrace) -> tuple:
+    if isinstance(out, tuple):
+        pairs = [_unwrap_dual(o, trace) for o in out]
+        return tuple(p for p, _ in pairs), tuple(t for _, t in pairs)
+    if type(out) is Dual and out.trace is trace:
+        tangent = out.tangent
+        if value_shape(tangent) != value_shape(out.value):
+            tangent = broadcast_to(tangent, shape=value_shape(out.value))
+        return out.value, tangent
+    return out, zeros_like(out)
+
+
+def jvp(fn: Callable, primals: Sequence, tangents: Sequence, kwargs: dict = None) -> tuple:
+    """(f(primals), J·tangents): the directional derivative, by one forward pass."""
+    if len(primals) != len(tangents):
+        raise ValueTypeError(f"jvp needs one tangent per argument ({len(primals)}), got {len(tangents)}")
+    with forward_trace() as trace:
+        duals = []
+        for k, (p, t) in enumerate(zip(primals, tangents)):
+            _require_differentiable(p, f"argument {k + 1}")
+            if value_shape(t) != value_shape(p):
+                raise ShapeError(f"the tangent of argument {k + 1} has shape {shape_text(value_shape(t))}, "
+                                 f"but the argument has shape {shape_text(value_shape(p))}")
+            duals.append(trace.dual(p, t))
+        out = fn(*duals, **(kwargs or {}))
+    return _unwrap_dual(out, trace)
+
+
+def vjp(fn: Callable, primals: Sequence, cotangent: Any, kwargs: dict = None) -> tuple:
+    """(f(primals), cotangent·J) with respect to every argument, by one reverse sweep."""
+    with reverse_trace() as tape:
+        boxes = []
+        for k, p in enumerate(primals):
+            _require_differentiable(p, f"argument {k + 1}")
+            boxes.append(tape.new_input(p))
+        out = fn(*boxes, **(kwargs or {}))
+    value = out.value if type(out) is Box and out.trace is tape else out
+    if value_shape(cotangent) != value_shape(value):
+        raise ShapeError(f"the cotangent has shape {shape_text(value_shape(cotangent))}, but the function's "
+                         f"value has shape {shape_text(value_shape(value))}")
+    if type(out) is Box and out.trace is tape:
+        grads = backward(tape, out.node, cotangent, [b.node for b in boxes])
+    else:
+        grads = [None] * len(boxes)
+    grads = [zeros_like(b.value) if g is None else g for b, g in zip(boxes, grads)]
+    return value, (grads[0] if len(grads) == 1 else tuple(grads))
+
+
+def _basis(shape: tuple) -> Iterator[tuple]:
+    """(index, one-hot array or 1.0) for each element of a value of `shape`."""
+    if not shape:
+        yield (), 1.0
+        return
+    for index in np.ndindex(shape):
+        e = np.zeros(shape)
+        e[index] = 1.0
+        yield index, e
+
+
+def jacobian_reverse(fn: Callable, x: Any, kwargs: dict = None) -> tuple:
+    """(f(x), J) with J of shape f(x).shape + x.shape: one reverse sweep per output element."""
+    _require_differentiable(x, "the argument")
+    with reverse_trace() as tape:
+        box = tape.new_input(x)
+        out = fn(box, **(kwargs or {}))
+    value = out.value if type(out) is Box and out.trace is tape else out
+    _require_differentiable(value, "the function's value")
+    out_shape, in_shape = value_shape(value), value_shape(x)
+    rows = []
+    for _, seed in _basis(out_shape):
+        if type(out) is Box and out.trace is tape:
+            g, = backward(tape, out.node, seed, [box.node])
+        else:
+            g = None
+        rows.append(zeros_like(x) if g is None else g)
+    return value, _assemble(rows, out_shape, in_shape, rows_first=True)
+
+
+def jacobian_forward(fn: Callable, x: Any, kwargs: dict = None) -> tuple:
+    """(f(x), J): one forward pass per input element."""
+    _require_differentiable(x, "the argument")
+    in_shape = value_shape(x)
+    value, columns = None, []
+    for _, e in _basis(in_shape):
+        value, t = jvp(fn, (x,), (e,), kwargs)
+        columns.append(t)
+    out_shape = value_shape(value)
+    return value, _assemble(columns, out_shape, in_shape, rows_first=False)
+
+
+def _assemble(parts: list, out_shape: tuple, in_shape: tuple, rows_first: bool) -> Any:
+    """Stack Jacobian rows (one per output element) or columns (one per input element).
+
+    Built with primitives, so a Jacobian computed inside an outer trace is itself differentiable.
+    """
+    if not out_shape and not in_shape:
+        return parts[0]
+    stacked = A.stack(*parts, axis=0)
+    if not rows_first and out_shape:
+        # columns come stacked as (inputs, *out_shape): move the input axis last
+        stacked = A.transpose(stacked, axes=tuple(range(1, len(out_shape) + 1)) + (0,))
+    return reshape(stacked, shape=out_shape + in_shape)
+
+
+def hessian(fn: Callable, x: Any, kwargs: dict = None) -> tuple:
+    """(f(x), grad f(x), H): forward-over-reverse, one Hessian-vector product per input element."""
+    value, g = value_and_grad(fn, (x,), 0, kwargs)
+
+    def gradient_of(z):
+        return grad(fn, (z,), 0, kwargs)
+
+    _, H = jacobian_forward(gradient_of, x)
+    return value, g, H
+
+
+def hvp(fn: Callable, x: Any, v: Any, kwargs: dict = None) -> tuple:
+    """(grad f(x), H·v) without forming H: a forward pass through the gradient."""
+    return jvp(lambda z: grad(fn, (z,), 0, kwargs), (x,), (v,))
