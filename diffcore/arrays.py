@@ -282,8 +282,8 @@ def _variadic_jvp(prim):
     return jvp
 
 
-stack = primitive("stack", _stack_impl, vjps=_PerArgument(_stack_vjp))
-stack.jvp = _variadic_jvp(stack)
+stack = primitive("stack", _stack_impl, vjps=_PerArgument(_stack_vjp),
+                  jvp=lambda ts, ans, *xs, **params: _variadic_jvp(stack)(ts, ans, *xs, **params))
 
 
 def _concat_impl(*xs, axis=0):
@@ -296,6 +296,6 @@ def _concat_vjp(k, g, ans, *xs, axis=0):
     return getitem(g, index=(slice(None),) * axis + (slice(start, stop),))
 
 
-concat = primitive("concat", _concat_impl, vjps=_PerArgument(_concat_vjp))
-concat.jvp = _variadic_jvp(concat)
+concat = primitive("concat", _concat_impl, vjps=_PerArgument(_concat_vjp),
+                   jvp=lambda ts, ans, *xs, **params: _variadic_jvp(concat)(ts, ans, *xs, **params))
 

@@ -129,7 +129,7 @@ def _ndim(x: Any) -> int:
 
 def _reduction(prim):
     def reduce(x, axis=None, keepdims=False):
-        require_numeric(x, f"the argument of {prim.name}")
+        require_numeric(x, f"the argument of {prim.__name__}")
         return prim(x, axis=to_axis(axis, _ndim(x)), keepdims=bool(strip(keepdims)))
     return reduce
 

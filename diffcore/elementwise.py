@@ -71,7 +71,7 @@ def _unary(name: str, scalar_fn, array_fn, rule: Callable):
     )
 
 
-def _binary(name: str, impl, partial_x: Callable, partial_y: Callable, scale=None):
+def _binary(name: str, impl, partial_x: Callable, partial_y: Callable, scale=None, scalar_vjp=None):
     """An elementwise binary primitive from its two partial derivatives (written with primitives)."""
     scale = scale or (lambda g, d: mul(g, d))
     partials = (partial_x, partial_y)
@@ -80,6 +80,7 @@ def _binary(name: str, impl, partial_x: Callable, partial_y: Callable, scale=Non
         vjps=(lambda g, ans, x, y: unbroadcast(scale(g, partial_x(ans, x, y)), value_shape(x)),
               lambda g, ans, x, y: unbroadcast(scale(g, partial_y(ans, x, y)), value_shape(y))),
         jvp=lambda ts, ans, x, y: _sum_tangents(ts, ans, lambda k, t: scale(t, partials[k](ans, x, y))),
+        scalar_vjp=scalar_vjp,
     )
 
 
@@ -95,17 +96,20 @@ neg = primitive("neg", unary_impl(operator.neg, np.negative),
 add = primitive("add", binary_impl(operator.add, np.add),
                 vjps=(lambda g, ans, x, y: unbroadcast(g, value_shape(x)),
                       lambda g, ans, x, y: unbroadcast(g, value_shape(y))),
-                jvp=lambda ts, ans, x, y: _sum_tangents(ts, ans, lambda k, t: t))
+                jvp=lambda ts, ans, x, y: _sum_tangents(ts, ans, lambda k, t: t),
+                scalar_vjp=lambda g, ans, x, y: (g, g))
 
 sub = primitive("sub", binary_impl(operator.sub, np.subtract),
                 vjps=(lambda g, ans, x, y: unbroadcast(g, value_shape(x)),
                       lambda g, ans, x, y: unbroadcast(neg(g), value_shape(y))),
-                jvp=lambda ts, ans, x, y: _sum_tangents(ts, ans, lambda k, t: t if k == 0 else neg(t)))
+                jvp=lambda ts, ans, x, y: _sum_tangents(ts, ans, lambda k, t: t if k == 0 else neg(t)),
+                scalar_vjp=lambda g, ans, x, y: (g, -g))
 
 mul = primitive("mul", _mul_impl,
                 vjps=(lambda g, ans, x, y: unbroadcast(mul(g, y), value_shape(x)),
                       lambda g, ans, x, y: unbroadcast(mul(g, x), value_shape(y))),
-                jvp=lambda ts, ans, x, y: _sum_tangents(ts, ans, lambda k, t: mul(t, y if k == 0 else x)))
+                jvp=lambda ts, ans, x, y: _sum_tangents(ts, ans, lambda k, t: mul(t, y if k == 0 else x)),
+                scalar_vjp=lambda g, ans, x, y: (g * y, g * x))
 
 # g * d and g / d, except that an exactly-zero g contributes zero (see the module docstring).
 cot_mul = primitive("cot_mul", _cot_mul_impl,
@@ -124,7 +128,8 @@ div = primitive("div", _div_impl,
                 vjps=(lambda g, ans, x, y: unbroadcast(cot_div(g, y), value_shape(x)),
                       lambda g, ans, x, y: unbroadcast(neg(cot_mul(g, div(ans, y))), value_shape(y))),
                 jvp=lambda ts, ans, x, y: _sum_tangents(
-                    ts, ans, lambda k, t: cot_div(t, y) if k == 0 else neg(cot_mul(t, div(ans, y)))))
+                    ts, ans, lambda k, t: cot_div(t, y) if k == 0 else neg(cot_mul(t, div(ans, y)))),
+                scalar_vjp=lambda g, ans, x, y: (g / y, -g * ans / y))
 
 
 def _log_base(x):
@@ -134,10 +139,12 @@ def _log_base(x):
 
 # d/dx x^y = y x^(y-1); cot_mul makes it exactly 0 where y = 0 (x^0 is constant), even at
 # x = 0 where x^-1 is inf, as JAX and PyTorch do.
-pow_ = _binary("pow", binary_impl(operator.pow, np.power),
+pow_ = _binary("pow", binary_impl(operator.pow, np.power, scalar_exact=False),
                lambda ans, x, y: cot_mul(y, pow_(x, sub(y, 1.0))),
                lambda ans, x, y: mul(ans, _log_base(x)),
-               scale=lambda g, d: cot_mul(g, d))
+               scale=lambda g, d: cot_mul(g, d),
+               # x <= 0 makes math.log raise, which sends those cases to the general rule
+               scalar_vjp=lambda g, ans, x, y: (g * y * x ** (y - 1.0), g * ans * math.log(x)))
 
 
 def _mod_scalar(x, y):

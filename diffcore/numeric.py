@@ -72,11 +72,16 @@ def unary_impl(scalar_fn: Callable, array_fn: Callable) -> Callable:
             x = x.astype(np.float64)
         return array_fn(x)
     impl.__name__ = array_fn.__name__
+    impl.scalar = scalar_fn        # for the primitive's float fast path (see tracing.primitive)
     return impl
 
 
-def binary_impl(scalar_fn: Callable, array_fn: Callable) -> Callable:
-    """A broadcasting forward function, refusing results over the element limit before allocating them."""
+def binary_impl(scalar_fn: Callable, array_fn: Callable, scalar_exact: bool = True) -> Callable:
+    """A broadcasting forward function, refusing results over the element limit before allocating them.
+
+    `scalar_exact`: whether `scalar_fn` on two floats either returns the IEEE result or raises
+    (operator.pow does neither: (-8.0) ** (1/3) is a complex number).
+    """
     def impl(x, y):
         tx, ty = type(x), type(y)
         if tx is not ndarray and ty is not ndarray:
@@ -91,6 +96,7 @@ def binary_impl(scalar_fn: Callable, array_fn: Callable) -> Callable:
             check_shape(np.broadcast_shapes(x.shape, y.shape))
         return plain(array_fn(x, y))
     impl.__name__ = array_fn.__name__
+    impl.scalar = scalar_fn if scalar_exact else None
     return impl
 
 

@@ -19,7 +19,7 @@ from array import array
 from typing import Any, Callable, Optional
 
 from .elementwise import add
-from .tracing import Primitive, Trace, Tracer
+from .tracing import FALLBACK, Primitive, Trace, Tracer
 
 NO_PARENT = -1
 NO_PARAMS: dict = {}
@@ -93,18 +93,29 @@ class ReverseTrace(Trace):
         self.ans.append(ans)
         self.spans.append(location[0])
 
-    def _recording(self) -> bool:
-        if self.closed:
-            raise TraceClosed()
-        return self.level > ReverseTrace.frozen_level
+    # process1/process2 are the hot path of recording: they repeat _append inline.
 
     def process1(self, prim: Primitive, x: Box) -> Any:
         xv = x.value
-        ans = prim(xv) if isinstance(xv, Tracer) else prim.impl(xv)
-        if not self._recording():
+        if xv.__class__ is float and prim.scalar is not None:
+            try:
+                ans = prim.scalar(xv)
+            except FALLBACK:
+                ans = prim.impl(xv)
+        else:
+            ans = prim.bind(xv) if isinstance(xv, Tracer) else prim.impl(xv)
+        if self.closed:
+            raise TraceClosed()
+        if self.level <= ReverseTrace.frozen_level:
             return ans
         node = len(self.prims)
-        self._append(prim, xv, None, x.node, NO_PARENT, ans)
+        self.prims.append(prim)
+        self.first.append(xv)
+        self.second.append(None)
+        self.parent0.append(x.node)
+        self.parent1.append(NO_PARENT)
+        self.ans.append(ans)
+        self.spans.append(location[0])
         return Box(ans, self, node)
 
     def process2(self, prim: Primitive, x: Any, y: Any) -> Any:
@@ -116,20 +127,35 @@ class ReverseTrace(Trace):
             yv, p1 = y.value, y.node
         else:
             yv, p1 = y, NO_PARENT
-        if isinstance(xv, Tracer) or isinstance(yv, Tracer):
-            ans = prim(xv, yv)
+        if xv.__class__ is float and yv.__class__ is float and prim.scalar is not None:
+            try:
+                ans = prim.scalar(xv, yv)
+            except FALLBACK:
+                ans = prim.impl(xv, yv)
+        elif isinstance(xv, Tracer) or isinstance(yv, Tracer):
+            ans = prim.bind(xv, yv)
         else:
             ans = prim.impl(xv, yv)
-        if not self._recording():
+        if self.closed:
+            raise TraceClosed()
+        if self.level <= ReverseTrace.frozen_level:
             return ans
         node = len(self.prims)
-        self._append(prim, xv, yv, p0, p1, ans)
+        self.prims.append(prim)
+        self.first.append(xv)
+        self.second.append(yv)
+        self.parent0.append(p0)
+        self.parent1.append(p1)
+        self.ans.append(ans)
+        self.spans.append(location[0])
         return Box(ans, self, node)
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
         raw = tuple(a.value if type(a) is Box and a.trace is self else a for a in args)
         ans = prim(*raw, **params)
-        if not self._recording():
+        if self.closed:
+            raise TraceClosed()
+        if self.level <= ReverseTrace.frozen_level:
             return ans
         node = len(self.prims)
         if params:
@@ -171,24 +197,61 @@ def backward(tape: ReverseTrace, output_node: int, seed: Any, input_nodes: list[
             continue
         adjoint[node] = None        # freed as soon as it has been propagated
         p0 = parent0[node]
-        kw = params.get(node, NO_PARAMS)
-        if p0 == VARIADIC:
-            args = first[node]
-            sent = [(p, prim.vjps[k](g, ans[node], *args, **kw))
-                    for k, p in enumerate(second[node]) if p != NO_PARENT]
-        elif prim.arity == 1:
-            sent = [(p0, prim.vjps[0](g, ans[node], first[node], **kw))]
-        else:
-            sent = []
-            x, y, out = first[node], second[node], ans[node]
-            if p0 != NO_PARENT:
-                sent.append((p0, prim.vjps[0](g, out, x, y, **kw)))
-            p1 = parent1[node]
-            if p1 != NO_PARENT:
-                sent.append((p1, prim.vjps[1](g, out, x, y, **kw)))
+        if observer is None and p0 != VARIADIC and not prim.has_params:
+            # The common case, without building the list of contributions.
+            if prim.arity == 1:
+                c = prim.vjps[0](g, ans[node], first[node])
+                previous = adjoint[p0]
+                adjoint[p0] = c if previous is None else _accumulate(previous, c)
+                continue
+            x, y, p1 = first[node], second[node], parent1[node]
+            scalar = prim.scalar_vjp
+            if scalar is not None and g.__class__ is float and x.__class__ is float and y.__class__ is float:
+                try:
+                    c0, c1 = scalar(g, ans[node], x, y)
+                except _SCALAR_FALLBACK:
+                    c0 = c1 = _NOT_FINITE
+                if c0 - c0 == 0.0 and c1 - c1 == 0.0:       # both finite: the general rule agrees
+                    if p0 != NO_PARENT:
+                        previous = adjoint[p0]
+                        adjoint[p0] = c0 if previous is None else previous + c0
+                    if p1 != NO_PARENT:
+                        previous = adjoint[p1]
+                        adjoint[p1] = c1 if previous is None else previous + c1
+                    continue
+        sent = _contributions(prim, node, g, p0, first, second, parent1, params, ans)
         if observer is not None:
             observer(node, g, sent)
         for parent, contribution in sent:
             previous = adjoint[parent]
-            adjoint[parent] = contribution if previous is None else add(previous, contribution)
+            adjoint[parent] = contribution if previous is None else _accumulate(previous, contribution)
     return [adjoint[n] if n <= output_node else None for n in input_nodes]
+
+
+_SCALAR_FALLBACK = (ZeroDivisionError, ValueError, OverflowError)
+_NOT_FINITE = float("nan")
+
+
+def _accumulate(previous: Any, contribution: Any) -> Any:
+    if previous.__class__ is float and contribution.__class__ is float:
+        return previous + contribution
+    return add(previous, contribution)
+
+
+def _contributions(prim, node, g, p0, first, second, parent1, params, ans) -> list:
+    """[(parent, cotangent contribution)] of one tape entry, by the primitive's general rules."""
+    kw = params.get(node, NO_PARAMS)
+    if p0 == VARIADIC:
+        args = first[node]
+        return [(p, prim.vjps[k](g, ans[node], *args, **kw))
+                for k, p in enumerate(second[node]) if p != NO_PARENT]
+    if prim.arity == 1:
+        return [(p0, prim.vjps[0](g, ans[node], first[node], **kw))]
+    sent = []
+    x, y, out = first[node], second[node], ans[node]
+    if p0 != NO_PARENT:
+        sent.append((p0, prim.vjps[0](g, out, x, y, **kw)))
+    p1 = parent1[node]
+    if p1 != NO_PARENT:
+        sent.append((p1, prim.vjps[1](g, out, x, y, **kw)))
+    return sent

@@ -88,7 +88,7 @@ def top_trace(args: tuple) -> Optional[Trace]:
 
 
 class Primitive:
-    """A differentiable operation.
+    """A differentiable operation: the definition, as data.
 
     impl(*args, **params)          the forward computation on plain values
     vjps[k](g, ans, *args, **params)
@@ -100,19 +100,31 @@ class Primitive:
                                    argument (None where the argument is constant)
 
     `params` are static keyword arguments (an axis, a shape, an index): they
-    are never differentiated.
+    are never differentiated. Code calls a primitive through `bind`, the fast
+    function that `primitive()` returns; calling the definition itself also
+    works, by the slower generic path.
     """
 
-    __slots__ = ("name", "impl", "vjps", "jvp", "taylor", "arity")
+    __slots__ = ("name", "impl", "scalar", "vjps", "jvp", "taylor", "scalar_vjp", "arity", "has_params",
+                 "bind")
 
     def __init__(self, name: str, impl: Callable, vjps, jvp: Optional[Callable] = None,
-                 taylor: Optional[Callable] = None):
+                 taylor: Optional[Callable] = None, scalar_vjp: Optional[Callable] = None):
         self.name = name
         self.impl = impl
+        # The forward function on Python floats, if the implementation offers one: it returns
+        # the IEEE result or raises one of FALLBACK, after which `impl` gives the IEEE result.
+        self.scalar = getattr(impl, "scalar", None)
         self.vjps = vjps
         self.jvp = jvp
         self.taylor = taylor
+        # Optional: (g, ans, x, y) -> (gx, gy) in plain float arithmetic, used by the backward
+        # sweep only when g, x and y are Python floats (so no trace is watching) and both
+        # results are finite; it must agree with `vjps`, which stay the definition.
+        self.scalar_vjp = scalar_vjp
         self.arity = len(vjps) if isinstance(vjps, tuple) else VARIADIC_ARITY
+        self.has_params = _takes_params(impl, self.arity)
+        self.bind: Callable = self.__call__
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
@@ -124,30 +136,53 @@ class Primitive:
         return trace.process(self, args, params)
 
 
-class UnaryPrimitive(Primitive):
-    """A primitive of one argument and no params: the scalar hot path, with no argument packing."""
+# Exceptions by which a scalar fast path says "use the general implementation" (IEEE results).
+FALLBACK = (ValueError, OverflowError, ZeroDivisionError)
 
-    __slots__ = ()
 
-    def __call__(self, x):
+def _unary_caller(prim: Primitive) -> Callable:
+    impl, scalar = prim.impl, prim.scalar
+
+    def call(x):
+        if x.__class__ is float and scalar is not None:
+            try:
+                return scalar(x)
+            except FALLBACK:
+                return impl(x)
         if isinstance(x, Tracer):
-            return x.trace.process1(self, x)
-        return self.impl(x)
+            return x.trace.process1(prim, x)
+        return impl(x)
+    return call
 
 
-class BinaryPrimitive(Primitive):
-    """A primitive of two arguments and no params (add, mul, pow, ...)."""
+def _binary_caller(prim: Primitive) -> Callable:
+    impl, scalar = prim.impl, prim.scalar
 
-    __slots__ = ()
-
-    def __call__(self, x, y):
+    def call(x, y):
+        if x.__class__ is float and y.__class__ is float and scalar is not None:
+            try:
+                return scalar(x, y)
+            except FALLBACK:
+                return impl(x, y)
         if isinstance(x, Tracer):
             if isinstance(y, Tracer) and y.trace.level > x.trace.level:
-                return y.trace.process2(self, x, y)
-            return x.trace.process2(self, x, y)
+                return y.trace.process2(prim, x, y)
+            return x.trace.process2(prim, x, y)
         if isinstance(y, Tracer):
-            return y.trace.process2(self, x, y)
-        return self.impl(x, y)
+            return y.trace.process2(prim, x, y)
+        return impl(x, y)
+    return call
+
+
+def _general_caller(prim: Primitive) -> Callable:
+    impl = prim.impl
+
+    def call(*args, **params):
+        trace = top_trace(args)
+        if trace is None:
+            return impl(*args, **params)
+        return trace.process(prim, args, params)
+    return call
 
 
 REGISTRY: dict[str, Primitive] = {}
@@ -157,20 +192,28 @@ VARIADIC_ARITY = -1
 
 
 def primitive(name: str, impl: Callable, vjps, jvp: Optional[Callable] = None,
-              taylor: Optional[Callable] = None) -> Primitive:
-    """Define and register a primitive; the arity picks the fast call path.
+              taylor: Optional[Callable] = None, scalar_vjp: Optional[Callable] = None) -> Callable:
+    """Define and register a primitive; return the function that calls it.
 
     `vjps` is a tuple with one rule per argument, or, for a primitive taking
     any number of arguments (stack, concat), an object whose item k is the
-    rule for argument k.
+    rule for argument k. The returned function is specialised by arity (no
+    argument packing for the unary and binary ones that take no params, and a
+    float fast path through `impl.scalar` when the implementation offers one);
+    its `.primitive` is the definition.
     """
     if name in REGISTRY:
         raise ValueError(f"primitive {name!r} defined twice")
-    arity = len(vjps) if isinstance(vjps, tuple) else VARIADIC_ARITY
-    cls = Primitive if _takes_params(impl, arity) else {1: UnaryPrimitive, 2: BinaryPrimitive}.get(arity, Primitive)
-    prim = cls(name, impl, vjps, jvp, taylor)
+    prim = Primitive(name, impl, vjps, jvp, taylor, scalar_vjp)
+    if prim.has_params:
+        call = _general_caller(prim)
+    else:
+        call = {1: _unary_caller, 2: _binary_caller}.get(prim.arity, _general_caller)(prim)
+    call.__name__ = call.__qualname__ = name
+    call.primitive = prim
+    prim.bind = call
     REGISTRY[name] = prim
-    return prim
+    return call
 
 
 def _takes_params(impl: Callable, arity: int) -> bool:

@@ -1,0 +1,694 @@
+"""Checking program files: run each one, check its assertions and, on request, its gradient.
+
+What `autodiff check` does, without the command line: `check_path` runs one
+file and says whether it passed, failed or could not run (`FileResult`), and
+`run_checks` does that for many files, in this process or in worker
+processes, yielding results as they finish.
+
+A file PASSES when it parses, runs without error at each of its input points,
+every `assert` holds, and (with gradcheck on) its reverse-mode gradient agrees
+with central finite differences and with forward mode. It FAILS when an
+assert does not hold or the gradients disagree, and is an ERROR when it cannot
+be checked at all (a syntax error, a runtime error, a limit, an autodiff bug).
+
+Pragmas are comment lines of the file itself:
+
+    # check: gradcheck                 gradcheck this file
+    # check: at x=0.5, y=[1, 2]        an input point (one line per point; default: the inputs' defaults)
+    # check: rtol=1e-6 atol=1e-9       this file's tolerances (over the command line's)
+    # check: wrt x, y                  gradcheck only these inputs (default: all)
+
+Gradcheck, at each point, for each input and each of its elements i:
+
+    h_i = cbrt(eps) * max(1, |x_i|)                       (eps = 2.2e-16: h = 6.1e-6 near 1)
+    fd_i = (f(x + h_i e_i) - f(x - h_i e_i)) / (2 h_i)    (central difference, error O(h^2))
+    |rev_i - fd_i|  <= atol + rtol * |fd_i|
+    |rev_i - fwd_i| <= atol + rtol * |fwd_i|
+
+where f is the program's output; for an array output, f is its contraction
+with a fixed random cotangent v (standard normal, seed 0), so that rev is the
+vector-Jacobian product v·J and fwd is v·J by forward mode. The finite
+difference runs ignore the program's asserts (an `assert g == 12` holds at
+the point, not at x + h).
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Iterable, Iterator, Optional
+
+import numpy as np
+
+from autodiff.grammar import ast
+from autodiff.grammar.ast import Span
+from autodiff.grammar.source import ProgramError, Source
+
+from .errors import AssertionFailed, LimitExceeded, RuntimeProgramError, closest
+from .runtime import Limits
+
+PASS, FAIL, ERROR = "pass", "fail", "error"
+
+EPS = float(np.finfo(np.float64).eps)
+STEP = EPS ** (1 / 3)           # 6.06e-6: balances O(h^2) truncation against eps/h rounding
+DEFAULT_RTOL = 1e-5
+DEFAULT_ATOL = 1e-6
+MAX_MISMATCHES = 100            # mismatches kept per file (the count is always exact)
+MAX_PRINTED = 50                # lines of a file's print() output kept for the report
+COTANGENT_SEED = 0
+
+
+# ------------------------------------------------------------------- results
+
+@dataclass(frozen=True)
+class CheckOptions:
+    gradcheck: bool = False
+    rtol: Optional[float] = None        # None: DEFAULT_RTOL (a file's pragma overrides either)
+    atol: Optional[float] = None
+    max_steps: int = 10_000_000
+    max_depth: int = 200
+    max_elements: int = 10_000_000
+    timeout: Optional[float] = None     # seconds for the whole file (all its runs)
+
+
+@dataclass
+class Mismatch:
+    """One derivative element on which reverse mode disagrees with finite differences or forward mode."""
+    input: str
+    index: tuple                    # () for a scalar input
+    reverse: float
+    finite_difference: float
+    forward: float
+    error: float                    # |reverse - finite_difference|
+    forward_error: float            # |reverse - forward|
+    tolerance: float                # atol + rtol * |finite_difference|
+
+    @property
+    def label(self) -> str:
+        return f"{self.input}[{', '.join(map(str, self.index))}]" if self.index else self.input
+
+
+@dataclass
+class Problem:
+    """What made a file fail or error, as plain data (it crosses process boundaries)."""
+    kind: str                               # 'assertion failed', 'gradcheck failed', 'syntax error', ...
+    message: str
+    line: Optional[int] = None
+    col: Optional[int] = None
+    end_line: Optional[int] = None
+    end_col: Optional[int] = None
+    hint: Optional[str] = None
+    comparison: Optional[str] = None        # a failed assert: '==', '<', 'allclose', ...
+    left: Any = None
+    right: Any = None
+    point: Optional[str] = None             # the `# check: at` text of the point, None for the defaults
+    point_line: Optional[int] = None        # the line of that pragma
+    stage: Optional[str] = None             # an error during gradcheck: which computation
+    mismatches: list = field(default_factory=list)
+    mismatch_count: int = 0
+    checked: int = 0                        # derivative elements compared at the failing point
+    rtol: Optional[float] = None
+    atol: Optional[float] = None
+    traceback: Optional[str] = None         # internal errors, with AUTODIFF_DEBUG=1
+
+    @property
+    def span(self) -> Optional[Span]:
+        if self.line is None:
+            return None
+        return Span(self.line, self.col or 1, self.end_line or self.line, self.end_col or self.col or 1)
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: str                             # PASS, FAIL or ERROR
+    seconds: float
+    problem: Optional[Problem] = None
+    source: Optional[Source] = None         # the file's text, for the caret report
+    printed: list = field(default_factory=list)
+    points: int = 0                         # input points run
+    gradchecked: int = 0                    # derivative elements compared (over all points)
+
+
+class PragmaError(ProgramError):
+    kind = "pragma error"
+
+
+class CheckTimeout(LimitExceeded):
+    pass
+
+
+# ------------------------------------------------------------------- pragmas
+
+@dataclass
+class Point:
+    values: dict                            # name -> value
+    text: Optional[str] = None              # as written after `at`; None: the defaults
+    line: Optional[int] = None
+
+
+@dataclass
+class Pragmas:
+    gradcheck: bool = False
+    points: list = field(default_factory=list)
+    rtol: Optional[float] = None
+    atol: Optional[float] = None
+    wrt: Optional[list] = None
+
+
+_PRAGMA = re.compile(r"^(\s*#\s*check\s*:)(.*)$")
+_WORDS = ("gradcheck", "at", "rtol", "atol", "wrt")
+
+
+def parse_pragmas(source: Source, input_names: Iterable[str]) -> Pragmas:
+    """The `# check:` comment lines of a program. Errors point at the pragma."""
+    from .program import constant_value
+    names = list(input_names)
+    pragmas = Pragmas()
+    for number, line in enumerate(source.text.splitlines(), start=1):
+        match = _PRAGMA.match(line)
+        if not match:
+            continue
+        start = len(match.group(1))
+        body = match.group(2)
+        offset = start + len(body) - len(body.lstrip())
+        body = body.strip()
+        word = re.match(r"(at|wrt)(?:\s+|$)", body)
+        if word:
+            rest = body[word.end():]
+            rest_offset = offset + word.end()
+            if word.group(1) == "at":
+                pragmas.points.append(_parse_point(rest, number, rest_offset, names, constant_value))
+            else:
+                pragmas.wrt = _parse_wrt(rest, number, rest_offset, names)
+            continue
+        for token_match in re.finditer(r"\S+", body):
+            token, col = token_match.group(), offset + token_match.start() + 1
+            span = Span(number, col, number, col + len(token))
+            key, eq, text = token.partition("=")
+            if token == "gradcheck":
+                pragmas.gradcheck = True
+            elif eq and key in ("rtol", "atol"):
+                try:
+                    value = float(text)
+                except ValueError:
+                    value = -1.0
+                if not value >= 0 or math.isinf(value):
+                    raise PragmaError(f"{key} must be a number >= 0, not {text!r}", span,
+                                      hint=f"e.g. # check: {key}=1e-6")
+                setattr(pragmas, key, value)
+            else:
+                guess = closest(key, _WORDS)
+                raise PragmaError(f"unknown check pragma {token!r}", span,
+                                  hint=(f"did you mean '{guess}'? " if guess else "")
+                                  + "pragmas: gradcheck, at NAME=VALUE, ..., rtol=X atol=Y, wrt NAME, ...")
+    return pragmas
+
+
+def _split_top_level(text: str) -> list[tuple[int, str]]:
+    """Split at commas outside brackets and strings: [(offset, item), ...]."""
+    items, depth, start, quote = [], 0, 0, None
+    for i, ch in enumerate(text):
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            items.append((start, text[start:i]))
+            start = i + 1
+    items.append((start, text[start:]))
+    return items
+
+
+def _parse_point(text: str, line: int, offset: int, names: list, constant_value: Callable) -> Point:
+    values = {}
+    whole = Span(line, offset + 1, line, offset + 1 + len(text))
+    if not text:
+        raise PragmaError("`# check: at` needs input values", whole, hint="e.g. # check: at x=0.5, y=[1, 2]")
+    for start, item in _split_top_level(text):
+        lead = len(item) - len(item.lstrip())
+        col = offset + start + lead + 1
+        name, eq, value_text = item.strip().partition("=")
+        name = name.strip()
+        span = Span(line, col, line, col + len(item.strip()))
+        if not eq or not name.isidentifier() or not value_text.strip():
+            raise PragmaError(f"expected NAME=VALUE, not {item.strip()!r}", span,
+                              hint="e.g. # check: at x=0.5, y=[1, 2]")
+        if name not in names:
+            guess = closest(name, names)
+            raise PragmaError(f"the program has no input named '{name}' (its inputs: {', '.join(names) or 'none'})",
+                              Span(line, col, line, col + len(name)),
+                              hint=f"did you mean '{guess}'?" if guess else None)
+        value_col = col + item.strip().index("=") + 1
+        value_col += len(value_text) - len(value_text.lstrip())
+        try:
+            values[name] = constant_value(value_text.strip(), f"# check: at {name}")
+        except ProgramError as error:
+            inner = error.span
+            col0 = value_col + (inner.col - 1 if inner is not None and inner.line == 1 else 0)
+            width = (inner.end_col - inner.col) if inner is not None and inner.end_line == inner.line else 1
+            raise PragmaError(f"{name}: {error.message}", Span(line, col0, line, col0 + max(1, width)),
+                              hint=error.hint) from None
+    return Point(values, text, line)
+
+
+def _parse_wrt(text: str, line: int, offset: int, names: list) -> list:
+    chosen = []
+    for start, item in _split_top_level(text):
+        name = item.strip()
+        col = offset + start + len(item) - len(item.lstrip()) + 1
+        if name not in names:
+            guess = closest(name, names)
+            raise PragmaError(f"the program has no input named '{name}' (its inputs: {', '.join(names) or 'none'})",
+                              Span(line, col, line, col + max(1, len(name))),
+                              hint=f"did you mean '{guess}'?" if guess else None)
+        chosen.append(name)
+    return list(dict.fromkeys(chosen))
+
+
+# -------------------------------------------------------------- one program
+
+def without_asserts(module: ast.Module) -> ast.Module:
+    """The same program with every `assert` replaced by `pass` (for runs away from the point)."""
+    def block(stmts: tuple) -> tuple:
+        return tuple(stmt(s) for s in stmts)
+
+    def stmt(s):
+        if isinstance(s, ast.Assert):
+            return ast.Pass(s.span)
+        if isinstance(s, ast.If):
+            return replace(s, branches=tuple((cond, block(body)) for cond, body in s.branches),
+                           orelse=block(s.orelse))
+        if isinstance(s, (ast.While, ast.For, ast.FunctionDef, ast.BackwardDef, ast.With)):
+            return replace(s, body=block(s.body))
+        return s
+    return ast.Module(block(module.body))
+
+
+def program_without_asserts(source: Source):
+    """A Program compiled from `source` with its asserts removed."""
+    from autodiff.grammar import parse
+    from .compiler import Compiler
+    from .program import InputInfo, Program
+    program = Program.__new__(Program)
+    program.source = source
+    program.compiled = Compiler().compile_module(without_asserts(parse(source)))
+    declared = [InputInfo(name, span, True, has_default)
+                for name, span, has_default in program.compiled.declared_inputs]
+    implicit = [InputInfo(name, span, False, False) for name, span in program.compiled.implicit_inputs.items()]
+    program.inputs = declared + implicit
+    return program
+
+
+class Deadline:
+    """The file's --timeout, shared by all its runs."""
+
+    def __init__(self, options: CheckOptions):
+        self.timeout = options.timeout
+        self.end = time.monotonic() + options.timeout if options.timeout else None
+        self.base = Limits(max_steps=options.max_steps, max_depth=options.max_depth,
+                           max_elements=options.max_elements, timeout=None)
+
+    def limits(self) -> Limits:
+        if self.end is None:
+            return self.base
+        left = self.end - time.monotonic()
+        if left <= 0:
+            raise self.expired()
+        return replace(self.base, timeout=left)
+
+    def expired(self, span: Optional[Span] = None) -> CheckTimeout:
+        return CheckTimeout(f"checking the file took longer than {self.timeout:g} s", span,
+                            hint="raise the limit with --timeout SECONDS", limit="timeout")
+
+
+class _Failed(Exception):
+    """A check failed (not an error): carries the Problem."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def _discard(text: str) -> None:
+    pass
+
+
+def check_path(path: str, options: CheckOptions) -> FileResult:
+    """Check one file. Never raises (except KeyboardInterrupt): every outcome is a FileResult."""
+    from autodiff.diffcore import tracing
+    from autodiff.diffcore.reverse import ReverseTrace
+    started = time.perf_counter()
+    result = FileResult(path, PASS, 0.0)
+    saved_level, saved_frozen = tracing._open_levels[0], ReverseTrace.frozen_level
+    try:
+        _check(path, options, result)
+    except _Failed as failed:
+        result.status, result.problem = FAIL, failed.problem
+    except _Errored as errored:
+        result.status, result.problem = ERROR, errored.problem
+    except AssertionFailed as error:
+        result.status, result.problem = FAIL, _problem(error)
+    except ProgramError as error:
+        result.status, result.problem = ERROR, _problem(error)
+    except RecursionError:
+        result.status = ERROR
+        result.problem = Problem("internal error", "internal error: Python's recursion limit was reached",
+                                 hint="nesting too deep for autodiff; try a smaller --max-depth")
+    except Exception as exc:       # an autodiff bug: this file is an ERROR, the others go on
+        result.status = ERROR
+        result.problem = Problem("internal error", f"internal error: {type(exc).__name__}: {exc}",
+                                 hint="this is a bug in autodiff, not in the program; please report it "
+                                      "(AUTODIFF_DEBUG=1 shows the traceback)")
+        if os.environ.get("AUTODIFF_DEBUG"):
+            import traceback
+            result.problem.traceback = "".join(traceback.format_exception(exc))
+    finally:
+        tracing._open_levels[0], ReverseTrace.frozen_level = saved_level, saved_frozen
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _problem(error: ProgramError, **extra) -> Problem:
+    span = error.span
+    problem = Problem(error.kind, error.message, hint=error.hint, **extra)
+    problem.point, problem.point_line = getattr(error, "point", None), getattr(error, "point_line", None)
+    if span is not None:
+        problem.line, problem.col, problem.end_line, problem.end_col = (span.line, span.col,
+                                                                        span.end_line, span.end_col)
+    if isinstance(error, AssertionFailed):
+        problem.comparison = error.comparison
+        problem.left, problem.right = plain_data(error.left), plain_data(error.right)
+    return problem
+
+
+def plain_data(value: Any) -> Any:
+    """A language value as data that pickles and renders: floats, bools, float arrays, tuples, strings."""
+    from .tracing import strip
+    value = strip(value)
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.number)):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return value.copy() if value.dtype.kind in "bf" else value.astype(np.float64)
+    if isinstance(value, (tuple, list)):
+        return tuple(plain_data(v) for v in value)
+    if value is None or isinstance(value, str):
+        return value
+    from .display import format_value
+    return format_value(value)
+
+
+def _read(path: str) -> Source:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        from .errors import InputError
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return Source(data.decode("utf-8-sig"), path)
+    except UnicodeDecodeError as exc:
+        from .errors import InputError
+        raise InputError(f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+                         hint="save the program as UTF-8") from None
+
+
+def _check(path: str, options: CheckOptions, result: FileResult) -> None:
+    from .program import Program
+    source = _read(path)
+    result.source = source
+    deadline = Deadline(options)
+    program = Program(source)
+    pragmas = parse_pragmas(source, program.input_names)
+    points = pragmas.points or [Point({})]
+    printed = result.printed
+
+    def capture(text: str) -> None:
+        printed.append(text)
+        if len(printed) > MAX_PRINTED:
+            del printed[0]
+
+    for point in points:                                   # the program's own checks: its asserts
+        try:
+            run_at(program, point, deadline, capture)
+        except ProgramError as error:
+            raise _located(error, point, deadline) from None
+        result.points += 1
+    if not (options.gradcheck or pragmas.gradcheck):
+        return
+    rtol = pragmas.rtol if pragmas.rtol is not None else options.rtol if options.rtol is not None else DEFAULT_RTOL
+    atol = pragmas.atol if pragmas.atol is not None else options.atol if options.atol is not None else DEFAULT_ATOL
+    quiet = program_without_asserts(source)
+    for point in points:
+        stage = ["the run at the point"]
+        try:
+            mismatches, checked = gradcheck(quiet, point.values, pragmas.wrt, rtol, atol, deadline, stage)
+        except ProgramError as error:
+            problem = _problem(_located(error, point, deadline), stage=stage[0])
+            raise _Errored(problem) from None
+        result.gradchecked += checked
+        if mismatches:
+            where = f"at {point.text}" if point.text is not None else "at the inputs' defaults"
+            message = (f"gradcheck failed {where}: {len(mismatches)} of {checked} derivative element"
+                       f"{'' if checked == 1 else 's'} differ{'s' if checked == 1 else ''}")
+            problem = Problem("gradcheck failed", message, line=point.line, point=point.text,
+                              point_line=point.line, mismatches=mismatches[:MAX_MISMATCHES],
+                              mismatch_count=len(mismatches), checked=checked, rtol=rtol, atol=atol)
+            raise _Failed(problem)
+
+
+class _Errored(Exception):
+    def __init__(self, problem: Problem):
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def _located(error: ProgramError, point: Point, deadline: Deadline) -> ProgramError:
+    """A run's timeout is the file's timeout; an error at an `at` point says which."""
+    if isinstance(error, LimitExceeded) and not isinstance(error, CheckTimeout) and error.limit == "timeout":
+        error = deadline.expired(error.span)
+    if point.text is not None and isinstance(error, ProgramError):
+        error.point, error.point_line = point.text, point.line
+    return error
+
+
+def run_at(program, point: Point, deadline: Deadline, print_fn: Callable) -> Any:
+    """One plain run at a point (asserts included). A program that computes no value is fine here."""
+    try:
+        return program.run(point.values, deadline.limits(), print_fn=print_fn).output
+    except RuntimeProgramError as error:
+        if error.span is None and error.message == "the program computes no value":
+            return None
+        raise
+
+
+def gradcheck(program, at: dict, wrt: Optional[list], rtol: float, atol: float, deadline: Deadline,
+              stage: list) -> tuple[list, int]:
+    """Reverse mode against central differences and forward mode, element by element.
+
+    Returns (mismatches, number of elements compared). `stage[0]` names the computation under way,
+    for the report of an error raised by one of them.
+    """
+    from .derivatives import differentiate
+    from .higher import jacobian
+    from .program import plain_output
+    names = program.input_names
+    at = {n: v for n, v in at.items() if n in names}       # an input read only by an assert is gone here
+    wrt = [n for n in (wrt if wrt is not None else names) if n in names]
+    if not wrt:
+        return [], 0
+
+    stage[0] = "reverse mode"
+    first = differentiate(program, at, wrt=wrt, limits=deadline.limits(), print_fn=_discard)
+    out = np.asarray(first.output, dtype=np.float64)
+    cotangent = None
+    if out.ndim:
+        cotangent = np.random.default_rng(COTANGENT_SEED).standard_normal(out.shape)
+        first = differentiate(program, at, wrt=wrt, cotangent=cotangent, limits=deadline.limits(),
+                              print_fn=_discard)
+    reverse = first.derivatives
+    inputs = first.inputs
+
+    def scalar(value: Any, what: str) -> float:
+        value = plain_output(value, what)
+        if np.shape(value) != out.shape:
+            raise RuntimeProgramError(f"{what} has shape {np.shape(value)}, but at the point it has shape {out.shape}")
+        return float(value) if cotangent is None else float(np.sum(cotangent * value))
+
+    stage[0] = "forward mode"
+    forward_result = jacobian(program, at, mode="forward", wrt=wrt, limits=deadline.limits())
+    blocks = forward_result.orders[1]
+
+    def forward_of(name: str) -> np.ndarray:
+        shape = np.shape(inputs[name])
+        block = blocks.get((name,))
+        if block is None:
+            return np.zeros(shape)
+        block = np.asarray(block, dtype=np.float64)
+        if cotangent is None:
+            return block.reshape(shape)
+        return np.tensordot(cotangent, block, axes=out.ndim).reshape(shape)
+
+    mismatches, checked = [], 0
+    for name in wrt:
+        if name not in inputs:
+            continue
+        x = np.asarray(inputs[name], dtype=np.float64)
+        rev = np.broadcast_to(np.asarray(reverse[name], dtype=np.float64), x.shape)
+        fwd = forward_of(name)
+        for index in np.ndindex(x.shape):
+            xi = float(x[index])
+            h = STEP * max(1.0, abs(xi))
+            values = []
+            for sign in (1.0, -1.0):
+                moved = x.copy()
+                moved[index] = xi + sign * h
+                label = f"{name}[{', '.join(map(str, index))}]" if index else name
+                stage[0] = f"finite differences ({label} {'+' if sign > 0 else '-'} {h:.3g})"
+                value = moved if x.ndim else float(moved)
+                output = program.run({**at, name: value}, deadline.limits(), print_fn=_discard).output
+                values.append((float(moved[index]), scalar(output, "the output")))
+            (x_plus, f_plus), (x_minus, f_minus) = values
+            fd = (f_plus - f_minus) / (x_plus - x_minus)      # the step actually taken, after rounding
+            r, w = float(rev[index]), float(fwd[index])
+            tolerance = atol + rtol * abs(fd)
+            checked += 1
+            if not (_close(r, fd, atol, rtol) and _close(r, w, atol, rtol)):
+                mismatches.append(Mismatch(name, tuple(int(i) for i in index), r, fd, w, abs(r - fd),
+                                           abs(r - w), tolerance))
+    return mismatches, checked
+
+
+def _close(value: float, reference: float, atol: float, rtol: float) -> bool:
+    if math.isfinite(value) and math.isfinite(reference):
+        return abs(value - reference) <= atol + rtol * abs(reference)
+    return value == reference or (math.isnan(value) and math.isnan(reference))
+
+
+# ------------------------------------------------------------- many programs
+
+def collect(paths: Iterable[str]) -> tuple[list[str], list[str]]:
+    """The files to check: (files, directories that held no .expr file).
+
+    A directory contributes every *.expr file under it, recursively and sorted, skipping hidden
+    files and directories (names starting with '.'); a file is taken as given. Each file once.
+    Raises FileNotFoundError for a path that does not exist.
+    """
+    files, empty, seen = [], [], set()
+    for path in paths:
+        if os.path.isdir(path):
+            found = []
+            for root, dirs, names in os.walk(path):
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
+                found += [os.path.join(root, n) for n in names if n.endswith(".expr") and not n.startswith(".")]
+            found.sort(key=lambda p: os.path.relpath(p, path).split(os.sep))
+            if not found:
+                empty.append(path)
+        elif os.path.exists(path):
+            found = [path]
+        else:
+            raise FileNotFoundError(path)
+        for file in found:
+            key = os.path.realpath(file)
+            if key not in seen:
+                seen.add(key)
+                files.append(os.path.normpath(file) if file != path else file)
+    return files, empty
+
+
+# The function a worker process runs on one file. Tests replace it (in the parent, before the pool
+# starts) to simulate a crashing worker; it must stay a module-level, picklable function.
+WORKER: Callable[[str, CheckOptions], FileResult] = check_path
+
+
+def crashed(path: str, seconds: float) -> FileResult:
+    return FileResult(path, ERROR, seconds, Problem(
+        "internal error", "internal error: the worker process checking this file crashed "
+                          "(it exited without a result: os._exit, a segmentation fault, or out of memory)",
+        hint="this is a bug in autodiff or in its environment; the file was run twice, alone the second time"))
+
+
+def _ignore_sigint() -> None:
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def run_checks(files: list[str], options: CheckOptions, jobs: int = 1,
+               idle: Optional[Callable[[], None]] = None) -> Iterator[FileResult]:
+    """Check `files`, yielding each result as it finishes (completion order).
+
+    jobs == 1 runs the files here, one after the other; jobs > 1 runs them in that many worker
+    processes. A worker that dies (BrokenProcessPool) takes the files it was running with it: each is
+    run again alone in a fresh one-worker pool, which either gives its result or shows it is the one
+    that crashes (an ERROR); the others go on in a new pool. `idle()` is called about five times a
+    second while waiting for workers (to refresh a progress display).
+    """
+    if jobs <= 1:
+        for path in files:
+            yield check_path(path, options)
+        return
+    pending = list(reversed(files))
+    workers = max(1, min(jobs, len(files)))
+    while pending:
+        suspects: list[tuple[str, float]] = []
+        with ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint) as pool:
+            running: dict = {}
+            try:
+                while pending or running:
+                    while pending and len(running) < workers:
+                        path = pending.pop()
+                        running[pool.submit(WORKER, path, options)] = (path, time.perf_counter())
+                    done, _ = wait(list(running), timeout=0.2, return_when=FIRST_COMPLETED)
+                    if idle is not None:
+                        idle()
+                    for future in done:
+                        path, started = running.pop(future)
+                        try:
+                            outcome = future.result()
+                        except BrokenProcessPool:
+                            suspects.append((path, started))
+                            continue
+                        except Exception as exc:        # e.g. a result that does not pickle
+                            outcome = FileResult(path, ERROR, time.perf_counter() - started, Problem(
+                                "internal error", f"internal error: {type(exc).__name__}: {exc}"))
+                        yield outcome
+                    if suspects:
+                        break
+            except BaseException:
+                _terminate(pool)
+                raise
+            if suspects:
+                suspects += list(running.values())
+                _terminate(pool)
+        for path, started in suspects:                         # alone, to tell the culprit from the rest
+            yield _run_alone(path, options, started)
+
+
+def _run_alone(path: str, options: CheckOptions, started: float) -> FileResult:
+    with ProcessPoolExecutor(max_workers=1, initializer=_ignore_sigint) as pool:
+        try:
+            return pool.submit(WORKER, path, options).result()
+        except BrokenProcessPool:
+            return crashed(path, time.perf_counter() - started)
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool's workers now (on Ctrl-C, or once the pool is broken)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            process.terminate()
+        except Exception:
+            pass
+    pool.shutdown(wait=False, cancel_futures=True)
+
