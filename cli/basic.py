@@ -9,24 +9,41 @@ import numpy as np
 from .app import CONTEXT, cli, input_rows, output_label, reported, terminal
 from .options import (limit_options, load, make_limits, output_options, parse_at, parse_names,
                       parse_value, program_options)
+from .points import points_options, run_program_points
 from .render import Report, Row, dumps, show
+
+
+def eval_document(result, program) -> dict:
+    return {"output": result.output, "output_name": result.output_name, "inputs": result.inputs,
+            "program": program.source.filename}
+
+
+def grad_document(result, program) -> dict:
+    return {"output": result.output, result.kind: result.derivatives, "output_name": result.output_name,
+            "inputs": result.inputs, "wrt": result.wrt, "program": program.source.filename}
 
 
 @cli.command("eval", context_settings=CONTEXT)
 @program_options
 @limit_options
 @output_options
-def eval_command(file, expr, at, of, max_steps, max_depth, max_elements, timeout, as_json, precision):
+@points_options
+def eval_command(file, expr, at, of, max_steps, max_depth, max_elements, timeout, as_json, precision,
+                 points, points_format, json_lines, as_csv, on_error):
     """Run a program and print its output value."""
     from autodiff.diffcore.derivatives import evaluate
     program = load(file, expr)
     values = parse_at(at)
     limits = make_limits(max_steps, max_depth, max_elements, timeout)
+    if points is not None:
+        return run_program_points(
+            program, file, points, points_format, values,
+            lambda point: eval_document(evaluate(program, point, of=of, limits=limits), program),
+            (), as_csv, json_lines, on_error)
     with reported(program):
         result = evaluate(program, values, of=of, limits=limits)
     if as_json:
-        click.echo(dumps({"output": result.output, "output_name": result.output_name,
-                          "inputs": result.inputs, "program": program.source.filename}))
+        click.echo(dumps(eval_document(result, program)))
         return 0
     rows = input_rows(result.inputs) + [Row("output", output_label(result.output_name), result.output)]
     show(Report(program.source.filename, rows), precision, sys.stdout, terminal())
@@ -44,15 +61,16 @@ def eval_command(file, expr, at, of, max_steps, max_depth, max_elements, timeout
               help="Derivatives up to this order (Taylor mode for one scalar input; Hessian blocks for 2).")
 @limit_options
 @output_options
+@points_options
 def grad_command(file, expr, at, of, wrt, vjp, reduce_sum, order, max_steps, max_depth, max_elements, timeout,
-                 as_json, precision):
+                 as_json, precision, points, points_format, json_lines, as_csv, on_error):
     """Run a program and print the derivatives of its output with respect to its inputs.
 
     A scalar output gets its gradient; an array output its full Jacobian (one
     row per output element), or with --vjp V the product V·J, or with --sum
     the gradient of its sum.
     """
-    from autodiff.diffcore.derivatives import differentiate
+    from autodiff.diffcore.derivatives import Differentiator
     if vjp is not None and reduce_sum:
         raise click.UsageError("--vjp and --sum are alternatives: give one")
     if order > 1:
@@ -60,18 +78,24 @@ def grad_command(file, expr, at, of, wrt, vjp, reduce_sum, order, max_steps, max
             raise click.UsageError("--order N applies to a scalar output; it does not combine with --vjp or --sum")
         from .higher import run_orders
         return run_orders(file, expr, at, of, wrt, order,
-                          make_limits(max_steps, max_depth, max_elements, timeout), as_json, precision)
+                          make_limits(max_steps, max_depth, max_elements, timeout), as_json, precision,
+                          points=(points, points_format, json_lines, as_csv, on_error))
     program = load(file, expr)
     values = parse_at(at)
     cotangent = parse_value(vjp, "--vjp") if vjp is not None else None
     limits = make_limits(max_steps, max_depth, max_elements, timeout)
     with reported(program):
-        result = differentiate(program, values, wrt=parse_names(wrt), of=of, cotangent=cotangent,
-                               reduce_sum=reduce_sum, limits=limits)
+        differentiator = Differentiator(program, wrt=parse_names(wrt), of=of, cotangent=cotangent,
+                                        reduce_sum=reduce_sum, limits=limits)
+    if points is not None:
+        return run_program_points(
+            program, file, points, points_format, values,
+            lambda point: grad_document(differentiator(point), program),
+            ("gradient", "jacobian", "vjp"), as_csv, json_lines, on_error)
+    with reported(program):
+        result = differentiator(values)
     if as_json:
-        click.echo(dumps({"output": result.output, result.kind: result.derivatives,
-                          "output_name": result.output_name, "inputs": result.inputs, "wrt": result.wrt,
-                          "program": program.source.filename}))
+        click.echo(dumps(grad_document(result, program)))
         return 0
     out = output_label(result.output_name)
     if reduce_sum and result.kind == "gradient" and getattr(result.output, "ndim", 0) == 0 and of is None:

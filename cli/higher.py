@@ -9,6 +9,7 @@ import click
 from .app import CONTEXT, cli, input_rows, output_label, reported, terminal
 from .options import (compose, limit_options, load, make_limits, output_options, parse_at, parse_names,
                       program_options)
+from .points import points_options, run_program_points
 from .render import Report, Row, dumps, show
 
 wrt_option = click.option("--wrt", "wrt", multiple=True, metavar="NAMES",
@@ -30,15 +31,23 @@ def derivative_label(out: str, names: tuple) -> str:
     return f"d{order}{out}/" + " ".join(parts)
 
 
-def show_orders(program, result, precision: int, as_json: bool, order: int) -> None:
-    out = output_label(result.output_name)
-    if as_json:
-        click.echo(dumps({
-            "output": result.output, "order": order,
+def orders_document(result, program, order: int) -> dict:
+    return {"output": result.output, "order": order,
             "derivatives": {str(k): {",".join(names): block for names, block in blocks.items()}
                             for k, blocks in result.orders.items()},
             "method": result.mode or "nested", "output_name": result.output_name,
-            "inputs": result.inputs, "wrt": result.wrt, "program": program.source.filename}))
+            "inputs": result.inputs, "wrt": result.wrt, "program": program.source.filename}
+
+
+def jvp_document(result, program, direction: dict) -> dict:
+    return {"output": result.output, "jvp": result.value, "direction": direction,
+            "output_name": result.output_name, "inputs": result.inputs, "program": program.source.filename}
+
+
+def show_orders(program, result, precision: int, as_json: bool, order: int) -> None:
+    out = output_label(result.output_name)
+    if as_json:
+        click.echo(dumps(orders_document(result, program, order)))
         return
     rows = input_rows(result.inputs) + [Row("output", out, result.output)]
     for k, blocks in result.orders.items():
@@ -47,10 +56,18 @@ def show_orders(program, result, precision: int, as_json: bool, order: int) -> N
     show(Report(program.source.filename, rows), precision, sys.stdout, terminal())
 
 
-def run_orders(file, expr, at, of, wrt, order, limits, as_json, precision) -> int:
+def run_orders(file, expr, at, of, wrt, order, limits, as_json, precision, points=(None,)) -> int:
     from autodiff.diffcore.higher import derivative_tensors
     program = load(file, expr)
     values = parse_at(at)
+    if points[0] is not None:
+        path, points_format, json_lines, as_csv, on_error = points
+        return run_program_points(
+            program, file, path, points_format, values,
+            lambda point: orders_document(
+                derivative_tensors(program, point, order, wrt=parse_names(wrt), of=of, limits=limits),
+                program, order),
+            (), as_csv, json_lines, on_error)
     with reported(program):
         result = derivative_tensors(program, values, order, wrt=parse_names(wrt), of=of, limits=limits)
     show_orders(program, result, precision, as_json, order)
@@ -59,14 +76,16 @@ def run_orders(file, expr, at, of, wrt, order, limits, as_json, precision) -> in
 
 @cli.command("hessian", context_settings=CONTEXT)
 @common
-def hessian_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements, timeout, as_json, precision):
+@points_options
+def hessian_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements, timeout, as_json, precision,
+                    points, points_format, json_lines, as_csv, on_error):
     """The gradient and the Hessian of a scalar output (the same as grad --order 2).
 
     The Hessian is printed as blocks per pair of inputs, d2f/dx dy shaped
     x.shape + y.shape, computed by forward-over-reverse differentiation.
     """
     return run_orders(file, expr, at, of, wrt, 2, make_limits(max_steps, max_depth, max_elements, timeout),
-                      as_json, precision)
+                      as_json, precision, points=(points, points_format, json_lines, as_csv, on_error))
 
 
 @cli.command("jacobian", context_settings=CONTEXT)
@@ -113,20 +132,25 @@ def _directions(items: tuple) -> dict:
 @cli.command("jvp", context_settings=CONTEXT)
 @common
 @direction_option
+@points_options
 def jvp_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements, timeout, as_json, precision,
-                direction):
+                direction, points, points_format, json_lines, as_csv, on_error):
     """The directional derivative J·v of the output, by one forward-mode pass."""
     from autodiff.diffcore.higher import directional
     program = load(file, expr)
     values = parse_at(at)
     v = _directions(direction)
     limits = make_limits(max_steps, max_depth, max_elements, timeout)
+    if points is not None:
+        return run_program_points(
+            program, file, points, points_format, values,
+            lambda point: jvp_document(directional(program, point, v, wrt=parse_names(wrt), of=of,
+                                                   limits=limits), program, v),
+            ("jvp",), as_csv, json_lines, on_error)
     with reported(program):
         result = directional(program, values, v, wrt=parse_names(wrt), of=of, limits=limits)
     if as_json:
-        click.echo(dumps({"output": result.output, "jvp": result.value, "direction": v,
-                          "output_name": result.output_name, "inputs": result.inputs,
-                          "program": program.source.filename}))
+        click.echo(dumps(jvp_document(result, program, v)))
         return 0
     out = output_label(result.output_name)
     rows = input_rows(result.inputs) + [Row("output", out, result.output),

@@ -18,18 +18,21 @@ from . import elementwise as E
 from .broadcasting import reshape, sum_, value_shape
 from .errors import ShapeError, ValueTypeError
 from .numeric import check_shape, ndarray, plain
-from .tracing import strip
+from .tracing import Tracer, strip
 
 
 class Builtin:
     """A builtin function value: what a program sees when it names `sin` or `sum`."""
 
-    __slots__ = ("name", "fn", "doc")
+    __slots__ = ("name", "fn", "doc", "unary")
 
     def __init__(self, name: str, fn: Callable, doc: str = ""):
         self.name = name
         self.fn = fn
         self.doc = doc
+        # What a call with exactly one positional argument may call directly (the compiler
+        # uses it to skip a wrapper's argument handling on the hot path).
+        self.unary: Callable = getattr(fn, "unary", fn)
 
     def __call__(self, *args, **kwargs):
         return self.fn(*args, **kwargs)
@@ -129,8 +132,12 @@ def _ndim(x: Any) -> int:
 
 def _reduction(prim):
     def reduce(x, axis=None, keepdims=False):
-        require_numeric(x, f"the argument of {prim.__name__}")
+        if x.__class__ is not float and not isinstance(x, Tracer):
+            require_numeric(x, f"the argument of {prim.__name__}")
+        if axis is None and not keepdims:
+            return prim(x)              # default params are not recorded, which keeps the tape lean
         return prim(x, axis=to_axis(axis, _ndim(x)), keepdims=bool(strip(keepdims)))
+    reduce.unary = prim
     return reduce
 
 

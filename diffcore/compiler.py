@@ -661,12 +661,15 @@ class Compiler:
         compare = COMPARISONS[op]
 
         def run_compare(a, b):
-            a, b = strip(a), strip(b)
+            if a.__class__ is not float:
+                a = strip(a)
+            if b.__class__ is not float:
+                b = strip(b)
             try:
                 result = compare(a, b)
             except NUMERIC_FAILURES as exc:
                 raise translate(exc, span, f"'{op}'", (a, b)) from None
-            return bool(result) if isinstance(result, np.bool_) else result
+            return result if result.__class__ is bool else _plain_truth(result)
         return run_compare
 
     def expr_Compare(self, node: ast.Compare, scope) -> Closure:
@@ -794,6 +797,7 @@ class Compiler:
         what = f"{name}()"
         if not kwargs and len(args) == 1:
             arg, = args
+            fn = builtin.unary
 
             def call_builtin_1(f):
                 x = arg(f)
@@ -833,6 +837,10 @@ class Compiler:
 
 
 # ----------------------------------------------------------------- helpers
+
+def _plain_truth(result: Any) -> Any:
+    return bool(result) if isinstance(result, np.bool_) else result
+
 
 def _unassigned(name: str, span: Span, where: Optional[str]) -> RuntimeProgramError:
     place = f" in {where}" if where and where != "<module>" else ""

@@ -13,7 +13,7 @@ from typing import Any, Iterator, Optional
 
 import numpy as np
 
-from .broadcasting import sum_
+from .broadcasting import sum_, value_shape
 from .builtins import shape_text
 from .errors import ShapeError
 from .program import Program, RunResult, UsageError, numeric_context, plain_output
@@ -75,70 +75,103 @@ def resolve_wrt(program: Program, wrt: Optional[list]) -> list:
     return list(dict.fromkeys(wrt))
 
 
+class Differentiator:
+    """Reverse-mode derivatives of a program's output, set up once and taken at many points.
+
+    Everything that does not depend on the point (which inputs are watched, the
+    limits, the seed) is settled here; `__call__(at)` records one run and sweeps it.
+    """
+
+    def __init__(self, program: Program, wrt: Optional[list] = None, of: Optional[str] = None,
+                 cotangent: Any = None, reduce_sum: bool = False, limits: Optional[Limits] = None,
+                 print_fn=None, observer=None):
+        self.program = program
+        self.wrt = resolve_wrt(program, wrt)
+        self.watched = frozenset(self.wrt)
+        self.of = of
+        self.cotangent = None if cotangent is None else np.asarray(cotangent, dtype=np.float64)
+        self.reduce_sum = reduce_sum
+        self.limits = limits or Limits()
+        self.print_fn = print_fn
+        self.observer = observer
+
+    def __call__(self, at: dict) -> Derivatives:
+        with numeric_context(self.limits):
+            return self._differentiate(at)
+
+    def _differentiate(self, at: dict) -> Derivatives:
+        watched, boxes = self.watched, {}
+        tape = ReverseTrace(next_level())
+        try:
+            def watch(name, value):
+                if name not in watched:
+                    return value
+                box = boxes[name] = tape.new_input(value, name)
+                return box
+
+            result: RunResult = self.program.run(at, self.limits, watch=watch, print_fn=self.print_fn,
+                                                 of=self.of)
+            output = result.output
+            out_value = plain_output(output)
+            if self.reduce_sum and type(out_value) is np.ndarray:
+                output = sum_(output, axis=None)
+                out_value = plain_output(output)
+        finally:
+            tape.close()
+            release_level()
+        names = [n for n in self.wrt if n in boxes]
+        nodes = [boxes[n].node for n in names]
+        out_shape = value_shape(out_value)
+        depends = type(output) is Box and output.trace is tape
+
+        def sweep(seed):
+            if not depends:
+                return [None] * len(nodes)      # the output does not depend on any watched input
+            return backward(tape, output.node, seed, nodes, self.observer)
+
+        if self.cotangent is not None:
+            seed = self.cotangent
+            if seed.shape != out_shape:
+                raise ShapeError(f"--vjp: the cotangent has shape {shape_text(seed.shape)} but the output "
+                                 f"has shape {shape_text(out_shape)}", hint="give one number per output element")
+            grads = sweep(seed if out_shape else float(seed))
+            derivatives = {n: _as_shape(g, value_shape(boxes[n].value)) for n, g in zip(names, grads)}
+            kind = "vjp"
+        elif not out_shape:
+            grads = sweep(1.0)
+            derivatives = {n: _as_shape(g, value_shape(boxes[n].value)) for n, g in zip(names, grads)}
+            kind = "gradient"
+        else:
+            rows: dict[str, list] = {n: [] for n in names}
+            for index in np.ndindex(out_shape):
+                seed = np.zeros(out_shape)
+                seed[index] = 1.0
+                for n, g in zip(names, sweep(seed)):
+                    rows[n].append(_as_shape(g, value_shape(boxes[n].value)))
+            derivatives = {n: np.array(rows[n]).reshape(out_shape + value_shape(boxes[n].value))
+                           for n in names}
+            kind = "jacobian"
+        if len(derivatives) != len(self.wrt):
+            for name in self.wrt:
+                if name not in derivatives:         # an input the run never reached
+                    value = result.inputs.get(name, at.get(name, 0.0))
+                    derivatives[name] = np.zeros(np.shape(value)) if np.ndim(value) else 0.0
+            derivatives = {n: derivatives[n] for n in self.wrt}
+        return Derivatives(result.inputs, out_value, result.output_name, self.wrt, kind, derivatives, len(tape))
+
+
+def _as_shape(g: Any, shape: tuple) -> Any:
+    """A cotangent as a plain value of exactly `shape` (None means zero)."""
+    if g is None:
+        return np.zeros(shape) if shape else 0.0
+    g = strip(g)
+    if value_shape(g) != shape:
+        return np.broadcast_to(g, shape).astype(np.float64) if shape else float(g)
+    return g
+
+
 def differentiate(program: Program, at: dict, wrt: Optional[list] = None, of: Optional[str] = None,
                   cotangent: Any = None, reduce_sum: bool = False, limits: Optional[Limits] = None,
                   print_fn=None, observer=None) -> Derivatives:
     """Reverse-mode derivatives of the program's output with respect to the inputs in `wrt`."""
-    wrt = resolve_wrt(program, wrt)
-    watched = set(wrt)
-    limits = limits or Limits()
-    boxes: dict[str, Box] = {}
-    with recording() as tape:
-        def watch(name, value):
-            if name not in watched:
-                return value
-            box = tape.new_input(value, name)
-            boxes[name] = box
-            return box
-
-        result: RunResult = program.run(at, limits, watch=watch, print_fn=print_fn, of=of)
-        output = result.output
-        out_value = plain_output(output)
-        if reduce_sum and np.ndim(out_value):
-            with numeric_context(limits):
-                output = sum_(output, axis=None)
-            out_value = plain_output(output)
-    names = [n for n in wrt if n in boxes]
-    nodes = [boxes[n].node for n in names]
-    out_shape = np.shape(out_value)
-
-    def sweep(seed):
-        if not (type(output) is Box and output.trace is tape):
-            return [None] * len(nodes)          # the output does not depend on any watched input
-        with numeric_context(limits):
-            return backward(tape, output.node, seed, nodes, observer)
-
-    def zeros_or(g, name, prefix=()):
-        shape = prefix + np.shape(boxes[name].value)
-        if g is None:
-            return np.zeros(shape) if shape else 0.0
-        g = strip(g)
-        return np.broadcast_to(g, shape).astype(np.float64) if np.shape(g) != shape else g
-
-    if cotangent is not None:
-        seed = np.asarray(cotangent, dtype=np.float64)
-        if seed.shape != out_shape:
-            raise ShapeError(f"--vjp: the cotangent has shape {shape_text(seed.shape)} but the output has "
-                             f"shape {shape_text(out_shape)}", hint="give one number per output element")
-        grads = sweep(seed if out_shape else float(seed))
-        derivatives = {n: zeros_or(g, n) for n, g in zip(names, grads)}
-        kind = "vjp"
-    elif not out_shape:
-        grads = sweep(1.0)
-        derivatives = {n: zeros_or(g, n) for n, g in zip(names, grads)}
-        kind = "gradient"
-    else:
-        rows: dict[str, list] = {n: [] for n in names}
-        for index in np.ndindex(out_shape):
-            seed = np.zeros(out_shape)
-            seed[index] = 1.0
-            for n, g in zip(names, sweep(seed)):
-                rows[n].append(zeros_or(g, n))
-        derivatives = {n: np.array(rows[n]).reshape(out_shape + np.shape(boxes[n].value)) for n in names}
-        kind = "jacobian"
-    for name in wrt:
-        if name not in derivatives:         # an input the run never reached
-            value = result.inputs.get(name, at.get(name, 0.0))
-            derivatives[name] = np.zeros(np.shape(value)) if np.ndim(value) else 0.0
-    return Derivatives(result.inputs, out_value, result.output_name, wrt, kind,
-                       {n: derivatives[n] for n in wrt}, len(tape))
+    return Differentiator(program, wrt, of, cotangent, reduce_sum, limits, print_fn, observer)(at)

@@ -55,6 +55,7 @@ class Program:
         implicit = [InputInfo(name, span, False, False)
                     for name, span in self.compiled.implicit_inputs.items()]
         self.inputs: list[InputInfo] = declared + implicit
+        self._checked: set[frozenset] = set()
 
     @classmethod
     def from_text(cls, text: str, filename: str = "<expr>") -> "Program":
@@ -92,7 +93,10 @@ class Program:
             print_fn: Optional[Callable[[str], None]] = None, of: Optional[str] = None) -> RunResult:
         """Run once with input values `at`; `watch(name, value)` may wrap inputs for differentiation."""
         limits = limits or Limits()
-        self.check_inputs(at)
+        names = frozenset(at)
+        if names not in self._checked:          # the same names at every point: check them once
+            self.check_inputs(at)
+            self._checked.add(names)
         at = {name: as_input_value(value, name) for name, value in at.items()}
         if of is not None and of not in self.compiled.scope.slots:
             raise UsageError(f"--of {of}: {self.source.filename} has no top-level variable '{of}'",
@@ -122,23 +126,40 @@ class Program:
         return RunResult(output, name, dict(runtime.inputs))
 
 
+_numeric_depth = [0]
+
+
 @contextmanager
 def numeric_context(limits: Limits) -> Iterator[None]:
-    """Limits, recursion headroom and IEEE semantics (no numpy warnings) for one run."""
+    """Limits, recursion headroom and IEEE semantics (no numpy warnings) for one run.
+
+    Re-entering is free: a batch of runs (points, Jacobian columns) sets it up once.
+    """
+    if _numeric_depth[0]:
+        _numeric_depth[0] += 1
+        try:
+            yield
+        finally:
+            _numeric_depth[0] -= 1
+        return
     previous_elements = NumericLimits.max_elements
     previous_recursion = sys.getrecursionlimit()
     NumericLimits.max_elements = limits.max_elements
     sys.setrecursionlimit(max(previous_recursion, 1000 + _RECURSION_PER_CALL * limits.max_depth))
+    _numeric_depth[0] = 1
     try:
         with np.errstate(all="ignore"):
             yield
     finally:
+        _numeric_depth[0] = 0
         NumericLimits.max_elements = previous_elements
         sys.setrecursionlimit(previous_recursion)
 
 
 def as_input_value(value: Any, name: str) -> Any:
     """An input value as the language holds it: a Python float or a float64 array."""
+    if value.__class__ is float:
+        return value
     value = strip(value)
     if isinstance(value, np.ndarray):
         if value.ndim == 0:

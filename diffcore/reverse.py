@@ -151,8 +151,14 @@ class ReverseTrace(Trace):
         return Box(ans, self, node)
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
-        raw = tuple(a.value if type(a) is Box and a.trace is self else a for a in args)
-        ans = prim(*raw, **params)
+        if len(args) == 1:
+            raw = (args[0].value,)      # the only argument is this trace's
+        else:
+            raw = tuple(a.value if type(a) is Box and a.trace is self else a for a in args)
+        if any(isinstance(v, Tracer) for v in raw):
+            ans = prim.bind(*raw, **params)
+        else:
+            ans = prim.impl(*raw, **params)
         if self.closed:
             raise TraceClosed()
         if self.level <= ReverseTrace.frozen_level:

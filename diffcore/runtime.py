@@ -64,7 +64,18 @@ class Runtime:
         self.inputs: dict[str, Any] = {}
         self.print_fn: Callable[[str], None] = lambda text: print(text, file=sys.stderr)
         self.output_name: Optional[str] = None
-        self.rng = np.random.default_rng(0)
+        self._rng: Optional[np.random.Generator] = None
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """The run's random generator, seeded with 0 unless the program calls seed(n); made on first use."""
+        if self._rng is None:
+            self._rng = np.random.default_rng(0)
+        return self._rng
+
+    @rng.setter
+    def rng(self, generator: np.random.Generator) -> None:
+        self._rng = generator
 
     def reset(self, limits: Limits, provided: dict, watch, print_fn) -> None:
         self.limits = limits
@@ -77,7 +88,7 @@ class Runtime:
         if print_fn is not None:
             self.print_fn = print_fn
         self.output_name = None
-        self.rng = np.random.default_rng(0)
+        self._rng = None
 
     def tick(self, span: Span) -> None:
         """Count one loop iteration or call; stop runaway programs."""

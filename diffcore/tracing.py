@@ -178,6 +178,11 @@ def _general_caller(prim: Primitive) -> Callable:
     impl = prim.impl
 
     def call(*args, **params):
+        if len(args) == 1 and not params:       # sum(x), norm(x): the unary path, no packing
+            x = args[0]
+            if isinstance(x, Tracer):
+                return x.trace.process1(prim, x)
+            return impl(x)
         trace = top_trace(args)
         if trace is None:
             return impl(*args, **params)

@@ -1,0 +1,339 @@
+"""Many points: `--points FILE` on eval, grad, jvp and hessian.
+
+Points come as CSV (a header naming the inputs; an array input is a JSON
+array in its cell, or spread over flattened columns `x[0], x[1]` or
+`A[0,1]`) or as JSON Lines (one object of inputs per line). The program is
+parsed and compiled once; each point's result is written as soon as it is
+computed, as JSON Lines or CSV. A bad line is reported with its line number
+and either skipped or ends the run (--on-error); the exit code is 1 if any
+point failed.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+import sys
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Optional, TextIO
+
+import click
+import numpy as np
+
+from .options import compose
+from .render import dumps, to_json
+
+points_options = compose(
+    click.option("--points", "points", metavar="FILE",
+                 help="Run once per point: a CSV or JSON Lines file of input values ('-' for standard input)."),
+    click.option("--points-format", type=click.Choice(["auto", "csv", "jsonl"]), default="auto",
+                 show_default=True, help="How --points is written; auto goes by the file name, then the content."),
+    click.option("--json-lines", "json_lines", is_flag=True,
+                 help="With --points: one JSON object per point (the default)."),
+    click.option("--csv", "as_csv", is_flag=True,
+                 help="With --points: CSV with the input, output and derivative columns."),
+    click.option("--on-error", type=click.Choice(["stop", "skip"]), default="stop", show_default=True,
+                 help="With --points: what a failing point does to the run."),
+)
+
+_FLAT_COLUMN = re.compile(r"^\s*([A-Za-z_]\w*)\s*\[\s*(\d+(?:\s*,\s*\d+)*)\s*\]\s*$")
+
+
+class PointError(Exception):
+    """A line of the points file that cannot be read as input values."""
+
+
+@dataclass
+class Point:
+    line: int
+    values: Optional[dict]          # None when the line could not be read
+    error: Optional[str] = None
+
+
+# ------------------------------------------------------------------- reading
+
+def open_points(path: str) -> TextIO:
+    if path == "-":
+        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", errors="strict")
+    try:
+        return open(path, encoding="utf-8-sig")
+    except IsADirectoryError:
+        raise click.UsageError(f"--points {path}: a directory, not a file") from None
+    except OSError as exc:
+        raise click.UsageError(f"--points {path}: {exc.strerror or exc}") from None
+
+
+def read_points(stream: TextIO, path: str, fmt: str) -> Iterator[Point]:
+    if fmt == "auto":
+        lowered = path.lower()
+        if lowered.endswith(".csv"):
+            fmt = "csv"
+        elif lowered.endswith((".jsonl", ".ndjson", ".json")):
+            fmt = "jsonl"
+        else:
+            first = stream.readline()
+            fmt = "jsonl" if first.lstrip().startswith("{") else "csv"
+            stream = _Prepended(first, stream)
+    return _read_jsonl(stream) if fmt == "jsonl" else _read_csv(stream)
+
+
+class _Prepended(io.TextIOBase):
+    """A stream with one line already read put back in front (for sniffing standard input)."""
+
+    def __init__(self, first: str, rest: TextIO):
+        self._first, self._rest = first, rest
+
+    def readline(self, size: int = -1) -> str:
+        if self._first is not None:
+            line, self._first = self._first, None
+            return line
+        return self._rest.readline()
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = self.readline()
+        if not line:
+            raise StopIteration
+        return line
+
+
+def _number(value: Any, where: str) -> Any:
+    """A JSON value as an input value: numbers, nested lists, and "nan"/"inf"/"-inf" strings."""
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str) and value.strip().lower() in ("nan", "inf", "+inf", "-inf", "infinity", "-infinity"):
+        return float(value.strip().lower().replace("infinity", "inf"))
+    if isinstance(value, list):
+        try:
+            array = np.array([_number(v, where) for v in value], dtype=np.float64)
+        except ValueError:
+            raise PointError(f"{where}: the rows of an array must have the same length") from None
+        return array
+    raise PointError(f"{where}: expected a number or a list of numbers, got {json.dumps(value)[:40]}")
+
+
+def _read_jsonl(stream: TextIO) -> Iterator[Point]:
+    for line_number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict):
+                raise PointError("expected a JSON object of input values, e.g. {\"x\": 1.5}")
+            yield Point(line_number, {str(k): _number(v, f"input '{k}'") for k, v in record.items()})
+        except json.JSONDecodeError as exc:
+            yield Point(line_number, None, f"not valid JSON: {exc.msg} (column {exc.colno})")
+        except PointError as exc:
+            yield Point(line_number, None, str(exc))
+
+
+def _cell(text: str, column: str) -> Any:
+    text = text.strip()
+    if not text:
+        raise PointError(f"no value for '{column}'")
+    if text.startswith("["):
+        try:
+            return _number(json.loads(text), f"column '{column}'")
+        except json.JSONDecodeError:
+            raise PointError(f"column '{column}': not a JSON array: {text[:40]}") from None
+    try:
+        return float(text)
+    except ValueError:
+        raise PointError(f"column '{column}': not a number: {text[:40]!r}") from None
+
+
+def _read_csv(stream: TextIO) -> Iterator[Point]:
+    reader = csv.reader(stream)
+    header = None
+    for row in reader:
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        if header is None:
+            header = [h.strip() for h in row]
+            plan = _column_plan(header)
+            continue
+        line = reader.line_num
+        if len(row) != len(header):
+            yield Point(line, None, f"{len(row)} values for {len(header)} columns")
+            continue
+        try:
+            yield Point(line, _assemble(plan, header, row))
+        except PointError as exc:
+            yield Point(line, None, str(exc))
+
+
+def _column_plan(header: list) -> dict:
+    """For each input name: None (one column holds it) or its flattened columns as [(index, column)]."""
+    plan: dict[str, Optional[list]] = {}
+    for column in header:
+        match = _FLAT_COLUMN.match(column)
+        if match:
+            name, index = match.group(1), tuple(int(i) for i in match.group(2).split(","))
+            if name in plan and plan[name] is None:
+                raise click.UsageError(f"--points: input '{name}' has both a column and flattened columns")
+            plan.setdefault(name, []).append((index, column))
+        else:
+            if not column.isidentifier():
+                raise click.UsageError(f"--points: column {column!r} is not an input name (or name[i])")
+            if column in plan:
+                raise click.UsageError(f"--points: column '{column}' appears twice")
+            plan[column] = None
+    for name, columns in plan.items():
+        if columns is not None and len({len(index) for index, _ in columns}) > 1:
+            raise click.UsageError(f"--points: the flattened columns of '{name}' mix dimensions")
+    return plan
+
+
+def _assemble(plan: dict, header: list, row: list) -> dict:
+    cells = dict(zip(header, row))
+    values: dict[str, Any] = {}
+    for name, columns in plan.items():
+        if columns is None:
+            values[name] = _cell(cells[name], name)
+            continue
+        shape = tuple(max(index[d] for index, _ in columns) + 1 for d in range(len(columns[0][0])))
+        if len(columns) != math.prod(shape):
+            raise PointError(f"the flattened columns of '{name}' do not cover shape {shape}")
+        array = np.empty(shape)
+        for index, column in columns:
+            value = _cell(cells[column], column)
+            if not isinstance(value, float):
+                raise PointError(f"column '{column}' must hold one number")
+            array[index] = value
+        values[name] = array
+    return values
+
+
+# ------------------------------------------------------------------- writing
+
+def flatten(name: str, value: Any) -> list[tuple[str, Any]]:
+    """A value as (column, number) pairs: x, or x[0], x[1], or A[0,1]..."""
+    if isinstance(value, dict):
+        return [pair for key, v in value.items() for pair in flatten(f"{name}{key}", v)]
+    array = np.asarray(value)
+    if array.ndim == 0:
+        return [(name, float(array))]
+    return [(f"{name}[{','.join(str(i) for i in index)}]", float(array[index])) for index in np.ndindex(array.shape)]
+
+
+class CsvWriter:
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+        self.writer = csv.writer(stream, lineterminator="\n")
+        self.header: Optional[list] = None
+
+    def write(self, columns: list[tuple[str, Any]]) -> None:
+        names = [c for c, _ in columns]
+        if self.header is None:
+            self.header = names
+            self.writer.writerow(names)
+        elif names != self.header:
+            raise PointError("this point's values have other shapes than the first point's, "
+                             "so they do not fit the CSV columns (use --json-lines)")
+        self.writer.writerow([_csv_number(v) for _, v in columns])
+        self.stream.flush()
+
+
+def _csv_number(v: float) -> str:
+    if math.isnan(v):
+        return "nan"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return repr(v)
+
+
+def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tuple[dict, list]],
+               as_csv: bool, on_error: str, describe_error: Callable[[Exception], dict]) -> int:
+    """Run `compute` once per point; stream the results; return the exit code.
+
+    `compute(at)` returns (the JSON document of the result, its CSV columns).
+    `describe_error(exc)` turns a program error into a JSON-able dict (kind, message, position).
+    """
+    from autodiff.grammar.source import ProgramError
+    failures = 0
+    out = sys.stdout
+    writer = CsvWriter(out) if as_csv else None
+    with open_points(path) as stream:
+        try:
+            for point in read_points(stream, path, fmt):
+                error: Optional[dict] = None
+                if point.values is None:
+                    error = {"kind": "input error", "message": point.error}
+                else:
+                    try:
+                        document, columns = compute({**base_at, **point.values})
+                        if writer is not None:
+                            writer.write(columns)
+                        else:
+                            out.write(dumps({"line": point.line, **document}) + "\n")
+                            out.flush()
+                        continue
+                    except ProgramError as exc:
+                        error = describe_error(exc)
+                    except PointError as exc:
+                        error = {"kind": "output error", "message": str(exc)}
+                failures += 1
+                where = f"{path if path != '-' else '<stdin>'}:{point.line}"
+                print(f"{where}: {error['kind']}: {error['message']}", file=sys.stderr)
+                if writer is None:
+                    out.write(json.dumps(to_json({"line": point.line, "error": error})) + "\n")
+                    out.flush()
+                if on_error == "stop":
+                    print(f"autodiff: stopped at line {point.line} (--on-error skip would go on)",
+                          file=sys.stderr)
+                    break
+        except UnicodeDecodeError:
+            raise click.UsageError(f"--points {path}: not UTF-8 text") from None
+    return 1 if failures else 0
+
+
+def error_document(error, filename: str) -> dict:
+    """A program error as a JSON-able dict: kind, message, and where it points, if anywhere."""
+    document = {"kind": error.kind, "message": error.message}
+    if error.span is not None:
+        document.update(file=filename, line=error.span.line, col=error.span.col)
+    if error.hint:
+        document["hint"] = error.hint
+    return document
+
+
+def csv_columns(document: dict, derivative_keys: tuple, out: str) -> list:
+    """The CSV columns of a result document: inputs, the output, then each derivative."""
+    columns = [pair for name, value in document["inputs"].items() for pair in flatten(name, value)]
+    columns += flatten(out, document["output"])
+    for key in derivative_keys:
+        if key in document:
+            value = document[key]
+            if isinstance(value, dict):
+                for name, block in value.items():
+                    columns += flatten(f"d{out}/d{name}", block)
+            else:
+                columns += flatten(f"{key}({out})", value)
+    return columns
+
+
+def run_program_points(program, file: str, points: str, points_format: str, base_at: dict,
+                       compute: Callable[[dict], dict], derivative_keys: tuple, as_csv: bool,
+                       json_lines: bool, on_error: str) -> int:
+    """The --points mode of a command: `compute(at)` gives the JSON document of one point."""
+    if as_csv and json_lines:
+        raise click.UsageError("--csv and --json-lines are alternatives: give one")
+    if points == "-" and file == "-":
+        raise click.UsageError("the program and --points cannot both come from standard input")
+    from autodiff.diffcore.program import numeric_context
+    from autodiff.diffcore.runtime import Limits
+
+    def one(at: dict) -> tuple[dict, list]:
+        document = compute(at)
+        out = document.get("output_name") or "f"
+        return document, (csv_columns(document, derivative_keys, out) if as_csv else [])
+
+    with numeric_context(Limits()):
+        return run_points(points, points_format, base_at, one, as_csv, on_error,
+                          lambda error: error_document(error, program.source.filename))
