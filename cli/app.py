@@ -47,3 +47,13 @@ def reported(program):
         yield
     except ProgramError as error:
         raise ProgramFailed(error, program.source) from None
+
+
+def finish(program, warnings: list, strict: bool) -> int:
+    """Print the result's warnings on stderr; with --strict a non-finite result is an error (exit 1)."""
+    from .report import PROGRAM_ERROR, print_warnings
+    print_warnings(warnings, program.source)
+    if strict and any(w.kind == "non-finite" for w in warnings):
+        print("autodiff: error: the result is not finite (--strict)", file=sys.stderr)
+        return PROGRAM_ERROR
+    return 0

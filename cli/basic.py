@@ -6,21 +6,23 @@ import sys
 import click
 import numpy as np
 
-from .app import CONTEXT, cli, input_rows, output_label, reported, terminal
+from .app import CONTEXT, cli, finish, input_rows, output_label, reported, terminal
 from .options import (limit_options, load, make_limits, output_options, parse_at, parse_names,
                       parse_value, program_options)
 from .points import points_options, run_program_points
 from .render import Report, Row, dumps, show
+from .report import warnings_document
 
 
 def eval_document(result, program) -> dict:
     return {"output": result.output, "output_name": result.output_name, "inputs": result.inputs,
-            "program": program.source.filename}
+            "program": program.source.filename, "warnings": warnings_document(result.warnings)}
 
 
 def grad_document(result, program) -> dict:
     return {"output": result.output, result.kind: result.derivatives, "output_name": result.output_name,
-            "inputs": result.inputs, "wrt": result.wrt, "program": program.source.filename}
+            "inputs": result.inputs, "wrt": result.wrt, "program": program.source.filename,
+            "warnings": warnings_document(result.warnings)}
 
 
 @cli.command("eval", context_settings=CONTEXT)
@@ -28,7 +30,7 @@ def grad_document(result, program) -> dict:
 @limit_options
 @output_options
 @points_options
-def eval_command(file, expr, at, of, max_steps, max_depth, max_elements, timeout, as_json, precision,
+def eval_command(file, expr, at, of, max_steps, max_depth, max_elements, timeout, as_json, strict, precision,
                  points, points_format, json_lines, as_csv, on_error):
     """Run a program and print its output value."""
     from autodiff.diffcore.derivatives import evaluate
@@ -39,15 +41,15 @@ def eval_command(file, expr, at, of, max_steps, max_depth, max_elements, timeout
         return run_program_points(
             program, file, points, points_format, values,
             lambda point: eval_document(evaluate(program, point, of=of, limits=limits), program),
-            (), as_csv, json_lines, on_error)
+            (), as_csv, json_lines, on_error, strict)
     with reported(program):
         result = evaluate(program, values, of=of, limits=limits)
     if as_json:
         click.echo(dumps(eval_document(result, program)))
-        return 0
-    rows = input_rows(result.inputs) + [Row("output", output_label(result.output_name), result.output)]
-    show(Report(program.source.filename, rows), precision, sys.stdout, terminal())
-    return 0
+    else:
+        rows = input_rows(result.inputs) + [Row("output", output_label(result.output_name), result.output)]
+        show(Report(program.source.filename, rows), precision, sys.stdout, terminal())
+    return finish(program, result.warnings, strict)
 
 
 @cli.command("grad", context_settings=CONTEXT)
@@ -63,7 +65,7 @@ def eval_command(file, expr, at, of, max_steps, max_depth, max_elements, timeout
 @output_options
 @points_options
 def grad_command(file, expr, at, of, wrt, vjp, reduce_sum, order, max_steps, max_depth, max_elements, timeout,
-                 as_json, precision, points, points_format, json_lines, as_csv, on_error):
+                 as_json, strict, precision, points, points_format, json_lines, as_csv, on_error):
     """Run a program and print the derivatives of its output with respect to its inputs.
 
     A scalar output gets its gradient; an array output its full Jacobian (one
@@ -78,7 +80,7 @@ def grad_command(file, expr, at, of, wrt, vjp, reduce_sum, order, max_steps, max
             raise click.UsageError("--order N applies to a scalar output; it does not combine with --vjp or --sum")
         from .higher import run_orders
         return run_orders(file, expr, at, of, wrt, order,
-                          make_limits(max_steps, max_depth, max_elements, timeout), as_json, precision,
+                          make_limits(max_steps, max_depth, max_elements, timeout), as_json, strict, precision,
                           points=(points, points_format, json_lines, as_csv, on_error))
     program = load(file, expr)
     values = parse_at(at)
@@ -91,12 +93,12 @@ def grad_command(file, expr, at, of, wrt, vjp, reduce_sum, order, max_steps, max
         return run_program_points(
             program, file, points, points_format, values,
             lambda point: grad_document(differentiator(point), program),
-            ("gradient", "jacobian", "vjp"), as_csv, json_lines, on_error)
+            ("gradient", "jacobian", "vjp"), as_csv, json_lines, on_error, strict)
     with reported(program):
         result = differentiator(values)
     if as_json:
         click.echo(dumps(grad_document(result, program)))
-        return 0
+        return finish(program, result.warnings, strict)
     out = output_label(result.output_name)
     if reduce_sum and result.kind == "gradient" and getattr(result.output, "ndim", 0) == 0 and of is None:
         out = f"sum({out})"
@@ -112,4 +114,4 @@ def grad_command(file, expr, at, of, wrt, vjp, reduce_sum, order, max_steps, max
         else:
             rows.append(Row("gradient", f"d{out}/d{name}", value))
     show(Report(program.source.filename, rows), precision, sys.stdout, terminal())
-    return 0
+    return finish(program, result.warnings, strict)

@@ -6,11 +6,12 @@ from collections import Counter
 
 import click
 
-from .app import CONTEXT, cli, input_rows, output_label, reported, terminal
+from .app import CONTEXT, cli, finish, input_rows, output_label, reported, terminal
 from .options import (compose, limit_options, load, make_limits, output_options, parse_at, parse_names,
                       program_options)
 from .points import points_options, run_program_points
 from .render import Report, Row, dumps, show
+from .report import warnings_document
 
 wrt_option = click.option("--wrt", "wrt", multiple=True, metavar="NAMES",
                           help="Differentiate only with respect to these inputs (comma-separated).")
@@ -36,12 +37,14 @@ def orders_document(result, program, order: int) -> dict:
             "derivatives": {str(k): {",".join(names): block for names, block in blocks.items()}
                             for k, blocks in result.orders.items()},
             "method": result.mode or "nested", "output_name": result.output_name,
-            "inputs": result.inputs, "wrt": result.wrt, "program": program.source.filename}
+            "inputs": result.inputs, "wrt": result.wrt, "program": program.source.filename,
+            "warnings": warnings_document(result.warnings)}
 
 
 def jvp_document(result, program, direction: dict) -> dict:
     return {"output": result.output, "jvp": result.value, "direction": direction,
-            "output_name": result.output_name, "inputs": result.inputs, "program": program.source.filename}
+            "output_name": result.output_name, "inputs": result.inputs, "program": program.source.filename,
+            "warnings": warnings_document(result.warnings)}
 
 
 def show_orders(program, result, precision: int, as_json: bool, order: int) -> None:
@@ -56,7 +59,7 @@ def show_orders(program, result, precision: int, as_json: bool, order: int) -> N
     show(Report(program.source.filename, rows), precision, sys.stdout, terminal())
 
 
-def run_orders(file, expr, at, of, wrt, order, limits, as_json, precision, points=(None,)) -> int:
+def run_orders(file, expr, at, of, wrt, order, limits, as_json, strict, precision, points=(None,)) -> int:
     from autodiff.diffcore.higher import derivative_tensors
     program = load(file, expr)
     values = parse_at(at)
@@ -67,17 +70,18 @@ def run_orders(file, expr, at, of, wrt, order, limits, as_json, precision, point
             lambda point: orders_document(
                 derivative_tensors(program, point, order, wrt=parse_names(wrt), of=of, limits=limits),
                 program, order),
-            (), as_csv, json_lines, on_error)
+            (), as_csv, json_lines, on_error, strict)
     with reported(program):
         result = derivative_tensors(program, values, order, wrt=parse_names(wrt), of=of, limits=limits)
     show_orders(program, result, precision, as_json, order)
-    return 0
+    return finish(program, result.warnings, strict)
 
 
 @cli.command("hessian", context_settings=CONTEXT)
 @common
 @points_options
-def hessian_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements, timeout, as_json, precision,
+def hessian_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements, timeout, as_json, strict,
+                    precision,
                     points, points_format, json_lines, as_csv, on_error):
     """The gradient and the Hessian of a scalar output (the same as grad --order 2).
 
@@ -85,7 +89,7 @@ def hessian_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements,
     x.shape + y.shape, computed by forward-over-reverse differentiation.
     """
     return run_orders(file, expr, at, of, wrt, 2, make_limits(max_steps, max_depth, max_elements, timeout),
-                      as_json, precision, points=(points, points_format, json_lines, as_csv, on_error))
+                      as_json, strict, precision, points=(points, points_format, json_lines, as_csv, on_error))
 
 
 @cli.command("jacobian", context_settings=CONTEXT)
@@ -93,7 +97,8 @@ def hessian_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements,
 @click.option("--mode", type=click.Choice(["auto", "forward", "reverse"]), default="auto", show_default=True,
               help="forward: one pass per input element; reverse: one sweep per output element; "
                    "auto: whichever needs fewer.")
-def jacobian_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements, timeout, as_json, precision,
+def jacobian_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements, timeout, as_json, strict,
+                     precision,
                      mode):
     """The Jacobian of the output, by forward or reverse mode."""
     from autodiff.diffcore.higher import jacobian
@@ -106,8 +111,8 @@ def jacobian_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements
     if as_json:
         click.echo(dumps({"output": result.output, "jacobian": blocks, "mode": result.mode,
                           "output_name": result.output_name, "inputs": result.inputs, "wrt": result.wrt,
-                          "program": program.source.filename}))
-        return 0
+                          "program": program.source.filename, "warnings": warnings_document(result.warnings)}))
+        return finish(program, result.warnings, strict)
     out = output_label(result.output_name)
     rows = input_rows(result.inputs) + [Row("output", out, result.output)]
     rows += [Row("jacobian", f"d{out}/d{name}", block) for name, block in blocks.items()]
@@ -115,7 +120,7 @@ def jacobian_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements
                                        ("inputs than outputs)" if result.mode == "forward" else
                                         "outputs than inputs)") if mode == "auto" else "")
     show(Report(program.source.filename, rows, notes=[chosen]), precision, sys.stdout, terminal())
-    return 0
+    return finish(program, result.warnings, strict)
 
 
 def _directions(items: tuple) -> dict:
@@ -133,7 +138,8 @@ def _directions(items: tuple) -> dict:
 @common
 @direction_option
 @points_options
-def jvp_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements, timeout, as_json, precision,
+def jvp_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements, timeout, as_json, strict,
+                precision,
                 direction, points, points_format, json_lines, as_csv, on_error):
     """The directional derivative J·v of the output, by one forward-mode pass."""
     from autodiff.diffcore.higher import directional
@@ -146,23 +152,24 @@ def jvp_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements, tim
             program, file, points, points_format, values,
             lambda point: jvp_document(directional(program, point, v, wrt=parse_names(wrt), of=of,
                                                    limits=limits), program, v),
-            ("jvp",), as_csv, json_lines, on_error)
+            ("jvp",), as_csv, json_lines, on_error, strict)
     with reported(program):
         result = directional(program, values, v, wrt=parse_names(wrt), of=of, limits=limits)
     if as_json:
         click.echo(dumps(jvp_document(result, program, v)))
-        return 0
+        return finish(program, result.warnings, strict)
     out = output_label(result.output_name)
     rows = input_rows(result.inputs) + [Row("output", out, result.output),
                                         Row("jvp", f"J·v of {out}", result.value)]
     show(Report(program.source.filename, rows), precision, sys.stdout, terminal())
-    return 0
+    return finish(program, result.warnings, strict)
 
 
 @cli.command("hvp", context_settings=CONTEXT)
 @common
 @direction_option
-def hvp_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements, timeout, as_json, precision,
+def hvp_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements, timeout, as_json, strict,
+                precision,
                 direction):
     """The Hessian-vector product H·v of a scalar output, without forming H (forward-over-reverse)."""
     from autodiff.diffcore.higher import hessian_vector
@@ -177,11 +184,11 @@ def hvp_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements, tim
     if as_json:
         click.echo(dumps({"output": result.output, "gradient": gradient, "hvp": products, "direction": v,
                           "output_name": result.output_name, "inputs": result.inputs, "wrt": result.wrt,
-                          "program": program.source.filename}))
-        return 0
+                          "program": program.source.filename, "warnings": warnings_document(result.warnings)}))
+        return finish(program, result.warnings, strict)
     out = output_label(result.output_name)
     rows = input_rows(result.inputs) + [Row("output", out, result.output)]
     rows += [Row("gradient", f"d{out}/d{n}", g) for n, g in gradient.items()]
     rows += [Row("hvp", f"(H·v)[{n}]", p) for n, p in products.items()]
     show(Report(program.source.filename, rows), precision, sys.stdout, terminal())
-    return 0
+    return finish(program, result.warnings, strict)

@@ -5,6 +5,7 @@ is spelled the same way on every command.
 """
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
@@ -50,13 +51,37 @@ limit_options = compose(
                  help="Most elements in any one array."),
     click.option("--timeout", type=click.FloatRange(0, min_open=True), default=None,
                  metavar="SECONDS", help="Wall-time limit of a run."),
+    click.option("--max-memory", default="4G", show_default=True, metavar="SIZE", expose_value=False,
+                 callback=lambda ctx, param, value: ctx.meta.__setitem__(MAX_MEMORY, _memory_size(value)),
+                 help="Most memory the recording of a run may hold (e.g. 500M, 8G)."),
 )
+
+# Settings that options record in the click context rather than pass as parameters.
+MAX_MEMORY = "autodiff.max_memory"
+
+
+def _memory_size(text: str) -> int:
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*", str(text), re.IGNORECASE)
+    if not match:
+        raise click.BadParameter(f"{text!r}: expected a size like 500M or 8G")
+    number, unit = float(match.group(1)), match.group(2).upper()
+    return int(number * 1024 ** " KMGT".index(unit or " "))
 
 output_options = compose(
     click.option("--json", "as_json", is_flag=True, help="Print one JSON object (see README: JSON output)."),
+    click.option("--strict", is_flag=True,
+                 help="Treat a non-finite result (nan, inf) as an error (exit 1) instead of a warning."),
     click.option("--precision", type=click.IntRange(1, 17), default=6, show_default=True,
                  help="Significant digits in text and tables (JSON always has full precision)."),
+    click.option("--full", is_flag=True, expose_value=False,
+                 callback=lambda ctx, param, value: _show_in_full(value),
+                 help="Print every element of large arrays (text and tables summarise arrays over 1000 elements)."),
 )
+
+
+def _show_in_full(value: bool) -> None:
+    from . import render
+    render.SHOW_IN_FULL[0] = bool(value)
 
 
 @dataclass
@@ -127,7 +152,11 @@ def parse_names(items: tuple) -> Optional[list]:
 
 def make_limits(max_steps: int, max_depth: int, max_elements: int, timeout: Optional[float]):
     from autodiff.diffcore.runtime import Limits
-    return Limits(max_steps=max_steps, max_depth=max_depth, max_elements=max_elements, timeout=timeout)
+    limits = Limits(max_steps=max_steps, max_depth=max_depth, max_elements=max_elements, timeout=timeout)
+    context = click.get_current_context(silent=True)
+    if context is not None and MAX_MEMORY in context.meta:
+        limits.max_memory = context.meta[MAX_MEMORY]
+    return limits
 
 
 def load(file: Optional[str], expr: Optional[str]):

@@ -320,7 +320,7 @@ def csv_columns(document: dict, derivative_keys: tuple, out: str) -> list:
 
 def run_program_points(program, file: str, points: str, points_format: str, base_at: dict,
                        compute: Callable[[dict], dict], derivative_keys: tuple, as_csv: bool,
-                       json_lines: bool, on_error: str) -> int:
+                       json_lines: bool, on_error: str, strict: bool = False) -> int:
     """The --points mode of a command: `compute(at)` gives the JSON document of one point."""
     if as_csv and json_lines:
         raise click.UsageError("--csv and --json-lines are alternatives: give one")
@@ -331,6 +331,9 @@ def run_program_points(program, file: str, points: str, points_format: str, base
 
     def one(at: dict) -> tuple[dict, list]:
         document = compute(at)
+        if strict and any(w["kind"] == "non-finite" for w in document.get("warnings", ())):
+            raise PointError("the result is not finite (--strict): " +
+                             "; ".join(w["message"] for w in document["warnings"] if w["kind"] == "non-finite"))
         out = document.get("output_name") or "f"
         return document, (csv_columns(document, derivative_keys, out) if as_csv else [])
 

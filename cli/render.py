@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -62,11 +63,19 @@ def dumps(document: dict) -> str:
 
 # ------------------------------------------------------------- plain text
 
+# Arrays over SUMMARY_THRESHOLD elements are summarised (first and last items) unless --full.
+SUMMARY_THRESHOLD = 1000
+SHOW_IN_FULL = [False]
+
+
 def format_array(value: Any, precision: int, indent: str = "") -> str:
     if not isinstance(value, np.ndarray):
         return format_number(value, precision)
-    text = np.array2string(value, separator=", ", threshold=1000, max_line_width=100,
-                           formatter={"float_kind": lambda v: format_number(v, precision)})
+    full = SHOW_IN_FULL[0]
+    text = np.array2string(value, separator=", ", threshold=sys.maxsize if full else SUMMARY_THRESHOLD,
+                           max_line_width=100, formatter={"float_kind": lambda v: format_number(v, precision)})
+    if value.size > SUMMARY_THRESHOLD and not full:
+        text += f"  ({value.size:,} elements, shape {value.shape}; --full prints them all)"
     return text.replace("\n", "\n" + indent)
 
 

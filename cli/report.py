@@ -61,3 +61,27 @@ def _window(text: str, col: int, width: int = 100) -> tuple[str, int]:
 def print_error(error: ProgramError, source: Optional[Source], stream: TextIO = None) -> None:
     stream = stream or sys.stderr
     print(format_error(error, source, use_color(stream)), file=stream)
+
+
+def format_warning(warning, source: Optional[Source], color: bool = False) -> str:
+    """A diagnostic (diffcore.diagnostics.Diagnostic) in the same shape as an error report."""
+    shown = ProgramError(warning.message, warning.span)
+    shown.kind = "warning"
+    return format_error(shown, source, color).replace("\033[31m", "\033[33m")
+
+
+def print_warnings(warnings: list, source: Optional[Source], stream: TextIO = None) -> None:
+    stream = stream or sys.stderr
+    for warning in warnings:
+        print(format_warning(warning, source, use_color(stream)), file=stream)
+
+
+def warnings_document(warnings: list) -> list:
+    """The JSON form of the warnings: kind, operation, message, and line/col where known."""
+    out = []
+    for w in warnings:
+        item = {"kind": w.kind, "operation": w.operation, "message": w.message}
+        if w.span is not None:
+            item.update(line=w.span.line, col=w.span.col)
+        out.append(item)
+    return out

@@ -26,6 +26,7 @@ from autodiff.grammar.source import ProgramError
 from . import arrays as A
 from . import elementwise as E
 from .builtins import BUILTINS, SPREAD_LIST_ARGUMENT, Builtin, to_int, type_name
+from .diagnostics import comparison_at_equality
 from .errors import (AssertionFailed, CompileError, RuntimeProgramError, UndefinedNameError,
                      ValueTypeError, did_you_mean)
 from .numeric import ndarray
@@ -661,14 +662,20 @@ class Compiler:
         compare = COMPARISONS[op]
 
         def run_compare(a, b):
+            traced = False
             if a.__class__ is not float:
+                traced = isinstance(a, Tracer)
                 a = strip(a)
             if b.__class__ is not float:
+                traced = traced or isinstance(b, Tracer)
                 b = strip(b)
             try:
                 result = compare(a, b)
             except NUMERIC_FAILURES as exc:
                 raise translate(exc, span, f"'{op}'", (a, b)) from None
+            if traced:                      # a tie between traced values is a one-sided choice
+                location[0] = span
+                comparison_at_equality(op, a, b, result)
             return result if result.__class__ is bool else _plain_truth(result)
         return run_compare
 

@@ -13,6 +13,7 @@ from typing import Any, Iterator, Optional
 
 import numpy as np
 
+from . import diagnostics
 from .broadcasting import sum_, value_shape
 from .builtins import shape_text
 from .errors import ShapeError
@@ -27,6 +28,7 @@ class Evaluation:
     inputs: dict
     output: Any
     output_name: Optional[str]
+    warnings: list = field(default_factory=list)
 
 
 @dataclass
@@ -44,6 +46,7 @@ class Derivatives:
     kind: str
     derivatives: dict = field(default_factory=dict)
     tape_length: int = 0
+    warnings: list = field(default_factory=list)     # diagnostics.Diagnostic: kinks, non-finite results
 
 
 @contextmanager
@@ -60,7 +63,13 @@ def recording() -> Iterator[ReverseTrace]:
 def evaluate(program: Program, at: dict, of: Optional[str] = None,
              limits: Optional[Limits] = None, print_fn=None) -> Evaluation:
     result = program.run(at, limits, print_fn=print_fn, of=of)
-    return Evaluation(result.inputs, strip(result.output), result.output_name)
+    output = strip(result.output)
+    warnings = []
+    if not diagnostics.all_finite(output):
+        # Run again, recording, to find the first operation that went non-finite.
+        silent = Differentiator(program, of=of, limits=limits, print_fn=lambda text: None)
+        warnings = [w for w in silent(at).warnings if w.kind == "non-finite"]
+    return Evaluation(result.inputs, output, result.output_name, warnings)
 
 
 def resolve_wrt(program: Program, wrt: Optional[list]) -> list:
@@ -102,6 +111,7 @@ class Differentiator:
     def _differentiate(self, at: dict) -> Derivatives:
         watched, boxes = self.watched, {}
         tape = ReverseTrace(next_level())
+        diagnostics.listen()
         try:
             def watch(name, value):
                 if name not in watched:
@@ -119,6 +129,7 @@ class Differentiator:
         finally:
             tape.close()
             release_level()
+            noted = diagnostics.stop_listening()
         names = [n for n in self.wrt if n in boxes]
         nodes = [boxes[n].node for n in names]
         out_shape = value_shape(out_value)
@@ -157,7 +168,19 @@ class Differentiator:
                     value = result.inputs.get(name, at.get(name, 0.0))
                     derivatives[name] = np.zeros(np.shape(value)) if np.ndim(value) else 0.0
             derivatives = {n: derivatives[n] for n in self.wrt}
-        return Derivatives(result.inputs, out_value, result.output_name, self.wrt, kind, derivatives, len(tape))
+        warnings = noted + diagnostics.kinks_on_tape(tape)
+        if not diagnostics.all_finite(out_value):
+            found = diagnostics.first_non_finite_value(tape)
+            warnings.append(found or diagnostics.Diagnostic(
+                "non-finite", "output", f"the output is {diagnostics._short(out_value)}", None))
+        elif depends and not diagnostics.all_finite(derivatives):
+            seed = self.cotangent if self.cotangent is not None else (
+                1.0 if not out_shape else np.ones(out_shape))
+            found = diagnostics.first_non_finite_derivative(tape, output.node, seed, nodes)
+            warnings.append(found or diagnostics.Diagnostic(
+                "non-finite", "gradient", "a derivative is not finite", None))
+        return Derivatives(result.inputs, out_value, result.output_name, self.wrt, kind, derivatives,
+                           len(tape), warnings)
 
 
 def _as_shape(g: Any, shape: tuple) -> Any:

@@ -26,7 +26,7 @@ import numpy as np
 from .broadcasting import broadcast_to, unbroadcast, value_shape
 from .numeric import (binary_impl, logistic, logistic_array, max_scalar, min_scalar, ndarray, plain,
                       relu_scalar, sign_scalar, softplus_array, softplus_scalar, tie_weight, unary_impl)
-from .tracing import primitive, strip
+from .tracing import Tracer, primitive, strip
 
 
 # ------------------------------------------------------------------ helpers
@@ -217,9 +217,23 @@ relu = _unary("relu", relu_scalar, lambda x: np.maximum(x, 0.0),
 
 # ----------------------------------------------- non-differentiable (constant) operations
 
-def _constant(scalar_fn, array_fn) -> Callable:
+def _constant(name: str, scalar_fn, array_fn, jumps: Callable = None) -> Callable:
+    """A function whose derivative is zero: it strips tracers and returns a constant.
+
+    `jumps(x)` says where the function is discontinuous, so that differentiating
+    exactly there is reported (see diagnostics.py).
+    """
     impl = unary_impl(scalar_fn, array_fn)
-    return lambda x: impl(strip(x))
+
+    def constant(x):
+        if isinstance(x, Tracer):
+            x = strip(x)
+            if jumps is not None:
+                from .diagnostics import step_at_jump
+                step_at_jump(name, x, jumps)
+        return impl(x)
+    constant.__name__ = name
+    return constant
 
 
 def _step_scalar(x):
@@ -230,8 +244,12 @@ def _round_half_even(x):
     return float(round(x))
 
 
-sign = _constant(sign_scalar, np.sign)
-floor = _constant(lambda x: float(math.floor(x)), np.floor)
-ceil = _constant(lambda x: float(math.ceil(x)), np.ceil)
-round_ = _constant(_round_half_even, np.round)
-step = _constant(_step_scalar, lambda x: (x > 0).astype(np.float64))
+def _at_integer(x):
+    return np.equal(np.floor(x), x)
+
+
+sign = _constant("sign", sign_scalar, np.sign, jumps=lambda x: np.equal(x, 0))
+floor = _constant("floor", lambda x: float(math.floor(x)), np.floor, jumps=_at_integer)
+ceil = _constant("ceil", lambda x: float(math.ceil(x)), np.ceil, jumps=_at_integer)
+round_ = _constant("round", _round_half_even, np.round, jumps=lambda x: np.equal(np.mod(x, 1.0), 0.5))
+step = _constant("step", _step_scalar, lambda x: (x > 0).astype(np.float64))

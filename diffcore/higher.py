@@ -20,7 +20,8 @@ from . import arrays as A
 from . import transforms as T
 from .broadcasting import reshape, value_shape
 from .builtins import shape_text
-from .derivatives import resolve_wrt
+from . import diagnostics
+from .derivatives import Differentiator, resolve_wrt
 from .errors import ShapeError
 from .program import Program, UsageError, numeric_context, plain_output
 from .runtime import Limits
@@ -38,10 +39,16 @@ class ProgramFunction:
         self.limits = limits or Limits()
         self.of = of
         self.wrt = resolve_wrt(program, wrt)
-        first = program.run(at, self.limits, of=of)
-        self.inputs = first.inputs
-        self.output = plain_output(first.output)
-        self.output_name = first.output_name
+        # The first run is recorded, for its value and for the diagnostics (kinks, non-finite values).
+        first = Differentiator(program, self.wrt, of, reduce_sum=False, limits=self.limits,
+                               cotangent=None)(at) if self.wrt else None
+        if first is None:
+            plain = program.run(at, self.limits, of=of)
+            self.inputs, self.output, self.output_name = plain.inputs, plain_output(plain.output), plain.output_name
+            self.warnings: list = []
+        else:
+            self.inputs, self.output, self.output_name = first.inputs, first.output, first.output_name
+            self.warnings = first.warnings
         self.at = dict(at)
         self.shapes = {n: np.shape(self.inputs[n]) for n in self.wrt if n in self.inputs}
         self.wrt = [n for n in self.wrt if n in self.shapes]
@@ -107,6 +114,7 @@ class HigherResult:
     orders: dict = field(default_factory=dict)  # order -> {tuple of names: block}
     value: Any = None                           # jvp: the directional derivative; hvp: H·v by input
     mode: Optional[str] = None
+    warnings: list = field(default_factory=list)
 
 
 def _check_size(entries: int, what: str) -> None:
@@ -128,8 +136,8 @@ def derivative_tensors(program: Program, at: dict, order: int, wrt=None, of=None
         if series is not None:
             name = fn.wrt[0]
             orders = {k: {(name,) * k: series[k]} for k in range(1, order + 1)}
-            return HigherResult(fn.inputs, fn.output, fn.output_name, fn.wrt,
-                                "hessian" if order == 2 else "derivatives", orders, mode="taylor")
+            return _checked(HigherResult(fn.inputs, fn.output, fn.output_name, fn.wrt,
+                                         "hessian" if order == 2 else "derivatives", orders, mode="taylor"), fn)
     orders = {}
     with numeric_context(fn.limits):   # nested: each order is the forward-mode Jacobian of the last
         current = lambda z: T.grad(fn, (z,))       # noqa: E731
@@ -139,7 +147,7 @@ def derivative_tensors(program: Program, at: dict, order: int, wrt=None, of=None
             current = (lambda p: lambda z: T.jacobian_forward(p, z)[1])(previous)
             orders[k] = fn.blocks(current(fn.z), (), k)
     kind = "hessian" if order == 2 else "derivatives"
-    return HigherResult(fn.inputs, fn.output, fn.output_name, fn.wrt, kind, orders)
+    return _checked(HigherResult(fn.inputs, fn.output, fn.output_name, fn.wrt, kind, orders), fn)
 
 
 def _taylor(fn: ProgramFunction, order: int) -> Optional[list]:
@@ -170,7 +178,8 @@ def jacobian(program: Program, at: dict, mode: str = "auto", wrt=None, of=None,
             _, J = T.jacobian_reverse(fn, fn.z)
     out_shape = np.shape(fn.output)
     blocks = fn.blocks(np.reshape(strip(J), out_shape + (fn.size,)), out_shape, 1)
-    return HigherResult(fn.inputs, fn.output, fn.output_name, fn.wrt, "jacobian", {1: blocks}, mode=mode)
+    return _checked(HigherResult(fn.inputs, fn.output, fn.output_name, fn.wrt, "jacobian", {1: blocks},
+                                 mode=mode), fn)
 
 
 def directional(program: Program, at: dict, direction: dict, wrt=None, of=None,
@@ -180,7 +189,7 @@ def directional(program: Program, at: dict, direction: dict, wrt=None, of=None,
     v = fn.pack(direction, "--direction")
     with numeric_context(fn.limits):
         _, tangent = T.jvp(fn, (fn.z,), (v,))
-    return HigherResult(fn.inputs, fn.output, fn.output_name, fn.wrt, "jvp", value=strip(tangent))
+    return _checked(HigherResult(fn.inputs, fn.output, fn.output_name, fn.wrt, "jvp", value=strip(tangent)), fn)
 
 
 def hessian_vector(program: Program, at: dict, direction: dict, wrt=None, of=None,
@@ -192,5 +201,17 @@ def hessian_vector(program: Program, at: dict, direction: dict, wrt=None, of=Non
     v = fn.pack(direction, "--direction")
     with numeric_context(fn.limits):
         g, Hv = T.hvp(fn, fn.z, v)
-    return HigherResult(fn.inputs, fn.output, fn.output_name, fn.wrt, "hvp",
-                        {1: fn.blocks(g, (), 1)}, value=fn.blocks(Hv, (), 1))
+    return _checked(HigherResult(fn.inputs, fn.output, fn.output_name, fn.wrt, "hvp",
+                                 {1: fn.blocks(g, (), 1)}, value=fn.blocks(Hv, (), 1)), fn)
+
+
+def _checked(result: HigherResult, fn: ProgramFunction) -> HigherResult:
+    """The result with the first run's diagnostics, and a warning if a derivative is not finite."""
+    result.warnings = list(fn.warnings)
+    if not any(w.kind == "non-finite" for w in result.warnings):
+        blocks = [b for order in result.orders.values() for b in order.values()]
+        values = result.value.values() if isinstance(result.value, dict) else [result.value]
+        if not all(diagnostics.all_finite(b) for b in blocks + [v for v in values if v is not None]):
+            result.warnings.append(diagnostics.Diagnostic(
+                "non-finite", result.kind, f"a derivative ({result.kind}) is not finite", None))
+    return result

@@ -28,6 +28,16 @@ class ArrayTooLarge(Exception):
 class Limits:
     """Per-run numeric limits read by the primitives (set by the interpreter for each run)."""
     max_elements = 10_000_000
+    max_tape_bytes = 4 * 2**30
+
+
+class TapeTooLarge(Exception):
+    """The tape of a reverse-mode recording would hold more memory than allowed."""
+
+    def __init__(self, held: int, limit: int):
+        super().__init__(f"{held} bytes")
+        self.held = held
+        self.limit = limit
 
 
 def check_elements(count: int) -> None:

@@ -142,9 +142,10 @@ def numeric_context(limits: Limits) -> Iterator[None]:
         finally:
             _numeric_depth[0] -= 1
         return
-    previous_elements = NumericLimits.max_elements
+    previous_elements, previous_memory = NumericLimits.max_elements, NumericLimits.max_tape_bytes
     previous_recursion = sys.getrecursionlimit()
     NumericLimits.max_elements = limits.max_elements
+    NumericLimits.max_tape_bytes = limits.max_memory
     sys.setrecursionlimit(max(previous_recursion, 1000 + _RECURSION_PER_CALL * limits.max_depth))
     _numeric_depth[0] = 1
     try:
@@ -152,7 +153,7 @@ def numeric_context(limits: Limits) -> Iterator[None]:
             yield
     finally:
         _numeric_depth[0] = 0
-        NumericLimits.max_elements = previous_elements
+        NumericLimits.max_elements, NumericLimits.max_tape_bytes = previous_elements, previous_memory
         sys.setrecursionlimit(previous_recursion)
 
 

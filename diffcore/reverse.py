@@ -19,6 +19,8 @@ from array import array
 from typing import Any, Callable, Optional
 
 from .elementwise import add
+from .numeric import Limits as NumericLimits
+from .numeric import TapeTooLarge, ndarray
 from .tracing import FALLBACK, Primitive, Trace, Tracer
 
 NO_PARENT = -1
@@ -60,7 +62,10 @@ class ReverseTrace(Trace):
     frozen_level = 0
 
     __slots__ = ("prims", "first", "second", "parent0", "parent1", "params", "ans", "spans",
-                 "closed")
+                 "closed", "array_bytes")
+
+    # Memory of a scalar entry (lists, int64 parents, the float it holds), measured; see README.
+    ENTRY_BYTES = 90
 
     def __init__(self, level: int):
         super().__init__(level)
@@ -73,6 +78,7 @@ class ReverseTrace(Trace):
         self.ans: list = []
         self.spans: list = []
         self.closed = False
+        self.array_bytes = 0
 
     def __len__(self) -> int:
         return len(self.prims)
@@ -116,6 +122,8 @@ class ReverseTrace(Trace):
         self.parent1.append(NO_PARENT)
         self.ans.append(ans)
         self.spans.append(location[0])
+        if ans.__class__ is ndarray or not node & 4095:
+            self._account(ans)
         return Box(ans, self, node)
 
     def process2(self, prim: Primitive, x: Any, y: Any) -> Any:
@@ -148,7 +156,17 @@ class ReverseTrace(Trace):
         self.parent1.append(p1)
         self.ans.append(ans)
         self.spans.append(location[0])
+        if ans.__class__ is ndarray or not node & 4095:
+            self._account(ans)
         return Box(ans, self, node)
+
+    def _account(self, ans: Any) -> None:
+        """Count an array's bytes, and check the tape's memory against the limit."""
+        if ans.__class__ is ndarray:
+            self.array_bytes += ans.nbytes
+        held = self.array_bytes + self.ENTRY_BYTES * len(self.prims)
+        if held > NumericLimits.max_tape_bytes:
+            raise TapeTooLarge(held, NumericLimits.max_tape_bytes)
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
         if len(args) == 1:
@@ -173,6 +191,7 @@ class ReverseTrace(Trace):
         else:
             parents = tuple(a.node if type(a) is Box and a.trace is self else NO_PARENT for a in args)
             self._append(prim, raw, parents, VARIADIC, NO_PARENT, ans)
+        self._account(ans)
         return Box(ans, self, node)
 
     def close(self) -> None:

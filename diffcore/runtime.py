@@ -18,7 +18,7 @@ from autodiff.grammar.ast import Span
 
 from .builtins import shape_text, type_name, is_numeric
 from .errors import (LimitExceeded, RuntimeProgramError, ShapeError, ValueTypeError)
-from .numeric import ArrayTooLarge, ndarray
+from .numeric import ArrayTooLarge, TapeTooLarge, ndarray
 from .reverse import TraceClosed
 from .tracing import strip
 from autodiff.grammar.source import ProgramError
@@ -49,6 +49,7 @@ class Limits:
     max_depth: int = 200                # nested user-function calls
     max_elements: int = 10_000_000      # elements in any one array
     timeout: Optional[float] = None     # seconds of wall time
+    max_memory: int = 4 * 2**30         # bytes held by the tape of a recording
 
 
 class Runtime:
@@ -202,7 +203,7 @@ def locate(error: ProgramError, span: Span) -> ProgramError:
 
 # Exceptions that numeric code raises for bad values or shapes (as opposed to bugs in autodiff).
 NUMERIC_FAILURES = (ValueError, TypeError, IndexError, ZeroDivisionError, OverflowError,
-                    ArrayTooLarge, TraceClosed)
+                    ArrayTooLarge, TapeTooLarge, TraceClosed)
 
 
 def translate(exc: BaseException, span: Span, what: str, operands: tuple = ()) -> ProgramError:
@@ -213,6 +214,11 @@ def translate(exc: BaseException, span: Span, what: str, operands: tuple = ()) -
         return LimitExceeded(
             f"{what} would create an array of {exc.elements:,} elements (the limit is {exc.limit:,})",
             span, hint="raise the limit with --max-elements N", limit="max-elements")
+    if isinstance(exc, TapeTooLarge):
+        return LimitExceeded(
+            f"the recording of this run would hold {exc.held / 2**20:,.0f} MiB (the limit is "
+            f"{exc.limit / 2**20:,.0f} MiB)", span,
+            hint="raise the limit with --max-memory SIZE (e.g. 8G), or differentiate fewer steps", limit="max-memory")
     if isinstance(exc, TraceClosed):
         return RuntimeProgramError(
             "a value computed inside grad() was used after grad() returned", span,

@@ -1,0 +1,184 @@
+"""Warnings about a result: where it stopped being finite, and where it sits on a kink.
+
+Nothing here runs on the hot path. Kinks of recorded operations (abs at 0, a
+tie in maximum) are found by scanning the tape after the run; comparisons
+and step functions (floor, sign), which are not recorded, note a kink while
+running when a traced value sits exactly at the switch; the first operation
+to produce a non-finite value is found by scanning the tape, and the first to
+produce a non-finite derivative by sweeping once more with an observer, only
+when a derivative actually is non-finite.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+from autodiff.grammar.ast import Span
+
+from .reverse import VARIADIC, ReverseTrace, backward, location
+from .tracing import Tracer, strip
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    kind: str                   # 'kink' or 'non-finite'
+    operation: str              # the primitive or construct: 'abs', 'maximum', '<', 'floor', ...
+    message: str
+    span: Optional[Span]
+
+
+# Kinks noted while a program runs (comparisons, step functions); None when nobody listens.
+_noted: list = []
+_listening = [False]
+
+
+def listen() -> None:
+    _noted.clear()
+    _listening[0] = True
+
+
+def stop_listening() -> list:
+    _listening[0] = False
+    found = list(_noted)
+    _noted.clear()
+    return found
+
+
+def note_kink(operation: str, message: str) -> None:
+    if _listening[0]:
+        _noted.append(Diagnostic("kink", operation, message, location[0]))
+
+
+def is_traced(value: Any) -> bool:
+    return isinstance(value, Tracer)
+
+
+def comparison_at_equality(op: str, a: Any, b: Any, result: Any) -> None:
+    """Called by the interpreter for a comparison of traced values: a tie means a one-sided choice."""
+    if not _listening[0]:
+        return
+    equal = np.equal(a, b)
+    if np.any(equal):
+        taken = "true" if np.all(result) else ("false" if not np.any(result) else "mixed")
+        note_kink(op, f"'{op}' compares equal values ({_short(a)}); the branch for {taken} was taken, "
+                      "so the derivative is one-sided here")
+
+
+def step_at_jump(name: str, x: Any, jumps: Callable[[Any], Any]) -> None:
+    """floor/ceil/round/sign of a traced value exactly where the function jumps."""
+    if _listening[0] and np.any(jumps(x)):
+        note_kink(name, f"{name} at {_short(x)}, where it jumps: its derivative is taken as 0")
+
+
+# ------------------------------------------------------------- tape scans
+
+def _kink_abs(x, y, ans, params):
+    return "abs at 0: the subgradient 0 is used (as in PyTorch and JAX)" if np.any(np.equal(x, 0)) else None
+
+
+def _kink_relu(x, y, ans, params):
+    return "relu at 0: the subgradient 0 is used (as in PyTorch and JAX)" if np.any(np.equal(x, 0)) else None
+
+
+def _kink_tie(name):
+    def check(x, y, ans, params):
+        if np.any(np.equal(x, y)):
+            return f"{name} of equal values: the gradient is shared 0.5 / 0.5 (as in PyTorch and JAX)"
+        return None
+    return check
+
+
+def _kink_extremum(name):
+    def check(x, y, ans, params):
+        if type(x) is not np.ndarray:
+            return None
+        axis = (params or {}).get("axis")
+        top = np.max(x, axis=axis, keepdims=True) if name == "max" else np.min(x, axis=axis, keepdims=True)
+        if np.any(np.sum(np.equal(x, top), axis=axis) > 1):
+            return f"{name} with tied elements: the gradient is shared evenly among them"
+        return None
+    return check
+
+
+def _kink_norm(x, y, ans, params):
+    return "norm at 0: the subgradient 0 is used" if np.any(np.equal(ans, 0)) else None
+
+
+KINK_CHECKS: dict[str, Callable] = {
+    "abs": _kink_abs, "relu": _kink_relu,
+    "maximum": _kink_tie("maximum"), "minimum": _kink_tie("minimum"),
+    "max": _kink_extremum("max"), "min": _kink_extremum("min"), "norm": _kink_norm,
+}
+
+
+def kinks_on_tape(tape: ReverseTrace) -> list[Diagnostic]:
+    found, seen = [], set()
+    for node, prim in enumerate(tape.prims):
+        if prim is None or prim.name not in KINK_CHECKS or tape.parent0[node] == VARIADIC:
+            continue
+        message = KINK_CHECKS[prim.name](strip(tape.first[node]), strip(tape.second[node]),
+                                         strip(tape.ans[node]), tape.params.get(node))
+        span = tape.spans[node]
+        if message and (prim.name, span) not in seen:        # a loop reports a kink once
+            seen.add((prim.name, span))
+            found.append(Diagnostic("kink", prim.name, message, span))
+    return found
+
+
+def _finite(value: Any) -> bool:
+    value = strip(value)
+    if type(value) is float:
+        return math.isfinite(value)
+    try:
+        return bool(np.all(np.isfinite(value)))
+    except TypeError:
+        return True
+
+
+def first_non_finite_value(tape: ReverseTrace) -> Optional[Diagnostic]:
+    for node, value in enumerate(tape.ans):
+        if not _finite(value):
+            prim = tape.prims[node]
+            name = prim.name if prim is not None else "input"
+            what = _short(strip(value))
+            return Diagnostic("non-finite", name, f"{name} produced {what}: the first non-finite value",
+                              tape.spans[node])
+    return None
+
+
+def first_non_finite_derivative(tape: ReverseTrace, output_node: int, seed: Any,
+                                input_nodes: list) -> Optional[Diagnostic]:
+    """Sweep again, watching for the first step whose contribution is not finite."""
+    first: list = []
+
+    def observe(node, g, sent):
+        if not first and any(not _finite(c) for _, c in sent):
+            prim = tape.prims[node]
+            first.append(Diagnostic("non-finite", prim.name,
+                                    f"the derivative through {prim.name} is not finite here",
+                                    tape.spans[node]))
+    backward(tape, output_node, seed, input_nodes, observe)
+    return first[0] if first else None
+
+
+def all_finite(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(all_finite(v) for v in value.values())
+    return _finite(value)
+
+
+def _short(value: Any) -> str:
+    value = strip(value)
+    if isinstance(value, np.ndarray):
+        if value.size == 1:
+            return _short(float(value.reshape(-1)[0]))
+        bad = value[~np.isfinite(value)] if value.dtype.kind == "f" else value
+        shown = bad if 0 < bad.size < value.size else value
+        return f"an array of shape {value.shape} containing {_short(float(shown.reshape(-1)[0]))}"
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else ("inf" if value == math.inf else
+                                                ("-inf" if value == -math.inf else f"{value:g}"))
+    return str(value)
