@@ -7,7 +7,7 @@ from typing import Optional
 
 import click
 
-from . import basic, higher  # noqa: F401 - importing registers their commands
+from . import basic, check, higher  # noqa: F401 - importing registers their commands
 from . import report as exit_codes
 from .app import cli
 from .options import ProgramFailed

@@ -69,10 +69,7 @@ class CheckOptions:
     gradcheck: bool = False
     rtol: Optional[float] = None        # None: DEFAULT_RTOL (a file's pragma overrides either)
     atol: Optional[float] = None
-    max_steps: int = 10_000_000
-    max_depth: int = 200
-    max_elements: int = 10_000_000
-    timeout: Optional[float] = None     # seconds for the whole file (all its runs)
+    limits: Limits = field(default_factory=Limits)  # of each run; limits.timeout is for the whole file
 
 
 @dataclass
@@ -201,6 +198,9 @@ def parse_pragmas(source: Source, input_names: Iterable[str]) -> Pragmas:
                     raise PragmaError(f"{key} must be a number >= 0, not {text!r}", span,
                                       hint=f"e.g. # check: {key}=1e-6")
                 setattr(pragmas, key, value)
+            elif token in ("at", "wrt"):
+                raise PragmaError(f"`{token}` takes the rest of its line: give it a `# check:` line of its own",
+                                  span, hint=f"# check: {token} ...")
             else:
                 guess = closest(key, _WORDS)
                 raise PragmaError(f"unknown check pragma {token!r}", span,
@@ -299,8 +299,7 @@ def program_without_asserts(source: Source):
     from autodiff.grammar import parse
     from .compiler import Compiler
     from .program import InputInfo, Program
-    program = Program.__new__(Program)
-    program.source = source
+    program = Program(source)           # every attribute a Program has; then its code is swapped
     program.compiled = Compiler().compile_module(without_asserts(parse(source)))
     declared = [InputInfo(name, span, True, has_default)
                 for name, span, has_default in program.compiled.declared_inputs]
@@ -313,10 +312,9 @@ class Deadline:
     """The file's --timeout, shared by all its runs."""
 
     def __init__(self, options: CheckOptions):
-        self.timeout = options.timeout
-        self.end = time.monotonic() + options.timeout if options.timeout else None
-        self.base = Limits(max_steps=options.max_steps, max_depth=options.max_depth,
-                           max_elements=options.max_elements, timeout=None)
+        self.timeout = options.limits.timeout
+        self.end = time.monotonic() + self.timeout if self.timeout else None
+        self.base = replace(options.limits, timeout=None)
 
     def limits(self) -> Limits:
         if self.end is None:
@@ -333,6 +331,14 @@ class Deadline:
 
 class _Failed(Exception):
     """A check failed (not an error): carries the Problem."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+class _Errored(Exception):
+    """A check could not be done (an error inside gradcheck): carries the Problem."""
 
     def __init__(self, problem: Problem):
         super().__init__(problem.message)
@@ -451,7 +457,7 @@ def _check(path: str, options: CheckOptions, result: FileResult) -> None:
     atol = pragmas.atol if pragmas.atol is not None else options.atol if options.atol is not None else DEFAULT_ATOL
     quiet = program_without_asserts(source)
     for point in points:
-        stage = ["the run at the point"]
+        stage = ["reverse mode"]
         try:
             mismatches, checked = gradcheck(quiet, point.values, pragmas.wrt, rtol, atol, deadline, stage)
         except ProgramError as error:
@@ -466,12 +472,6 @@ def _check(path: str, options: CheckOptions, result: FileResult) -> None:
                               point_line=point.line, mismatches=mismatches[:MAX_MISMATCHES],
                               mismatch_count=len(mismatches), checked=checked, rtol=rtol, atol=atol)
             raise _Failed(problem)
-
-
-class _Errored(Exception):
-    def __init__(self, problem: Problem):
-        super().__init__(problem.message)
-        self.problem = problem
 
 
 def _located(error: ProgramError, point: Point, deadline: Deadline) -> ProgramError:
@@ -619,6 +619,17 @@ def crashed(path: str, seconds: float) -> FileResult:
         hint="this is a bug in autodiff or in its environment; the file was run twice, alone the second time"))
 
 
+def _context():
+    """Fork on Linux (workers start at once, with everything imported); spawn elsewhere, which the
+    module-level WORKER function and the picklable CheckOptions/FileResult also allow. No thread
+    of ours is running when a pool forks (see cli/check.py's progress bar)."""
+    import multiprocessing
+    import sys
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
 def _ignore_sigint() -> None:
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -642,7 +653,7 @@ def run_checks(files: list[str], options: CheckOptions, jobs: int = 1,
     workers = max(1, min(jobs, len(files)))
     while pending:
         suspects: list[tuple[str, float]] = []
-        with ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_ignore_sigint) as pool:
             running: dict = {}
             try:
                 while pending or running:
@@ -676,7 +687,7 @@ def run_checks(files: list[str], options: CheckOptions, jobs: int = 1,
 
 
 def _run_alone(path: str, options: CheckOptions, started: float) -> FileResult:
-    with ProcessPoolExecutor(max_workers=1, initializer=_ignore_sigint) as pool:
+    with ProcessPoolExecutor(max_workers=1, mp_context=_context(), initializer=_ignore_sigint) as pool:
         try:
             return pool.submit(WORKER, path, options).result()
         except BrokenProcessPool:

@@ -568,9 +568,13 @@ class Compiler:
 
     def stmt_With(self, node: ast.With, scope: Scope) -> Closure:
         context = node.context
-        if not (isinstance(context, ast.Name) and context.id == "no_grad"):
-            raise CompileError("the only block context is `with no_grad:`", context.span,
-                               hint="`with no_grad:` runs its block without recording derivatives")
+        name = context.id if isinstance(context, ast.Name) else None
+        if name == "checkpoint":
+            return self.checkpointed(node, scope)
+        if name != "no_grad":
+            raise CompileError("a block context is `with no_grad:` or `with checkpoint:`", context.span,
+                               hint="no_grad runs a block without recording derivatives; checkpoint "
+                                    "recomputes a loop in the backward sweep instead of storing it")
         body = self.block(node.body, scope)
 
         def run_no_grad(f):
@@ -581,6 +585,44 @@ class Compiler:
             finally:
                 ReverseTrace.frozen_level = frozen
         return run_no_grad
+
+    def checkpointed(self, node: ast.With, scope: Scope) -> Closure:
+        """`with checkpoint:`: a range loop in sqrt(N) recomputed segments, or any block as one segment."""
+        from . import checkpoint
+        _refuse_jumps(node.body)
+        current = scope.slots if scope.kind == "function" else self.module.slots
+        read, assigned = _names_read(node.body), assigned_names(node.body)
+        outside = [n for n in dict.fromkeys(read) if n not in current and n not in self.builtins]
+        guards = [(n, self.read_name(ast.Name(node.span, n), scope)) for n in outside]
+        in_slots = [current[n] for n in dict.fromkeys(read + assigned) if n in current]
+        out_names = [n for n in assigned if n in current]
+        out_slots = [current[n] for n in out_names]
+        g, runtime, module = self.g, self.runtime, scope.kind == "module"
+
+        def frame_of(f):
+            for name, read_outside in guards:       # recomputation cannot reach another scope's trace
+                if isinstance(read_outside(f), Tracer):
+                    raise ValueTypeError(
+                        f"the checkpointed block uses '{name}', a differentiated value from outside its "
+                        "function", node.span, hint=f"pass '{name}' to the function as a parameter")
+            return g if module else f
+
+        def after_segment(frame):
+            if module and runtime.output_name in out_names:
+                g[1] = frame[current[runtime.output_name]]     # the output is the recorded value
+
+        loop = node.body[0] if len(node.body) == 1 else None
+        if (isinstance(loop, ast.For) and isinstance(loop.target, ast.Name)
+                and isinstance(loop.iterable, ast.Call) and isinstance(loop.iterable.func, ast.Name)
+                and loop.iterable.func.id == "range"):
+            bounds = self.iteration(loop.iterable, scope)
+            body = self.loop_body(loop.body, scope)
+            span, tick = loop.span, self.runtime.tick
+            return checkpoint.checkpointed_loop(
+                frame_of, bounds, self.writer(loop.target.id, scope), body, in_slots, out_slots,
+                lambda: tick(span), after_segment)
+        return checkpoint.checkpointed_block(frame_of, self.block(node.body, scope), in_slots, out_slots,
+                                             after_segment)
 
     # ------------------------------------------------------------ expressions
 
@@ -844,6 +886,44 @@ class Compiler:
 
 
 # ----------------------------------------------------------------- helpers
+
+def _names_read(body: tuple) -> list[str]:
+    """Every name a block reads (in any expression), not looking inside nested functions."""
+    import dataclasses
+    found: list[str] = []
+    stack = list(body)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.Name):
+            found.append(item.id)
+        elif isinstance(item, (ast.FunctionDef, ast.Lambda, ast.BackwardDef)):
+            continue
+        elif isinstance(item, tuple):
+            stack.extend(item)
+        elif dataclasses.is_dataclass(item) and not isinstance(item, Span):
+            stack.extend(getattr(item, f.name) for f in dataclasses.fields(item))
+    return found
+
+
+def _refuse_jumps(body: tuple) -> None:
+    """A checkpointed block is replayed segment by segment, so it cannot break out or return."""
+    stack = list(body)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (ast.Break, ast.Return)):
+            word = "break" if isinstance(item, ast.Break) else "return"
+            raise CompileError(f"'{word}' inside a checkpointed block", item.span,
+                               hint="a checkpointed loop runs all its iterations; move the loop into a "
+                                    "function and return after it")
+        if isinstance(item, (ast.While, ast.For)):
+            stack.extend(s for s in item.body if not isinstance(s, ast.Break))
+        elif isinstance(item, ast.If):
+            for _, branch in item.branches:
+                stack.extend(branch)
+            stack.extend(item.orelse)
+        elif isinstance(item, ast.With):
+            stack.extend(item.body)
+
 
 def _plain_truth(result: Any) -> Any:
     return bool(result) if isinstance(result, np.bool_) else result

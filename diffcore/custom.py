@@ -62,7 +62,13 @@ def _primitive_of(fn: UserFunction) -> Primitive:
             return _gradients(rule, xs, g, fn.name)[k]
         return vjp
 
-    return Primitive(f"custom:{fn.name}", impl, tuple(vjp_for(k) for k in range(n)))
+    def jvp(tangents, ans, *xs):
+        # Forward mode has no use for a reverse rule: push the tangents through the body.
+        from .transforms import jvp as forward, zeros_like
+        filled = tuple(zeros_like(x) if t is None else t for t, x in zip(tangents, xs))
+        return forward(lambda *z: fn.run_body(z), xs, filled)[1]
+
+    return Primitive(f"custom:{fn.name}", impl, tuple(vjp_for(k) for k in range(n)), jvp)
 
 
 def _gradients(rule: UserFunction, xs: tuple, g: Any, name: str) -> tuple:

@@ -132,6 +132,8 @@ def _finite(value: Any) -> bool:
     value = strip(value)
     if type(value) is float:
         return math.isfinite(value)
+    if isinstance(value, tuple):
+        return all(_finite(v) for v in value)
     try:
         return bool(np.all(np.isfinite(value)))
     except TypeError:

@@ -208,10 +208,18 @@ def backward(tape: ReverseTrace, output_node: int, seed: Any, input_nodes: list[
     `observer(node, cotangent, [(parent, contribution), ...])`, when given, sees
     every step of the sweep: the trace and graph views use it.
     """
+    return backward_from(tape, {output_node: seed}, input_nodes, observer)
+
+
+def backward_from(tape: ReverseTrace, seeds: dict, input_nodes: list[int],
+                  observer: Optional[Observer] = None) -> list:
+    """The sweep from several outputs at once: `seeds` maps output nodes to their cotangents."""
     prims, first, second = tape.prims, tape.first, tape.second
     parent0, parent1, params, ans = tape.parent0, tape.parent1, tape.params, tape.ans
+    output_node = max(seeds)
     adjoint: list = [None] * (output_node + 1)
-    adjoint[output_node] = seed
+    for node, seed in seeds.items():
+        adjoint[node] = seed
     stop = min(input_nodes, default=0)
     for node in range(output_node, stop - 1, -1):
         g = adjoint[node]
@@ -260,6 +268,9 @@ _NOT_FINITE = float("nan")
 def _accumulate(previous: Any, contribution: Any) -> Any:
     if previous.__class__ is float and contribution.__class__ is float:
         return previous + contribution
+    if previous.__class__ is tuple:         # the cotangent of a multi-output entry (a checkpoint)
+        return tuple(p if c is None else (c if p is None else _accumulate(p, c))
+                     for p, c in zip(previous, contribution))
     return add(previous, contribution)
 
 
