@@ -14,7 +14,42 @@ from .render import Row
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(context_settings=CONTEXT)
+class AutodiffGroup(click.Group):
+    """The command group: program errors become reports and exit codes here, for every caller.
+
+    (Both `main()` and click's test runner go through this, so they behave alike.)
+    """
+
+    def invoke(self, ctx: click.Context):
+        from autodiff.grammar.source import ProgramError
+        from .report import OK, PROGRAM_ERROR, USAGE_ERROR, print_error
+        try:
+            result = super().invoke(ctx)
+        except ProgramFailed as failure:
+            print_error(failure.error, failure.source)
+            ctx.exit(USAGE_ERROR if failure.usage else PROGRAM_ERROR)
+        except ProgramError as error:
+            print_error(error, None)
+            ctx.exit(USAGE_ERROR if error.kind == "usage error" else PROGRAM_ERROR)
+        except BrokenPipeError:
+            # The reader went away (`autodiff ... | head -1`): a normal end for a pipeline.
+            silence_stdout()
+            ctx.exit(OK)
+        if isinstance(result, int) and result:
+            ctx.exit(result)
+        return result
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's final flush does not complain of the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+@click.group(cls=AutodiffGroup, context_settings=CONTEXT)
 @click.version_option(package_name="autodiff", prog_name="autodiff")
 @click.option("--traceback", is_flag=True, hidden=True, help="Show Python tracebacks of internal errors.")
 def cli(traceback: bool) -> None:
@@ -28,7 +63,8 @@ def cli(traceback: bool) -> None:
 
 
 def terminal() -> bool:
-    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
+    """Whether to draw rich tables: stdout is a terminal, and colour and layout are wanted."""
+    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb" and not os.environ.get("NO_COLOR")
 
 
 def output_label(name: Optional[str]) -> str:

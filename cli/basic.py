@@ -100,7 +100,7 @@ def grad_command(file, expr, at, of, wrt, vjp, reduce_sum, order, max_steps, max
         click.echo(dumps(grad_document(result, program)))
         return finish(program, result.warnings, strict)
     out = output_label(result.output_name)
-    if reduce_sum and result.kind == "gradient" and getattr(result.output, "ndim", 0) == 0 and of is None:
+    if result.summed:
         out = f"sum({out})"
     rows = input_rows(result.inputs) + [Row("output", out, result.output)]
     for name, value in result.derivatives.items():

@@ -43,8 +43,8 @@ def orders_document(result, program, order: int) -> dict:
 
 def jvp_document(result, program, direction: dict) -> dict:
     return {"output": result.output, "jvp": result.value, "direction": direction,
-            "output_name": result.output_name, "inputs": result.inputs, "program": program.source.filename,
-            "warnings": warnings_document(result.warnings)}
+            "output_name": result.output_name, "inputs": result.inputs, "wrt": result.wrt,
+            "program": program.source.filename, "warnings": warnings_document(result.warnings)}
 
 
 def show_orders(program, result, precision: int, as_json: bool, order: int) -> None:

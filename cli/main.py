@@ -7,24 +7,19 @@ from typing import Optional
 
 import click
 
-from . import basic, check, higher  # noqa: F401 - importing registers their commands
+from . import basic, check, graph, higher, plot, trace  # noqa: F401 - importing registers their commands
 from . import report as exit_codes
-from .app import cli
-from .options import ProgramFailed
+from .app import cli, silence_stdout
 
 
 def main(argv: Optional[list] = None) -> None:
-    """Entry point: every outcome becomes one of the documented exit codes, never a traceback."""
-    from autodiff.grammar.source import ProgramError
-    from .report import print_error
+    """Entry point: every outcome becomes one of the documented exit codes, never a traceback.
+
+    Program errors and broken pipes are handled by the command group (cli/app.py); here
+    remain interruptions, click's own usage errors, and bugs.
+    """
     try:
         code = cli.main(args=argv, prog_name="autodiff", standalone_mode=False)
-    except ProgramFailed as failure:
-        print_error(failure.error, failure.source)
-        code = exit_codes.USAGE_ERROR if failure.error.kind == "usage error" else exit_codes.PROGRAM_ERROR
-    except ProgramError as error:
-        print_error(error, None)
-        code = exit_codes.USAGE_ERROR if error.kind == "usage error" else exit_codes.PROGRAM_ERROR
     except click.exceptions.Abort:
         print("autodiff: interrupted", file=sys.stderr)
         code = exit_codes.INTERRUPTED
@@ -37,21 +32,11 @@ def main(argv: Optional[list] = None) -> None:
         print("autodiff: interrupted", file=sys.stderr)
         code = exit_codes.INTERRUPTED
     except BrokenPipeError:
-        code = _quiet_broken_pipe()
+        silence_stdout()
+        code = exit_codes.OK
     except Exception as exc:  # an autodiff bug: say so briefly, with the traceback on request
         code = _internal_error(exc)
     _exit(code if isinstance(code, int) else exit_codes.OK)
-
-
-def _quiet_broken_pipe() -> int:
-    # The reader went away (`autodiff ... | head -1`): stop quietly, and keep Python from
-    # complaining again when it flushes stdout at exit.
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except OSError:
-        pass
-    return exit_codes.OK
 
 
 def _internal_error(exc: BaseException) -> int:
@@ -70,5 +55,5 @@ def _exit(code: int) -> None:
     try:
         sys.stdout.flush()
     except BrokenPipeError:
-        _quiet_broken_pipe()
+        silence_stdout()
     sys.exit(code)

@@ -16,12 +16,16 @@ from autodiff.grammar.source import ProgramError, Source
 
 
 class ProgramFailed(Exception):
-    """A ProgramError together with the source it points into (for the report)."""
+    """A ProgramError together with the source it points into (for the report).
 
-    def __init__(self, error: ProgramError, source: Optional[Source]):
+    `usage`: the error is in a command-line value (--at, --vjp, --direction), so exit code 2.
+    """
+
+    def __init__(self, error: ProgramError, source: Optional[Source], usage: bool = False):
         super().__init__(str(error))
         self.error = error
         self.source = source
+        self.usage = usage or error.kind == "usage error"
 
 
 def compose(*decorators: Callable) -> Callable:
@@ -132,7 +136,7 @@ def parse_at(items: tuple) -> dict:
         try:
             values[name] = constant_value(text, f"--at {name}")
         except ProgramError as error:
-            raise ProgramFailed(error, Source(text, f"--at {name}")) from None
+            raise ProgramFailed(error, Source(text, f"--at {name}"), usage=True) from None
     return values
 
 
@@ -141,7 +145,7 @@ def parse_value(text: str, label: str) -> Any:
     try:
         return constant_value(text, label)
     except ProgramError as error:
-        raise ProgramFailed(error, Source(text, label)) from None
+        raise ProgramFailed(error, Source(text, label), usage=True) from None
 
 
 def parse_names(items: tuple) -> Optional[list]:

@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from autodiff.diffcore.display import format_number
+from autodiff.diffcore.display import format_number, format_value
 
 
 @dataclass
@@ -70,7 +70,9 @@ SHOW_IN_FULL = [False]
 
 def format_array(value: Any, precision: int, indent: str = "") -> str:
     if not isinstance(value, np.ndarray):
-        return format_number(value, precision)
+        if isinstance(value, (bool, int, float, np.number, np.bool_)):
+            return format_number(value, precision)
+        return format_value(value, precision)        # a tuple, a string, a function
     full = SHOW_IN_FULL[0]
     text = np.array2string(value, separator=", ", threshold=sys.maxsize if full else SUMMARY_THRESHOLD,
                            max_line_width=100, formatter={"float_kind": lambda v: format_number(v, precision)})

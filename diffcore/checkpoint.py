@@ -31,11 +31,12 @@ def _tuple_item_impl(values: tuple, index: int) -> Any:
 
 
 def _one_hot_cotangent(g: Any, ans: Any, values: tuple, index: int) -> tuple:
-    return tuple(g if k == index else None for k in range(len(values)))
+    return tuple(g if k == index else None for k in range(len(strip(values))))
 
 
 # Not in the REGISTRY: it exists only to take outputs out of a checkpointed segment.
-tuple_item = Primitive("tuple_item", _tuple_item_impl, (_one_hot_cotangent,))
+tuple_item = Primitive("tuple_item", _tuple_item_impl, (_one_hot_cotangent,),
+                       jvp=lambda ts, ans, values, index: ts[0][index])
 
 
 def segment_length(iterations: int) -> int:
@@ -71,7 +72,20 @@ def _segment_primitive(segment: Callable[[tuple], tuple], n_inputs: int, name: s
     def vjp_for(k: int):
         return lambda g, ans, *inputs: cotangents(g, inputs)[k]
 
-    return Primitive(name, impl, tuple(vjp_for(k) for k in range(n_inputs)))
+    def jvp(tangents, ans, *inputs):
+        # Forward mode over a checkpoint (e.g. inside a Hessian): push the tangents through the segment.
+        from .transforms import jvp as forward, zeros_like
+        movable = [k for k, x in enumerate(inputs) if _differentiable(x)]
+
+        def of_movable(*values):
+            full = list(inputs)
+            for k, v in zip(movable, values):
+                full[k] = v
+            return tuple(segment(tuple(full)))
+        filled = tuple(zeros_like(inputs[k]) if tangents[k] is None else tangents[k] for k in movable)
+        return forward(of_movable, tuple(inputs[k] for k in movable), filled)[1]
+
+    return Primitive(name, impl, tuple(vjp_for(k) for k in range(n_inputs)), jvp)
 
 
 def _recompute(segment: Callable, inputs: tuple, g: tuple) -> list:

@@ -27,13 +27,14 @@ from . import arrays as A
 from . import elementwise as E
 from .builtins import BUILTINS, SPREAD_LIST_ARGUMENT, Builtin, to_int, type_name
 from .diagnostics import comparison_at_equality
+from .display import format_value
 from .errors import (AssertionFailed, CompileError, RuntimeProgramError, UndefinedNameError,
                      ValueTypeError, did_you_mean)
 from .numeric import ndarray
 from .reverse import ReverseTrace, location
 from .runtime import (BREAK, CONTINUE, FIRST_SLOT, NUMERIC_FAILURES, RETURN, UNSET, Runtime,
                       UserFunction, locate, runtime_builtins, translate, truth)
-from .tracing import Tracer, current_level, strip
+from .tracing import Trace, Tracer, current_level, strip
 
 Closure = Callable[[list], Any]
 
@@ -391,10 +392,10 @@ class Compiler:
     def stmt_While(self, node: ast.While, scope: Scope) -> Closure:
         cond = self.expr(node.cond, scope)
         body = self.loop_body(node.body, scope)
-        span, tick = node.span, self.runtime.tick
+        span, tick, cond_span = node.span, self.runtime.tick, node.cond.span
 
         def run_while(f):
-            while truth(cond(f), span):
+            while truth(cond(f), cond_span):
                 tick(span)
                 signal = body(f)
                 if signal is not None:
@@ -548,7 +549,8 @@ class Compiler:
             def run_assert_compare(f):
                 a, b = left(f), right(f)
                 if not truth(compare(a, b), span):
-                    text = _message(message, f) or f"assert failed: left {op_name} right"
+                    text = _message(message, f) or (
+                        f"{format_value(strip(a))} {op_name} {format_value(strip(b))} is false")
                     raise AssertionFailed(text, span, comparison=op_name, left=strip(a), right=strip(b))
             return run_assert_compare
         check = self.expr(test, scope)
@@ -559,7 +561,7 @@ class Compiler:
 
         def run_assert(f):
             if not truth(check(f), span):
-                text = _message(message, f) or "assert failed"
+                text = _message(message, f) or "the condition is false"
                 if operands is not None:
                     raise AssertionFailed(text, span, comparison=test.func.id,
                                           left=strip(operands[0](f)), right=strip(operands[1](f)))
@@ -578,18 +580,17 @@ class Compiler:
         body = self.block(node.body, scope)
 
         def run_no_grad(f):
-            frozen = ReverseTrace.frozen_level
-            ReverseTrace.frozen_level = current_level()
+            frozen = Trace.frozen_level
+            Trace.frozen_level = current_level()
             try:
                 return body(f)
             finally:
-                ReverseTrace.frozen_level = frozen
+                Trace.frozen_level = frozen
         return run_no_grad
 
     def checkpointed(self, node: ast.With, scope: Scope) -> Closure:
         """`with checkpoint:`: a range loop in sqrt(N) recomputed segments, or any block as one segment."""
         from . import checkpoint
-        _refuse_jumps(node.body)
         current = scope.slots if scope.kind == "function" else self.module.slots
         read, assigned = _names_read(node.body), assigned_names(node.body)
         outside = [n for n in dict.fromkeys(read) if n not in current and n not in self.builtins]
@@ -612,9 +613,11 @@ class Compiler:
                 g[1] = frame[current[runtime.output_name]]     # the output is the recorded value
 
         loop = node.body[0] if len(node.body) == 1 else None
-        if (isinstance(loop, ast.For) and isinstance(loop.target, ast.Name)
-                and isinstance(loop.iterable, ast.Call) and isinstance(loop.iterable.func, ast.Name)
-                and loop.iterable.func.id == "range"):
+        segmented = (isinstance(loop, ast.For) and isinstance(loop.target, ast.Name)
+                     and isinstance(loop.iterable, ast.Call) and isinstance(loop.iterable.func, ast.Name)
+                     and loop.iterable.func.id == "range")
+        _refuse_jumps(loop.body if segmented else node.body)
+        if segmented:
             bounds = self.iteration(loop.iterable, scope)
             body = self.loop_body(loop.body, scope)
             span, tick = loop.span, self.runtime.tick
@@ -905,24 +908,25 @@ def _names_read(body: tuple) -> list[str]:
     return found
 
 
-def _refuse_jumps(body: tuple) -> None:
-    """A checkpointed block is replayed segment by segment, so it cannot break out or return."""
-    stack = list(body)
-    while stack:
-        item = stack.pop()
-        if isinstance(item, (ast.Break, ast.Return)):
+def _refuse_jumps(body: tuple, refuse_break: bool = True) -> None:
+    """A checkpointed block is replayed segment by segment, so it cannot return or break out of it.
+
+    A loop that lies entirely inside the block may still break out of itself.
+    """
+    for item in body:
+        if isinstance(item, ast.Return) or (isinstance(item, ast.Break) and refuse_break):
             word = "break" if isinstance(item, ast.Break) else "return"
             raise CompileError(f"'{word}' inside a checkpointed block", item.span,
                                hint="a checkpointed loop runs all its iterations; move the loop into a "
                                     "function and return after it")
         if isinstance(item, (ast.While, ast.For)):
-            stack.extend(s for s in item.body if not isinstance(s, ast.Break))
+            _refuse_jumps(item.body, refuse_break=False)
         elif isinstance(item, ast.If):
             for _, branch in item.branches:
-                stack.extend(branch)
-            stack.extend(item.orelse)
+                _refuse_jumps(branch, refuse_break)
+            _refuse_jumps(item.orelse, refuse_break)
         elif isinstance(item, ast.With):
-            stack.extend(item.body)
+            _refuse_jumps(item.body, refuse_break)
 
 
 def _plain_truth(result: Any) -> Any:

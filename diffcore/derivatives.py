@@ -47,6 +47,7 @@ class Derivatives:
     derivatives: dict = field(default_factory=dict)
     tape_length: int = 0
     warnings: list = field(default_factory=list)     # diagnostics.Diagnostic: kinks, non-finite results
+    summed: bool = False                             # the output is the sum of the program's array output
 
 
 @contextmanager
@@ -123,7 +124,8 @@ class Differentiator:
                                                  of=self.of)
             output = result.output
             out_value = plain_output(output)
-            if self.reduce_sum and type(out_value) is np.ndarray:
+            summed = self.reduce_sum and type(out_value) is np.ndarray
+            if summed:
                 output = sum_(output, axis=None)
                 out_value = plain_output(output)
         finally:
@@ -180,7 +182,7 @@ class Differentiator:
             warnings.append(found or diagnostics.Diagnostic(
                 "non-finite", "gradient", "a derivative is not finite", None))
         return Derivatives(result.inputs, out_value, result.output_name, self.wrt, kind, derivatives,
-                           len(tape), warnings)
+                           len(tape), warnings, summed)
 
 
 def _as_shape(g: Any, shape: tuple) -> Any:

@@ -41,6 +41,8 @@ class ForwardTrace(Trace):
         return Dual(value, tangent, self)
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
+        if self.level <= Trace.frozen_level:        # inside no_grad: a constant to this trace
+            return prim.bind(*[a.value if type(a) is Dual and a.trace is self else a for a in args], **params)
         primals, tangents = [], []
         for a in args:
             if type(a) is Dual and a.trace is self:

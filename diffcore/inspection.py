@@ -47,7 +47,7 @@ from .tracing import strip
 
 # How many contributions to one adjoint are kept to show how it was summed
 # (the first and the last ones; the count is always exact).
-KEEP_FIRST_CONTRIBUTIONS = 3
+KEEP_FIRST_CONTRIBUTIONS = 2
 KEEP_LAST_CONTRIBUTIONS = 2
 
 
@@ -116,7 +116,19 @@ def span_text(text: str, span: Optional[Span], limit: int = 60) -> Optional[str]
     if not 1 <= span.line <= len(lines):
         return None
     if span.end_line == span.line:
-        piece = lines[span.line - 1][span.col - 1:max(span.col - 1, span.end_col - 1)]
+        line = lines[span.line - 1]
+        start, end = span.col - 1, max(span.col - 1, span.end_col - 1)
+        # The span of `(a) * (b)` leaves out the brackets around its first and last operands:
+        # widen it until its brackets balance.
+        depth = lowest = 0
+        for ch in line[start:end]:
+            depth += (ch in "([") - (ch in ")]")
+            lowest = min(lowest, depth)
+        while lowest < 0 and start > 0 and line[start - 1] in "([":
+            start, lowest, depth = start - 1, lowest + 1, depth + 1
+        while depth > 0 and end < len(line) and line[end] in ")]":
+            end, depth = end + 1, depth - 1
+        piece = line[start:end]
     else:
         parts = [lines[span.line - 1][span.col - 1:]]
         parts += lines[span.line:span.end_line - 1]
@@ -167,21 +179,24 @@ class Received:
         else:
             self.last.append((sender, contribution))
 
-    def in_forward_order(self) -> tuple[list, int]:
-        """The kept contributions ordered by sender (earliest entry first), and how many are omitted."""
+    def in_forward_order(self) -> tuple[list, list, int]:
+        """(earliest senders, latest senders, how many in between are omitted), each list by sender.
+
+        When nothing is omitted the first list holds every contribution and the second is empty.
+        """
         kept = list(self.first) + list(self.last)
         omitted = self.count - len(kept)
         if omitted == 0:
-            return sorted(kept, key=lambda p: p[0]), 0
+            return sorted(kept, key=lambda p: p[0]), [], 0
         # The sweep runs backwards, so `first` holds the latest senders and `last` the earliest.
-        return list(reversed(self.last)) + list(reversed(self.first)), omitted
+        return sorted(self.last, key=lambda p: p[0]), sorted(self.first, key=lambda p: p[0]), omitted
 
 
 class Recording:
-    """One run of a program on a reverse tape, and one backward sweep over it.
+    """One run of a program on a reverse tape, and one backward sweep over it (see `record`).
 
-    `keep(node)` chooses the entries whose adjoints and contributions are kept in full
-    (all of them by default); integers per entry are kept for the whole tape.
+    Adjoints and contributions are kept in full only for the entries in `ranges`; the
+    per-entry integers (iteration, liveness) cover the whole tape.
     """
 
     def __init__(self, program: Program, tape, output: Any, output_node: Optional[int], output_value: Any,
@@ -202,6 +217,8 @@ class Recording:
         self.sent: dict = {}                    # node -> [(parent, contribution)]
         self.received: dict = {}                # node -> Received
         self.swept = 0                          # steps the sweep took
+        self.steps: dict = {}                   # node -> its step number in the sweep (kept entries)
+        self.ranges: list = []                  # the entries kept in full detail
         self._analyse()
 
     # --------------------------------------------------------------- whole-tape analysis
@@ -322,11 +339,13 @@ class Recording:
 
 def record(program: Program, at: dict, wrt: Optional[list] = None, of: Optional[str] = None,
            limits: Optional[Limits] = None, cotangent: Any = None,
-           keep: Optional[Callable[[int], bool]] = None, print_fn=None) -> Recording:
+           window: Optional[Callable[[int], list]] = None, print_fn=None) -> Recording:
     """Run the program on a tape and sweep it backwards, observing every step.
 
     The sweep is seeded with 1 for a scalar output, with `cotangent` when given, and with
-    ones (the gradient of the output's sum) for an array output otherwise.
+    ones (the gradient of the output's sum) for an array output otherwise. `window(length)`
+    gives the ranges of tape entries whose adjoints and contributions are kept in full
+    (`rec.ranges`; default: the whole tape), e.g. `lambda n: page(n, 200)`.
     """
     wrt = resolve_wrt(program, wrt)
     watched = set(wrt)
@@ -356,12 +375,14 @@ def record(program: Program, at: dict, wrt: Optional[list] = None, of: Optional[
     input_nodes = {n: boxes[n].node for n in names}
     rec = Recording(program, tape, output, output_node, out_value, result.output_name, result.inputs, wrt,
                     input_nodes, seed, {})
-    keep = keep or (lambda node: True)
+    rec.ranges = window(rec.length) if window is not None else [range(0, rec.length)]
+    keep = in_ranges(rec.ranges)
     adjoints, sent_map, received = rec.adjoints, rec.sent, rec.received
 
     def observer(node, g, sent):
         rec.swept += 1
         if keep(node):
+            rec.steps[node] = rec.swept
             adjoints[node] = strip(g)
             sent_map[node] = [(p, strip(c)) for p, c in sent]
         for parent, contribution in sent:
@@ -396,7 +417,7 @@ def record(program: Program, at: dict, wrt: Optional[list] = None, of: Optional[
 
 # ------------------------------------------------------------------ windows on a long tape
 
-def window(length: int, limit: int, start: Optional[int] = None) -> list:
+def page(length: int, limit: int, start: Optional[int] = None) -> list:
     """The ranges of tape entries to show: all of them, `limit` from `start`, or the first and last ones."""
     if start is not None:
         start = max(0, min(start, length))
@@ -408,6 +429,9 @@ def window(length: int, limit: int, start: Optional[int] = None) -> list:
 
 
 def in_ranges(ranges: list) -> Callable[[int], bool]:
+    if len(ranges) == 1:
+        only = ranges[0]
+        return lambda node: node in only
     return lambda node: any(node in r for r in ranges)
 
 
@@ -428,7 +452,7 @@ class GraphNode:
     count: int = 1                  # collapsed: how many tape entries (or constants) it stands for
     entries: list = field(default_factory=list)   # tape entries it stands for (first few when collapsed)
     live: bool = True               # on a path to the output
-    values: int = 1                 # collapsed constant: how many distinct values
+    values: Optional[int] = 1       # collapsed constant: how many distinct values (None: many)
     low: Any = None                 # collapsed constant: the smallest and largest values
     high: Any = None
 
@@ -486,6 +510,7 @@ def build_graph(rec: Recording, collapse: bool = False, gradients: bool = False)
     edges: dict = {}
     order: list = []
     constant_ids: dict = {}
+    distinct: dict = {}             # constant node id -> its distinct values (numbers)
 
     def node_id(i: int) -> str:
         if not collapse:
@@ -530,7 +555,7 @@ def build_graph(rec: Recording, collapse: bool = False, gradients: bool = False)
                 constant = nodes[cid]
                 constant.count += 1
                 constant.live = constant.live or e.live
-                _note_constant(constant, operand.value)
+                _note_constant(constant, operand.value, distinct)
                 source = cid
             else:
                 source = node_id(operand.node)
@@ -558,26 +583,39 @@ def _same_params(a: dict, b: dict) -> bool:
         return False
 
 
-def _note_constant(node: GraphNode, value: Any) -> None:
-    """Track how many distinct values a (collapsed) constant node has, and their range."""
+MAX_DISTINCT_TRACKED = 10_000
+
+
+def _note_constant(node: GraphNode, value: Any, seen: dict) -> None:
+    """Track the distinct values of a (collapsed) constant node, and their range.
+
+    `node.values` is exact for numbers (up to MAX_DISTINCT_TRACKED of them; None beyond, or
+    when arrays differ); `node.value` stays set only while every use has the same value.
+    """
+    scalar = np.ndim(value) == 0 and isinstance(value, (bool, int, float, np.number))
     if node.count == 1:
         node.value, node.values = value, 1
-        if np.ndim(value) == 0 and isinstance(value, (int, float, np.number)):
+        if scalar:
             node.low = node.high = float(value)
+            seen[node.id] = {float(value)}
         return
-    same = (value is node.value) or (np.shape(value) == np.shape(node.value)
-                                      and bool(np.all(np.asarray(value) == np.asarray(node.value))))
-    if node.value is not None and same:
-        return
-    if node.values == 1 and node.value is not None:
-        node.values = 2
-    else:
-        node.values += 1          # an upper bound: values are not kept to compare with
-    node.value = None
-    if np.ndim(value) == 0 and isinstance(value, (int, float, np.number)) and node.low is not None:
+    if node.value is not None:
+        same = value is node.value or (np.shape(value) == np.shape(node.value)
+                                       and bool(np.all(np.asarray(value) == np.asarray(node.value))))
+        if same:
+            return
+        node.value = None
+    distinct = seen.get(node.id)
+    if scalar and distinct is not None and node.low is not None:
         node.low, node.high = min(node.low, float(value)), max(node.high, float(value))
+        if len(distinct) < MAX_DISTINCT_TRACKED:
+            distinct.add(float(value))
+            node.values = len(distinct)
+        else:
+            node.values = None
     else:
-        node.low = node.high = None
+        node.low = node.high = node.values = None
+        seen.pop(node.id, None)
 
 
 # ------------------------------------------------------------------ derivatives for plots
@@ -660,7 +698,7 @@ def sample_derivatives(program: Program, at: dict, wrt: Optional[str], lo: float
             with numeric_context(limits):
                 if method == "taylor":
                     try:
-                        series = taylor_derivatives(f, x, order)
+                        series = taylor_derivatives(f, x, max(order, 1))[:order + 1]
                     except TaylorUnsupported:
                         method = "nested"
                         functions = [nested(k) for k in range(order + 1)]
@@ -681,6 +719,9 @@ def sample_derivatives(program: Program, at: dict, wrt: Optional[str], lo: float
                     pass
     if errors == points and first_error is not None:
         raise first_error
+    # A derivative where the function itself is undefined (log at x < 0 has the series
+    # of 1/x, but no value) is left out as well.
+    values[1:, ~np.isfinite(values[0])] = np.nan
     return Samples(xs, values, name, first.output_name, method, errors, first_error)
 
 
@@ -691,9 +732,9 @@ def y_limits(series: Iterable[np.ndarray], robust: bool = True) -> tuple[float, 
         return -1.0, 1.0
     lo, hi = float(finite.min()), float(finite.max())
     if robust and finite.size >= 20:
-        q_lo, q_hi = np.percentile(finite, [2, 98])
+        q_lo, q_hi = np.percentile(finite, [5, 95])
         spread = max(q_hi - q_lo, 1e-12)
-        if hi - lo > 20 * spread:
+        if hi - lo > 5 * spread:
             lo, hi = float(q_lo - 0.25 * spread), float(q_hi + 0.25 * spread)
     if hi - lo < 1e-12 * max(1.0, abs(hi)):
         pad = max(abs(hi) * 0.1, 1.0)
@@ -713,6 +754,6 @@ def finite_fraction(values: np.ndarray) -> float:
     return float(np.mean(np.isfinite(values))) if values.size else 0.0
 
 
-__all__ = ["Recording", "Entry", "Operand", "Received", "record", "window", "in_ranges", "Graph", "GraphNode",
+__all__ = ["Recording", "Entry", "Operand", "Received", "record", "page", "in_ranges", "Graph", "GraphNode",
            "GraphEdge", "build_graph", "Samples", "sample_derivatives", "plot_input", "y_limits",
            "derivative_label", "assigned_names", "span_text"]

@@ -57,10 +57,6 @@ class TraceClosed(Exception):
 class ReverseTrace(Trace):
     """A tape being recorded; see `recording()` in derivatives.py for opening and closing one."""
 
-    # Traces at or below this level do not record (a no-grad region froze them). Traces
-    # opened inside the region have higher levels, so grad() still works inside no_grad.
-    frozen_level = 0
-
     __slots__ = ("prims", "first", "second", "parent0", "parent1", "params", "ans", "spans",
                  "closed", "array_bytes")
 
@@ -112,7 +108,7 @@ class ReverseTrace(Trace):
             ans = prim.bind(xv) if isinstance(xv, Tracer) else prim.impl(xv)
         if self.closed:
             raise TraceClosed()
-        if self.level <= ReverseTrace.frozen_level:
+        if self.level <= Trace.frozen_level:
             return ans
         node = len(self.prims)
         self.prims.append(prim)
@@ -146,7 +142,7 @@ class ReverseTrace(Trace):
             ans = prim.impl(xv, yv)
         if self.closed:
             raise TraceClosed()
-        if self.level <= ReverseTrace.frozen_level:
+        if self.level <= Trace.frozen_level:
             return ans
         node = len(self.prims)
         self.prims.append(prim)
@@ -179,7 +175,7 @@ class ReverseTrace(Trace):
             ans = prim.impl(*raw, **params)
         if self.closed:
             raise TraceClosed()
-        if self.level <= ReverseTrace.frozen_level:
+        if self.level <= Trace.frozen_level:
             return ans
         node = len(self.prims)
         if params:

@@ -59,6 +59,8 @@ class TaylorTrace(Trace):
             raise TaylorUnsupported(prim.name)
         if any(isinstance(a, Tracer) and not (type(a) is Jet and a.trace is self) for a in args):
             raise TaylorUnsupported("a value traced by another differentiation")
+        if self.level <= Trace.frozen_level:        # inside no_grad: a constant to this trace
+            return prim.impl(*[self.series(a)[0] for a in args], **params)
         return Jet(_conform(rule([self.series(a) for a in args], prim, **params)), self)
 
 

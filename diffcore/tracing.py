@@ -28,6 +28,11 @@ from typing import Any, Callable, Optional
 class Trace:
     """Base of every trace. `level` orders nested traces: higher is inner."""
 
+    # Traces at or below this level do not differentiate (a no-grad region froze them): what
+    # they compute there is a constant to them. Traces opened inside the region have higher
+    # levels, so grad() still works inside no_grad.
+    frozen_level = 0
+
     __slots__ = ("level",)
 
     def __init__(self, level: int):
