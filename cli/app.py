@@ -14,11 +14,29 @@ from .render import Row
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+# Which module defines each command: a command's module is imported only when it runs (or for
+# --help), so that `autodiff grad` does not pay for loading `plot` or `check`.
+COMMAND_MODULES = {
+    "eval": "basic", "grad": "basic",
+    "hessian": "higher", "jacobian": "higher", "jvp": "higher", "hvp": "higher",
+    "check": "check", "trace": "trace", "graph": "graph", "plot": "plot",
+}
+
+
 class AutodiffGroup(click.Group):
     """The command group: program errors become reports and exit codes here, for every caller.
 
     (Both `main()` and click's test runner go through this, so they behave alike.)
     """
+
+    def list_commands(self, ctx: click.Context) -> list:
+        return sorted(set(super().list_commands(ctx)) | set(COMMAND_MODULES))
+
+    def get_command(self, ctx: click.Context, name: str):
+        if name not in self.commands and name in COMMAND_MODULES:
+            import importlib
+            importlib.import_module(f"autodiff.cli.{COMMAND_MODULES[name]}")     # registers it
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context):
         from autodiff.grammar.source import ProgramError

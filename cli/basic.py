@@ -9,7 +9,7 @@ import numpy as np
 from .app import CONTEXT, cli, finish, input_rows, output_label, reported, terminal
 from .options import (limit_options, load, make_limits, output_options, parse_at, parse_names,
                       parse_value, program_options)
-from .points import points_options, run_program_points
+from .points import points_options
 from .render import Report, Row, dumps, show
 from .report import warnings_document
 
@@ -38,6 +38,7 @@ def eval_command(file, expr, at, of, max_steps, max_depth, max_elements, timeout
     values = parse_at(at)
     limits = make_limits(max_steps, max_depth, max_elements, timeout)
     if points is not None:
+        from .points import run_program_points
         return run_program_points(
             program, file, points, points_format, values,
             lambda point: eval_document(evaluate(program, point, of=of, limits=limits), program),
@@ -90,6 +91,7 @@ def grad_command(file, expr, at, of, wrt, vjp, reduce_sum, order, max_steps, max
         differentiator = Differentiator(program, wrt=parse_names(wrt), of=of, cotangent=cotangent,
                                         reduce_sum=reduce_sum, limits=limits)
     if points is not None:
+        from .points import run_program_points
         return run_program_points(
             program, file, points, points_format, values,
             lambda point: grad_document(differentiator(point), program),

@@ -7,7 +7,6 @@ from typing import Optional
 
 import click
 
-from . import basic, check, graph, higher, plot, trace  # noqa: F401 - importing registers their commands
 from . import report as exit_codes
 from .app import cli, silence_stdout
 

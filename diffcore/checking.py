@@ -286,10 +286,10 @@ def without_asserts(module: ast.Module) -> ast.Module:
         if isinstance(s, ast.Assert):
             return ast.Pass(s.span)
         if isinstance(s, ast.If):
-            return replace(s, branches=tuple((cond, block(body)) for cond, body in s.branches),
+            return ast.replace(s, branches=tuple((cond, block(body)) for cond, body in s.branches),
                            orelse=block(s.orelse))
         if isinstance(s, (ast.While, ast.For, ast.FunctionDef, ast.BackwardDef, ast.With)):
-            return replace(s, body=block(s.body))
+            return ast.replace(s, body=block(s.body))
         return s
     return ast.Module(block(module.body))
 

@@ -892,7 +892,6 @@ class Compiler:
 
 def _names_read(body: tuple) -> list[str]:
     """Every name a block reads (in any expression), not looking inside nested functions."""
-    import dataclasses
     found: list[str] = []
     stack = list(body)
     while stack:
@@ -903,8 +902,8 @@ def _names_read(body: tuple) -> list[str]:
             continue
         elif isinstance(item, tuple):
             stack.extend(item)
-        elif dataclasses.is_dataclass(item) and not isinstance(item, Span):
-            stack.extend(getattr(item, f.name) for f in dataclasses.fields(item))
+        elif isinstance(item, ast.Node) and not isinstance(item, Span):
+            stack.extend(getattr(item, name) for name in ast.fields(item))
     return found
 
 

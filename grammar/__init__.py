@@ -1,6 +1,12 @@
 """The autodiff language: its Lark grammar, the AST it builds, and source-located errors."""
 from . import ast
-from .parser import parse
 from .source import ProgramError, ProgramSyntaxError, Source
+
+
+def parse(source: Source) -> ast.Module:
+    """Parse a program (see parser.py); the parser, and lark, load on the first call."""
+    from .parser import parse as parse_source
+    return parse_source(source)
+
 
 __all__ = ["ast", "parse", "Source", "ProgramError", "ProgramSyntaxError"]

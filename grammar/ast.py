@@ -1,18 +1,75 @@
 """The abstract syntax tree of an autodiff program.
 
-Nodes are frozen dataclasses; every node carries the `Span` of source text it
+Nodes are immutable records; every node carries the `Span` of source text it
 came from, so that any later stage (compiler, interpreter, tape, renderer) can
 point at the user's source. The tree holds syntax only: no values, no types.
+
+Nodes are not dataclasses: building thirty-odd frozen slotted dataclasses
+costs about 25 ms at every start of the command, which is most of what the
+tool may add to `import numpy`. `Node` gives the same behaviour (keyword or
+positional construction, immutability, equality, hashing, repr); `fields(node)`
+lists a node's fields in order.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional, Union
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Node:
+    """An immutable record whose fields are its class's `__slots__`."""
+
+    __slots__ = ()
+
+    def __init__(self, *args, **kwargs):
+        names = type(self).__slots__
+        if len(args) > len(names):
+            raise TypeError(f"{type(self).__name__} takes {len(names)} fields, got {len(args)}")
+        for name, value in zip(names, args):
+            object.__setattr__(self, name, value)
+        for name in names[len(args):]:
+            if name not in kwargs:
+                raise TypeError(f"{type(self).__name__} is missing the field '{name}'")
+            object.__setattr__(self, name, kwargs.pop(name))
+        if kwargs:
+            raise TypeError(f"{type(self).__name__} has no field '{next(iter(kwargs))}'")
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    __delattr__ = __setattr__
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, name) for name in type(self).__slots__)
+
+    def __eq__(self, other) -> bool:
+        return type(other) is type(self) and other._values() == self._values()
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__,) + self._values())
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in type(self).__slots__)
+        return f"{type(self).__name__}({inner})"
+
+    def __reduce__(self):
+        return (type(self), self._values())
+
+
+def fields(node: Node) -> tuple[str, ...]:
+    """The names of a node's fields, in order."""
+    return type(node).__slots__
+
+
+def replace(node: Node, **changes) -> Node:
+    """A copy of `node` with some fields changed."""
+    values = {name: getattr(node, name) for name in fields(node)}
+    values.update(changes)
+    return type(node)(**values)
+
+
+class Span(Node):
     """1-based line and column of the first character, and of the one after the last."""
+    __slots__ = ('line', 'col', 'end_line', 'end_col')
     line: int
     col: int
     end_line: int
@@ -24,54 +81,54 @@ class Span:
 
 # ---------------------------------------------------------------- expressions
 
-@dataclass(frozen=True, slots=True)
-class Number:
+class Number(Node):
+    __slots__ = ('span', 'value')
     span: Span
     value: float
 
 
-@dataclass(frozen=True, slots=True)
-class Bool:
+class Bool(Node):
+    __slots__ = ('span', 'value')
     span: Span
     value: bool
 
 
-@dataclass(frozen=True, slots=True)
-class String:
+class String(Node):
+    __slots__ = ('span', 'value')
     span: Span
     value: str
 
 
-@dataclass(frozen=True, slots=True)
-class Name:
+class Name(Node):
+    __slots__ = ('span', 'id')
     span: Span
     id: str
 
 
-@dataclass(frozen=True, slots=True)
-class ListLiteral:
+class ListLiteral(Node):
     """`[a, b, c]`: a vector, or a matrix when the items are lists."""
+    __slots__ = ('span', 'items')
     span: Span
     items: tuple[Expr, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class TupleLiteral:
+class TupleLiteral(Node):
     """`a, b` where a tuple is allowed: `return a, b`, `x, y = f()`, `(a, b)`."""
+    __slots__ = ('span', 'items')
     span: Span
     items: tuple[Expr, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class UnaryOp:
+class UnaryOp(Node):
+    __slots__ = ('span', 'op', 'operand')
     span: Span
     op: str            # '-', '+', 'not'
     operand: Expr
 
 
-@dataclass(frozen=True, slots=True)
-class BinaryOp:
+class BinaryOp(Node):
     """Arithmetic. `op` is one of + - * / // % @ ^  (`**` is normalised to '^')."""
+    __slots__ = ('span', 'op', 'left', 'right', 'op_span')
     span: Span         # the whole expression
     op: str
     left: Expr
@@ -79,73 +136,73 @@ class BinaryOp:
     op_span: Span      # the operator token, for "shape mismatch at '*'" messages
 
 
-@dataclass(frozen=True, slots=True)
-class Compare:
+class Compare(Node):
     """A comparison chain `a < b <= c`: ops[i] compares operands[i] and operands[i+1]."""
+    __slots__ = ('span', 'ops', 'operands')
     span: Span
     ops: tuple[str, ...]          # '<' '<=' '>' '>=' '==' '!='
     operands: tuple[Expr, ...]    # len(ops) + 1
 
 
-@dataclass(frozen=True, slots=True)
-class BoolOp:
+class BoolOp(Node):
+    __slots__ = ('span', 'op', 'left', 'right')
     span: Span
     op: str            # 'and' | 'or'
     left: Expr
     right: Expr
 
 
-@dataclass(frozen=True, slots=True)
-class IfExp:
+class IfExp(Node):
     """`then if cond else orelse`"""
+    __slots__ = ('span', 'cond', 'then', 'orelse')
     span: Span
     cond: Expr
     then: Expr
     orelse: Expr
 
 
-@dataclass(frozen=True, slots=True)
-class Keyword:
+class Keyword(Node):
+    __slots__ = ('span', 'name', 'value')
     span: Span
     name: str
     value: Expr
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
+class Call(Node):
+    __slots__ = ('span', 'func', 'args', 'kwargs')
     span: Span
     func: Expr
     args: tuple[Expr, ...]
     kwargs: tuple[Keyword, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Slice:
+class Slice(Node):
     """`start:stop:step` inside brackets; any part may be missing."""
+    __slots__ = ('span', 'start', 'stop', 'step')
     span: Span
     start: Optional[Expr]
     stop: Optional[Expr]
     step: Optional[Expr]
 
 
-@dataclass(frozen=True, slots=True)
-class Index:
+class Index(Node):
     """`target[i]`, `target[i, j]`, `target[1:3]`, `target[:, 0]`."""
+    __slots__ = ('span', 'target', 'indices')
     span: Span
     target: Expr
     indices: tuple[Union[Expr, Slice], ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Param:
+class Param(Node):
+    __slots__ = ('span', 'name', 'default')
     span: Span
     name: str
     default: Optional[Expr]
 
 
-@dataclass(frozen=True, slots=True)
-class Lambda:
+class Lambda(Node):
     """`lambda x, y: expr`"""
+    __slots__ = ('span', 'params', 'body')
     span: Span
     params: tuple[Param, ...]
     body: Expr
@@ -157,28 +214,28 @@ Expr = Union[Number, Bool, String, Name, ListLiteral, TupleLiteral, UnaryOp, Bin
 
 # ----------------------------------------------------------------- statements
 
-@dataclass(frozen=True, slots=True)
-class Input:
+class Input(Node):
     """`input x = default` or `input x`: a differentiable input of the program."""
+    __slots__ = ('span', 'name', 'default')
     span: Span
     name: str
     default: Optional[Expr]
 
 
-@dataclass(frozen=True, slots=True)
-class Assign:
+class Assign(Node):
     """`target = value`; `a = b = value` gives several targets.
 
     A target is a Name, an Index (`x[i] = v`) or a TupleLiteral of Names (`a, b = f()`).
     """
+    __slots__ = ('span', 'targets', 'value')
     span: Span
     targets: tuple[Expr, ...]
     value: Expr
 
 
-@dataclass(frozen=True, slots=True)
-class AugAssign:
+class AugAssign(Node):
     """`target op= value` with op one of + - * / (stored without the '=')."""
+    __slots__ = ('span', 'target', 'op', 'value', 'op_span')
     span: Span
     target: Expr       # Name or Index
     op: str
@@ -186,46 +243,45 @@ class AugAssign:
     op_span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class ExprStmt:
+class ExprStmt(Node):
+    __slots__ = ('span', 'expr')
     span: Span
     expr: Expr
 
 
-@dataclass(frozen=True, slots=True)
-class If:
+class If(Node):
     """`if`/`elif` branches in order, then an optional `else` body."""
+    __slots__ = ('span', 'branches', 'orelse')
     span: Span
     branches: tuple[tuple[Expr, tuple[Stmt, ...]], ...]
     orelse: tuple[Stmt, ...]          # empty when there is no else
 
 
-@dataclass(frozen=True, slots=True)
-class While:
+class While(Node):
+    __slots__ = ('span', 'cond', 'body')
     span: Span
     cond: Expr
     body: tuple[Stmt, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class For:
+class For(Node):
     """`for target in iterable:`; target is a Name or a TupleLiteral of Names."""
+    __slots__ = ('span', 'target', 'iterable', 'body')
     span: Span
     target: Expr
     iterable: Expr
     body: tuple[Stmt, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class FunctionDef:
+class FunctionDef(Node):
+    __slots__ = ('span', 'name', 'params', 'body')
     span: Span
     name: str
     params: tuple[Param, ...]
     body: tuple[Stmt, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class BackwardDef:
+class BackwardDef(Node):
     """A custom derivative rule for the function `name`.
 
         backward quad(x, a, b, c, g):
@@ -235,43 +291,44 @@ class BackwardDef:
     cotangent of the function's output. The body returns one gradient per
     function parameter.
     """
+    __slots__ = ('span', 'name', 'params', 'body')
     span: Span
     name: str
     params: tuple[Param, ...]
     body: tuple[Stmt, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Return:
+class Return(Node):
+    __slots__ = ('span', 'value')
     span: Span
     value: Optional[Expr]
 
 
-@dataclass(frozen=True, slots=True)
-class Break:
+class Break(Node):
+    __slots__ = ('span',)
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Continue:
+class Continue(Node):
+    __slots__ = ('span',)
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Pass:
+class Pass(Node):
+    __slots__ = ('span',)
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Assert:
+class Assert(Node):
+    __slots__ = ('span', 'test', 'message')
     span: Span
     test: Expr
     message: Optional[Expr]
 
 
-@dataclass(frozen=True, slots=True)
-class With:
+class With(Node):
     """`with context:` — `no_grad`, `checkpoint`; the compiler decides what is valid."""
+    __slots__ = ('span', 'context', 'body')
     span: Span
     context: Expr
     body: tuple[Stmt, ...]
@@ -281,6 +338,6 @@ Stmt = Union[Input, Assign, AugAssign, ExprStmt, If, While, For, FunctionDef, Ba
              Return, Break, Continue, Pass, Assert, With]
 
 
-@dataclass(frozen=True, slots=True)
-class Module:
+class Module(Node):
+    __slots__ = ('body',)
     body: tuple[Stmt, ...]
