@@ -111,56 +111,53 @@ def _differentiable(value: Any) -> bool:
     return isinstance(value, Tracer) or (is_numeric(value) and not isinstance(strip(value), bool))
 
 
-def checkpointed_loop(frame_of: Callable[[list], list], bounds: Callable[[list], range],
-                      write_target: Callable[[list, Any], None], body: Callable[[list], Any],
-                      in_slots: list, out_slots: list, tick: Callable[[], None],
-                      after_segment: Callable[[list], None]) -> Callable[[list], None]:
-    """The statement `with checkpoint:` around `for target in range(...)`, as a closure over frames."""
+def checkpointed(frame_of: Callable[[list], list], segments: Callable[[list], list], in_slots: list,
+                 out_slots: list, after_segment: Callable[[list], None]) -> Callable[[list], None]:
+    """The statement `with checkpoint:` as a closure over frames.
+
+    `segments(f)` lists the block's segments, each a function that runs its share of the
+    block on a frame; the block's variables in `in_slots` are each segment's inputs and those
+    in `out_slots` its outputs.
+    """
     def run(f):
         frame = frame_of(f)
-        iterations = bounds(f)
-        step = segment_length(len(iterations))
-        for start in range(0, len(iterations), step):
-            indices = iterations[start:start + step]
+        for advance in segments(f):
             slots = [s for s in in_slots if frame[s] is not UNSET]
 
-            def segment(values, indices=indices, slots=slots):
+            def segment(values, advance=advance, slots=slots):
                 for s, v in zip(slots, values):
                     frame[s] = v
-                for i in indices:
-                    tick()
-                    write_target(frame, i)
-                    body(frame)
+                advance(frame)
                 return tuple(frame[s] for s in out_slots)
 
             before = tuple(frame[s] for s in slots)
-            _replace(frame, slots, out_slots, run_segment(segment, before), before)
+            outputs = run_segment(segment, before)
+            for s, v in zip(slots, before):         # the plain run overwrote the recorded inputs
+                frame[s] = v
+            for s, v in zip(out_slots, outputs):
+                frame[s] = v
             after_segment(frame)
     return run
 
 
-def _replace(frame: list, in_slots: list, out_slots: list, outputs: tuple, before: tuple) -> None:
-    """After a segment: the recorded inputs back in their slots (the plain run overwrote them), then the outputs."""
-    for s, v in zip(in_slots, before):
-        frame[s] = v
-    for s, v in zip(out_slots, outputs):
-        frame[s] = v
+def loop_segments(bounds: Callable[[list], range], write_target: Callable[[list, Any], None],
+                  body: Callable[[list], Any], tick: Callable[[], None]) -> Callable[[list], list]:
+    """`for target in range(...)` cut into segments of about sqrt(N) iterations."""
+    def advance_over(indices: range) -> Callable[[list], None]:
+        def advance(frame):
+            for i in indices:
+                tick()
+                write_target(frame, i)
+                body(frame)
+        return advance
+
+    def segments(f):
+        iterations = bounds(f)
+        step = segment_length(len(iterations))
+        return [advance_over(iterations[start:start + step]) for start in range(0, len(iterations), step)]
+    return segments
 
 
-def checkpointed_block(frame_of: Callable[[list], list], body: Callable[[list], Any], in_slots: list,
-                       out_slots: list, after_segment: Callable[[list], None]) -> Callable[[list], None]:
-    """`with checkpoint:` around any other block: the whole block is one recomputed segment."""
-    def run(f):
-        frame = frame_of(f)
-        slots = [s for s in in_slots if frame[s] is not UNSET]
-
-        def segment(values):
-            for s, v in zip(slots, values):
-                frame[s] = v
-            body(frame)
-            return tuple(frame[s] for s in out_slots)
-
-        before = tuple(frame[s] for s in slots)
-        _replace(frame, slots, out_slots, run_segment(segment, before), before)
-        after_segment(frame)
-    return run
+def block_segments(body: Callable[[list], Any]) -> Callable[[list], list]:
+    """Any other block: one segment, the whole block."""
+    return lambda f: [body]

@@ -31,7 +31,7 @@ from .display import format_value
 from .errors import (AssertionFailed, CompileError, RuntimeProgramError, UndefinedNameError,
                      ValueTypeError, did_you_mean)
 from .numeric import ndarray
-from .reverse import ReverseTrace, location
+from .reverse import location
 from .runtime import (BREAK, CONTINUE, FIRST_SLOT, NUMERIC_FAILURES, RETURN, UNSET, Runtime,
                       UserFunction, locate, runtime_builtins, translate, truth)
 from .tracing import Trace, Tracer, current_level, strip
@@ -618,14 +618,13 @@ class Compiler:
                      and loop.iterable.func.id == "range")
         _refuse_jumps(loop.body if segmented else node.body)
         if segmented:
-            bounds = self.iteration(loop.iterable, scope)
-            body = self.loop_body(loop.body, scope)
             span, tick = loop.span, self.runtime.tick
-            return checkpoint.checkpointed_loop(
-                frame_of, bounds, self.writer(loop.target.id, scope), body, in_slots, out_slots,
-                lambda: tick(span), after_segment)
-        return checkpoint.checkpointed_block(frame_of, self.block(node.body, scope), in_slots, out_slots,
-                                             after_segment)
+            segments = checkpoint.loop_segments(self.iteration(loop.iterable, scope),
+                                                self.writer(loop.target.id, scope),
+                                                self.loop_body(loop.body, scope), lambda: tick(span))
+        else:
+            segments = checkpoint.block_segments(self.block(node.body, scope))
+        return checkpoint.checkpointed(frame_of, segments, in_slots, out_slots, after_segment)
 
     # ------------------------------------------------------------ expressions
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import arrays as A
 from . import transforms as T
-from .broadcasting import reshape, value_shape
+from .broadcasting import reshape
 from .builtins import shape_text
 from . import diagnostics
 from .derivatives import Differentiator, resolve_wrt

@@ -38,7 +38,8 @@ from autodiff.grammar.ast import Span
 from autodiff.grammar.source import ProgramError
 
 from .builtins import shape_text
-from .derivatives import recording, resolve_wrt
+from .derivatives import resolve_wrt
+from .reverse import recording
 from .errors import LimitExceeded, ShapeError
 from .program import Program, UsageError, numeric_context, plain_output
 from .reverse import NO_PARENT, VARIADIC, Box, backward

@@ -16,12 +16,13 @@ under an outer trace for higher-order derivatives.
 from __future__ import annotations
 
 from array import array
-from typing import Any, Callable, Optional
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Optional
 
 from .elementwise import add
 from .numeric import Limits as NumericLimits
 from .numeric import TapeTooLarge, ndarray
-from .tracing import FALLBACK, Primitive, Trace, Tracer
+from .tracing import FALLBACK, Primitive, Trace, Tracer, next_level, release_level
 
 NO_PARENT = -1
 NO_PARAMS: dict = {}
@@ -55,7 +56,7 @@ class TraceClosed(Exception):
 
 
 class ReverseTrace(Trace):
-    """A tape being recorded; see `recording()` in derivatives.py for opening and closing one."""
+    """A tape being recorded; `recording()` opens one and closes it."""
 
     __slots__ = ("prims", "first", "second", "parent0", "parent1", "params", "ans", "spans",
                  "closed", "array_bytes")
@@ -192,6 +193,17 @@ class ReverseTrace(Trace):
 
     def close(self) -> None:
         self.closed = True
+
+
+@contextmanager
+def recording() -> Iterator[ReverseTrace]:
+    """A fresh reverse trace at a new level, closed to further recording (and its level released) at the end."""
+    tape = ReverseTrace(next_level())
+    try:
+        yield tape
+    finally:
+        tape.close()
+        release_level()
 
 
 Observer = Callable[[int, Any, list], None]

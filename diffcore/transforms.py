@@ -18,18 +18,8 @@ from .broadcasting import broadcast_to, reshape, value_shape
 from .builtins import shape_text, type_name, is_numeric
 from .errors import ShapeError, ValueTypeError
 from .forward import Dual, ForwardTrace
-from .reverse import Box, ReverseTrace, backward
+from .reverse import Box, backward, recording
 from .tracing import next_level, release_level, strip
-
-
-@contextmanager
-def reverse_trace() -> Iterator[ReverseTrace]:
-    tape = ReverseTrace(next_level())
-    try:
-        yield tape
-    finally:
-        tape.close()
-        release_level()
 
 
 @contextmanager
@@ -70,7 +60,7 @@ def value_and_grad(fn: Callable, args: Sequence, argnums: Any = 0, kwargs: dict 
     """(f(args), gradient) of a scalar-valued function with respect to args[argnums]."""
     args = list(args)
     indices, several = _argnums(argnums, len(args))
-    with reverse_trace() as tape:
+    with recording() as tape:
         boxes = {}
         for k in indices:
             _require_differentiable(args[k], f"argument {k + 1} of the differentiated function")
@@ -122,7 +112,7 @@ def jvp(fn: Callable, primals: Sequence, tangents: Sequence, kwargs: dict = None
 
 def vjp(fn: Callable, primals: Sequence, cotangent: Any, kwargs: dict = None) -> tuple:
     """(f(primals), cotangent·J) with respect to every argument, by one reverse sweep."""
-    with reverse_trace() as tape:
+    with recording() as tape:
         boxes = []
         for k, p in enumerate(primals):
             _require_differentiable(p, f"argument {k + 1}")
@@ -154,7 +144,7 @@ def _basis(shape: tuple) -> Iterator[tuple]:
 def jacobian_reverse(fn: Callable, x: Any, kwargs: dict = None) -> tuple:
     """(f(x), J) with J of shape f(x).shape + x.shape: one reverse sweep per output element."""
     _require_differentiable(x, "the argument")
-    with reverse_trace() as tape:
+    with recording() as tape:
         box = tape.new_input(x)
         out = fn(box, **(kwargs or {}))
     value = out.value if type(out) is Box and out.trace is tape else out

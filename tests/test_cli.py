@@ -16,19 +16,17 @@ import math
 import os
 import re
 import shlex
-import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-import autodiff.cli.main  # noqa: F401 - registers the commands on the group
 from autodiff.cli.app import cli
 from autodiff.cli.main import main
+from helpers import autodiff_command, run_main
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -98,29 +96,6 @@ def as_json(*args: str, input=None) -> dict:
     lines = result.stdout.splitlines()
     assert len(lines) == 1, "--json prints one JSON object on one line"
     return strict_json(lines[0])
-
-
-def run_main(argv: list, stdin: bytes = b"") -> tuple:
-    """The real entry point in-process: (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    old_stdin = sys.stdin
-    sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
-    code = "did not exit"
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                main(argv)
-            except SystemExit as exc:
-                code = exc.code
-    finally:
-        sys.stdin = old_stdin
-    assert "Traceback" not in out.getvalue() + err.getvalue(), err.getvalue()
-    return code, out.getvalue(), err.getvalue()
-
-
-def autodiff_command() -> list:
-    exe = shutil.which("autodiff")
-    return [exe] if exe else [sys.executable, "-m", "autodiff.cli"]
 
 
 def run_process(args: list, input: bytes = None, timeout: float = 60) -> subprocess.CompletedProcess:

@@ -10,12 +10,8 @@ is the one `sys.exit` receives; a handful also run as a subprocess.
 """
 from __future__ import annotations
 
-import contextlib
-import io
 import re
-import shutil
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,32 +19,9 @@ from typing import Optional
 
 import pytest
 
-from autodiff.cli.main import main
+from helpers import autodiff_command, run_main
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def run_main(argv: list, stdin: bytes = b"") -> tuple:
-    """The real entry point in-process: (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    old_stdin = sys.stdin
-    sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
-    code = "did not exit"
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                main(argv)
-            except SystemExit as exc:
-                code = exc.code
-    finally:
-        sys.stdin = old_stdin
-    assert "Traceback" not in out.getvalue() + err.getvalue(), err.getvalue()
-    return code, out.getvalue(), err.getvalue()
-
-
-def autodiff_command() -> list:
-    exe = shutil.which("autodiff")
-    return [exe] if exe else [sys.executable, "-m", "autodiff.cli"]
 
 
 @pytest.fixture(autouse=True)

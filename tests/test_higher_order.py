@@ -14,14 +14,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-import autodiff.cli.main  # noqa: F401 - registers the commands on the group
 from autodiff.cli.app import cli
 from autodiff.diffcore.derivatives import differentiate, evaluate
 from autodiff.diffcore.higher import derivative_tensors, directional, hessian_vector, jacobian
 from autodiff.diffcore.program import Program
 from autodiff.grammar.source import ProgramError
+from helpers import close, make_runner
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES_DIR = REPO / "samples"
@@ -35,20 +34,6 @@ def program(text: str) -> Program:
 
 def sample(name: str) -> Program:
     return Program.from_text((SAMPLES_DIR / f"{name}.expr").read_text(encoding="utf-8"), f"samples/{name}.expr")
-
-
-def close(actual, expected, rtol=1e-12, atol=1e-12):
-    actual = np.asarray(actual, dtype=float)
-    expected = np.asarray(expected, dtype=float)
-    assert actual.shape == expected.shape, f"shape {actual.shape} != {expected.shape}"
-    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol)
-
-
-def make_runner() -> CliRunner:
-    try:
-        return CliRunner(mix_stderr=False)
-    except TypeError:
-        return CliRunner()
 
 
 def cli_json(*args: str) -> dict:
@@ -440,7 +425,6 @@ def test_in_language_jvp_and_vjp_equal_the_program_level_ones():
     assert evaluate(p, {}, of="g1").output == pytest.approx(9 + math.cos(0.5), rel=1e-15)
     da, db = evaluate(p, {}, of="g01").output
     assert (da, db) == (pytest.approx(3.0, rel=1e-15), pytest.approx(9 + math.cos(0.5), rel=1e-15))
-
 
 
 @pytest.mark.parametrize("name", ["matmul", "broadcasting", "control-flow"])

@@ -17,13 +17,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-import autodiff.cli.main  # noqa: F401 - registers the commands on the group
 from autodiff.cli.app import cli
 from autodiff.diffcore.derivatives import differentiate, evaluate
 from autodiff.diffcore.higher import derivative_tensors, directional, hessian_vector, jacobian
 from autodiff.diffcore.program import Program
+from helpers import close, make_runner
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES_DIR = REPO / "samples"
@@ -34,20 +33,6 @@ SAMPLES_DIR = REPO / "samples"
 def load(name: str) -> Program:
     path = SAMPLES_DIR / f"{name}.expr"
     return Program.from_text(path.read_text(encoding="utf-8"), f"samples/{name}.expr")
-
-
-def close(actual, expected, rtol=1e-12, atol=1e-12):
-    actual = np.asarray(actual, dtype=float)
-    expected = np.asarray(expected, dtype=float)
-    assert actual.shape == expected.shape, f"shape {actual.shape} != {expected.shape}"
-    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol)
-
-
-def make_runner() -> CliRunner:
-    try:
-        return CliRunner(mix_stderr=False)        # click < 8.2
-    except TypeError:
-        return CliRunner()                        # click >= 8.2 keeps stderr apart
 
 
 def cli_run(args: list, code: int = 0):
