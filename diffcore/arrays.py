@@ -213,7 +213,10 @@ def _getitem_impl(x, index):
 
 def _scatter_add_impl(g, index, shape):
     out = np.zeros(shape)
-    np.add.at(out, index, g)
+    if all(isinstance(part, (int, slice)) for part in index):
+        out[index] = g          # basic indexing never repeats a position: no accumulation needed
+    else:
+        np.add.at(out, index, g)    # integer arrays may repeat positions, which must add up
     return out
 
 
