@@ -60,32 +60,41 @@ def comparison_at_equality(op: str, a: Any, b: Any, result: Any) -> None:
     """Called by the interpreter for a comparison of traced values: a tie means a one-sided choice."""
     if not _listening[0]:
         return
-    equal = np.equal(a, b)
-    if np.any(equal):
-        taken = "true" if np.all(result) else ("false" if not np.any(result) else "mixed")
-        note_kink(op, f"'{op}' compares equal values ({_short(a)}); the branch for {taken} was taken, "
-                      "so the derivative is one-sided here")
+    if a.__class__ is float and b.__class__ is float:      # the common case, without numpy
+        if a != b:
+            return
+    elif not _any_equal(a, b):
+        return
+    taken = "true" if np.all(result) else ("false" if not np.any(result) else "mixed")
+    note_kink(op, f"'{op}' compares equal values ({_short(a)}); the branch for {taken} was taken, "
+                  "so the derivative is one-sided here")
 
 
 def step_at_jump(name: str, x: Any, jumps: Callable[[Any], Any]) -> None:
     """floor/ceil/round/sign of a traced value exactly where the function jumps."""
-    if _listening[0] and np.any(jumps(x)):
+    if _listening[0] and (bool(jumps(x)) if x.__class__ is float else np.any(jumps(x))):
         note_kink(name, f"{name} at {_short(x)}, where it jumps: its derivative is taken as 0")
 
 
 # ------------------------------------------------------------- tape scans
 
+def _any_equal(a: Any, b: Any) -> bool:
+    if a.__class__ is float and b.__class__ is float:      # most scalar entries: no numpy call
+        return a == b
+    return bool(np.any(np.equal(a, b)))
+
+
 def _kink_abs(x, y, ans, params):
-    return "abs at 0: the subgradient 0 is used (as in PyTorch and JAX)" if np.any(np.equal(x, 0)) else None
+    return "abs at 0: the subgradient 0 is used (as in PyTorch and JAX)" if _any_equal(x, 0.0) else None
 
 
 def _kink_relu(x, y, ans, params):
-    return "relu at 0: the subgradient 0 is used (as in PyTorch and JAX)" if np.any(np.equal(x, 0)) else None
+    return "relu at 0: the subgradient 0 is used (as in PyTorch and JAX)" if _any_equal(x, 0.0) else None
 
 
 def _kink_tie(name):
     def check(x, y, ans, params):
-        if np.any(np.equal(x, y)):
+        if _any_equal(x, y):
             return f"{name} of equal values: the gradient is shared 0.5 / 0.5 (as in PyTorch and JAX)"
         return None
     return check
@@ -104,7 +113,7 @@ def _kink_extremum(name):
 
 
 def _kink_norm(x, y, ans, params):
-    return "norm at 0: the subgradient 0 is used" if np.any(np.equal(ans, 0)) else None
+    return "norm at 0: the subgradient 0 is used" if _any_equal(ans, 0.0) else None
 
 
 KINK_CHECKS: dict[str, Callable] = {
