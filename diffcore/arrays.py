@@ -12,7 +12,7 @@ import numpy as np
 from .broadcasting import broadcast_to, reshape, sum_, unbroadcast, value_shape
 from .elementwise import add, div, exp, mul, sub, where
 from .numeric import check_shape, ndarray, plain, shape_of
-from .tracing import primitive, strip
+from .tracing import Tracer, primitive, strip
 
 
 def _expand(g, shape: tuple, axis, keepdims: bool):
@@ -64,7 +64,25 @@ def _prod_partial(ans, x, axis, keepdims):
     xs = strip(x)
     if np.all(xs != 0):
         return div(_expand(ans, shape, axis, keepdims), x)
+    if isinstance(x, Tracer):       # an outer derivative will differentiate this: use primitives
+        return _product_of_others_traced(x, shape, axis)
     return plain(_product_of_others(xs, axis))
+
+
+def _product_of_others_traced(x, shape: tuple, axis):
+    """prod of the other elements, at each element, built from primitives (O(m^2) for m reduced)."""
+    axes = tuple(range(len(shape))) if axis is None else axis
+    rest = tuple(i for i in range(len(shape)) if i not in axes)
+    order = rest + axes
+    lead = tuple(shape[i] for i in rest)
+    m = int(np.prod([shape[i] for i in axes]))
+    moved = transpose(x, axes=order) if order != tuple(range(len(shape))) else x
+    rows = broadcast_to(reshape(moved, shape=lead + (1, m)), shape=lead + (m, m))
+    # row i holds the values with a 1 in place of the i-th, so its product leaves the i-th out
+    others = prod(where(1.0, rows, cond=np.broadcast_to(np.eye(m, dtype=bool), lead + (m, m))),
+                  axis=(len(lead) + 1,))
+    back = reshape(others, shape=tuple(shape[i] for i in order))
+    return transpose(back, axes=_inverse_axes(order)) if order != tuple(range(len(shape))) else back
 
 
 def _prod_rule(g, ans, x, axis=None, keepdims=False):
@@ -269,7 +287,7 @@ class _PerArgument:
 
 
 def _stack_impl(*xs, axis=0):
-    check_shape((len(xs),) + np.broadcast_shapes(*(shape_of(x) for x in xs)))
+    check_shape((len(xs),) + shape_of(xs[0]))      # the builtin checked that the shapes agree
     return np.stack(xs, axis=axis)
 
 

@@ -656,7 +656,10 @@ class Compiler:
 
         def build_list(f):
             values = [item(f) for item in items]
-            return _array_of(values, span)
+            try:
+                return _array_of(values, span)
+            except NUMERIC_FAILURES as exc:
+                raise translate(exc, span, "a list") from None
         return build_list
 
     def expr_TupleLiteral(self, node: ast.TupleLiteral, scope) -> Closure:

@@ -81,7 +81,10 @@ def step_at_jump(name: str, x: Any, jumps: Callable[[Any], Any]) -> None:
 def _any_equal(a: Any, b: Any) -> bool:
     if a.__class__ is float and b.__class__ is float:      # most scalar entries: no numpy call
         return a == b
-    return bool(np.any(np.equal(a, b)))
+    try:
+        return bool(np.any(np.equal(a, b)))
+    except (TypeError, ValueError):     # a string or shapes that do not broadcast: no tie to report
+        return False
 
 
 def _kink_abs(x, y, ans, params):

@@ -168,6 +168,8 @@ def jacobian_forward(fn: Callable, x: Any, kwargs: dict = None) -> tuple:
     for _, e in _basis(in_shape):
         value, t = jvp(fn, (x,), (e,), kwargs)
         columns.append(t)
+    if value is None:               # an empty input: no directions, but still a value
+        value = fn(x, **(kwargs or {}))
     out_shape = value_shape(value)
     return value, _assemble(columns, out_shape, in_shape, rows_first=False)
 
@@ -179,6 +181,8 @@ def _assemble(parts: list, out_shape: tuple, in_shape: tuple, rows_first: bool) 
     """
     if not out_shape and not in_shape:
         return parts[0]
+    if not parts:                   # no inputs (or no outputs): a Jacobian with no entries
+        return np.zeros(out_shape + in_shape)
     stacked = A.stack(*parts, axis=0)
     if not rows_first and out_shape:
         # columns come stacked as (inputs, *out_shape): move the input axis last
