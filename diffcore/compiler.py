@@ -17,7 +17,6 @@ from __future__ import annotations
 import operator
 from typing import Any, Callable, Optional
 
-import numpy as np
 
 from autodiff.grammar import ast
 from autodiff.grammar.ast import Span
@@ -25,6 +24,7 @@ from autodiff.grammar.source import ProgramError
 
 from . import arrays as A
 from . import elementwise as E
+from .analysis import Scope, assigned_names, names_read, refuse_jumps
 from .builtins import BUILTINS, SPREAD_LIST_ARGUMENT, Builtin, to_int, type_name
 from .diagnostics import comparison_at_equality
 from .display import format_value
@@ -34,6 +34,8 @@ from .numeric import ndarray
 from .reverse import location
 from .runtime import (BREAK, CONTINUE, FIRST_SLOT, NUMERIC_FAILURES, RETURN, UNSET, Runtime,
                       UserFunction, locate, runtime_builtins, translate, truth)
+from .values import (array_of, check_arity, constant_array, index_int, index_item, input_value,
+                     message_text, missing_input, plain_truth, unassigned)
 from .tracing import Trace, Tracer, current_level, strip
 
 Closure = Callable[[list], Any]
@@ -48,61 +50,6 @@ COMPARISONS = {
 }
 OPERATOR_NAMES = {"+": "'+'", "-": "'-'", "*": "'*'", "/": "'/'", "^": "'^'", "%": "'%'",
                   "@": "'@' (matrix product)", "//": "'//'"}
-
-
-class Scope:
-    """The variables of the top level or of one function, each with its frame slot."""
-
-    def __init__(self, kind: str, parent: Optional["Scope"], name: str):
-        self.kind = kind                # 'module' or 'function'
-        self.parent = parent            # the enclosing *function* scope, if any
-        self.name = name
-        self.slots: dict[str, int] = {}
-        self.loops = 0                  # loop nesting while compiling, for break/continue
-
-    def add(self, name: str) -> int:
-        if name not in self.slots:
-            self.slots[name] = FIRST_SLOT + len(self.slots)
-        return self.slots[name]
-
-    @property
-    def size(self) -> int:
-        return FIRST_SLOT + len(self.slots)
-
-
-def assigned_names(body: tuple) -> list[str]:
-    """Names a block assigns (its locals), not looking inside nested function bodies."""
-    names: list[str] = []
-
-    def target(t):
-        if isinstance(t, ast.Name):
-            names.append(t.id)
-        elif isinstance(t, ast.TupleLiteral):
-            for item in t.items:
-                target(item)
-        elif isinstance(t, ast.Index) and isinstance(t.target, ast.Name):
-            names.append(t.target.id)
-
-    def walk(stmts):
-        for s in stmts:
-            if isinstance(s, ast.Assign):
-                for t in s.targets:
-                    target(t)
-            elif isinstance(s, ast.AugAssign):
-                target(s.target)
-            elif isinstance(s, (ast.For,)):
-                target(s.target)
-                walk(s.body)
-            elif isinstance(s, (ast.FunctionDef, ast.Input)):
-                names.append(s.name)
-            elif isinstance(s, ast.If):
-                for _, branch in s.branches:
-                    walk(branch)
-                walk(s.orelse)
-            elif isinstance(s, (ast.While, ast.With)):
-                walk(s.body)
-    walk(body)
-    return list(dict.fromkeys(names))
 
 
 class CompiledModule:
@@ -203,7 +150,7 @@ class Compiler:
             def read_local(f):
                 v = f[slot]
                 if v is UNSET:
-                    raise _unassigned(name, span, scope.name)
+                    raise unassigned(name, span, scope.name)
                 return v
             return read_local
         if kind == "outer":
@@ -214,7 +161,7 @@ class Compiler:
                     f = f[0]
                 v = f[slot]
                 if v is UNSET:
-                    raise _unassigned(name, span, "an enclosing function")
+                    raise unassigned(name, span, "an enclosing function")
                 return v
             return read_outer
         slot = where[1]
@@ -224,14 +171,14 @@ class Compiler:
             def read_input(f):
                 v = g[slot]
                 if v is UNSET:
-                    raise _missing_input(name, span, hint)
+                    raise missing_input(name, span, hint)
                 return v
             return read_input
 
         def read_global(f):
             v = g[slot]
             if v is UNSET:
-                raise _unassigned(name, span, None)
+                raise unassigned(name, span, None)
             return v
         return read_global
 
@@ -286,8 +233,8 @@ class Compiler:
             value = runtime.provided.get(name, UNSET)
             if value is UNSET:
                 if default is None:
-                    raise _missing_input(name, span, None)
-                value = _input_value(default(f), name, span)
+                    raise missing_input(name, span, None)
+                value = input_value(default(f), name, span)
             runtime.inputs[name] = value
             g[slot] = runtime.watch(name, value)
         return run_input
@@ -549,7 +496,7 @@ class Compiler:
             def run_assert_compare(f):
                 a, b = left(f), right(f)
                 if not truth(compare(a, b), span):
-                    text = _message(message, f) or (
+                    text = message_text(message, f) or (
                         f"{format_value(strip(a))} {op_name} {format_value(strip(b))} is false")
                     raise AssertionFailed(text, span, comparison=op_name, left=strip(a), right=strip(b))
             return run_assert_compare
@@ -561,7 +508,7 @@ class Compiler:
 
         def run_assert(f):
             if not truth(check(f), span):
-                text = _message(message, f) or "the condition is false"
+                text = message_text(message, f) or "the condition is false"
                 if operands is not None:
                     raise AssertionFailed(text, span, comparison=test.func.id,
                                           left=strip(operands[0](f)), right=strip(operands[1](f)))
@@ -592,7 +539,7 @@ class Compiler:
         """`with checkpoint:`: a range loop in sqrt(N) recomputed segments, or any block as one segment."""
         from . import checkpoint
         current = scope.slots if scope.kind == "function" else self.module.slots
-        read, assigned = _names_read(node.body), assigned_names(node.body)
+        read, assigned = names_read(node.body), assigned_names(node.body)
         outside = [n for n in dict.fromkeys(read) if n not in current and n not in self.builtins]
         guards = [(n, self.read_name(ast.Name(node.span, n), scope)) for n in outside]
         in_slots = [current[n] for n in dict.fromkeys(read + assigned) if n in current]
@@ -616,7 +563,7 @@ class Compiler:
         segmented = (isinstance(loop, ast.For) and isinstance(loop.target, ast.Name)
                      and isinstance(loop.iterable, ast.Call) and isinstance(loop.iterable.func, ast.Name)
                      and loop.iterable.func.id == "range")
-        _refuse_jumps(loop.body if segmented else node.body)
+        refuse_jumps(loop.body if segmented else node.body)
         if segmented:
             span, tick = loop.span, self.runtime.tick
             segments = checkpoint.loop_segments(self.iteration(loop.iterable, scope),
@@ -648,7 +595,7 @@ class Compiler:
         return self.read_name(node, scope)
 
     def expr_ListLiteral(self, node: ast.ListLiteral, scope) -> Closure:
-        constant = _constant_array(node)
+        constant = constant_array(node)
         if constant is not None:
             return lambda f: constant
         items = [self.expr(i, scope) for i in node.items]
@@ -657,7 +604,7 @@ class Compiler:
         def build_list(f):
             values = [item(f) for item in items]
             try:
-                return _array_of(values, span)
+                return array_of(values, span)
             except NUMERIC_FAILURES as exc:
                 raise translate(exc, span, "a list") from None
         return build_list
@@ -723,7 +670,7 @@ class Compiler:
             if traced:                      # a tie between traced values is a one-sided choice
                 location[0] = span
                 comparison_at_equality(op, a, b, result)
-            return result if result.__class__ is bool else _plain_truth(result)
+            return result if result.__class__ is bool else plain_truth(result)
         return run_compare
 
     def expr_Compare(self, node: ast.Compare, scope) -> Closure:
@@ -776,9 +723,9 @@ class Compiler:
             out = []
             for kind, part, span in parts:
                 if kind == "slice":
-                    out.append(slice(*[None if b is None else _index_int(b(f), span) for b in part]))
+                    out.append(slice(*[None if b is None else index_int(b(f), span) for b in part]))
                 else:
-                    out.append(_index_item(part(f), span))
+                    out.append(index_item(part(f), span))
             return tuple(out)
         return build_index
 
@@ -844,7 +791,7 @@ class Compiler:
             arg_nodes = node.args[0].items
         else:
             arg_nodes = node.args
-        _check_arity(builtin, len(arg_nodes), [k.name for k in node.kwargs], span)
+        check_arity(builtin, len(arg_nodes), [k.name for k in node.kwargs], span)
         args = [self.expr(a, scope) for a in arg_nodes]
         kwargs = [(k.name, self.expr(k.value, scope)) for k in node.kwargs]
         fn = builtin.fn
@@ -892,159 +839,3 @@ class Compiler:
 
 # ----------------------------------------------------------------- helpers
 
-def _names_read(body: tuple) -> list[str]:
-    """Every name a block reads (in any expression), not looking inside nested functions."""
-    found: list[str] = []
-    stack = list(body)
-    while stack:
-        item = stack.pop()
-        if isinstance(item, ast.Name):
-            found.append(item.id)
-        elif isinstance(item, (ast.FunctionDef, ast.Lambda, ast.BackwardDef)):
-            continue
-        elif isinstance(item, tuple):
-            stack.extend(item)
-        elif isinstance(item, ast.Node) and not isinstance(item, Span):
-            stack.extend(getattr(item, name) for name in ast.fields(item))
-    return found
-
-
-def _refuse_jumps(body: tuple, refuse_break: bool = True) -> None:
-    """A checkpointed block is replayed segment by segment, so it cannot return or break out of it.
-
-    A loop that lies entirely inside the block may still break out of itself.
-    """
-    for item in body:
-        if isinstance(item, ast.Return) or (isinstance(item, ast.Break) and refuse_break):
-            word = "break" if isinstance(item, ast.Break) else "return"
-            raise CompileError(f"'{word}' inside a checkpointed block", item.span,
-                               hint="a checkpointed loop runs all its iterations; move the loop into a "
-                                    "function and return after it")
-        if isinstance(item, (ast.While, ast.For)):
-            _refuse_jumps(item.body, refuse_break=False)
-        elif isinstance(item, ast.If):
-            for _, branch in item.branches:
-                _refuse_jumps(branch, refuse_break)
-            _refuse_jumps(item.orelse, refuse_break)
-        elif isinstance(item, ast.With):
-            _refuse_jumps(item.body, refuse_break)
-
-
-def _plain_truth(result: Any) -> Any:
-    return bool(result) if isinstance(result, np.bool_) else result
-
-
-def _unassigned(name: str, span: Span, where: Optional[str]) -> RuntimeProgramError:
-    place = f" in {where}" if where and where != "<module>" else ""
-    return RuntimeProgramError(f"'{name}' is used{place} before it is assigned", span)
-
-
-def _missing_input(name: str, span: Span, hint: Optional[str]) -> ProgramError:
-    from .errors import InputError
-    guess = f" ({hint})" if hint else ""
-    return InputError(f"input '{name}' has no value", span,
-                      hint=f"pass --at {name}=VALUE{guess}")
-
-
-def _input_value(value: Any, name: str, span: Span) -> Any:
-    from .builtins import is_numeric
-    value = strip(value)
-    if not is_numeric(value):
-        raise ValueTypeError(f"input '{name}' must be a number or an array, not {type_name(value)}", span)
-    if type(value) is ndarray:
-        return value if value.dtype == np.float64 else value.astype(np.float64)
-    return float(value)
-
-
-def _message(message: Optional[Closure], f: list) -> Optional[str]:
-    if message is None:
-        return None
-    from .display import format_value
-    v = message(f)
-    return v if isinstance(v, str) else format_value(v)
-
-
-def _index_int(v: Any, span: Span) -> int:
-    try:
-        return to_int(v, "an index")
-    except ProgramError as exc:
-        raise locate(exc, span)
-
-
-def _index_item(v: Any, span: Span):
-    v = strip(v)
-    if type(v) is ndarray:
-        if v.dtype == bool:
-            return v
-        if v.size and not np.all(np.mod(v, 1) == 0):
-            raise ValueTypeError("array indices must be whole numbers", span)
-        return v.astype(np.intp)
-    return _index_int(v, span)
-
-
-def _check_arity(builtin: Builtin, nargs: int, kwargs: list, span: Span) -> None:
-    import inspect
-    try:
-        inspect.signature(builtin.fn).bind(*([None] * nargs), **{k: None for k in kwargs})
-    except TypeError as exc:
-        raise CompileError(f"{builtin.name}(): {exc}", span,
-                           hint=f"usage: {builtin.name}{_signature_text(builtin)}") from None
-    except ValueError:
-        pass        # a C function with no introspectable signature: checked when called
-
-
-def _signature_text(builtin: Builtin) -> str:
-    import inspect
-    try:
-        return str(inspect.signature(builtin.fn))
-    except (TypeError, ValueError):
-        return "(...)"
-
-
-def _constant_array(node: ast.ListLiteral) -> Optional[ndarray]:
-    """A list literal made only of numbers (at any nesting) is a constant array, built once."""
-    def plain(n):
-        if isinstance(n, ast.Number):
-            return n.value
-        if isinstance(n, ast.UnaryOp) and n.op == "-" and isinstance(n.operand, ast.Number):
-            return -n.operand.value
-        if isinstance(n, ast.ListLiteral):
-            return [plain(i) for i in n.items]
-        raise LookupError
-    try:
-        values = plain(node)
-        array = np.array(values, dtype=np.float64)
-    except (LookupError, ValueError):
-        return None
-    if array.dtype == object:
-        return None
-    array.flags.writeable = False
-    return array
-
-
-def _array_of(values: list, span: Span) -> Any:
-    from .builtins import is_numeric
-    if not values:
-        return np.zeros(0)
-    for v in values:
-        if not is_numeric(v):
-            raise ValueTypeError(f"a list holds numbers or arrays, not {type_name(v)}", span)
-    if not any(isinstance(v, Tracer) for v in values):
-        shapes = {np.shape(v) for v in values}
-        if len(shapes) > 1:
-            raise _ragged(shapes, span)
-        return np.array(values, dtype=np.float64)
-    from .broadcasting import value_shape
-    shapes = {value_shape(v) for v in values}
-    if len(shapes) > 1:
-        raise _ragged(shapes, span)
-    location[0] = span
-    return A.stack(*values, axis=0)
-
-
-def _ragged(shapes: set, span: Span) -> ProgramError:
-    from .builtins import shape_text
-    from .errors import ShapeError
-    return ShapeError("the items of a list must all have one shape, got " +
-                      ", ".join(shape_text(s) for s in sorted(shapes)), span,
-                      hint="rows of a matrix need the same length; use concat to join vectors")

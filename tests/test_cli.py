@@ -447,7 +447,7 @@ def test_readme_tour_claims():
 def test_help(command):
     result = invoke(command, "--help")
     text = result.stdout
-    assert text.startswith(f"Usage: ") and f" {command} " in text.splitlines()[0]
+    assert text.startswith("Usage: ") and f" {command} " in text.splitlines()[0]
     for option in COMMON_OPTIONS + LIMIT_OPTIONS:
         assert option in text, f"{command} --help does not list {option}"
     # the command's own description is there, and so is every option's help text

@@ -21,7 +21,6 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-import autodiff.cli.main  # noqa: F401 - registers the commands on the group
 from autodiff.cli.app import cli
 from autodiff.cli.main import main
 from autodiff.diffcore.inspection import assigned_names, build_graph, page, record

@@ -1,0 +1,138 @@
+"""Run-time helpers of compiled programs: values for indices, lists and inputs, and messages.
+
+They turn language values into what numpy and the primitives take, and turn
+what goes wrong into located program errors.
+"""
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+from autodiff.grammar import ast
+from autodiff.grammar.ast import Span
+from autodiff.grammar.source import ProgramError
+
+from . import arrays as A
+from .builtins import Builtin, is_numeric, shape_text, to_int, type_name
+from .broadcasting import value_shape
+from .errors import CompileError, InputError, RuntimeProgramError, ShapeError, ValueTypeError
+from .numeric import ndarray
+from .reverse import location
+from .runtime import locate
+from .tracing import Tracer, strip
+
+Closure = Callable[[list], Any]
+
+
+def plain_truth(result: Any) -> Any:
+    return bool(result) if isinstance(result, np.bool_) else result
+
+
+def unassigned(name: str, span: Span, where: Optional[str]) -> RuntimeProgramError:
+    place = f" in {where}" if where and where != "<module>" else ""
+    return RuntimeProgramError(f"'{name}' is used{place} before it is assigned", span)
+
+
+def missing_input(name: str, span: Span, hint: Optional[str]) -> ProgramError:
+    guess = f" ({hint})" if hint else ""
+    return InputError(f"input '{name}' has no value", span,
+                      hint=f"pass --at {name}=VALUE{guess}")
+
+
+def input_value(value: Any, name: str, span: Span) -> Any:
+    value = strip(value)
+    if not is_numeric(value):
+        raise ValueTypeError(f"input '{name}' must be a number or an array, not {type_name(value)}", span)
+    if type(value) is ndarray:
+        return value if value.dtype == np.float64 else value.astype(np.float64)
+    return float(value)
+
+
+def message_text(message: Optional[Closure], f: list) -> Optional[str]:
+    if message is None:
+        return None
+    from .display import format_value
+    v = message(f)
+    return v if isinstance(v, str) else format_value(v)
+
+
+def index_int(v: Any, span: Span) -> int:
+    try:
+        return to_int(v, "an index")
+    except ProgramError as exc:
+        raise locate(exc, span)
+
+
+def index_item(v: Any, span: Span):
+    v = strip(v)
+    if type(v) is ndarray:
+        if v.dtype == bool:
+            return v
+        if v.size and not np.all(np.mod(v, 1) == 0):
+            raise ValueTypeError("array indices must be whole numbers", span)
+        return v.astype(np.intp)
+    return index_int(v, span)
+
+
+def check_arity(builtin: Builtin, nargs: int, kwargs: list, span: Span) -> None:
+    try:
+        inspect.signature(builtin.fn).bind(*([None] * nargs), **{k: None for k in kwargs})
+    except TypeError as exc:
+        raise CompileError(f"{builtin.name}(): {exc}", span,
+                           hint=f"usage: {builtin.name}{signature_text(builtin)}") from None
+    except ValueError:
+        pass        # a C function with no introspectable signature: checked when called
+
+
+def signature_text(builtin: Builtin) -> str:
+    try:
+        return str(inspect.signature(builtin.fn))
+    except (TypeError, ValueError):
+        return "(...)"
+
+
+def constant_array(node: ast.ListLiteral) -> Optional[ndarray]:
+    """A list literal made only of numbers (at any nesting) is a constant array, built once."""
+    def plain(n):
+        if isinstance(n, ast.Number):
+            return n.value
+        if isinstance(n, ast.UnaryOp) and n.op == "-" and isinstance(n.operand, ast.Number):
+            return -n.operand.value
+        if isinstance(n, ast.ListLiteral):
+            return [plain(i) for i in n.items]
+        raise LookupError
+    try:
+        values = plain(node)
+        array = np.array(values, dtype=np.float64)
+    except (LookupError, ValueError):
+        return None
+    if array.dtype == object:
+        return None
+    array.flags.writeable = False
+    return array
+
+
+def array_of(values: list, span: Span) -> Any:
+    if not values:
+        return np.zeros(0)
+    for v in values:
+        if not is_numeric(v):
+            raise ValueTypeError(f"a list holds numbers or arrays, not {type_name(v)}", span)
+    if not any(isinstance(v, Tracer) for v in values):
+        shapes = {np.shape(v) for v in values}
+        if len(shapes) > 1:
+            raise ragged(shapes, span)
+        return np.array(values, dtype=np.float64)
+    shapes = {value_shape(v) for v in values}
+    if len(shapes) > 1:
+        raise ragged(shapes, span)
+    location[0] = span
+    return A.stack(*values, axis=0)
+
+
+def ragged(shapes: set, span: Span) -> ProgramError:
+    return ShapeError("the items of a list must all have one shape, got " +
+                      ", ".join(shape_text(s) for s in sorted(shapes)), span,
+                      hint="rows of a matrix need the same length; use concat to join vectors")
