@@ -118,11 +118,12 @@ def _norm_impl(x, axis=None, keepdims=False):
 
 
 def _norm_partial(ans, x, axis, keepdims):
-    # x / |x|, with the subgradient 0 at x = 0 (as for abs).
+    # x / |x|, with the subgradient 0 at x = 0 (as for abs). The 0 is a constant there, so the
+    # derivatives of the partial are 0 too, as abs's are (sign is piecewise constant).
     shape = value_shape(x)
     full = _expand(ans, shape, axis, keepdims)
-    safe = where(full, 1.0, cond=np.not_equal(strip(full), 0))
-    return div(x, safe)
+    nonzero = np.not_equal(strip(full), 0)
+    return where(div(x, where(full, 1.0, cond=nonzero)), 0.0, cond=nonzero)
 
 
 norm = primitive(

@@ -50,8 +50,9 @@ class TaylorTrace(Trace):
     def series(self, x: Any) -> list:
         if type(x) is Jet and x.trace is self:
             return x.coeffs
-        zero = np.zeros(x.shape) if type(x) is np.ndarray else 0.0
-        return [x] + [zero] * self.order
+        if type(x) is np.ndarray:
+            return [x] + [np.zeros(x.shape)] * self.order
+        return [np.float64(x)] + [_ZERO] * self.order
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
         rule = RULES.get(prim.name)
@@ -64,11 +65,17 @@ class TaylorTrace(Trace):
         return Jet(_conform(rule([self.series(a) for a in args], prim, **params)), self)
 
 
+# Scalar coefficients are numpy float64, not Python floats: the recurrences divide, and where
+# a derivative is infinite (log, sqrt, 1/x at 0) IEEE division gives inf or nan as the other
+# modes do, where Python's would raise.
+_ZERO = np.float64(0.0)
+
+
 def _conform(coeffs: list) -> list:
     """Every coefficient with the shape of the value itself (rules may return broadcastable ones)."""
     shape = np.shape(coeffs[0])
     if not shape:
-        return [float(c) if type(c) is not float else c for c in coeffs]
+        return [c if type(c) is np.float64 else np.float64(c) for c in coeffs]
     return [c if np.shape(c) == shape else np.broadcast_to(c, shape) for c in coeffs]
 
 
@@ -76,7 +83,7 @@ def taylor_derivatives(fn: Callable[[Any], Any], x: float, order: int) -> list:
     """[f(x), f'(x), ..., f^(order)(x)] for a function of one scalar."""
     trace = TaylorTrace(next_level(), order)
     try:
-        out = fn(Jet([float(x), 1.0] + [0.0] * (order - 1), trace))
+        out = fn(Jet([np.float64(x), np.float64(1.0)] + [_ZERO] * (order - 1), trace))
     finally:
         release_level()
     coeffs = trace.series(strip_jets(out, trace))
@@ -312,6 +319,10 @@ def _norm(s, prim, axis=None, keepdims=False):
     (x,) = s
     squares = series_mul(x, x)
     total = [numeric_sum(c, axis, keepdims) if np.ndim(x[0]) else c for c in squares]
+    if not np.any(total[0]):
+        # At a zero vector the norm has no derivatives; as in the other modes (norm's
+        # subgradient there is 0) every derivative is taken as 0.
+        return [total[0]] + [0.0 * total[0]] * (len(total) - 1)
     return series_sqrt(total)
 
 

@@ -1,0 +1,958 @@
+"""Random well-formed autodiff programs, built as ASTs, and a printer back to source text.
+
+Test-only code. `programs()` is a hypothesis strategy for `Generated` values:
+a `Module` of `autodiff.grammar.ast` nodes (every span is a dummy; the parser
+gives real ones back), the value of every input, and `to_source` prints it.
+The tests parse the printed text with the real parser and compare the two
+trees with `strip_spans`, which checks the printer and the parser together.
+
+The generator is typed by shape: each expression is drawn for a shape it must
+have (a number `()`, a vector `(n,)` or a matrix `(r, c)` with sides 1 to 3),
+so nearly every program runs; with a small probability (`wild`) an operand of
+a random shape is used instead, to exercise the shape errors too. Names are
+drawn from disjoint families so that they never collide with builtins or
+reserved words: inputs `x0 x1 ...`, variables `t0 t1 ...`, functions `f0 ...`,
+parameters `p0 ...`, loop counters `i0 ...` and `w0 ...`.
+
+What the programs contain: inputs (declared with and without defaults, and
+implicit ones that are read but never assigned), arithmetic with + - * / ^
+(with broadcasting), elementwise functions (mostly on safe domains:
+log/sqrt of positive expressions; sometimes raw, so that domain errors give
+non-finite values), reductions, constant and loop-variable indexing, slices,
+matmul of compatible shapes, transpose, outer, reshape, concat, list
+literals of expressions (vectors, and matrices from rows), comparisons and
+`a if c else b`, if/elif/else, `for i in range(k)` with augmented and element
+assignments, bounded `while` loops, break/continue, user functions with
+defaults, lambdas called on the spot, and `grad(f)(x)` inside the program.
+Non-smooth operations (abs, relu, max, min, comparisons) are in there too: the
+gradient test detects the points where the function is not smooth.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import numpy as np
+from hypothesis import strategies as st
+
+from autodiff.grammar import ast
+from autodiff.grammar.ast import Span
+
+SPAN = Span(0, 0, 0, 0)
+
+Shape = tuple
+
+# ----------------------------------------------------------------- node helpers
+
+
+def num(value: float) -> ast.Expr:
+    """A number literal; negative values become unary minus (the grammar has no negative literals)."""
+    if value < 0 or (value == 0 and math.copysign(1.0, value) < 0):
+        return ast.UnaryOp(SPAN, "-", ast.Number(SPAN, -value))
+    return ast.Number(SPAN, float(value))
+
+
+def name(id_: str) -> ast.Name:
+    return ast.Name(SPAN, id_)
+
+
+def binop(op: str, left, right) -> ast.BinaryOp:
+    return ast.BinaryOp(SPAN, op, left, right, SPAN)
+
+
+def call(func: str, *args, **kwargs) -> ast.Call:
+    return ast.Call(SPAN, name(func), tuple(args),
+                    tuple(ast.Keyword(SPAN, k, v) for k, v in kwargs.items()))
+
+
+def index(target, *indices) -> ast.Index:
+    return ast.Index(SPAN, target, tuple(indices))
+
+
+def listlit(items) -> ast.ListLiteral:
+    return ast.ListLiteral(SPAN, tuple(items))
+
+
+def compare(ops, operands) -> ast.Compare:
+    return ast.Compare(SPAN, tuple(ops), tuple(operands))
+
+
+# --------------------------------------------------------------------- scopes
+
+@dataclass
+class Function:
+    name: str
+    params: list            # shapes of the parameters
+    defaults: int           # how many trailing parameters have a default
+    result: Shape
+
+
+@dataclass
+class Scope:
+    """What the generator knows at one point of the program it is writing."""
+    variables: dict = field(default_factory=dict)     # name -> shape (readable)
+    assignable: set = field(default_factory=set)      # names that may be updated (not inputs, not params)
+    functions: list = field(default_factory=list)
+    loop_bounds: dict = field(default_factory=dict)   # loop variable -> k of range(k)
+    in_loop: bool = False
+    counter: list = field(default_factory=lambda: [0])  # shared between nested scopes
+
+    def child(self, in_loop: Optional[bool] = None) -> "Scope":
+        return Scope(dict(self.variables), set(self.assignable), list(self.functions),
+                     dict(self.loop_bounds), self.in_loop if in_loop is None else in_loop, self.counter)
+
+    def fresh(self, prefix: str) -> str:
+        self.counter[0] += 1
+        return f"{prefix}{self.counter[0]}"
+
+    def of_shape(self, shape: Shape) -> list:
+        return sorted(n for n, s in self.variables.items() if s == shape)
+
+
+class Generated:
+    """A generated program: the tree, and the value of each input (as --at would give it)."""
+
+    __slots__ = ("module", "inputs", "raw")
+
+    def __init__(self, module: ast.Module, inputs: dict, raw: bool = False):
+        self.module = module
+        self.inputs = inputs    # name -> float or float64 array
+        self.raw = raw          # operations may leave their domains (see `programs`)
+
+    @property
+    def source(self) -> str:
+        return to_source(self.module)
+
+    def __repr__(self) -> str:   # what hypothesis prints for a falsifying example
+        at = ", ".join(f"{k}={_value_text(v)}" for k, v in self.inputs.items())
+        return f"Generated({'raw, ' if self.raw else ''}inputs: {at or 'none'})\n{self.source}"
+
+    def _repr_pretty_(self, printer, cycle) -> None:   # hypothesis prints examples with this
+        printer.text(repr(self))
+
+
+def _value_text(v: Any) -> str:
+    return repr(float(v)) if np.ndim(v) == 0 else repr(np.asarray(v).tolist())
+
+
+# ---------------------------------------------------------------- primitives
+
+SHAPES = [(), (), (), (1,), (2,), (3,), (2,), (3,), (2, 2), (2, 3), (3, 2), (1, 3), (3, 1)]
+# Input values: many round ones (0 and +-1 hit special cases of derivative rules).
+VALUES = st.one_of(
+    st.sampled_from([0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0, 0.25, 1.5, -1.5, 3.0]),
+    st.floats(-2.5, 2.5, allow_nan=False, allow_infinity=False).map(lambda v: round(v, 3)),
+)
+CONSTANTS = st.one_of(
+    st.sampled_from([0.0, 1.0, 2.0, 0.5, 3.0, 0.1, 10.0, 1e-3]),
+    st.floats(0.0, 4.0, allow_nan=False, allow_infinity=False).map(lambda v: round(v, 2)),
+)
+
+SMOOTH_UNARY = ["sin", "cos", "tanh", "sigmoid", "atan", "exp", "softplus", "sinh", "cosh", "expm1"]
+POSITIVE_DOMAIN = ["log", "sqrt", "log2", "log10"]
+RARE_UNARY = ["abs", "relu", "tan", "asin", "acos", "log1p", "floor", "sign"]
+
+
+@st.composite
+def literal_value(draw, shape: Shape):
+    if not shape:
+        return draw(VALUES)
+    return np.array(draw(st.lists(VALUES, min_size=math.prod(shape), max_size=math.prod(shape))),
+                    dtype=np.float64).reshape(shape)
+
+
+def value_literal(value) -> ast.Expr:
+    """The literal for an input value: a number, [a, b] or [[a, b], [c, d]]."""
+    if np.ndim(value) == 0:
+        return num(float(value))
+    return listlit(value_literal(v) for v in value)
+
+
+# ---------------------------------------------------------------- expressions
+
+def _broadcast(a: Shape, b: Shape) -> Optional[Shape]:
+    try:
+        return tuple(np.broadcast_shapes(a, b))
+    except ValueError:
+        return None
+
+
+class Gen:
+    """The drawing functions share `draw` and the options; each returns an AST node."""
+
+    def __init__(self, draw, wild: float = 0.005, raw: bool = False):
+        self.draw = draw
+        self.wild = wild
+        self.raw = raw                # domain errors allowed: log, sqrt, asin... of anything
+        self.constant_rate = 0.35     # how often a leaf is a constant although variables exist
+
+    def choice(self, n: int) -> int:
+        """An index below n; hypothesis shrinks it towards 0, so list the simplest option first."""
+        return self.draw(st.integers(0, n - 1))
+
+    def coin(self, p: float) -> bool:
+        """True with probability p. (Not st.floats: hypothesis draws 0.0 far too often for a fair coin.)
+        It shrinks towards False."""
+        return self.draw(st.integers(0, 9999)) >= 10000 * (1 - p)
+
+    def pick(self, items):
+        return items[self.choice(len(items))]
+
+    # ---- leaves
+
+    def constant(self) -> ast.Expr:
+        value = self.draw(CONSTANTS)
+        return num(-value) if self.coin(0.15) else num(value)
+
+    def leaf(self, scope: Scope, shape: Shape) -> ast.Expr:
+        names = scope.of_shape(shape)
+        if names and self.coin(1 - self.constant_rate):
+            return name(self.pick(names))
+        if not shape:
+            return self.scalar_leaf(scope)
+        if len(shape) == 1:
+            return listlit(self.scalar_leaf(scope) for _ in range(shape[0]))
+        return listlit(listlit(self.scalar_leaf(scope) for _ in range(shape[1])) for _ in range(shape[0]))
+
+    def scalar_leaf(self, scope: Scope) -> ast.Expr:
+        """A constant, or a number read from any variable (an element of an array one)."""
+        if not scope.variables or self.coin(self.constant_rate):
+            return self.constant()
+        var = self.pick(sorted(scope.variables))
+        shape = scope.variables[var]
+        if not shape:
+            return name(var)
+        return index(name(var), *(self.index_for(scope, n) for n in shape))
+
+    # ---- the main production
+
+    def expr(self, scope: Scope, shape: Shape, depth: int) -> ast.Expr:
+        if depth <= 0 or self.coin(0.2):
+            return self.leaf(scope, shape)
+        productions = [self.leaf_production, self.arith, self.arith, self.unary_function, self.division, self.power,
+                       self.negation, self.conditional, self.user_call, self.lambda_call, self.binary_builtin,
+                       self.derivative_call, self.selection]
+        if not shape:
+            productions += [self.reduction, self.reduction, self.element, self.dot_product, self.inner_grad]
+        elif len(shape) == 1:
+            productions += [self.vector_literal, self.matrix_vector, self.row_or_column, self.slice_of,
+                            self.axis_reduction, self.concatenation, self.softmax]
+        else:
+            productions += [self.matrix_literal, self.matrix_product, self.transposed, self.outer_product,
+                            self.reshaped, self.stacked, self.kept_dims]
+        return self.pick(productions)(scope, shape, depth - 1)
+
+    def leaf_production(self, scope, shape, depth):
+        return self.leaf(scope, shape)
+
+    def wild_now(self) -> bool:
+        return bool(self.wild) and self.coin(self.wild)
+
+    def operand_shape(self, shape: Shape) -> Shape:
+        """A shape that broadcasts to `shape` (mostly `shape` itself; sometimes a random one: `wild`)."""
+        if self.wild_now():
+            return self.pick(SHAPES)
+        options = [shape, shape, ()]
+        if len(shape) == 2:
+            options += [(shape[1],), (1, shape[1]), (shape[0], 1)]
+        return self.pick(options)
+
+    def arith(self, scope, shape, depth):
+        op = self.pick(["+", "-", "*"])
+        left, right = self.operand_shape(shape), self.operand_shape(shape)
+        if _broadcast(left, right) != shape and not self.wild_now():
+            left = shape
+        return binop(op, self.expr(scope, left, depth), self.expr(scope, right, depth))
+
+    def positive(self, scope, shape, depth) -> ast.Expr:
+        """An expression that is at least 0.35 (with `raw`, sometimes any expression)."""
+        e = self.expr(scope, shape, depth)
+        kind = self.choice(5) if self.raw else 1 + self.choice(4)
+        if kind == 0:
+            return e                                             # raw: the domain may fail
+        if kind == 1:
+            return binop("+", call("abs", e), num(self.pick([1.0, 0.5])))
+        if kind == 2:
+            return call("exp", e) if self.raw else call("exp", call("tanh", e))
+        return binop("+", binop("^", e, num(2.0)), num(self.pick([1.0, 0.5, 2.0])))
+
+    def unary_function(self, scope, shape, depth):
+        group = self.choice(10)
+        if group <= 5:
+            return call(self.pick(SMOOTH_UNARY), self.expr(scope, shape, depth))
+        if group <= 7:
+            return call(self.pick(POSITIVE_DOMAIN), self.positive(scope, shape, depth))
+        if group == 8:
+            return call("sqrt", binop("+", call("abs", self.expr(scope, shape, depth)), num(1.0)))
+        fn = self.pick(RARE_UNARY)
+        e = self.expr(scope, shape, depth)
+        if not self.raw and fn in ("asin", "acos"):
+            e = binop("*", call("tanh", e), num(0.9))
+        elif not self.raw and fn == "log1p":
+            e = binop("^", e, num(2.0))
+        return call(fn, e)
+
+    def division(self, scope, shape, depth):
+        denominator = self.operand_shape(shape)
+        op = "/"
+        return binop(op, self.expr(scope, shape, depth), self.positive(scope, denominator, depth))
+
+    def power(self, scope, shape, depth):
+        kind = self.choice(4)
+        if kind <= 1:   # an integer power of anything
+            exponent = self.pick([2.0, 3.0, 1.0, 0.0, 4.0])
+            base = self.expr(scope, shape, depth)
+            return binop("^", base, num(exponent))
+        if kind == 2:   # a real power of a positive base
+            exponent = self.pick([0.5, 1.5, -1.0, -0.5, 2.5])
+            return binop("^", self.positive(scope, shape, depth), num(exponent))
+        # an expression as the exponent, with a positive base
+        return binop("^", self.positive(scope, shape, depth),
+                     self.expr(scope, self.operand_shape(shape) if shape else (), depth))
+
+    def negation(self, scope, shape, depth):
+        return ast.UnaryOp(SPAN, "-", self.expr(scope, shape, depth))
+
+    def condition(self, scope, depth) -> ast.Expr:
+        kind = self.choice(6) if depth > 0 else self.choice(3)
+        ops = ["<", ">", "<=", ">="]
+        if kind <= 2:
+            return compare([self.pick(ops)], [self.expr(scope, (), depth), self.expr(scope, (), depth)])
+        if kind == 3:   # a chain
+            return compare([self.pick(ops), self.pick(ops)],
+                           [self.expr(scope, (), depth), self.expr(scope, (), depth), self.expr(scope, (), depth)])
+        if kind == 4:
+            return ast.BoolOp(SPAN, self.pick(["and", "or"]), self.condition(scope, depth - 1),
+                              self.condition(scope, depth - 1))
+        return ast.UnaryOp(SPAN, "not", self.condition(scope, depth - 1))
+
+    def conditional(self, scope, shape, depth):
+        return ast.IfExp(SPAN, self.condition(scope, depth), self.expr(scope, shape, depth),
+                         self.expr(scope, shape, depth))
+
+    def arguments(self, scope, function: Function, depth) -> list:
+        count = len(function.params) - (self.choice(function.defaults + 1) if function.defaults else 0)
+        return [self.expr(scope, s, depth) for s in function.params[:count]]
+
+    def user_call(self, scope, shape, depth):
+        candidates = [f for f in scope.functions if f.result == shape]
+        if not candidates:
+            return self.arith(scope, shape, depth)
+        function = self.pick(candidates)
+        return ast.Call(SPAN, name(function.name), tuple(self.arguments(scope, function, depth)), ())
+
+    def lambda_call(self, scope, shape, depth):
+        """(lambda p: body)(arg): a function value made and called on the spot."""
+        param_shape = self.pick([(), shape])
+        param = scope.fresh("p")
+        inner = scope.child()
+        inner.variables[param] = param_shape
+        body = self.expr(inner, shape, depth)
+        function = ast.Lambda(SPAN, (ast.Param(SPAN, param, None),), body)
+        return ast.Call(SPAN, function, (self.expr(scope, param_shape, depth),), ())
+
+    def binary_builtin(self, scope, shape, depth):
+        """minimum, maximum, pow, atan2, hypot, clip, and % by a positive constant, with broadcasting."""
+        fn = self.pick(["minimum", "maximum", "pow", "atan2", "hypot", "clip", "%"])
+        left, right = self.operand_shape(shape), self.operand_shape(shape)
+        if _broadcast(left, right) != shape:
+            left = shape
+        if fn == "clip":
+            low = self.draw(CONSTANTS)
+            return call("clip", self.expr(scope, shape, depth), num(-low), num(low + self.pick([0.5, 1.0, 2.0])))
+        if fn == "%":
+            return binop("%", self.expr(scope, shape, depth), num(self.pick([1.0, 2.0, 0.5, 3.0])))
+        a = self.expr(scope, left, depth)
+        if fn == "pow":
+            return call("pow", self.positive(scope, left, depth), self.expr(scope, right, depth))
+        if fn in ("atan2", "hypot"):     # both singular only at (0, 0): keep the second one away from 0
+            return call(fn, a, self.positive(scope, right, depth))
+        return call(fn, a, self.expr(scope, right, depth))
+
+    def selection(self, scope, shape, depth):
+        """where(a > b, c, d), elementwise."""
+        cond_shape = self.operand_shape(shape)
+        cond = compare([self.pick(["<", ">", "<=", ">="])],
+                       [self.expr(scope, cond_shape, depth), self.expr(scope, self.operand_shape(cond_shape)
+                                                                        if cond_shape else (), depth)])
+        return call("where", cond, self.expr(scope, shape, depth), self.expr(scope, self.operand_shape(shape), depth))
+
+    def derivative_call(self, scope, shape, depth):
+        """grad, value_and_grad, jacobian, hessian, jvp and vjp of a user function, inside the program.
+
+        The program is then differentiated itself (nested differentiation), and its
+        output compared with finite differences like any other.
+        """
+        options = []
+        for f in scope.functions:
+            p, r = f.params, f.result
+            if r == ():
+                options += [("grad", f, k, p[k]) for k in range(len(p))]
+                options.append(("value_and_grad", f, 0, p[0]))
+                options.append(("value", f, 0, ()))
+                if len(p) >= 2:
+                    options.append(("grad_pair", f, 1, p[1]))
+                if len(p[0] + p[0]) <= 2:
+                    options.append(("hessian", f, 0, p[0] + p[0]))
+            if len(r + p[0]) <= 2:
+                options.append(("jacobian", f, 0, r + p[0]))
+            options.append(("jvp", f, 0, r))
+            if len(p) == 1:
+                options.append(("vjp", f, 0, p[0]))
+            else:
+                options += [("vjp_of", f, k, p[k]) for k in range(len(p))]
+        options = [o for o in options if o[3] == shape]
+        if not shape:
+            options += [("builtin", None, 0, ())]
+        if not options:
+            return self.arith(scope, shape, depth)
+        kind, f, k, _ = self.pick(options)
+        if kind == "builtin":       # grad(sin)(x) is cos(x), and so on
+            return ast.Call(SPAN, call("grad", name(self.pick(SMOOTH_UNARY))), (self.expr(scope, (), depth),), ())
+        args = tuple(self.expr(scope, s, depth) for s in f.params)
+        fn = name(f.name)
+        if kind == "grad":
+            transform = call("grad", fn, num(float(k))) if k or self.coin(0.3) else call("grad", fn)
+            return ast.Call(SPAN, transform, args, ())
+        if kind == "grad_pair":
+            pair = ast.TupleLiteral(SPAN, (num(0.0), num(1.0)))
+            return index(ast.Call(SPAN, call("grad", fn, pair), args, ()), num(1.0))
+        if kind in ("value_and_grad", "value"):
+            return index(ast.Call(SPAN, call("value_and_grad", fn), args, ()), num(1.0 if kind != "value" else 0.0))
+        if kind in ("jacobian", "hessian"):
+            return ast.Call(SPAN, call(kind, fn), args, ())
+        primals = args[0] if len(args) == 1 else ast.TupleLiteral(SPAN, args)
+        if kind == "jvp":
+            tangents = tuple(self.expr(scope, s, depth) for s in f.params)
+            tangent = tangents[0] if len(tangents) == 1 else ast.TupleLiteral(SPAN, tangents)
+            return index(call("jvp", fn, primals, tangent), num(self.pick([1.0, 1.0, 0.0])))
+        cotangent = self.expr(scope, f.result, depth)
+        result = index(call("vjp", fn, primals, cotangent), num(1.0))
+        return result if kind == "vjp" else index(result, num(float(k)))
+
+    def softmax(self, scope, shape, depth):
+        if self.coin(0.5):
+            return call("softmax", self.expr(scope, shape, depth))
+        k = self.pick([1, 2, 3])
+        return index(call("softmax", self.expr(scope, (k, shape[0]), depth), axis=num(self.pick([1.0, 0.0]))),
+                     num(float(self.choice(k))))
+
+    def stacked(self, scope, shape, depth):
+        r, c = shape
+        rows = [self.expr(scope, (c,), depth) for _ in range(r)]
+        # stack([a, b]) spreads its list literal (stack(a, b)); a single row must be in brackets.
+        return call("stack", listlit(rows)) if r == 1 or self.coin(0.5) else call("stack", *rows)
+
+    def kept_dims(self, scope, shape, depth):
+        """sum/mean/max(..., axis=k, keepdims=true): a matrix with a side of 1."""
+        r, c = shape
+        fn = self.pick(["sum", "mean", "max", "logsumexp"])
+        if r == 1:
+            return call(fn, self.expr(scope, (self.pick([1, 2, 3]), c), depth), axis=num(0.0),
+                        keepdims=ast.Bool(SPAN, True))
+        if c == 1:
+            return call(fn, self.expr(scope, (r, self.pick([1, 2, 3])), depth), axis=num(1.0),
+                        keepdims=ast.Bool(SPAN, True))
+        return self.matrix_literal(scope, shape, depth)
+
+    def inner_grad(self, scope, shape, depth):
+        """grad(f)(x) of a user function from numbers to numbers, inside the program."""
+        candidates = [f for f in scope.functions if f.result == () and f.params[:1] == [()]]
+        if not candidates:
+            return self.reduction(scope, shape, depth)
+        function = self.pick(candidates)
+        gradient = call("grad", name(function.name))
+        args = self.arguments(scope, function, depth) or [self.expr(scope, (), depth)]
+        return ast.Call(SPAN, gradient, tuple(args), ())
+
+    # ---- shape-specific productions
+
+    def reduction(self, scope, shape, depth):
+        arg_shape = self.pick([(2,), (3,), (1,), (2, 2), (2, 3), (3,)])
+        fn = self.pick(["sum", "mean", "prod", "norm", "max", "sum", "mean", "logsumexp", "min"])
+        arg = self.expr(scope, arg_shape, depth)
+        if fn == "norm" and self.coin(0.7):          # keep away from the kink at 0
+            arg = binop("+", call("abs", arg), num(0.5)) if self.coin(0.5) else call("exp", arg)
+        return call(fn, arg)
+
+    def index_for(self, scope, n: int) -> ast.Expr:
+        loops = [v for v, k in scope.loop_bounds.items() if k <= n]
+        if loops and self.coin(0.5):
+            return name(self.pick(loops))
+        i = self.choice(2 * n) - n        # -n .. n-1
+        return num(float(i))
+
+    def element(self, scope, shape, depth):
+        if self.coin(0.5):
+            n = self.pick([1, 2, 3])
+            target = self.expr(scope, (n,), depth)
+            return index(target, self.index_for(scope, n))
+        r, c = self.pick([(2, 2), (2, 3), (3, 2), (1, 3)])
+        return index(self.expr(scope, (r, c), depth), self.index_for(scope, r), self.index_for(scope, c))
+
+    def dot_product(self, scope, shape, depth):
+        n = self.pick([1, 2, 3])
+        a, b = self.expr(scope, (n,), depth), self.expr(scope, (n,), depth)
+        return call("dot", a, b) if self.coin(0.5) else binop("@", a, b)
+
+    def vector_literal(self, scope, shape, depth):
+        return listlit(self.expr(scope, (), depth) for _ in range(shape[0]))
+
+    def matrix_vector(self, scope, shape, depth):
+        k = self.pick([1, 2, 3])
+        if self.coin(0.5):
+            return binop("@", self.expr(scope, (shape[0], k), depth), self.expr(scope, (k,), depth))
+        return call("matmul", self.expr(scope, (k,), depth), self.expr(scope, (k, shape[0]), depth))
+
+    def row_or_column(self, scope, shape, depth):
+        n = shape[0]
+        k = self.pick([1, 2, 3])
+        if self.coin(0.5):
+            return index(self.expr(scope, (k, n), depth), self.index_for(scope, k))
+        return index(self.expr(scope, (n, k), depth), ast.Slice(SPAN, None, None, None), self.index_for(scope, k))
+
+    def slice_of(self, scope, shape, depth):
+        n = shape[0]
+        if self.coin(0.4):
+            return index(self.expr(scope, shape, depth), ast.Slice(SPAN, None, None, num(-1.0)))
+        longer = self.pick([n, n + 1, n + 2])
+        start = self.choice(longer - n + 1)
+        return index(self.expr(scope, (longer,), depth),
+                     ast.Slice(SPAN, num(float(start)) if start or self.coin(0.5) else None,
+                               num(float(start + n)), None))
+
+    def axis_reduction(self, scope, shape, depth):
+        n = shape[0]
+        k = self.pick([1, 2, 3])
+        fn = self.pick(["sum", "mean", "sum", "max", "prod"])
+        if self.coin(0.5):
+            return call(fn, self.expr(scope, (k, n), depth), axis=num(0.0))
+        return call(fn, self.expr(scope, (n, k), depth), axis=num(1.0) if self.coin(0.5) else num(-1.0))
+
+    def concatenation(self, scope, shape, depth):
+        n = shape[0]
+        if n < 2:
+            return self.vector_literal(scope, shape, depth)
+        first = 1 + self.choice(n - 1)
+        return call("concat", self.expr(scope, (first,), depth), self.expr(scope, (n - first,), depth))
+
+    def matrix_literal(self, scope, shape, depth):
+        r, c = shape
+        if self.coin(0.5):    # rows that are vector expressions
+            return listlit(self.expr(scope, (c,), depth) for _ in range(r))
+        return listlit(listlit(self.expr(scope, (), depth) for _ in range(c)) for _ in range(r))
+
+    def matrix_product(self, scope, shape, depth):
+        r, c = shape
+        k = self.pick([1, 2, 3])
+        a, b = self.expr(scope, (r, k), depth), self.expr(scope, (k, c), depth)
+        return binop("@", a, b) if self.coin(0.7) else call("matmul", a, b)
+
+    def transposed(self, scope, shape, depth):
+        r, c = shape
+        return call("transpose", self.expr(scope, (c, r), depth))
+
+    def outer_product(self, scope, shape, depth):
+        r, c = shape
+        return call("outer", self.expr(scope, (r,), depth), self.expr(scope, (c,), depth))
+
+    def reshaped(self, scope, shape, depth):
+        r, c = shape
+        source = self.pick([(c, r), (r * c,)] if r * c <= 3 else [(c, r)])
+        return call("reshape", self.expr(scope, source, depth), num(float(r)), num(float(c)))
+
+    # ---- statements
+
+    def new_variable(self, scope: Scope, shape: Shape, value) -> tuple:
+        target = scope.fresh("t")
+        return target, ast.Assign(SPAN, (name(target),), value)
+
+    def statement(self, scope: Scope, depth: int, budget: int) -> list:
+        """One statement (or a few that belong together), updating `scope` with what it defines."""
+        kind = self.choice(9) if budget > 0 else self.choice(3)
+        if kind == 0 or (kind in (1, 2) and not scope.assignable):
+            shape = self.pick(SHAPES)
+            target, stmt = self.new_variable(scope, shape, self.expr(scope, shape, depth))
+            scope.variables[target] = shape
+            scope.assignable.add(target)
+            return [stmt]
+        if kind == 1:
+            return [self.augmented(scope, depth)]
+        if kind == 2:
+            return [self.element_assignment(scope, depth) or self.augmented(scope, depth)]
+        if kind in (3, 4):
+            return self.if_statement(scope, depth, budget - 1)
+        if kind in (5, 6):
+            return self.for_loop(scope, depth, budget - 1)
+        if kind == 7:
+            return self.while_loop(scope, depth, budget - 1)
+        return [self.print_or_assert(scope, depth)]
+
+    def augmented(self, scope: Scope, depth: int) -> ast.Stmt:
+        target = self.pick(sorted(scope.assignable))
+        shape = scope.variables[target]
+        op = self.pick(["+", "-", "*", "+", "/"])
+        value_shape = self.pick([shape, ()])
+        value = (self.positive(scope, value_shape, depth) if op == "/" else self.expr(scope, value_shape, depth))
+        return ast.AugAssign(SPAN, name(target), op, value, SPAN)
+
+    def element_assignment(self, scope: Scope, depth: int) -> Optional[ast.Stmt]:
+        arrays = sorted(n for n in scope.assignable if scope.variables[n])
+        if not arrays:
+            return None
+        target = self.pick(arrays)
+        shape = scope.variables[target]
+        if len(shape) == 1:
+            if self.coin(0.8):
+                return ast.Assign(SPAN, (index(name(target), self.index_for(scope, shape[0])),),
+                                  self.expr(scope, (), depth))
+            return ast.Assign(SPAN, (index(name(target), ast.Slice(SPAN, None, None, None)),),
+                              self.expr(scope, self.pick([shape, ()]), depth))
+        if self.coin(0.6):
+            return ast.Assign(SPAN, (index(name(target), self.index_for(scope, shape[0]),
+                                           self.index_for(scope, shape[1])),), self.expr(scope, (), depth))
+        return ast.Assign(SPAN, (index(name(target), self.index_for(scope, shape[0])),),
+                          self.expr(scope, (shape[1],), depth))
+
+    def block(self, scope: Scope, depth: int, budget: int, size: int) -> list:
+        body = []
+        for _ in range(size):
+            body += self.statement(scope, depth, budget)
+        return body
+
+    def loop_exit(self, scope: Scope, depth: int) -> list:
+        """Sometimes `if cond: break` or `if cond: continue` inside a loop."""
+        if not self.coin(0.15):
+            return []
+        jump = ast.Break(SPAN) if self.coin(0.5) else ast.Continue(SPAN)
+        return [ast.If(SPAN, ((self.condition(scope, depth), (jump,)),), ())]
+
+    def if_statement(self, scope: Scope, depth: int, budget: int) -> list:
+        """if/elif/else; a variable assigned in every branch is defined afterwards."""
+        shape = self.pick(SHAPES)
+        target = scope.fresh("t")
+        branches = []
+        for _ in range(1 + self.choice(2)):
+            inner = scope.child()
+            body = self.block(inner, depth, budget, self.choice(2))
+            body.append(ast.Assign(SPAN, (name(target),), self.expr(inner, shape, depth)))
+            branches.append((self.condition(scope, depth), tuple(body)))
+        inner = scope.child()
+        orelse = self.block(inner, depth, budget, self.choice(2))
+        orelse.append(ast.Assign(SPAN, (name(target),), self.expr(inner, shape, depth)))
+        scope.variables[target] = shape
+        scope.assignable.add(target)
+        return [ast.If(SPAN, tuple(branches), tuple(orelse))]
+
+    def for_loop(self, scope: Scope, depth: int, budget: int) -> list:
+        """acc = init; for i in range(k): acc op= ...; acc[i] = ..."""
+        shape = self.pick(SHAPES)
+        accumulator, init = self.new_variable(scope, shape, self.expr(scope, shape, depth))
+        scope.variables[accumulator] = shape
+        scope.assignable.add(accumulator)
+        k = 1 + self.choice(3)
+        counter = scope.fresh("i")
+        inner = scope.child(in_loop=True)
+        inner.variables[counter] = ()
+        inner.loop_bounds[counter] = k
+        body = self.loop_exit(inner, depth)
+        body += self.block(inner, depth, budget, self.choice(2))
+        body.append(self.element_assignment(inner, depth) if shape and self.coin(0.3) else None)
+        if body[-1] is None:
+            body[-1] = ast.AugAssign(SPAN, name(accumulator), self.pick(["+", "*", "-"]),
+                                     self.expr(inner, self.pick([shape, ()]), depth), SPAN)
+        iterable = call("range", num(float(k))) if self.coin(0.8) else call("range", num(0.0), num(float(k)))
+        return [init, ast.For(SPAN, name(counter), iterable, tuple(body))]
+
+    def while_loop(self, scope: Scope, depth: int, budget: int) -> list:
+        """w = 0; while w < k: ...; w += 1"""
+        counter = scope.fresh("w")
+        k = 1 + self.choice(3)
+        inner = scope.child(in_loop=True)
+        body = self.block(inner, depth, budget, 1 + self.choice(2))
+        body.append(ast.AugAssign(SPAN, name(counter), "+", num(1.0), SPAN))
+        loop = ast.While(SPAN, compare(["<"], [name(counter), num(float(k))]), tuple(body))
+        return [ast.Assign(SPAN, (name(counter),), num(0.0)), loop]
+
+    def print_or_assert(self, scope: Scope, depth: int) -> ast.Stmt:
+        if self.coin(0.5):
+            return ast.ExprStmt(SPAN, call("print", ast.String(SPAN, self.draw(MESSAGES)),
+                                           self.expr(scope, self.pick(SHAPES), depth)))
+        # An assertion that holds: isfinite(...) or a tautology.
+        test = call("all", call("isfinite", self.expr(scope, self.pick(SHAPES), depth))) \
+            if self.coin(0.5) else compare(["<="], [num(0.0), call("abs", self.expr(scope, (), depth))])
+        message = ast.String(SPAN, self.draw(MESSAGES)) if self.coin(0.5) else None
+        return ast.Assert(SPAN, test, message)
+
+    def function(self, scope: Scope, depth: int) -> tuple:
+        """def fN(p, q=default): ...; return expr"""
+        fname = scope.fresh("f")
+        params = [self.pick([(), (), (2,), (3,), (2, 2)]) for _ in range(1 + self.choice(3))]
+        inner = Scope(counter=scope.counter, functions=list(scope.functions))
+        nodes = []
+        defaults = 0
+        for i, shape in enumerate(params):
+            pname = inner.fresh("p")
+            inner.variables[pname] = shape
+            default = None
+            if i == len(params) - 1 and not shape and self.coin(0.3):
+                default = self.constant()
+                defaults = 1
+            nodes.append(ast.Param(SPAN, pname, default))
+        result = self.pick([(), (), (2,), (3,)])
+        body = self.block(inner, depth, 1, self.choice(3))
+        rate, self.constant_rate = self.constant_rate, 0.1
+        body.append(ast.Return(SPAN, self.expr(inner, result, depth)))
+        self.constant_rate = rate
+        info = Function(fname, params, defaults, result)
+        return ast.FunctionDef(SPAN, fname, tuple(nodes), tuple(body)), info
+
+
+MESSAGES = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp")),
+                   max_size=12) | st.sampled_from(["", "a\\b", 'say "hi"', "it's", "tab\there", "nl\nx"])
+
+
+@st.composite
+def programs(draw, max_depth: int = 3, max_statements: int = 4, max_functions: int = 2,
+             wild: float = 0.005, raw: bool = False) -> Generated:
+    """A random well-formed program whose output (the last statement) is meant to be a number.
+
+    max_depth bounds the nesting of expressions, max_statements the top-level
+    statements between the inputs and the output (each may be a loop or an if
+    with a block of its own), max_functions the user functions defined first.
+    wild is the probability of an operand of a random shape (a likely shape error).
+    raw lets log, sqrt, asin, real powers and divisions take any operand (so
+    NaN, infinities and singular derivatives happen); without it their operands
+    are kept in their domains, away from the singular points.
+    """
+    g = Gen(draw, wild, raw)
+    scope = Scope()
+    body: list = []
+    for _ in range(g.choice(max_functions + 1)):
+        node, info = g.function(scope, max(1, max_depth - 1))
+        body.append(node)
+        scope.functions.append(info)
+    inputs: dict = {}
+    implicit = []
+    for _ in range(1 + g.choice(3)):
+        shape = g.pick(SHAPES)
+        input_name = scope.fresh("x")
+        value = draw(literal_value(shape))
+        inputs[input_name] = value
+        scope.variables[input_name] = shape
+        how = g.choice(5)
+        if how <= 2:
+            body.append(ast.Input(SPAN, input_name, value_literal(value)))
+        elif how == 3:
+            body.append(ast.Input(SPAN, input_name, None))
+        else:
+            implicit.append(input_name)     # read but never assigned: an input all the same
+    for _ in range(g.choice(max_statements + 1)):
+        body += g.statement(scope, max_depth, 2)
+    g.constant_rate = 0.05          # the output reads the variables (and so the inputs) much more often
+    output = g.expr(scope, (), max_depth)
+    if g.coin(0.15):
+        body.append(ast.Return(SPAN, output))
+    elif g.coin(0.2):
+        body.append(ast.ExprStmt(SPAN, output))
+    else:
+        body.append(ast.Assign(SPAN, (name("out"),), output))
+    return Generated(ast.Module(tuple(body)), inputs, raw)
+
+
+# ---------------------------------------------------------------- the printer
+
+# Precedence levels, lowest first, as in the grammar's rule ladder.
+LAMBDA, IFEXP, OR, AND, NOT, COMPARE, ARITH, TERM, FACTOR, POWER, POSTFIX, ATOM = range(12)
+BINARY_LEVELS = {"+": ARITH, "-": ARITH, "*": TERM, "/": TERM, "//": TERM, "%": TERM, "@": TERM, "^": POWER}
+
+
+@dataclass(frozen=True)
+class Style:
+    """Choices that do not change the tree: how `^` is spelled, one-line bodies, extra parentheses."""
+    power: str = "^"
+    inline_bodies: bool = False
+    indent: str = "    "
+    extra_parentheses: bool = False
+
+
+def format_number(value: float) -> str:
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"no literal for {value!r}")
+    if value.is_integer() and value < 1e16:
+        return str(int(value))
+    return repr(value)
+
+
+def format_string(value: str) -> str:
+    escaped = (value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+               .replace("\r", "\\r").replace("\t", "\\t").replace("\0", "\\0"))
+    return f'"{escaped}"'
+
+
+class Printer:
+    def __init__(self, style: Style = Style()):
+        self.style = style
+
+    def expr(self, node, need: int = LAMBDA) -> str:
+        text, level = self._render(node)
+        if level < need or (self.style.extra_parentheses and level < ATOM and need > LAMBDA):
+            return f"({text})"
+        return text
+
+    def _render(self, node) -> tuple:
+        s = self.style
+        if isinstance(node, ast.Number):
+            return format_number(node.value), ATOM
+        if isinstance(node, ast.Bool):
+            return ("true" if node.value else "false"), ATOM
+        if isinstance(node, ast.String):
+            return format_string(node.value), ATOM
+        if isinstance(node, ast.Name):
+            return node.id, ATOM
+        if isinstance(node, ast.ListLiteral):
+            return "[" + ", ".join(self.expr(i) for i in node.items) + "]", ATOM
+        if isinstance(node, ast.TupleLiteral):
+            if len(node.items) == 1:
+                return f"({self.expr(node.items[0])},)", ATOM
+            return "(" + ", ".join(self.expr(i) for i in node.items) + ")", ATOM
+        if isinstance(node, ast.UnaryOp):
+            if node.op == "not":
+                return f"not {self.expr(node.operand, NOT)}", NOT
+            return f"{node.op}{self.expr(node.operand, FACTOR)}", FACTOR
+        if isinstance(node, ast.BinaryOp):
+            level = BINARY_LEVELS[node.op]
+            if node.op == "^":
+                return f"{self.expr(node.left, POSTFIX)} {s.power} {self.expr(node.right, FACTOR)}", POWER
+            return f"{self.expr(node.left, level)} {node.op} {self.expr(node.right, level + 1)}", level
+        if isinstance(node, ast.Compare):
+            parts = [self.expr(node.operands[0], ARITH)]
+            for op, operand in zip(node.ops, node.operands[1:]):
+                parts += [op, self.expr(operand, ARITH)]
+            return " ".join(parts), COMPARE
+        if isinstance(node, ast.BoolOp):
+            level = OR if node.op == "or" else AND
+            return f"{self.expr(node.left, level)} {node.op} {self.expr(node.right, level + 1)}", level
+        if isinstance(node, ast.IfExp):
+            return (f"{self.expr(node.then, OR)} if {self.expr(node.cond, OR)} else "
+                    f"{self.expr(node.orelse, IFEXP)}"), IFEXP
+        if isinstance(node, ast.Call):
+            args = [self.expr(a) for a in node.args] + [f"{k.name}={self.expr(k.value)}" for k in node.kwargs]
+            return f"{self.expr(node.func, POSTFIX)}({', '.join(args)})", POSTFIX
+        if isinstance(node, ast.Index):
+            parts = [self.slice(i) if isinstance(i, ast.Slice) else self.expr(i) for i in node.indices]
+            return f"{self.expr(node.target, POSTFIX)}[{', '.join(parts)}]", POSTFIX
+        if isinstance(node, ast.Lambda):
+            params = self.params(node.params)
+            return (f"lambda {params}: " if params else "lambda: ") + self.expr(node.body), LAMBDA
+        raise TypeError(f"cannot print {type(node).__name__}")
+
+    def slice(self, node: ast.Slice) -> str:
+        part = lambda e: "" if e is None else self.expr(e, IFEXP)   # noqa: E731
+        text = f"{part(node.start)}:{part(node.stop)}"
+        return text + (f":{part(node.step)}" if node.step is not None else "")
+
+    def params(self, params) -> str:
+        return ", ".join(p.name if p.default is None else f"{p.name}={self.expr(p.default, IFEXP)}"
+                         for p in params)
+
+    def testlist(self, node) -> str:
+        """Where the grammar takes a testlist, a tuple needs no parentheses."""
+        if isinstance(node, ast.TupleLiteral) and len(node.items) > 1:
+            return ", ".join(self.expr(i) for i in node.items)
+        return self.expr(node)
+
+    # ---- statements
+
+    def module(self, module: ast.Module) -> str:
+        return "".join(self.statement(s, 0) for s in module.body)
+
+    def statement(self, node, level: int) -> str:
+        pad = self.style.indent * level
+        simple = self.simple(node)
+        if simple is not None:
+            return f"{pad}{simple}\n"
+        if isinstance(node, ast.If):
+            out = []
+            for i, (cond, body) in enumerate(node.branches):
+                out.append(self.header(("if " if i == 0 else "elif ") + self.expr(cond), body, level))
+            if node.orelse:
+                out.append(self.header("else", node.orelse, level))
+            return "".join(out)
+        if isinstance(node, ast.While):
+            return self.header(f"while {self.expr(node.cond)}", node.body, level)
+        if isinstance(node, ast.For):
+            return self.header(f"for {self.testlist(node.target)} in {self.testlist(node.iterable)}",
+                               node.body, level)
+        if isinstance(node, ast.FunctionDef):
+            return self.header(f"def {node.name}({self.params(node.params)})", node.body, level)
+        if isinstance(node, ast.BackwardDef):
+            return self.header(f"backward {node.name}({self.params(node.params)})", node.body, level)
+        if isinstance(node, ast.With):
+            return self.header(f"with {self.expr(node.context)}", node.body, level)
+        raise TypeError(f"cannot print {type(node).__name__}")
+
+    def header(self, head: str, body, level: int) -> str:
+        pad = self.style.indent * level
+        if not body:
+            raise ValueError("an empty block has no source text")
+        if self.style.inline_bodies:
+            simple = [self.simple(s) for s in body]
+            if all(s is not None for s in simple):
+                return f"{pad}{head}: {'; '.join(simple)}\n"
+        return f"{pad}{head}:\n" + "".join(self.statement(s, level + 1) for s in body)
+
+    def simple(self, node) -> Optional[str]:
+        if isinstance(node, ast.Input):
+            return f"input {node.name}" + ("" if node.default is None else f" = {self.expr(node.default)}")
+        if isinstance(node, ast.Assign):
+            return " = ".join(self.testlist(t) for t in node.targets) + " = " + self.testlist(node.value)
+        if isinstance(node, ast.AugAssign):
+            return f"{self.testlist(node.target)} {node.op}= {self.testlist(node.value)}"
+        if isinstance(node, ast.ExprStmt):
+            return self.testlist(node.expr)
+        if isinstance(node, ast.Return):
+            return "return" if node.value is None else f"return {self.testlist(node.value)}"
+        if isinstance(node, ast.Break):
+            return "break"
+        if isinstance(node, ast.Continue):
+            return "continue"
+        if isinstance(node, ast.Pass):
+            return "pass"
+        if isinstance(node, ast.Assert):
+            return f"assert {self.expr(node.test)}" + ("" if node.message is None else f", {self.expr(node.message)}")
+        return None
+
+
+def to_source(module: ast.Module, style: Style = Style()) -> str:
+    return Printer(style).module(module)
+
+
+STYLES = st.builds(Style, power=st.sampled_from(["^", "**"]), inline_bodies=st.booleans(),
+                   indent=st.sampled_from(["    ", "  ", "\t"]), extra_parentheses=st.booleans())
+
+
+# ------------------------------------------------------------- comparing trees
+
+def node_fields(node) -> Optional[tuple]:
+    """The field names of an AST node (dataclass or not), or None for anything else."""
+    if type(node).__module__ != ast.__name__:
+        return None
+    if dataclasses.is_dataclass(node):
+        return tuple(f.name for f in dataclasses.fields(node))
+    if hasattr(ast, "fields"):
+        return tuple(ast.fields(node))
+    return tuple(type(node).__slots__)
+
+
+def strip_spans(node) -> Any:
+    """A node as nested tuples without its spans: equal for trees that differ only in positions."""
+    if isinstance(node, (tuple, list)):
+        return tuple(strip_spans(n) for n in node)
+    names = node_fields(node)
+    if names is not None:
+        return (type(node).__name__,) + tuple(
+            (f, strip_spans(getattr(node, f))) for f in names if f not in ("span", "op_span"))
+    return node
