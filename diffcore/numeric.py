@@ -145,7 +145,8 @@ def relu_scalar(x: float) -> float:
 
 
 def sign_scalar(x: float) -> float:
-    return (x > 0) - (x < 0) + 0.0 if x == x else math.nan
+    # float() first: on numpy scalars (Taylor mode's coefficients) booleans do not subtract
+    return float(x > 0) - float(x < 0) if x == x else math.nan
 
 
 def tie_weight(x: Any, y: Any) -> Any:

@@ -184,3 +184,18 @@ def test_large_arrays_are_summarised_unless_full():
     assert len(summary.stdout) < 2000
     full = runner.invoke(cli, ["eval", "-e", "linspace(0, 1, 5000)", "--full"])
     assert full.stdout.count(",") >= 4999
+
+
+def test_taylor_mode_through_kinks_and_singular_points():
+    """Taylor mode (one scalar input, --order >= 2) follows the same policy as the other modes.
+
+    Regressions from fuzzing: its coefficients are numpy scalars (IEEE division), on which
+    sign() once failed ('numpy boolean subtract'), and Python division once raised at 0.
+    """
+    from autodiff.diffcore.higher import derivative_tensors
+    for src, first, second in [("y = x / (abs(x) + 1)", 1.0, 0.0), ("y = sign(x) + x^2", 0.0, 2.0),
+                               ("y = log(x)", math.inf, -math.inf)]:
+        result = derivative_tensors(Program.from_text(src), {"x": 0.0}, 2)
+        assert result.mode == "taylor", src
+        assert result.orders[1][("x",)] == first, src
+        assert result.orders[2][("x", "x")] == second, src
