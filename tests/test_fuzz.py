@@ -72,11 +72,9 @@ def event(text: str) -> None:
 
 # Findings reported but not fixed yet: {a fragment of the error: its regression test}. The
 # fuzzers count these as known and keep looking for new ones (a fuzzer stuck on a known bug
-# finds nothing else). Findings 1 to 4 are fixed (e4ff2fb); when a new one comes, add its
-# regression test at the end of this file and, until the fix, its fragment here.
-KNOWN_FINDINGS: dict = {
-    "float division by zero": "test_finding_taylor_mode_divides_by_zero",
-}
+# finds nothing else). Every finding so far is fixed; when a new one comes, add its regression
+# test at the end of this file and, until the fix, its fragment here.
+KNOWN_FINDINGS: dict = {}
 
 
 def known_finding(text: str) -> str | None:
@@ -487,9 +485,16 @@ def report(title: str, stats: Counter, seconds: float) -> None:
     print("\n".join(lines))
 
 
+def progress(title: str, stats: Counter, start: float) -> None:
+    """A line every 1000 programs of a long profile (seen with -s)."""
+    if stats["programs"] % 1000 == 0:
+        print(f"{title}: {stats['programs']} programs, {time.monotonic() - start:.0f} s", flush=True)
+
+
 @pytest.mark.fuzz
 def test_random_programs_long():
     stats: Counter = Counter()
+    start = time.monotonic()
 
     @settings(max_examples=LONG_EXAMPLES, deadline=None, suppress_health_check=HEALTH)
     @given(st.one_of(programs(max_depth=3, max_statements=5), programs(max_depth=3, max_statements=5),
@@ -498,8 +503,8 @@ def test_random_programs_long():
     def run(generated, style):
         check_reparse(generated, style)
         check_program(generated, stats)
+        progress("random programs", stats, start)
 
-    start = time.monotonic()
     try:
         run()
     finally:
@@ -802,14 +807,15 @@ TAYLOR_AT_A_SINGULARITY = [
 
 @pytest.mark.parametrize("text, shown", TAYLOR_AT_A_SINGULARITY, ids=[t for t, _ in TAYLOR_AT_A_SINGULARITY])
 def test_finding_taylor_mode_divides_by_zero(text, shown):
-    """FINDING 5: Taylor mode fails with "float division by zero" where a derivative is infinite.
+    """FINDING 5 (fixed in c23c349): Taylor mode failed with "float division by zero" where a
+    derivative is infinite.
 
     Minimal: `autodiff grad --order 2 -e 'log(x)' --at x=0` -> exit 1, "runtime error: log():
     float division by zero" (also sqrt(x), 1/x, x^0.5, norm([x]) at 0). The same derivatives
     in the other modes are values with a warning, exit 0: `autodiff grad -e 'log(x)' --at x=0`
     gives f = -inf, df/dx = inf; `autodiff hessian -e 'norm(x)' --at 'x=[0]'` gives 0 with
     "warning: norm at 0: the subgradient 0 is used"; `hessian -e 'sqrt(x[0]^2)' --at 'x=[0]'`
-    gives [[inf]]. Taylor mode (one scalar input, order >= 2) uses Python float division in
+    gives [[inf]]. Taylor mode (one scalar input, order >= 2) used Python float division in
     its recurrences, which raises instead of giving inf or nan. Found by the second-order check
     on `out = sin(sin(norm([t2[-2]])))` with t2 built from x1 = 0.
     """
