@@ -239,10 +239,22 @@ def _scatter_add_impl(g, index, shape):
     return out
 
 
+def _getitem_accumulate(target, g, ans, x, index):
+    """target + scatter_add(g): adds g into target's slice in place instead of a zero array's."""
+    if target is None:
+        return _scatter_add_impl(g, index, value_shape(x))
+    if all(isinstance(part, (int, slice)) for part in index):
+        target[index] += g
+    else:
+        np.add.at(target, index, g)
+    return target
+
+
 getitem = primitive(
     "getitem", _getitem_impl,
     vjps=(lambda g, ans, x, index: scatter_add(g, index=index, shape=value_shape(x)),),
     jvp=lambda ts, ans, x, index: getitem(ts[0], index=index),
+    accumulate_vjp=_getitem_accumulate,
 )
 
 # The adjoint of getitem: a zero array of `shape` with `g` added at `index` (repeats accumulate).

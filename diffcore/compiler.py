@@ -24,6 +24,7 @@ from autodiff.grammar.source import ProgramError
 
 from . import arrays as A
 from . import elementwise as E
+from . import fusion
 from .analysis import Scope, assigned_names, names_read, refuse_jumps
 from .builtins import BUILTINS, SPREAD_LIST_ARGUMENT, Builtin, to_int, type_name
 from .diagnostics import comparison_at_equality
@@ -80,6 +81,7 @@ class Compiler:
         self.functions: dict[str, ast.FunctionDef] = {}
         self.backward_rules: dict[str, ast.BackwardDef] = {}
         self.builtins = {**BUILTINS, **runtime_builtins(self.runtime)}
+        self.inside_fused = False
 
     # ---------------------------------------------------------------- entry
 
@@ -617,6 +619,8 @@ class Compiler:
         if node.op == "-" and isinstance(node.operand, ast.Number):
             value = -float(node.operand.value)
             return lambda f: value
+        if node.op == "-" and (fused := self.fused(node, scope)):
+            return fused
         operand = self.expr(node.operand, scope)
         span = node.span
         if node.op == "not":
@@ -635,8 +639,22 @@ class Compiler:
         return run_neg
 
     def expr_BinaryOp(self, node: ast.BinaryOp, scope) -> Closure:
-        return self.binary_closure(node.op, self.expr(node.left, scope), self.expr(node.right, scope),
-                                   node.span, node.op_span)
+        return self.fused(node, scope) or self.binary_closure(
+            node.op, self.expr(node.left, scope), self.expr(node.right, scope), node.span, node.op_span)
+
+    def fused(self, node, scope: Scope) -> Optional[Closure]:
+        """A scalar arithmetic expression compiled to record one fused tape entry (see fusion.py)."""
+        if self.inside_fused:
+            return None
+        plan = fusion.plan(self, node, scope, BINARY_PRIMITIVES)
+        if plan is None:
+            return None
+        self.inside_fused = True        # the ordinary closures below it are its fallback, not fused
+        try:
+            ordinary = self.expr(node, scope)
+        finally:
+            self.inside_fused = False
+        return fusion.fused_closure(plan, ordinary, node.span)
 
     def binary_closure(self, op: str, left: Closure, right: Closure, span: Span, op_span: Span) -> Closure:
         prim = BINARY_PRIMITIVES[op]
@@ -786,6 +804,8 @@ class Compiler:
         return run_call
 
     def builtin_call(self, builtin: Builtin, node: ast.Call, scope) -> Closure:
+        if fused := self.fused(node, scope):
+            return fused
         span, name = node.span, builtin.name
         if name in SPREAD_LIST_ARGUMENT and len(node.args) == 1 and isinstance(node.args[0], ast.ListLiteral):
             arg_nodes = node.args[0].items

@@ -82,8 +82,9 @@ class Differentiator:
 
     def __init__(self, program: Program, wrt: Optional[list] = None, of: Optional[str] = None,
                  cotangent: Any = None, reduce_sum: bool = False, limits: Optional[Limits] = None,
-                 print_fn=None, observer=None):
+                 print_fn=None, observer=None, fuse: bool = True):
         self.program = program
+        self.fuse = fuse            # record scalar expressions as fused entries (see fusion.py)
         self.wrt = resolve_wrt(program, wrt)
         self.watched = frozenset(self.wrt)
         self.of = of
@@ -101,6 +102,7 @@ class Differentiator:
         watched, boxes = self.watched, {}
         # reverse.recording() by hand: its context manager costs ~5 us, which shows per point.
         tape = ReverseTrace(next_level())
+        tape.fuse = self.fuse
         diagnostics.listen()
         try:
             def watch(name, value):

@@ -18,6 +18,7 @@ import numpy as np
 
 from autodiff.grammar.ast import Span
 
+from .numeric import array_all_finite
 from .reverse import VARIADIC, ReverseTrace, backward, location
 from .tracing import Tracer, strip
 
@@ -146,6 +147,8 @@ def _finite(value: Any) -> bool:
         return math.isfinite(value)
     if isinstance(value, tuple):
         return all(_finite(v) for v in value)
+    if type(value) is np.ndarray:
+        return array_all_finite(value)
     try:
         return bool(np.all(np.isfinite(value)))
     except TypeError:

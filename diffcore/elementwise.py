@@ -24,8 +24,9 @@ from typing import Any, Callable
 import numpy as np
 
 from .broadcasting import broadcast_to, unbroadcast, value_shape
-from .numeric import (binary_impl, logistic, logistic_array, max_scalar, min_scalar, ndarray, plain,
-                      relu_scalar, sign_scalar, softplus_array, softplus_scalar, tie_weight, unary_impl)
+from .numeric import (array_all_finite, binary_impl, logistic, logistic_array, max_scalar, min_scalar,
+                      ndarray, plain, relu_scalar, sign_scalar, softplus_array, softplus_scalar, tie_weight,
+                      unary_impl)
 from .tracing import Tracer, primitive, strip
 
 
@@ -34,7 +35,7 @@ from .tracing import Tracer, primitive, strip
 def _fix_zero_cotangent(g, product):
     """Zero where the cotangent is zero, if the product went non-finite somewhere."""
     if type(product) is ndarray:
-        if np.isfinite(product).all():
+        if array_all_finite(product):
             return product
         return plain(np.where(np.equal(g, 0), 0.0, product))
     if product - product == 0:       # finite

@@ -353,6 +353,7 @@ def record(program: Program, at: dict, wrt: Optional[list] = None, of: Optional[
     limits = limits or Limits()
     boxes: dict = {}
     with recording() as tape:
+        tape.fuse = False           # the views show every primitive
         def watch(name, value):
             if name not in watched:
                 return value

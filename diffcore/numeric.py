@@ -60,6 +60,20 @@ def plain(result: Any) -> Any:
     return float(result)
 
 
+def array_all_finite(a: ndarray) -> bool:
+    """Whether every element of a numeric array is finite, in one pass without a temporary.
+
+    A NaN or an infinity makes the sum non-finite; a finite sum can therefore only come from
+    finite elements. A non-finite sum may be an overflow of finite elements, so it is checked
+    element by element.
+    """
+    if a.dtype.kind != "f":
+        return True
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = float(np.add.reduce(a, axis=None))
+    return total - total == 0.0 or bool(np.isfinite(a).all())
+
+
 def as_float_array(x: Any) -> ndarray:
     a = np.asarray(x)
     return a if a.dtype == np.float64 else a.astype(np.float64)

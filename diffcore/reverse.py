@@ -19,7 +19,7 @@ from array import array
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Optional
 
-from .elementwise import add
+from .elementwise import add, mul
 from .numeric import Limits as NumericLimits
 from .numeric import TapeTooLarge, ndarray
 from .tracing import FALLBACK, Primitive, Trace, Tracer, next_level, release_level
@@ -31,6 +31,20 @@ VARIADIC = -2       # parent0 marker: `first` holds the argument tuple, `second`
 # The source location of the operation being executed, set by the interpreter
 # before it calls a primitive, so that every tape entry knows where it came from.
 location: list = [None]
+
+
+class _PartialRules:
+    """Rules of a fused entry: argument k's cotangent is g times the k-th stored partial."""
+
+    __slots__ = ()
+
+    def __getitem__(self, k: int) -> Callable:
+        return lambda g, ans, *partials: mul(g, partials[k])
+
+
+# The primitive of a fused entry (see fusion.py): a whole scalar expression recorded with its
+# partial derivatives, stored in `first` as a tuple, its parents in `second`. Not in the REGISTRY.
+FUSED = Primitive("fused", lambda *partials: None, _PartialRules())
 
 
 class Box(Tracer):
@@ -59,10 +73,11 @@ class ReverseTrace(Trace):
     """A tape being recorded; `recording()` opens one and closes it."""
 
     __slots__ = ("prims", "first", "second", "parent0", "parent1", "params", "ans", "spans",
-                 "closed", "array_bytes")
+                 "closed", "array_bytes", "fuse")
 
     # Memory of a scalar entry (lists, int64 parents, the float it holds), measured; see README.
     ENTRY_BYTES = 90
+    FUSED_BYTES_PER_PARENT = 40         # the partials and parents tuples of a fused entry
 
     def __init__(self, level: int):
         super().__init__(level)
@@ -75,7 +90,10 @@ class ReverseTrace(Trace):
         self.ans: list = []
         self.spans: list = []
         self.closed = False
-        self.array_bytes = 0
+        self.array_bytes = 0            # held beyond ENTRY_BYTES per entry: arrays, fused partials
+        # Whether the compiled program may record a scalar expression as one fused entry; the
+        # views, which show every primitive, turn it off.
+        self.fuse = True
 
     def __len__(self) -> int:
         return len(self.prims)
@@ -157,6 +175,23 @@ class ReverseTrace(Trace):
             self._account(ans)
         return Box(ans, self, node)
 
+    def record_fused(self, ans: float, partials: tuple, parents: tuple, span: Any) -> Box:
+        """Record a fused scalar expression: its value, and its partials with respect to `parents`."""
+        if self.closed:
+            raise TraceClosed()
+        node = len(self.prims)
+        self.prims.append(FUSED)
+        self.first.append(partials)
+        self.second.append(parents)
+        self.parent0.append(VARIADIC)
+        self.parent1.append(NO_PARENT)
+        self.ans.append(ans)
+        self.spans.append(span)
+        self.array_bytes += self.FUSED_BYTES_PER_PARENT * len(parents)
+        if not node & 4095:
+            self._account(ans)
+        return Box(ans, self, node)
+
     def _account(self, ans: Any) -> None:
         """Count an array's bytes, and check the tape's memory against the limit."""
         if ans.__class__ is ndarray:
@@ -229,6 +264,10 @@ def backward_from(tape: ReverseTrace, seeds: dict, input_nodes: list[int],
     for node, seed in seeds.items():
         adjoint[node] = seed
     stop = min(input_nodes, default=0)
+    # Arrays this sweep allocated by accumulating and has not yet handed on: nothing else refers
+    # to them, so further contributions are added into them in place (a rule such as add's may
+    # hand one cotangent object to two parents, so an array stops being owned once propagated).
+    owned: set = set()
     for node in range(output_node, stop - 1, -1):
         g = adjoint[node]
         if g is None:
@@ -237,13 +276,28 @@ def backward_from(tape: ReverseTrace, seeds: dict, input_nodes: list[int],
         if prim is None:            # an input: its cotangent is a result
             continue
         adjoint[node] = None        # freed as soon as it has been propagated
+        if owned:
+            owned.discard(id(g))
         p0 = parent0[node]
+        if prim is FUSED and observer is None:
+            for parent, partial in zip(second[node], first[node]):
+                c = g * partial if g.__class__ is float else mul(g, partial)
+                previous = adjoint[parent]
+                adjoint[parent] = c if previous is None else _accumulate(previous, c, owned)
+            continue
+        if observer is None and prim.accumulate_vjp is not None and g.__class__ in _PLAIN_COTANGENT:
+            previous = adjoint[p0]
+            if previous is None or id(previous) in owned:
+                result = prim.accumulate_vjp(previous, g, ans[node], first[node], **params.get(node, NO_PARAMS))
+                owned.add(id(result))
+                adjoint[p0] = result
+                continue
         if observer is None and p0 != VARIADIC and not prim.has_params:
             # The common case, without building the list of contributions.
             if prim.arity == 1:
                 c = prim.vjps[0](g, ans[node], first[node])
                 previous = adjoint[p0]
-                adjoint[p0] = c if previous is None else _accumulate(previous, c)
+                adjoint[p0] = c if previous is None else _accumulate(previous, c, owned)
                 continue
             x, y, p1 = first[node], second[node], parent1[node]
             scalar = prim.scalar_vjp
@@ -265,21 +319,32 @@ def backward_from(tape: ReverseTrace, seeds: dict, input_nodes: list[int],
             observer(node, g, sent)
         for parent, contribution in sent:
             previous = adjoint[parent]
-            adjoint[parent] = contribution if previous is None else _accumulate(previous, contribution)
+            adjoint[parent] = contribution if previous is None else _accumulate(previous, contribution, owned)
     return [adjoint[n] if n <= output_node else None for n in input_nodes]
 
 
 _SCALAR_FALLBACK = (ZeroDivisionError, ValueError, OverflowError)
 _NOT_FINITE = float("nan")
+_PLAIN_COTANGENT = (float, ndarray)
 
 
-def _accumulate(previous: Any, contribution: Any) -> Any:
+def _accumulate(previous: Any, contribution: Any, owned: Optional[set] = None) -> Any:
+    """previous + contribution: in place into `previous` if the sweep owns it, else a new owned array."""
     if previous.__class__ is float and contribution.__class__ is float:
         return previous + contribution
     if previous.__class__ is tuple:         # the cotangent of a multi-output entry (a checkpoint)
-        return tuple(p if c is None else (c if p is None else _accumulate(p, c))
+        return tuple(p if c is None else (c if p is None else _accumulate(p, c, owned))
                      for p, c in zip(previous, contribution))
-    return add(previous, contribution)
+    if owned is not None and previous.__class__ is ndarray and id(previous) in owned and (
+            contribution.__class__ is float
+            or (contribution.__class__ is ndarray and contribution.shape == previous.shape)):
+        previous += contribution
+        return previous
+    total = add(previous, contribution)
+    if owned is not None and total.__class__ is ndarray and previous.__class__ in _PLAIN_COTANGENT \
+            and contribution.__class__ in _PLAIN_COTANGENT:
+        owned.add(id(total))
+    return total
 
 
 def _contributions(prim, node, g, p0, first, second, parent1, params, ans) -> list:

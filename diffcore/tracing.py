@@ -110,11 +110,12 @@ class Primitive:
     works, by the slower generic path.
     """
 
-    __slots__ = ("name", "impl", "scalar", "vjps", "jvp", "taylor", "scalar_vjp", "arity", "has_params",
-                 "bind")
+    __slots__ = ("name", "impl", "scalar", "vjps", "jvp", "taylor", "scalar_vjp", "accumulate_vjp", "arity",
+                 "has_params", "bind")
 
     def __init__(self, name: str, impl: Callable, vjps, jvp: Optional[Callable] = None,
-                 taylor: Optional[Callable] = None, scalar_vjp: Optional[Callable] = None):
+                 taylor: Optional[Callable] = None, scalar_vjp: Optional[Callable] = None,
+                 accumulate_vjp: Optional[Callable] = None):
         self.name = name
         self.impl = impl
         # The forward function on Python floats, if the implementation offers one: it returns
@@ -127,6 +128,10 @@ class Primitive:
         # sweep only when g, x and y are Python floats (so no trace is watching) and both
         # results are finite; it must agree with `vjps`, which stay the definition.
         self.scalar_vjp = scalar_vjp
+        # Optional, for a unary primitive: (target, g, ans, x, **params) -> target + (the cotangent
+        # of x), adding in place into `target` (a plain array the sweep owns, or None for zeros).
+        # The sweep uses it only on plain values; it must agree with `vjps`, which stay the definition.
+        self.accumulate_vjp = accumulate_vjp
         self.arity = len(vjps) if isinstance(vjps, tuple) else VARIADIC_ARITY
         self.has_params = _takes_params(impl, self.arity)
         self.bind: Callable = self.__call__
@@ -202,7 +207,8 @@ VARIADIC_ARITY = -1
 
 
 def primitive(name: str, impl: Callable, vjps, jvp: Optional[Callable] = None,
-              taylor: Optional[Callable] = None, scalar_vjp: Optional[Callable] = None) -> Callable:
+              taylor: Optional[Callable] = None, scalar_vjp: Optional[Callable] = None,
+              accumulate_vjp: Optional[Callable] = None) -> Callable:
     """Define and register a primitive; return the function that calls it.
 
     `vjps` is a tuple with one rule per argument, or, for a primitive taking
@@ -214,7 +220,7 @@ def primitive(name: str, impl: Callable, vjps, jvp: Optional[Callable] = None,
     """
     if name in REGISTRY:
         raise ValueError(f"primitive {name!r} defined twice")
-    prim = Primitive(name, impl, vjps, jvp, taylor, scalar_vjp)
+    prim = Primitive(name, impl, vjps, jvp, taylor, scalar_vjp, accumulate_vjp)
     if prim.has_params:
         call = _general_caller(prim)
     else:

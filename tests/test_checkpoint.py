@@ -32,7 +32,7 @@ def test_scalar_loop_same_gradient_for_any_length(n):
 
 def test_the_tape_holds_about_sqrt_n_entries():
     got, want = both(LOOP.replace("N", "400"), SCALAR)
-    assert want.tape_length > 3000                   # 8 operations per iteration, stored
+    assert want.tape_length >= 400                   # an entry per iteration at least (fused), stored
     assert got.tape_length < 150                     # 20 segments of 20 iterations
 
 

@@ -43,7 +43,7 @@ from autodiff.cli.main import main
 from autodiff.diffcore import compiler as compiler_module
 from autodiff.diffcore import derivatives as derivatives_module
 from autodiff.diffcore import forward as forward_module
-from autodiff.diffcore.derivatives import differentiate
+from autodiff.diffcore.derivatives import Differentiator, differentiate
 from autodiff.diffcore.higher import derivative_tensors, jacobian
 from autodiff.diffcore.program import Program, plain_output
 from autodiff.diffcore.runtime import Limits
@@ -362,6 +362,7 @@ def check_program(generated: Generated, stats: Counter) -> None:
     try:
         with TapeWatch() as watch:
             result = differentiate(program, at, limits=LIMITS, print_fn=silent)
+            unfused = Differentiator(program, limits=LIMITS, print_fn=silent, fuse=False)(at)
         with ForwardWatch() as tangents:
             forward = jacobian_blocks(program, at, "forward")
         reverse = jacobian_blocks(program, at, "reverse")
@@ -375,6 +376,7 @@ def check_program(generated: Generated, stats: Counter) -> None:
         event("known finding")
         return
     assert result.output == output or (math.isclose(result.output, output, rel_tol=1e-12)), text
+    check_fusion(result, unfused, watch.magnitude(), text)
     if not compare:
         return
     if on_branch_boundary(paths, program, at, text):
@@ -429,6 +431,25 @@ def check_program(generated: Generated, stats: Counter) -> None:
         event("derivative compared with finite differences")
         if checked <= SECOND_ORDER_MAX_SIZE:
             check_second_order(program, at, result.derivatives, text, stats, magnitude, watch)
+
+
+def check_fusion(fused, unfused, magnitude: float, text: str) -> None:
+    """Fused scalar expressions (one tape entry each) change nothing but rounding: the same output,
+    the same warnings, and derivatives that agree to rounding (NaN where the other has NaN)."""
+    assert fused.output == unfused.output or math.isclose(fused.output, unfused.output, rel_tol=1e-12), (
+        f"output fused {fused.output!r}, unfused {unfused.output!r}\n{text}")
+    assert [(w.kind, w.operation, w.span) for w in fused.warnings] == [
+        (w.kind, w.operation, w.span) for w in unfused.warnings], (
+        f"warnings fused {fused.warnings}, unfused {unfused.warnings}\n{text}")
+    for name in unfused.wrt:
+        a = np.asarray(fused.derivatives[name], dtype=np.float64)
+        b = np.asarray(unfused.derivatives[name], dtype=np.float64)
+        both_finite = np.isfinite(a) & np.isfinite(b)
+        assert np.array_equal(np.isnan(a), np.isnan(b)) or not np.all(np.isfinite(b)), (
+            f"d/d{name}: fused {a!r}, unfused {b!r}\n{text}")
+        tolerance = MODE_RTOL * np.maximum(1.0, np.maximum(np.abs(a), np.abs(b))) + 1e-13 * magnitude
+        assert np.all(np.abs(a - b)[both_finite] <= np.broadcast_to(tolerance, a.shape)[both_finite]), (
+            f"d/d{name}: fused {a!r}, unfused {b!r}\n{text}")
 
 
 def gradient_at(program: Program, at: dict) -> dict | None:
