@@ -1,15 +1,15 @@
-"""The `autodiff` command group and what its commands share (terminal detection, error attachment)."""
+"""The `autodiff` command group, for click: lazy loading of the commands, and turning what a
+command raises into reports and exit codes (the same way as the fast path, fast.py)."""
 from __future__ import annotations
 
 import os
-import sys
-from contextlib import contextmanager
-from typing import Optional
 
 import click
 
-from .options import ProgramFailed
-from .render import Row
+from .inputs import UsageError
+# Re-exported for the command modules, which import them from here.
+from .render import input_rows, output_label, terminal  # noqa: F401
+from .report import finish, reported, run_reported, silence_stdout  # noqa: F401
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -23,11 +23,24 @@ COMMAND_MODULES = {
 }
 
 
+class AutodiffCommand(click.Command):
+    """A command: our UsageError (raised by code that does not use click) becomes click's,
+    so that click shows it with this command's usage line."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except UsageError as error:
+            raise click.UsageError(error.message, ctx) from None
+
+
 class AutodiffGroup(click.Group):
     """The command group: program errors become reports and exit codes here, for every caller.
 
     (Both `main()` and click's test runner go through this, so they behave alike.)
     """
+
+    command_class = AutodiffCommand
 
     def list_commands(self, ctx: click.Context) -> list:
         return sorted(set(super().list_commands(ctx)) | set(COMMAND_MODULES))
@@ -39,32 +52,10 @@ class AutodiffGroup(click.Group):
         return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context):
-        from autodiff.grammar.source import ProgramError
-        from .report import OK, PROGRAM_ERROR, USAGE_ERROR, print_error
-        try:
-            result = super().invoke(ctx)
-        except ProgramFailed as failure:
-            print_error(failure.error, failure.source)
-            ctx.exit(USAGE_ERROR if failure.usage else PROGRAM_ERROR)
-        except ProgramError as error:
-            print_error(error, None)
-            ctx.exit(USAGE_ERROR if error.kind == "usage error" else PROGRAM_ERROR)
-        except BrokenPipeError:
-            # The reader went away (`autodiff ... | head -1`): a normal end for a pipeline.
-            silence_stdout()
-            ctx.exit(OK)
-        if isinstance(result, int) and result:
-            ctx.exit(result)
-        return result
-
-
-def silence_stdout() -> None:
-    """Point stdout at /dev/null, so that Python's final flush does not complain of the closed pipe."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
+        code = run_reported(lambda: super(AutodiffGroup, self).invoke(ctx))
+        if code:
+            ctx.exit(code)
+        return code
 
 
 @click.group(cls=AutodiffGroup, context_settings=CONTEXT)
@@ -78,36 +69,3 @@ def cli(traceback: bool) -> None:
     """
     if traceback:
         os.environ["AUTODIFF_DEBUG"] = "1"
-
-
-def terminal() -> bool:
-    """Whether to draw rich tables: stdout is a terminal, and colour and layout are wanted."""
-    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb" and not os.environ.get("NO_COLOR")
-
-
-def output_label(name: Optional[str]) -> str:
-    return name or "f"
-
-
-def input_rows(inputs: dict) -> list[Row]:
-    return [Row("input", name, value) for name, value in inputs.items()]
-
-
-@contextmanager
-def reported(program):
-    """Attach the program's source to any error diffcore reports, for the caret display."""
-    from autodiff.grammar.source import ProgramError
-    try:
-        yield
-    except ProgramError as error:
-        raise ProgramFailed(error, program.source) from None
-
-
-def finish(program, warnings: list, strict: bool) -> int:
-    """Print the result's warnings on stderr; with --strict a non-finite result is an error (exit 1)."""
-    from .report import PROGRAM_ERROR, print_warnings
-    print_warnings(warnings, program.source)
-    if strict and any(w.kind == "non-finite" for w in warnings):
-        print("autodiff: error: the result is not finite (--strict)", file=sys.stderr)
-        return PROGRAM_ERROR
-    return 0

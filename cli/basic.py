@@ -1,119 +1,32 @@
-"""`autodiff eval` and `autodiff grad`: values and first derivatives."""
+"""`autodiff eval` and `autodiff grad`: their options, declared for click.
+
+The bodies are plain functions in bodies.py and are the commands' callbacks
+here; fast.py calls them without click for the common command lines.
+"""
 from __future__ import annotations
 
-import sys
-
 import click
-import numpy as np
 
-from .app import CONTEXT, cli, finish, input_rows, output_label, reported, terminal
-from .options import (limit_options, load, make_limits, output_options, parse_at, parse_names,
-                      parse_value, program_options)
+from .app import CONTEXT, cli
+from .bodies import eval_command, grad_command
+from .options import compose, limit_options, output_options, program_options
 from .points import points_options
-from .render import Report, Row, dumps, show
-from .report import warnings_document
 
+eval_options = compose(program_options, limit_options, output_options, points_options)
 
-def eval_document(result, program) -> dict:
-    return {"output": result.output, "output_name": result.output_name, "inputs": result.inputs,
-            "program": program.source.filename, "warnings": warnings_document(result.warnings)}
+grad_options = compose(
+    program_options,
+    click.option("--wrt", "wrt", multiple=True, metavar="NAMES",
+                 help="Differentiate only with respect to these inputs (comma-separated); the others are constants."),
+    click.option("--vjp", "vjp", metavar="VALUE",
+                 help="For an array output: the vector-Jacobian product with this cotangent."),
+    click.option("--sum", "reduce_sum", is_flag=True, help="For an array output: differentiate its sum."),
+    click.option("--order", type=click.IntRange(1), default=1, show_default=True,
+                 help="Derivatives up to this order (Taylor mode for one scalar input; Hessian blocks for 2)."),
+    limit_options,
+    output_options,
+    points_options,
+)
 
-
-def grad_document(result, program) -> dict:
-    return {"output": result.output, result.kind: result.derivatives, "output_name": result.output_name,
-            "inputs": result.inputs, "wrt": result.wrt, "program": program.source.filename,
-            "warnings": warnings_document(result.warnings)}
-
-
-@cli.command("eval", context_settings=CONTEXT)
-@program_options
-@limit_options
-@output_options
-@points_options
-def eval_command(file, expr, at, of, max_steps, max_depth, max_elements, timeout, as_json, strict, precision,
-                 points, points_format, json_lines, as_csv, on_error):
-    """Run a program and print its output value."""
-    from autodiff.diffcore.derivatives import evaluate
-    program = load(file, expr)
-    values = parse_at(at)
-    limits = make_limits(max_steps, max_depth, max_elements, timeout)
-    if points is not None:
-        from .points import run_program_points
-        return run_program_points(
-            program, file, points, points_format, values,
-            lambda point: eval_document(evaluate(program, point, of=of, limits=limits), program),
-            (), as_csv, json_lines, on_error, strict)
-    with reported(program):
-        result = evaluate(program, values, of=of, limits=limits)
-    if as_json:
-        click.echo(dumps(eval_document(result, program)))
-    else:
-        rows = input_rows(result.inputs) + [Row("output", output_label(result.output_name), result.output)]
-        show(Report(program.source.filename, rows), precision, sys.stdout, terminal())
-    return finish(program, result.warnings, strict)
-
-
-@cli.command("grad", context_settings=CONTEXT)
-@program_options
-@click.option("--wrt", "wrt", multiple=True, metavar="NAMES",
-              help="Differentiate only with respect to these inputs (comma-separated); the others are constants.")
-@click.option("--vjp", "vjp", metavar="VALUE",
-              help="For an array output: the vector-Jacobian product with this cotangent.")
-@click.option("--sum", "reduce_sum", is_flag=True, help="For an array output: differentiate its sum.")
-@click.option("--order", type=click.IntRange(1), default=1, show_default=True,
-              help="Derivatives up to this order (Taylor mode for one scalar input; Hessian blocks for 2).")
-@limit_options
-@output_options
-@points_options
-def grad_command(file, expr, at, of, wrt, vjp, reduce_sum, order, max_steps, max_depth, max_elements, timeout,
-                 as_json, strict, precision, points, points_format, json_lines, as_csv, on_error):
-    """Run a program and print the derivatives of its output with respect to its inputs.
-
-    A scalar output gets its gradient; an array output its full Jacobian (one
-    row per output element), or with --vjp V the product V·J, or with --sum
-    the gradient of its sum.
-    """
-    from autodiff.diffcore.derivatives import Differentiator
-    if vjp is not None and reduce_sum:
-        raise click.UsageError("--vjp and --sum are alternatives: give one")
-    if order > 1:
-        if vjp is not None or reduce_sum:
-            raise click.UsageError("--order N applies to a scalar output; it does not combine with --vjp or --sum")
-        from .higher import run_orders
-        return run_orders(file, expr, at, of, wrt, order,
-                          make_limits(max_steps, max_depth, max_elements, timeout), as_json, strict, precision,
-                          points=(points, points_format, json_lines, as_csv, on_error))
-    program = load(file, expr)
-    values = parse_at(at)
-    cotangent = parse_value(vjp, "--vjp") if vjp is not None else None
-    limits = make_limits(max_steps, max_depth, max_elements, timeout)
-    with reported(program):
-        differentiator = Differentiator(program, wrt=parse_names(wrt), of=of, cotangent=cotangent,
-                                        reduce_sum=reduce_sum, limits=limits)
-    if points is not None:
-        from .points import run_program_points
-        return run_program_points(
-            program, file, points, points_format, values,
-            lambda point: grad_document(differentiator(point), program),
-            ("gradient", "jacobian", "vjp"), as_csv, json_lines, on_error, strict)
-    with reported(program):
-        result = differentiator(values)
-    if as_json:
-        click.echo(dumps(grad_document(result, program)))
-        return finish(program, result.warnings, strict)
-    out = output_label(result.output_name)
-    if result.summed:
-        out = f"sum({out})"
-    rows = input_rows(result.inputs) + [Row("output", out, result.output)]
-    for name, value in result.derivatives.items():
-        if result.kind == "jacobian":
-            out_shape = np.shape(result.output)
-            for index in np.ndindex(out_shape):
-                label = ", ".join(str(i) for i in index)
-                rows.append(Row("jacobian", f"d{out}[{label}]/d{name}", value[index]))
-        elif result.kind == "vjp":
-            rows.append(Row("vjp", f"v·d{out}/d{name}", value))
-        else:
-            rows.append(Row("gradient", f"d{out}/d{name}", value))
-    show(Report(program.source.filename, rows), precision, sys.stdout, terminal())
-    return finish(program, result.warnings, strict)
+cli.command("eval", context_settings=CONTEXT)(eval_options(eval_command))
+cli.command("grad", context_settings=CONTEXT)(grad_options(grad_command))

@@ -5,28 +5,23 @@ import os
 import sys
 from typing import Optional
 
-import click
-
 from . import report as exit_codes
-from .app import cli, silence_stdout
+from .report import silence_stdout
 
 
 def main(argv: Optional[list] = None) -> None:
     """Entry point: every outcome becomes one of the documented exit codes, never a traceback.
 
-    Program errors and broken pipes are handled by the command group (cli/app.py); here
-    remain interruptions, click's own usage errors, and bugs.
+    The common command lines of `eval` and `grad` run without click (fast.py); click runs
+    the others. Program errors and broken pipes are handled where the command runs
+    (report.run_reported); here remain interruptions, click's own usage errors, and bugs.
     """
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        code = cli.main(args=argv, prog_name="autodiff", standalone_mode=False)
-    except click.exceptions.Abort:
-        print("autodiff: interrupted", file=sys.stderr)
-        code = exit_codes.INTERRUPTED
-    except click.ClickException as exc:
-        exc.show()
-        code = exc.exit_code
-    except click.exceptions.Exit as exc:
-        code = exc.exit_code
+        from .fast import run
+        code = run(args)
+        if code is None:
+            code = _run_click(args)
     except KeyboardInterrupt:
         print("autodiff: interrupted", file=sys.stderr)
         code = exit_codes.INTERRUPTED
@@ -36,6 +31,30 @@ def main(argv: Optional[list] = None) -> None:
     except Exception as exc:  # an autodiff bug: say so briefly, with the traceback on request
         code = _internal_error(exc)
     _exit(code if isinstance(code, int) else exit_codes.OK)
+
+
+def _run_click(args: list):
+    import click
+
+    from .app import cli
+    try:
+        return cli.main(args=args, prog_name="autodiff", standalone_mode=False)
+    except click.exceptions.Abort:
+        print("autodiff: interrupted", file=sys.stderr)
+        return exit_codes.INTERRUPTED
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+
+
+def __getattr__(name: str):
+    # `from autodiff.cli.main import cli` still works, without importing click for main().
+    if name == "cli":
+        from .app import cli
+        return cli
+    raise AttributeError(name)
 
 
 def _internal_error(exc: BaseException) -> int:

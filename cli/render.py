@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -29,6 +30,25 @@ class Report:
     title: str
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+def terminal() -> bool:
+    """Whether to draw rich tables: stdout is a terminal, and colour and layout are wanted."""
+    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb" and not os.environ.get("NO_COLOR")
+
+
+def output_label(name: Optional[str]) -> str:
+    return name or "f"
+
+
+def input_rows(inputs: dict) -> list[Row]:
+    return [Row("input", name, value) for name, value in inputs.items()]
+
+
+def echo(text: str) -> None:
+    """One line on stdout, flushed at once (as click.echo), so that a closed pipe shows up here."""
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
 
 
 # ------------------------------------------------------------------- JSON

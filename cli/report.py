@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Optional, TextIO
+from contextlib import contextmanager
+from typing import Callable, Optional, TextIO
 
 from autodiff.grammar.source import ProgramError, Source
 
@@ -85,3 +86,55 @@ def warnings_document(warnings: list) -> list:
             item.update(line=w.span.line, col=w.span.col)
         out.append(item)
     return out
+
+
+# ------------------------------------------------- outcomes of a command
+
+def run_reported(command: Callable[[], object]) -> int:
+    """Run a command; its program errors are reported here and become exit codes.
+
+    The command returns an exit code (or None for 0). Shared by click's command group
+    (app.py) and the fast path (fast.py), so that both end a command alike.
+    """
+    from autodiff.cli.inputs import ProgramFailed
+    try:
+        result = command()
+    except ProgramFailed as failure:
+        print_error(failure.error, failure.source)
+        return USAGE_ERROR if failure.usage else PROGRAM_ERROR
+    except ProgramError as error:
+        print_error(error, None)
+        return USAGE_ERROR if error.kind == "usage error" else PROGRAM_ERROR
+    except BrokenPipeError:
+        # The reader went away (`autodiff ... | head -1`): a normal end for a pipeline.
+        silence_stdout()
+        return OK
+    return result if isinstance(result, int) else OK
+
+
+@contextmanager
+def reported(program):
+    """Attach the program's source to any error diffcore reports, for the caret display."""
+    from autodiff.cli.inputs import ProgramFailed
+    try:
+        yield
+    except ProgramError as error:
+        raise ProgramFailed(error, program.source) from None
+
+
+def finish(program, warnings: list, strict: bool) -> int:
+    """Print the result's warnings on stderr; with --strict a non-finite result is an error (exit 1)."""
+    print_warnings(warnings, program.source)
+    if strict and any(w.kind == "non-finite" for w in warnings):
+        print("autodiff: error: the result is not finite (--strict)", file=sys.stderr)
+        return PROGRAM_ERROR
+    return 0
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's final flush does not complain of the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

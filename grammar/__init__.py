@@ -4,7 +4,7 @@ from .source import ProgramError, ProgramSyntaxError, Source
 
 
 def parse(source: Source) -> ast.Module:
-    """Parse a program (see parser.py); the parser, and lark, load on the first call."""
+    """Parse a program (see parser.py); the parser and its tables load on the first call."""
     from .parser import parse as parse_source
     return parse_source(source)
 

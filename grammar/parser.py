@@ -4,17 +4,19 @@
     module = parse(Source(text, "prog.ad"))      # -> ast.Module
 
 Every mistake in the text raises `ProgramSyntaxError(message, span, hint)`
-pointing at the offending token; no lark exception, RecursionError or other
+pointing at the offending token; no parser exception, RecursionError or other
 traceback escapes for any input.
 
 How it works
 ------------
-`autodiff.lark` is an LALR(1) grammar. A post-lexer (a subclass of lark's
-`Indenter`) turns indentation into _INDENT/_DEDENT tokens, ignores newlines
-inside brackets, and keeps the bracket stack and the last tokens, which the
-error messages use. The AST is built during parsing by callbacks on each
-reduction (lark's tree-less mode: `transformer=` with LALR), so no parse tree
-exists and nothing recurses over one.
+`autodiff.lark` is an LALR(1) grammar. lark turns it into tables ahead of
+time (`python -m autodiff.grammar.generate` writes `_tables.py`), and
+`lalr.py` runs them: a lexer, the parse loop, and a callback on each
+reduction that builds the AST, so no parse tree exists and nothing recurses
+over one. A post-lexer between the two (in the manner of lark's `Indenter`)
+turns indentation into _INDENT/_DEDENT tokens, ignores newlines inside
+brackets, and keeps the bracket stack and the last tokens, which the error
+messages use.
 
 Limits
 ------
@@ -28,7 +30,7 @@ The interpreter walks the AST recursively, so the parser bounds its depth:
 * Blocks nest at most MAX_BLOCK_DEPTH = 100 levels of indentation ("too many
   levels of indentation").
 * A program has at most MAX_SOURCE_CHARS = 1,000,000 characters ("program
-  too large"). lark parses about 100,000 tokens a second, so this keeps every
+  too large"). The parser reads about 100,000 tokens a second, so this keeps every
   parse within seconds.
 
 Each limit is enforced while reading, so a 10 MB expression fails after a
@@ -42,23 +44,19 @@ read, so that a mistake there is still the one reported.
 
 Start-up cost
 -------------
-lark is imported on the first call of `parse`, not when this module is
-imported. The LALR tables are built once per process and cached across
-processes in `$XDG_CACHE_HOME/autodiff` (else `~/.cache/autodiff`), in a file
-named after the lark version, the Python version and a hash of the grammar;
-when that directory cannot be written the tables are simply rebuilt.
+Parsing never imports lark (see lalr.py for why). The tables and the lexer's
+regular expressions load on the first call of `parse`, in about a millisecond.
 """
 from __future__ import annotations
 
-import os
 import re
 import sys
 import threading
-from pathlib import Path
 from typing import Any, Optional
 
 from . import ast
 from .ast import Span
+from .lalr import ParseError, Parser, ParserState, Token, UnexpectedCharacters, UnexpectedToken
 from .source import ProgramSyntaxError, Source
 
 __all__ = ["parse", "MAX_EXPRESSION_DEPTH", "MAX_BLOCK_DEPTH", "MAX_SOURCE_CHARS"]
@@ -74,8 +72,6 @@ STACK_LIMIT = 10_000
 MAX_SOURCE_CHARS = 1_000_000
 # How much of an oversized program is read before it is refused.
 OVERSIZED_PROGRAM_PREFIX = 50_000
-
-GRAMMAR_FILE = Path(__file__).with_name("autodiff.lark")
 
 
 def parse(source: Source) -> ast.Module:
@@ -101,7 +97,7 @@ def parse(source: Source) -> ast.Module:
             if oversized:   # all comments and blank lines after the prefix
                 raise _too_large(len(source.text))
             return module
-        except machinery.lark_errors as error:
+        except ParseError as error:
             raise _translate(error, text, machinery) from None
         except RecursionError:
             # Should be unreachable (nothing here recurses over the input);
@@ -119,53 +115,27 @@ def _too_large(length: int) -> ProgramSyntaxError:
 
 
 def _run(machinery: "_Machinery", text: str) -> ast.Module:
-    # lark's own parse loop, plus a check of the stack size after each token:
-    # that is what stops right-nested chains early (see "Limits").
-    interactive = machinery.lark.parse_interactive(text)
-    state = interactive.parser_state
+    # The parse loop, with a check of the stack size after each token: that
+    # is what stops right-nested chains early (see "Limits").
+    state = machinery.parser.new_state()
     stack = state.value_stack
     token = None
-    for token in interactive.lexer_thread.lex(state):
+    for token in machinery.postlexer.process(machinery.parser.lex(text)):
         state.feed_token(token)
         if len(stack) > STACK_LIMIT:
             raise _too_deep_on_stack(stack, token)
-    Token = machinery.token_class
-    end = Token.new_borrow_pos("$END", "", token) if token else Token("$END", "", 0, 1, 1, 1, 1, 0)
-    return state.feed_token(end, True)
+    return state.feed_token(Token.end_after(token), is_end=True)
 
 
-# --------------------------------------------------------------- lark set-up
+# ------------------------------------------------------------------- set-up
 
 class _Machinery:
-    """The lark parser and the objects it calls back, built once per process."""
+    """The parser and the objects it calls back, built once per process."""
 
     def __init__(self) -> None:
-        import lark
-        from lark.exceptions import LarkError
-        from lark.indenter import Indenter
-
-        # Made here because lark may only be imported once parsing starts.
-        class Postlexer(_BlockStructure, Indenter):
-            token_class = lark.Token
-
-        grammar = GRAMMAR_FILE.read_text(encoding="utf-8")
-        self.postlexer = Postlexer()
+        self.postlexer = _BlockStructure()
         self.builder = _AstBuilder()
-        self.lark = lark.Lark(
-            grammar,
-            parser="lalr",
-            lexer="basic",
-            postlex=self.postlexer,
-            # Positions come from the tokens in the callbacks: no tree is built,
-            # so propagate_positions would only add a wrapper per reduction.
-            propagate_positions=False,
-            maybe_placeholders=True,
-            transformer=self.builder,
-            cache=_cache_path(grammar, lark.__version__) or False,
-        )
-        self.token_class = lark.Token
-        self.lark_errors = LarkError
-        self.terminal_patterns = {t.name: t.pattern for t in self.lark.terminals}
+        self.parser = Parser(self.builder)
         self.lock = threading.Lock()
 
 
@@ -182,28 +152,6 @@ def _machinery() -> _Machinery:
     return _machinery_instance
 
 
-def _cache_path(grammar: str, lark_version: str) -> Optional[str]:
-    """Where to keep the LALR tables, or None to build them in memory every time."""
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    if not os.path.isabs(base):  # the XDG spec says to ignore relative paths
-        base = os.path.join(os.path.expanduser("~"), ".cache")
-        if not os.path.isabs(base):   # no home directory: never write into the working directory
-            return None
-    directory = os.path.join(base, "autodiff")
-    try:
-        os.makedirs(directory, exist_ok=True)
-    except OSError:
-        return None
-    if not os.access(directory, os.W_OK | os.X_OK):
-        return None
-    import hashlib
-
-    # The options shape the tables too: changing them means changing this tag.
-    digest = hashlib.sha256(("lalr/basic/placeholders\n" + grammar).encode("utf-8")).hexdigest()[:16]
-    python = "%d%d" % sys.version_info[:2]
-    return os.path.join(directory, f"grammar-lark{lark_version}-py{python}-{digest}.cache")
-
-
 # ---------------------------------------------------------------- post-lexer
 
 _OPENERS = {"LPAR": "RPAR", "LSQB": "RSQB"}
@@ -214,21 +162,16 @@ _EXPRESSION_END_TYPES = {"NAME", "NUMBER", "STRING", "TRUE", "FALSE", "RPAR", "R
 
 
 class _BlockStructure:
-    """The logic of the post-lexer; `_Machinery` mixes it into lark's Indenter.
+    """The post-lexer, between the lexer and the parser.
 
-    Beyond lark's Indenter it: compares indentation the way Python does
-    (tabs against spaces), reports indentation and bracket mistakes with
-    their position, limits nesting, and remembers what the error messages
-    need (the open brackets, the last two tokens, where the statement began).
+    Like lark's Indenter it turns indentation into _INDENT/_DEDENT tokens and
+    drops the newlines inside brackets; beyond it, it compares indentation the
+    way Python does (tabs against spaces), reports indentation and bracket
+    mistakes with their position, limits nesting, and remembers what the error
+    messages need (the open brackets, the last two tokens, where the statement
+    began).
     """
 
-    NL_type = "_NEWLINE"
-    OPEN_PAREN_types = list(_OPENERS)
-    CLOSE_PAREN_types = list(_CLOSERS)
-    INDENT_type = "_INDENT"
-    DEDENT_type = "_DEDENT"
-    tab_len = 8
-    token_class: Any = None  # lark.Token, set by _Machinery
     # Set by `parse` for each program (see MAX_SOURCE_CHARS).
     stop_reading_at = sys.maxsize
     source_length = 0
@@ -328,9 +271,9 @@ class _BlockStructure:
         # Placed at the first character of the next line, where the user
         # sees the indentation change.
         if after is None:
-            return self.token_class(kind, "", 0, 1, 1, 1, 1, 0)
-        return self.token_class(kind, "", after.end_pos, after.end_line, after.end_column,
-                                after.end_line, after.end_column, after.end_pos)
+            return Token(kind, "", 0, 1, 1, 1, 1, 0)
+        return Token(kind, "", after.end_pos, after.end_line, after.end_column,
+                     after.end_line, after.end_column, after.end_pos)
 
     def _bracket_kind(self, kind: str) -> str:
         follows_value = self.current is not None and self.current.type in _EXPRESSION_END_TYPES
@@ -472,7 +415,7 @@ def _check_names_target(target, elements_allowed: bool) -> None:
 class _AstBuilder:
     """Callbacks named after the grammar's rules and aliases, called on each reduction.
 
-    Each receives the rule's children: lark tokens, AST nodes, the lists and
+    Each receives the rule's children: tokens, AST nodes, the lists and
     tuples returned by helper rules, and None for a missing `[optional]`.
     Every expression node's depth is recorded as it is built (keyed by id;
     the frozen nodes have no room for it) and checked against the limit.
@@ -798,38 +741,29 @@ _LOOKALIKES = {
 }
 
 
-def _translate(error, text: str, machinery: _Machinery) -> ProgramSyntaxError:
-    """Turn a lark exception into the message the user sees."""
-    from lark.exceptions import UnexpectedCharacters, UnexpectedToken
-
+def _translate(error: ParseError, text: str, machinery: _Machinery) -> ProgramSyntaxError:
+    """Turn the parser's exception into the message the user sees."""
     if isinstance(error, UnexpectedCharacters):
         return _unexpected_character(text, error.pos_in_stream, error.line, error.column)
     if isinstance(error, UnexpectedToken) and error.state is not None:
-        expected = _acceptable_terminals(error.state, set(error.expected), machinery.token_class)
+        expected = _acceptable_terminals(error.state, set(error.expected))
         return _unexpected_token(error.token, expected, error.state.value_stack, text, machinery)
     return ProgramSyntaxError("invalid syntax", None, hint=str(error).splitlines()[0] if str(error) else None)
 
 
-def _acceptable_terminals(state, candidates: set, token_class) -> set:
+def _acceptable_terminals(state: ParserState, candidates: set) -> set:
     """The terminals that could really come next (as lark's InteractiveParser.accepts).
 
-    lark's `expected` lists what the current LALR state has actions for; right
+    `expected` lists what the current LALR state has actions for; right
     after a name or a number that state is shared by every context, so its
     list is everything that may follow a name anywhere in the grammar. Trying
     each candidate on a copy of the parser tells which ones fit here.
     """
-    from copy import copy
-
-    from lark.exceptions import UnexpectedToken
-
-    quiet_conf = copy(state.parse_conf)
-    quiet_conf.callbacks = {}   # build no AST, raise no errors of ours
     accepted = set()
     for terminal in candidates:
-        trial = state.copy(deepcopy_values=False)
-        trial.parse_conf = quiet_conf
+        trial = state.copy(quiet=True)     # build no AST, raise no errors of ours
         try:
-            trial.feed_token(token_class(terminal, ""), terminal == "$END")
+            trial.feed_token(Token(terminal, ""), terminal == "$END")
         except UnexpectedToken:
             continue
         accepted.add(terminal)
@@ -910,8 +844,8 @@ def _expected_summary(expected: set, machinery: _Machinery) -> str:
         if name in _TERMINAL_WORDS:
             word = _TERMINAL_WORDS[name]
         else:
-            pattern = machinery.terminal_patterns.get(name)
-            word = f"'{pattern.value}'" if pattern is not None and pattern.type == "str" else name.lower()
+            literal = machinery.parser.literals.get(name)
+            word = f"'{literal}'" if literal is not None else name.lower()
         if word not in words:
             words.append(word)
     if len(words) > 4:

@@ -1,0 +1,151 @@
+"""What the command line gives a command, turned into what diffcore takes: the program's
+source, --at values, names, limits. Free of click, so that the fast path (fast.py) can run
+`eval` and `grad` without importing it; the options themselves are declared in options.py.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from typing import Any, Optional
+
+from autodiff.grammar.source import ProgramError, Source
+
+
+class UsageError(Exception):
+    """A mistake on the command line (exit 2), reported the way click reports its own.
+
+    Under click, AutodiffCommand (app.py) turns it into click's UsageError for the
+    command's context; on the fast path, fast.py prints the same text.
+    """
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class ProgramFailed(Exception):
+    """A ProgramError together with the source it points into (for the report).
+
+    `usage`: the error is in a command-line value (--at, --vjp, --direction), so exit code 2.
+    """
+
+    def __init__(self, error: ProgramError, source: Optional[Source], usage: bool = False):
+        super().__init__(str(error))
+        self.error = error
+        self.source = source
+        self.usage = usage or error.kind == "usage error"
+
+
+# ------------------------------------------------------------------ the program
+
+def read_source(file: Optional[str], expr: Optional[str]) -> Source:
+    if expr is not None and file is not None:
+        raise UsageError("give either FILE or -e/--expr, not both")
+    if expr is not None:
+        return Source(expr, "<expr>")
+    if file is None:
+        raise UsageError("give a program: FILE, '-' for standard input, or -e TEXT")
+    if file == "-":
+        data = sys.stdin.buffer.read()
+        name = "<stdin>"
+    else:
+        try:
+            with open(file, "rb") as handle:
+                data = handle.read()
+        except IsADirectoryError:
+            raise UsageError(f"{file} is a directory, not a program file") from None
+        except FileNotFoundError:
+            raise UsageError(f"{file}: no such file") from None
+        except OSError as exc:
+            raise UsageError(f"cannot read {file}: {exc.strerror or exc}") from None
+        name = file
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        from autodiff.diffcore.errors import InputError
+        raise ProgramFailed(InputError(f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
+                                       f"{exc.start})", hint="save the program as UTF-8"), Source("", name))
+    return Source(text, name)
+
+
+def load(file: Optional[str], expr: Optional[str]):
+    """Parse and compile the program; errors carry their source for the report."""
+    from autodiff.diffcore.program import Program
+    source = read_source(file, expr)
+    try:
+        return Program(source)
+    except ProgramError as error:
+        raise ProgramFailed(error, source) from None
+
+
+# ------------------------------------------------------------ values and names
+
+def parse_at(items: tuple) -> dict:
+    """--at NAME=VALUE options as {name: value}; each VALUE is a constant expression."""
+    from autodiff.diffcore.program import constant_value
+    values = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier():
+            raise UsageError(f"--at {item!r}: expected NAME=VALUE, e.g. --at x=2 or --at 'x=[1, 2]'")
+        try:
+            values[name] = constant_value(text, f"--at {name}")
+        except ProgramError as error:
+            raise ProgramFailed(error, Source(text, f"--at {name}"), usage=True) from None
+    return values
+
+
+def parse_value(text: str, label: str) -> Any:
+    from autodiff.diffcore.program import constant_value
+    try:
+        return constant_value(text, label)
+    except ProgramError as error:
+        raise ProgramFailed(error, Source(text, label), usage=True) from None
+
+
+def parse_names(items: tuple) -> Optional[list]:
+    """--wrt x,y --wrt z -> ['x', 'y', 'z'] (None when not given)."""
+    names = [n.strip() for item in items for n in item.split(",") if n.strip()]
+    return names or None
+
+
+# ---------------------------------------------------------------------- limits
+
+# --max-memory, as its option callback last set it (see options.py: the option is not passed
+# to the commands, so that every command need not take it).
+_MAX_MEMORY: list = [None]
+
+
+def memory_size(text: str) -> Optional[int]:
+    """'500M', '8G', '1.5GiB' -> bytes; None when the text is not a size."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*", str(text), re.IGNORECASE)
+    if not match:
+        return None
+    number, unit = float(match.group(1)), match.group(2).upper()
+    return int(number * 1024 ** " KMGT".index(unit or " "))
+
+
+# The callbacks of --max-memory and --full (options.py), whose values are not passed to the
+# commands. They use neither the context nor click (save to report a bad value), so that the
+# fast path calls them as well.
+
+def max_memory_option(ctx, param, value: str) -> None:
+    size = memory_size(value)
+    if size is None:
+        import click
+        raise click.BadParameter(f"{value!r}: expected a size like 500M or 8G")
+    _MAX_MEMORY[0] = size
+
+
+def full_option(ctx, param, value: bool) -> None:
+    from . import render
+    render.SHOW_IN_FULL[0] = bool(value)
+
+
+def make_limits(max_steps: int, max_depth: int, max_elements: int, timeout: Optional[float]):
+    from autodiff.diffcore.runtime import Limits
+    limits = Limits(max_steps=max_steps, max_depth=max_depth, max_elements=max_elements, timeout=timeout)
+    if _MAX_MEMORY[0] is not None:
+        limits.max_memory = _MAX_MEMORY[0]
+    return limits
