@@ -168,12 +168,12 @@ class Compiler:
             return read_outer
         slot = where[1]
         if kind == "input":
-            hint = did_you_mean(name, self.known_names(scope))
+            candidates = self.known_names(scope)      # the hint itself only when it is needed
 
             def read_input(f):
                 v = g[slot]
                 if v is UNSET:
-                    raise missing_input(name, span, hint)
+                    raise missing_input(name, span, did_you_mean(name, candidates))
                 return v
             return read_input
 

@@ -5,7 +5,6 @@ the source that caused them; `kind` is the first word of the report.
 """
 from __future__ import annotations
 
-import difflib
 from typing import Any, Iterable, Optional
 
 from autodiff.grammar.source import ProgramError
@@ -60,6 +59,7 @@ class AssertionFailed(ProgramError):
 
 def closest(name: str, candidates: Iterable[str]) -> Optional[str]:
     """The candidate most like `name`, if any is close enough to be a likely typo."""
+    import difflib      # only when a message needs it: it costs ~4 ms of start-up
     found = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return found[0] if found else None
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from autodiff.grammar import _tables, generate
 
 HEAVY = ("click", "lark", "regex", "rich", "logging", "autodiff.cli.points", "autodiff.cli.app",
-         "autodiff.diffcore.higher", "autodiff.diffcore.forward", "autodiff.diffcore.taylor")
+         "autodiff.diffcore.higher", "autodiff.diffcore.forward", "autodiff.diffcore.taylor", "difflib")
 
 
 def imported_by(argv: list, stdin: str = "") -> tuple:
