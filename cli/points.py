@@ -222,8 +222,36 @@ def flatten(name: str, value: Any) -> list[tuple[str, Any]]:
     return [(f"{name}[{','.join(str(i) for i in index)}]", float(array[index])) for index in np.ndindex(array.shape)]
 
 
+class Output:
+    """Where the results go: at once, point by point, when the points arrive live (from a pipe,
+    or shown on a terminal); otherwise in blocks, whatever Python's own buffering (this keeps a
+    write per point from becoming a system call per point under PYTHONUNBUFFERED)."""
+
+    BLOCK = 256         # lines
+
+    def __init__(self, stream: TextIO, live: bool):
+        self.stream = stream
+        self.live = live
+        self.pending: list = []
+
+    def write(self, text: str) -> None:
+        if self.live:
+            self.stream.write(text)
+            self.stream.flush()
+            return
+        self.pending.append(text)
+        if len(self.pending) >= self.BLOCK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.stream.write("".join(self.pending))
+            self.pending.clear()
+        self.stream.flush()
+
+
 class CsvWriter:
-    def __init__(self, stream: TextIO):
+    def __init__(self, stream: Output):
         self.stream = stream
         self.writer = csv.writer(stream, lineterminator="\n")
         self.header: Optional[list] = None
@@ -237,7 +265,6 @@ class CsvWriter:
             raise PointError("this point's values have other shapes than the first point's, "
                              "so they do not fit the CSV columns (use --json-lines)")
         self.writer.writerow([_csv_number(v) for _, v in columns])
-        self.stream.flush()
 
 
 def _csv_number(v: float) -> str:
@@ -257,7 +284,7 @@ def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tup
     """
     from autodiff.grammar.source import ProgramError
     failures = 0
-    out = sys.stdout
+    out = Output(sys.stdout, live=path == "-" or sys.stdout.isatty())
     writer = CsvWriter(out) if as_csv else None
     with open_points(path) as stream:
         try:
@@ -272,24 +299,25 @@ def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tup
                             writer.write(columns)
                         else:
                             out.write(dumps({"line": point.line, **document}) + "\n")
-                            out.flush()
                         continue
                     except ProgramError as exc:
                         error = describe_error(exc)
                     except PointError as exc:
                         error = {"kind": "output error", "message": str(exc)}
                 failures += 1
+                out.flush()             # the results before it, then its report
                 where = f"{path if path != '-' else '<stdin>'}:{point.line}"
                 print(f"{where}: {error['kind']}: {error['message']}", file=sys.stderr)
                 if writer is None:
                     out.write(json.dumps(to_json({"line": point.line, "error": error})) + "\n")
-                    out.flush()
                 if on_error == "stop":
                     print(f"autodiff: stopped at line {point.line} (--on-error skip would go on)",
                           file=sys.stderr)
                     break
         except UnicodeDecodeError:
             raise click.UsageError(f"--points {path}: not UTF-8 text") from None
+        finally:
+            out.flush()
     return 1 if failures else 0
 
 

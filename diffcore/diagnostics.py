@@ -127,13 +127,28 @@ KINK_CHECKS: dict[str, Callable] = {
 }
 
 
+def _kinked_primitives() -> dict:
+    """The primitives with a kink check, by identity (a set lookup per tape entry, not a name lookup)."""
+    if not _KINKED:
+        from .tracing import REGISTRY
+        _KINKED.update({prim: KINK_CHECKS[name] for name, prim in REGISTRY.items() if name in KINK_CHECKS})
+    return _KINKED
+
+
+_KINKED: dict = {}
+
+
 def kinks_on_tape(tape: ReverseTrace) -> list[Diagnostic]:
     found, seen = [], set()
-    for node, prim in enumerate(tape.prims):
-        if prim is None or prim.name not in KINK_CHECKS or tape.parent0[node] == VARIADIC:
+    kinked = _kinked_primitives()
+    first, second, ans, parent0 = tape.first, tape.second, tape.ans, tape.parent0
+    for node in [node for node, prim in enumerate(tape.prims) if prim in kinked]:
+        if parent0[node] == VARIADIC:
             continue
-        message = KINK_CHECKS[prim.name](strip(tape.first[node]), strip(tape.second[node]),
-                                         strip(tape.ans[node]), tape.params.get(node))
+        prim = tape.prims[node]
+        x, y, out = first[node], second[node], ans[node]
+        message = kinked[prim](x if x.__class__ is float else strip(x), y if y is None else strip(y),
+                               out if out.__class__ is float else strip(out), tape.params.get(node))
         span = tape.spans[node]
         if message and (prim.name, span) not in seen:        # a loop reports a kink once
             seen.add((prim.name, span))

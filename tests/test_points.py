@@ -1,0 +1,126 @@
+"""`--points`: many points from CSV or JSON Lines, one result per point, streamed."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import select
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from helpers import autodiff_command, run_main
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+def lines_of(stdout: str) -> list:
+    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
+
+
+def test_csv_points_give_one_gradient_per_line(tmp_path):
+    points = tmp_path / "p.csv"
+    points.write_text("x,y\n1,2\n3,-1\n0.5,4\n")
+    code, out, err = run_main(["grad", "-e", "x^2*y + sin(x)", "--points", str(points)])
+    assert code == 0, err
+    results = lines_of(out)
+    assert [r["line"] for r in results] == [2, 3, 4]
+    for r in results:
+        x, y = r["inputs"]["x"], r["inputs"]["y"]
+        assert r["output"] == pytest.approx(x * x * y + math.sin(x), rel=1e-15)
+        assert r["gradient"]["x"] == pytest.approx(2 * x * y + math.cos(x), rel=1e-15)
+        assert r["gradient"]["y"] == pytest.approx(x * x, rel=1e-15)
+
+
+def test_json_lines_points_from_stdin_with_array_inputs_and_at_defaults():
+    stdin = b'{"v": [1, 2]}\n{"v": [3, 4], "c": 10}\n'
+    code, out, err = run_main(["grad", "-e", "c * sum(v*v)", "--at", "c=1", "--points", "-"], stdin)
+    assert code == 0, err
+    first, second = lines_of(out)
+    assert first["gradient"]["v"] == [2.0, 4.0] and first["gradient"]["c"] == 5.0
+    assert second["gradient"]["v"] == [60.0, 80.0] and second["gradient"]["c"] == 25.0
+
+
+def test_csv_array_cells_and_flattened_columns_agree(tmp_path):
+    cells = tmp_path / "cells.csv"
+    cells.write_text('v\n"[1, 2]"\n')
+    flat = tmp_path / "flat.csv"
+    flat.write_text("v[0],v[1]\n1,2\n")
+    results = [lines_of(run_main(["grad", "-e", "sum(v^3)", "--points", str(p)])[1])[0] for p in (cells, flat)]
+    assert results[0]["gradient"] == results[1]["gradient"] == {"v": [3.0, 12.0]}
+
+
+def test_csv_output_has_the_input_output_and_derivative_columns():
+    code, out, _ = run_main(["grad", "-e", "sum(v*v)", "--points", "-", "--csv"], b'{"v": [1, 2]}\n')
+    assert code == 0
+    assert out.splitlines() == ["v[0],v[1],f,df/dv[0],df/dv[1]", "1.0,2.0,5.0,2.0,4.0"]
+
+
+def test_a_bad_line_stops_the_run_with_its_line_number_and_exit_1(tmp_path):
+    points = tmp_path / "p.csv"
+    points.write_text("x\n1\noops\n2\n")
+    code, out, err = run_main(["grad", "-e", "x^2", "--points", str(points)])
+    assert code == 1
+    results = lines_of(out)
+    assert results[0]["gradient"]["x"] == 2.0
+    assert results[1] == {"line": 3, "error": {"kind": "input error", "message": "column 'x': not a number: 'oops'"}}
+    assert len(results) == 2                                  # stopped there
+    assert f"{points}:3: input error" in err
+
+
+def test_on_error_skip_goes_on_and_still_exits_1(tmp_path):
+    points = tmp_path / "p.csv"
+    points.write_text("x\n1\n-1\n2\n")
+    program = "def f(x):\n    assert x > 0\n    return x^2\ny = f(x)"
+    code, out, err = run_main(["grad", "-e", program, "--points", str(points), "--on-error", "skip"])
+    assert code == 1
+    results = lines_of(out)
+    assert [r["line"] for r in results] == [2, 3, 4]
+    assert "error" in results[1] and results[1]["error"]["kind"]
+    assert results[2]["gradient"]["x"] == 4.0
+
+
+def test_eval_hessian_and_jvp_take_points_too():
+    stdin = b'{"x": 2}\n'
+    _, out, _ = run_main(["eval", "-e", "x^3", "--points", "-"], stdin)
+    assert lines_of(out)[0]["output"] == 8.0
+    _, out, _ = run_main(["hessian", "-e", "x^3", "--points", "-"], stdin)
+    assert json.dumps(lines_of(out)[0]).count("12.0") >= 1          # d2/dx2 x^3 = 6x = 12
+    _, out, _ = run_main(["jvp", "-e", "x^3", "--direction", "x=1", "--points", "-"], stdin)
+    assert "12.0" in out                                            # 3x^2 = 12
+
+
+def test_results_from_a_pipe_are_written_as_each_point_finishes():
+    """A point read from standard input gets its result before the next point arrives."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}     # autodiff must flush itself
+    proc = subprocess.Popen(autodiff_command() + ["grad", "-e", "x^2", "--points", "-", "--points-format", "jsonl"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        proc.stdin.write(b'{"x": 3}\n')
+        proc.stdin.flush()
+        ready, _, _ = select.select([proc.stdout], [], [], 30)
+        assert ready, "no result within 30 s while the input was still open"
+        assert json.loads(proc.stdout.readline())["gradient"]["x"] == 6.0
+        proc.stdin.write(b'{"x": 4}\n')
+        proc.stdin.close()
+        assert json.loads(proc.stdout.readline())["gradient"]["x"] == 8.0
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def test_many_points_from_a_file_all_arrive(tmp_path):
+    points = tmp_path / "many.csv"
+    points.write_text("a\n" + "".join(f"{0.01 + i / 1000}\n" for i in range(3000)))
+    result = subprocess.run(autodiff_command() + ["grad", str(SAMPLES / "seed_control_flow.expr"),
+                                                  "--points", str(points)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    results = lines_of(result.stdout)
+    assert len(results) == 3000
+    for r in results:                           # the sample's closed form: d/da = d / a
+        assert r["gradient"]["a"] == pytest.approx(r["output"] / r["inputs"]["a"], rel=1e-12)
