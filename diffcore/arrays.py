@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .broadcasting import broadcast_to, reshape, sum_, unbroadcast, value_shape
+from .batching import each_example, example_shape, prefixable, with_batch_axis
+from .broadcasting import (batch_reduction, broadcast_to, example_stack, lift, reshape, sum_, unbroadcast,
+                           value_shape)
 from .elementwise import add, div, exp, mul, sub, where
 from .numeric import check_shape, ndarray, plain, shape_of
 from .tracing import Tracer, primitive, strip
@@ -47,10 +49,12 @@ def _extremum_rule(g, ans, x, axis=None, keepdims=False):
 
 amax = primitive("max", _reduction_impl(np.max), vjps=(_extremum_rule,),
                  jvp=lambda ts, ans, x, axis=None, keepdims=False:
-                 _extremum_jvp(ts[0], ans, x, axis, keepdims))
+                 _extremum_jvp(ts[0], ans, x, axis, keepdims),
+                 batch=batch_reduction)
 amin = primitive("min", _reduction_impl(np.min), vjps=(_extremum_rule,),
                  jvp=lambda ts, ans, x, axis=None, keepdims=False:
-                 _extremum_jvp(ts[0], ans, x, axis, keepdims))
+                 _extremum_jvp(ts[0], ans, x, axis, keepdims),
+                 batch=batch_reduction)
 
 
 def _extremum_jvp(t, ans, x, axis, keepdims):
@@ -108,7 +112,7 @@ def _product_of_others(xs: ndarray, axis) -> ndarray:
     return np.moveaxis((left * right).reshape(moved.shape), tuple(range(-len(axes), 0)), axes)
 
 
-prod = primitive("prod", _reduction_impl(np.prod), vjps=(_prod_rule,), jvp=_prod_jvp)
+prod = primitive("prod", _reduction_impl(np.prod), vjps=(_prod_rule,), jvp=_prod_jvp, batch=batch_reduction)
 
 
 def _norm_impl(x, axis=None, keepdims=False):
@@ -132,6 +136,7 @@ norm = primitive(
           mul(_expand(g, value_shape(x), axis, keepdims), _norm_partial(ans, x, axis, keepdims)),),
     jvp=lambda ts, ans, x, axis=None, keepdims=False:
     sum_(mul(ts[0], _norm_partial(ans, x, axis, keepdims)), axis=axis, keepdims=keepdims),
+    batch=batch_reduction,
 )
 
 
@@ -154,6 +159,7 @@ logsumexp = primitive(
           mul(_expand(g, value_shape(x), axis, keepdims), _softmax_of(ans, x, axis, keepdims)),),
     jvp=lambda ts, ans, x, axis=None, keepdims=False:
     sum_(mul(ts[0], _softmax_of(ans, x, axis, keepdims)), axis=axis, keepdims=keepdims),
+    batch=batch_reduction,
 )
 
 
@@ -167,10 +173,18 @@ def _inverse_axes(axes):
     return None if axes is None else tuple(int(i) for i in np.argsort(axes))
 
 
+def _transpose_batch(prim, args, batched, axes=None):
+    x, = args
+    rank = len(example_shape(x, True))
+    order = tuple(range(rank - 1, -1, -1)) if axes is None else axes
+    return transpose(x, axes=(0,) + tuple(a + 1 for a in order))
+
+
 transpose = primitive(
     "transpose", _transpose_impl,
     vjps=(lambda g, ans, x, axes=None: transpose(g, axes=_inverse_axes(axes)),),
     jvp=lambda ts, ans, x, axes=None: transpose(ts[0], axes=axes),
+    batch=_transpose_batch,
 )
 
 
@@ -221,7 +235,31 @@ def _matmul_jvp(ts, ans, a, b):
     return terms[0] if len(terms) == 1 else add(terms[0], terms[1])
 
 
-matmul = primitive("matmul", _matmul_impl, vjps=(_matmul_vjp_a, _matmul_vjp_b), jvp=_matmul_jvp)
+def _matmul_batch(prim, args, batched):
+    """matmul of stacked examples, with the batch axis kept in front of matmul's own batch axes."""
+    (a, b), (ba, bb) = args, batched
+    sa, sb = example_shape(a, ba), example_shape(b, bb)
+    if not bb and (len(sb) == 1 or len(sa) == 1 and len(sb) == 2) or not ba and 2 <= len(sb) >= len(sa):
+        return matmul(a, b)     # numpy's promotion and broadcasting already keep the batch axis in front
+    # Otherwise promote 1-D examples to matrices (as matmul does for each example), pad the ranks
+    # behind the batch axis so that it lines up, and drop the promoted axes from the result.
+    stack = example_stack(a if ba else b)
+    pa = (1,) + sa if len(sa) == 1 else sa
+    pb = sb + (1,) if len(sb) == 1 else sb
+    rank = max(len(pa), len(pb))
+    out = matmul(_promoted(a, ba, sa, pa, stack, rank), _promoted(b, bb, sb, pb, stack, rank))
+    rows, cols = sa[-2:-1], (sb[-1:] if len(sb) > 1 else ())
+    return reshape(out, shape=stack + np.broadcast_shapes(sa[:-2], sb[:-2]) + rows + cols)
+
+
+def _promoted(x, batched: bool, shape: tuple, matrix: tuple, stack: tuple, rank: int):
+    if batched:
+        return reshape(x, shape=stack + (1,) * (rank - len(matrix)) + matrix)
+    return reshape(x, shape=matrix) if matrix != shape else x
+
+
+matmul = primitive("matmul", _matmul_impl, vjps=(_matmul_vjp_a, _matmul_vjp_b), jvp=_matmul_jvp,
+                   batch=_matmul_batch)
 
 
 # ------------------------------------------------------------------ indexing
@@ -250,11 +288,51 @@ def _getitem_accumulate(target, g, ans, x, index):
     return target
 
 
+def _behind_batch_axis(rule):
+    """A batching rule of an indexing primitive: `rule` with the index moved behind the batch axis.
+
+    An index whose advanced parts are apart (numpy would move their axis in front of the batch
+    axis) goes through the loop over the examples instead.
+    """
+    def batch(prim, args, batched, index, **params):
+        if not prefixable(index):
+            return each_example(prim, args, batched, index=index, **params)
+        return rule(args, batched, index, with_batch_axis(index), **params)
+    return batch
+
+
+@_behind_batch_axis
+def _getitem_batch(args, batched, index, batched_index):
+    return getitem(args[0], index=batched_index)
+
+
+@_behind_batch_axis
+def _scatter_add_batch(args, batched, index, batched_index, shape):
+    g = args[0]
+    return scatter_add(lift(g, True, _selected_rank(shape, index)), index=batched_index,
+                       shape=example_stack(g) + shape)
+
+
+@_behind_batch_axis
+def _index_set_batch(args, batched, index, batched_index):
+    (x, v), (bx, bv) = args, batched
+    shape = example_shape(x, bx)
+    if not bx:
+        x = broadcast_to(x, shape=example_stack(v) + shape)
+    return index_set(x, lift(v, bv, _selected_rank(shape, index)), index=batched_index)
+
+
+def _selected_rank(shape: tuple, index) -> int:
+    """The rank of example[index] for an example of `shape`, without allocating the example."""
+    return np.broadcast_to(np.float64(0.0), shape)[index].ndim
+
+
 getitem = primitive(
     "getitem", _getitem_impl,
     vjps=(lambda g, ans, x, index: scatter_add(g, index=index, shape=value_shape(x)),),
     jvp=lambda ts, ans, x, index: getitem(ts[0], index=index),
     accumulate_vjp=_getitem_accumulate,
+    batch=_getitem_batch,
 )
 
 # The adjoint of getitem: a zero array of `shape` with `g` added at `index` (repeats accumulate).
@@ -262,6 +340,7 @@ scatter_add = primitive(
     "scatter_add", _scatter_add_impl,
     vjps=(lambda gg, ans, g, index, shape: unbroadcast(getitem(gg, index=index), value_shape(g)),),
     jvp=lambda ts, ans, g, index, shape: scatter_add(ts[0], index=index, shape=shape),
+    batch=_scatter_add_batch,
 )
 
 
@@ -282,6 +361,7 @@ index_set = primitive(
     vjps=(lambda g, ans, x, v, index: index_set(g, 0.0, index=index),
           lambda g, ans, x, v, index: unbroadcast(getitem(g, index=index), value_shape(v))),
     jvp=_index_set_jvp,
+    batch=_index_set_batch,
 )
 
 
@@ -316,8 +396,20 @@ def _variadic_jvp(prim):
     return jvp
 
 
+def _joined_batch(extra_axis: int):
+    """The batching rule of stack (extra_axis 1) or concat (0): unbatched parts broadcast, the axis shifted."""
+    def rule(prim, args, batched, axis=0):
+        first = args[batched.index(True)]
+        stacked, shape = example_stack(first), example_shape(first, True)
+        parts = [a if b else broadcast_to(a, shape=stacked + example_shape(a, False))
+                 for a, b in zip(args, batched)]
+        return prim.bind(*parts, axis=(axis if axis >= 0 else axis + len(shape) + extra_axis) + 1)
+    return rule
+
+
 stack = primitive("stack", _stack_impl, vjps=_PerArgument(_stack_vjp),
-                  jvp=lambda ts, ans, *xs, **params: _variadic_jvp(stack)(ts, ans, *xs, **params))
+                  jvp=lambda ts, ans, *xs, **params: _variadic_jvp(stack)(ts, ans, *xs, **params),
+                  batch=_joined_batch(1))
 
 
 def _concat_impl(*xs, axis=0):
@@ -331,5 +423,6 @@ def _concat_vjp(k, g, ans, *xs, axis=0):
 
 
 concat = primitive("concat", _concat_impl, vjps=_PerArgument(_concat_vjp),
-                   jvp=lambda ts, ans, *xs, **params: _variadic_jvp(concat)(ts, ans, *xs, **params))
+                   jvp=lambda ts, ans, *xs, **params: _variadic_jvp(concat)(ts, ans, *xs, **params),
+                   batch=_joined_batch(0))
 

@@ -10,7 +10,8 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .numeric import check_shape, plain, shape_of
+from .batching import example_shape
+from .numeric import check_shape, ndarray, plain, shape_of
 from .tracing import primitive, strip
 
 
@@ -40,10 +41,25 @@ def _sum_vjp(g, ans, x, axis=None, keepdims=False):
     return broadcast_to(g, shape=shape)
 
 
+def batched_axes(x: Any, axis) -> tuple:
+    """A reduction's axes (None: all) for one example, as axes of the stacked examples `x`."""
+    rank = len(example_shape(x, True))
+    if axis is None or not rank:        # an example that is a number reduces to itself
+        return tuple(range(1, rank + 1))
+    return tuple(a % rank + 1 for a in (axis if isinstance(axis, tuple) else (axis,)))
+
+
+def batch_reduction(prim, args, batched, axis=None, keepdims=False):
+    """The batching rule of a reduction over `axis`: the same reduction, past the batch axis."""
+    x, = args
+    return prim.bind(x, axis=batched_axes(x, axis), keepdims=keepdims)
+
+
 sum_ = primitive(
     "sum", _sum_impl,
     vjps=(_sum_vjp,),
     jvp=lambda ts, ans, x, axis=None, keepdims=False: sum_(ts[0], axis=axis, keepdims=keepdims),
+    batch=batch_reduction,
 )
 
 
@@ -56,7 +72,46 @@ reshape = primitive(
     "reshape", _reshape_impl,
     vjps=(lambda g, ans, x, shape: reshape(g, shape=value_shape(x)),),
     jvp=lambda ts, ans, x, shape: reshape(ts[0], shape=shape),
+    batch=lambda prim, args, batched, shape: reshape(args[0], shape=example_stack(args[0]) + shape),
 )
+
+
+def example_stack(x: Any) -> tuple:
+    """(B,) for stacked examples `x`: the batch axis."""
+    return (x.shape if x.__class__ is ndarray else value_shape(x))[:1]
+
+
+def lift(x: Any, batched: bool, rank: int) -> Any:
+    """Stacked examples with each example's axes right-aligned to `rank`, as broadcasting would.
+
+    An example of shape (3,) lifted to rank 2 has shape (1, 3): the stacked (B, 3) become
+    (B, 1, 3), so that the batch axis stays in front when numpy broadcasts them with an
+    example of rank 2. A value that is not batched is returned as it is.
+    """
+    if not batched:
+        return x
+    shape = x.shape if x.__class__ is ndarray else value_shape(x)
+    missing = rank + 1 - len(shape)
+    return reshape(x, shape=shape[:1] + (1,) * missing + shape[1:]) if missing > 0 else x
+
+
+def batch_elementwise(prim, args, batched, **params):
+    """The batching rule of a broadcasting elementwise primitive: align the examples' ranks, then call it."""
+    if len(args) == 2:              # the common case, without building lists
+        (x, y), (bx, by) = args, batched
+        rx, ry = _rank(x) - bx, _rank(y) - by
+        if rx == ry or (rx > ry and not by) or (ry > rx and not bx):
+            return prim.bind(x, y, **params)
+        return prim.bind(lift(x, bx, max(rx, ry)), lift(y, by, max(rx, ry)), **params)
+    ranks = [_rank(a) - b for a, b in zip(args, batched)]
+    rank = max(ranks)
+    if all(r == rank for r, b in zip(ranks, batched) if b):
+        return prim.bind(*args, **params)       # every batched example already has the full rank
+    return prim.bind(*[lift(a, b, rank) for a, b in zip(args, batched)], **params)
+
+
+def _rank(x: Any) -> int:
+    return x.ndim if x.__class__ is ndarray else 0 if x.__class__ is float else len(value_shape(x))
 
 
 def _broadcast_to_impl(x, shape):
@@ -71,6 +126,8 @@ broadcast_to = primitive(
     "broadcast_to", _broadcast_to_impl,
     vjps=(lambda g, ans, x, shape: unbroadcast(g, value_shape(x)),),
     jvp=lambda ts, ans, x, shape: broadcast_to(ts[0], shape=shape),
+    batch=lambda prim, args, batched, shape: broadcast_to(
+        lift(args[0], True, len(shape)), shape=example_stack(args[0]) + shape),
 )
 
 

@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .broadcasting import broadcast_to, unbroadcast, value_shape
+from .broadcasting import batch_elementwise, broadcast_to, lift, unbroadcast, value_shape
 from .numeric import (array_all_finite, binary_impl, logistic, logistic_array, max_scalar, min_scalar,
                       ndarray, plain, relu_scalar, sign_scalar, softplus_array, softplus_scalar, tie_weight,
                       unary_impl)
@@ -69,6 +69,7 @@ def _unary(name: str, scalar_fn, array_fn, rule: Callable):
         name, unary_impl(scalar_fn, array_fn),
         vjps=(rule,),
         jvp=lambda ts, ans, x: rule(ts[0], ans, x),
+        batch=batch_elementwise,
     )
 
 
@@ -82,6 +83,7 @@ def _binary(name: str, impl, partial_x: Callable, partial_y: Callable, scale=Non
               lambda g, ans, x, y: unbroadcast(scale(g, partial_y(ans, x, y)), value_shape(y))),
         jvp=lambda ts, ans, x, y: _sum_tangents(ts, ans, lambda k, t: scale(t, partials[k](ans, x, y))),
         scalar_vjp=scalar_vjp,
+        batch=batch_elementwise,
     )
 
 
@@ -92,45 +94,52 @@ _div_impl = binary_impl(operator.truediv, np.divide)
 
 neg = primitive("neg", unary_impl(operator.neg, np.negative),
                 vjps=(lambda g, ans, x: neg(g),),
-                jvp=lambda ts, ans, x: neg(ts[0]))
+                jvp=lambda ts, ans, x: neg(ts[0]),
+                batch=batch_elementwise)
 
 add = primitive("add", binary_impl(operator.add, np.add),
                 vjps=(lambda g, ans, x, y: unbroadcast(g, value_shape(x)),
                       lambda g, ans, x, y: unbroadcast(g, value_shape(y))),
                 jvp=lambda ts, ans, x, y: _sum_tangents(ts, ans, lambda k, t: t),
-                scalar_vjp=lambda g, ans, x, y: (g, g))
+                scalar_vjp=lambda g, ans, x, y: (g, g),
+                batch=batch_elementwise)
 
 sub = primitive("sub", binary_impl(operator.sub, np.subtract),
                 vjps=(lambda g, ans, x, y: unbroadcast(g, value_shape(x)),
                       lambda g, ans, x, y: unbroadcast(neg(g), value_shape(y))),
                 jvp=lambda ts, ans, x, y: _sum_tangents(ts, ans, lambda k, t: t if k == 0 else neg(t)),
-                scalar_vjp=lambda g, ans, x, y: (g, -g))
+                scalar_vjp=lambda g, ans, x, y: (g, -g),
+                batch=batch_elementwise)
 
 mul = primitive("mul", _mul_impl,
                 vjps=(lambda g, ans, x, y: unbroadcast(mul(g, y), value_shape(x)),
                       lambda g, ans, x, y: unbroadcast(mul(g, x), value_shape(y))),
                 jvp=lambda ts, ans, x, y: _sum_tangents(ts, ans, lambda k, t: mul(t, y if k == 0 else x)),
-                scalar_vjp=lambda g, ans, x, y: (g * y, g * x))
+                scalar_vjp=lambda g, ans, x, y: (g * y, g * x),
+                batch=batch_elementwise)
 
 # g * d and g / d, except that an exactly-zero g contributes zero (see the module docstring).
 cot_mul = primitive("cot_mul", _cot_mul_impl,
                     vjps=(lambda gg, ans, g, d: unbroadcast(cot_mul(gg, d), value_shape(g)),
                           lambda gg, ans, g, d: unbroadcast(cot_mul(gg, g), value_shape(d))),
                     jvp=lambda ts, ans, g, d: _sum_tangents(
-                        ts, ans, lambda k, t: cot_mul(t, d) if k == 0 else cot_mul(g, t)))
+                        ts, ans, lambda k, t: cot_mul(t, d) if k == 0 else cot_mul(g, t)),
+                    batch=batch_elementwise)
 
 cot_div = primitive("cot_div", _cot_div_impl,
                     vjps=(lambda gg, ans, g, d: unbroadcast(cot_div(gg, d), value_shape(g)),
                           lambda gg, ans, g, d: unbroadcast(neg(cot_mul(gg, div(ans, d))), value_shape(d))),
                     jvp=lambda ts, ans, g, d: _sum_tangents(
-                        ts, ans, lambda k, t: cot_div(t, d) if k == 0 else neg(cot_mul(t, div(ans, d)))))
+                        ts, ans, lambda k, t: cot_div(t, d) if k == 0 else neg(cot_mul(t, div(ans, d)))),
+                    batch=batch_elementwise)
 
 div = primitive("div", _div_impl,
                 vjps=(lambda g, ans, x, y: unbroadcast(cot_div(g, y), value_shape(x)),
                       lambda g, ans, x, y: unbroadcast(neg(cot_mul(g, div(ans, y))), value_shape(y))),
                 jvp=lambda ts, ans, x, y: _sum_tangents(
                     ts, ans, lambda k, t: cot_div(t, y) if k == 0 else neg(cot_mul(t, div(ans, y)))),
-                scalar_vjp=lambda g, ans, x, y: (g / y, -g * ans / y))
+                scalar_vjp=lambda g, ans, x, y: (g / y, -g * ans / y),
+                batch=batch_elementwise)
 
 
 def _log_base(x):
@@ -195,6 +204,12 @@ def _where_impl(x, y, cond):
     return plain(np.where(cond, x, y))
 
 
+def _where_batch(prim, args, batched, cond):
+    # cond is a param, the same for every example: the examples' ranks are aligned with its rank too
+    rank = max(np.ndim(cond), *(len(value_shape(a)) - b for a, b in zip(args, batched)))
+    return where(*[lift(a, b, rank) for a, b in zip(args, batched)], cond=cond)
+
+
 where = primitive(
     "where", _where_impl,
     vjps=(lambda g, ans, x, y, cond: unbroadcast(where(g, 0.0, cond=cond), value_shape(x)),
@@ -202,6 +217,7 @@ where = primitive(
     jvp=lambda ts, ans, x, y, cond: broadcast_to(
         where(0.0 if ts[0] is None else ts[0], 0.0 if ts[1] is None else ts[1], cond=cond),
         shape=value_shape(ans)),
+    batch=_where_batch,
 )
 
 exp = _unary("exp", math.exp, np.exp, lambda g, ans, x: cot_mul(g, ans))

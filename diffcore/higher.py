@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import itertools
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from . import diagnostics
 from .derivatives import Differentiator, resolve_wrt
 from .errors import ShapeError
 from .program import Program, UsageError, numeric_context, plain_output
+from .reverse import Box
 from .runtime import Limits
 from .tracing import strip
 
@@ -39,16 +41,15 @@ class ProgramFunction:
         self.limits = limits or Limits()
         self.of = of
         self.wrt = resolve_wrt(program, wrt)
-        # The first run is recorded, for its value and for the diagnostics (kinks, non-finite values).
-        first = Differentiator(program, self.wrt, of, reduce_sum=False, limits=self.limits,
-                               cotangent=None)(at) if self.wrt else None
-        if first is None:
+        # A plain first run, for the inputs' values and the output. The diagnostics (kinks,
+        # non-finite values) come from a recorded run: the derivatives' own run when it can be
+        # watched (see `diagnosing`), else a run of the Differentiator when they are asked for.
+        with numeric_context(self.limits):
             plain = program.run(at, self.limits, of=of)
-            self.inputs, self.output, self.output_name = plain.inputs, plain_output(plain.output), plain.output_name
-            self.warnings: list = []
-        else:
-            self.inputs, self.output, self.output_name = first.inputs, first.output, first.output_name
-            self.warnings = first.warnings
+        self.inputs, self.output, self.output_name = plain.inputs, plain_output(plain.output), plain.output_name
+        self._warnings: Optional[list] = None if self.wrt else []
+        self._watched: Optional[list] = None        # (tape, noted kinks) of runs, while diagnosing
+        self._pending: Optional[list] = None        # their warnings, until the gradient is known
         self.at = dict(at)
         self.shapes = {n: np.shape(self.inputs[n]) for n in self.wrt if n in self.inputs}
         self.wrt = [n for n in self.wrt if n in self.shapes]
@@ -63,7 +64,9 @@ class ProgramFunction:
         values = {}
         for name in self.wrt:
             start, shape = self.offsets[name], self.shapes[name]
-            if shape:
+            if shape == (self.size,):       # the only input, and a vector: z itself
+                values[name] = z
+            elif shape:
                 piece = A.getitem(z, index=(slice(start, start + math.prod(shape)),))
                 values[name] = reshape(piece, shape=shape)
             else:
@@ -72,8 +75,49 @@ class ProgramFunction:
 
     def __call__(self, z: Any) -> Any:
         values = self.unpack(z)
+        watched = self._watched
+        if watched is not None and not watched and isinstance(z, Box):
+            # The first run recorded by a reverse trace while diagnosing: its tape and the kinks
+            # noted while it runs are what the Differentiator's own run would have given.
+            diagnostics.listen()
+            try:
+                result = self.program.run(self.at, self.limits, watch=lambda name, v: values.get(name, v),
+                                          of=self.of)
+            finally:
+                noted = diagnostics.stop_listening()
+            watched.append((z.trace, noted))
+            return result.output
         result = self.program.run(self.at, self.limits, watch=lambda name, v: values.get(name, v), of=self.of)
         return result.output
+
+    @contextmanager
+    def diagnosing(self) -> Iterator[None]:
+        """Take the warnings from the first recorded run inside this block (see `settle_warnings`)."""
+        self._watched = []
+        try:
+            yield
+        finally:
+            watched, self._watched = self._watched, None
+            if watched and self._warnings is None:
+                tape, noted = watched[0]
+                self._pending = noted + diagnostics.kinks_on_tape(tape)
+
+    def settle_warnings(self, gradient: Any) -> None:
+        """Keep the warnings of a run watched by `diagnosing`, given the gradient at the point.
+
+        They equal the Differentiator's when the output and the gradient are finite; otherwise
+        the Differentiator runs, to find the first operation that made them non-finite.
+        """
+        pending, self._pending = self._pending, None
+        if pending is not None and diagnostics.all_finite(self.output) and diagnostics.all_finite(gradient):
+            self._warnings = pending
+
+    @property
+    def warnings(self) -> list:
+        if self._warnings is None:
+            self._warnings = Differentiator(self.program, self.wrt, self.of, reduce_sum=False, limits=self.limits,
+                                            cotangent=None)(self.at).warnings
+        return self._warnings
 
     def blocks(self, tensor: Any, leading: tuple, order: int) -> dict:
         """Split a tensor of shape leading + (size,)*order into blocks keyed by tuples of input names."""
@@ -139,13 +183,17 @@ def derivative_tensors(program: Program, at: dict, order: int, wrt=None, of=None
             return _checked(HigherResult(fn.inputs, fn.output, fn.output_name, fn.wrt,
                                          "hessian" if order == 2 else "derivatives", orders, mode="taylor"), fn)
     orders = {}
-    with numeric_context(fn.limits):   # nested: each order is the forward-mode Jacobian of the last
-        current = lambda z: T.grad(fn, (z,))       # noqa: E731
-        orders[1] = fn.blocks(current(fn.z), (), 1)
-        for k in range(2, order + 1):
-            previous = current
-            current = (lambda p: lambda z: T.jacobian_forward(p, z)[1])(previous)
-            orders[k] = fn.blocks(current(fn.z), (), k)
+    with numeric_context(fn.limits), fn.diagnosing():   # nested: each order is the forward-mode Jacobian of the last
+        tensors = [lambda z: T.grad(fn, (z,))]         # tensors[k - 1](z): the order-k tensor
+        for _ in range(2, order + 1):
+            tensors.append((lambda p: lambda z: T.jacobian_forward(p, z)[1])(tensors[-1]))
+        if order >= 2:              # the top order's pass gives the order below as its value
+            below, top = T.jacobian_forward(tensors[order - 2], fn.z)
+            orders[order - 1], orders[order] = fn.blocks(below, (), order - 1), fn.blocks(top, (), order)
+        for k in range(1, order - 1 if order >= 2 else 2):
+            orders[k] = fn.blocks(tensors[k - 1](fn.z), (), k)
+        orders = dict(sorted(orders.items()))
+    fn.settle_warnings(orders[1])
     kind = "hessian" if order == 2 else "derivatives"
     return _checked(HigherResult(fn.inputs, fn.output, fn.output_name, fn.wrt, kind, orders), fn)
 

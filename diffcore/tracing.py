@@ -103,6 +103,9 @@ class Primitive:
     jvp(tangents, ans, *args, **params)
                                    the output tangent, given one tangent per
                                    argument (None where the argument is constant)
+    batch(prim, args, batched, **params)
+                                   the result for a whole batch at once (see
+                                   batching.py; optional)
 
     `params` are static keyword arguments (an axis, a shape, an index): they
     are never differentiated. Code calls a primitive through `bind`, the fast
@@ -110,12 +113,12 @@ class Primitive:
     works, by the slower generic path.
     """
 
-    __slots__ = ("name", "impl", "scalar", "vjps", "jvp", "taylor", "scalar_vjp", "accumulate_vjp", "arity",
-                 "has_params", "bind")
+    __slots__ = ("name", "impl", "scalar", "vjps", "jvp", "taylor", "scalar_vjp", "accumulate_vjp", "batch",
+                 "arity", "has_params", "bind")
 
     def __init__(self, name: str, impl: Callable, vjps, jvp: Optional[Callable] = None,
                  taylor: Optional[Callable] = None, scalar_vjp: Optional[Callable] = None,
-                 accumulate_vjp: Optional[Callable] = None):
+                 accumulate_vjp: Optional[Callable] = None, batch: Optional[Callable] = None):
         self.name = name
         self.impl = impl
         # The forward function on Python floats, if the implementation offers one: it returns
@@ -132,6 +135,10 @@ class Primitive:
         # of x), adding in place into `target` (a plain array the sweep owns, or None for zeros).
         # The sweep uses it only on plain values; it must agree with `vjps`, which stay the definition.
         self.accumulate_vjp = accumulate_vjp
+        # Optional: (prim, args, batched, **params) -> the result with a leading batch axis, given
+        # the arguments unwrapped by one batching level and which of them carry that axis (see
+        # batching.py). Without it, the batching trace loops over the batch.
+        self.batch = batch
         self.arity = len(vjps) if isinstance(vjps, tuple) else VARIADIC_ARITY
         self.has_params = _takes_params(impl, self.arity)
         self.bind: Callable = self.__call__
@@ -208,7 +215,7 @@ VARIADIC_ARITY = -1
 
 def primitive(name: str, impl: Callable, vjps, jvp: Optional[Callable] = None,
               taylor: Optional[Callable] = None, scalar_vjp: Optional[Callable] = None,
-              accumulate_vjp: Optional[Callable] = None) -> Callable:
+              accumulate_vjp: Optional[Callable] = None, batch: Optional[Callable] = None) -> Callable:
     """Define and register a primitive; return the function that calls it.
 
     `vjps` is a tuple with one rule per argument, or, for a primitive taking
@@ -220,7 +227,7 @@ def primitive(name: str, impl: Callable, vjps, jvp: Optional[Callable] = None,
     """
     if name in REGISTRY:
         raise ValueError(f"primitive {name!r} defined twice")
-    prim = Primitive(name, impl, vjps, jvp, taylor, scalar_vjp, accumulate_vjp)
+    prim = Primitive(name, impl, vjps, jvp, taylor, scalar_vjp, accumulate_vjp, batch)
     if prim.has_params:
         call = _general_caller(prim)
     else:

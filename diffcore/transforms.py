@@ -8,16 +8,19 @@ a tangent through it (forward-over-reverse: a Hessian-vector product).
 """
 from __future__ import annotations
 
+import math
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
 from . import arrays as A
+from .batching import ELEMENT_BUDGET, ChunkTooLarge, batching
 from .broadcasting import broadcast_to, reshape, value_shape
 from .builtins import shape_text, type_name, is_numeric
 from .errors import ShapeError, ValueTypeError
 from .forward import Dual, ForwardTrace
+from .numeric import Limits as NumericLimits
 from .reverse import Box, backward, recording
 from .tracing import next_level, release_level, strip
 
@@ -160,18 +163,91 @@ def jacobian_reverse(fn: Callable, x: Any, kwargs: dict = None) -> tuple:
     return value, _assemble(rows, out_shape, in_shape, rows_first=True)
 
 
+# How many elements a batched array of one forward pass may hold (32 MiB of float64): the
+# number of directions per pass is chosen to stay under it, so memory does not grow with n.
+BATCH_ELEMENTS = ELEMENT_BUDGET
+
+
 def jacobian_forward(fn: Callable, x: Any, kwargs: dict = None) -> tuple:
-    """(f(x), J): one forward pass per input element."""
+    """(f(x), J): the columns of J by forward mode, all the input directions of a chunk in one pass."""
+    value, J, _ = _forward_columns(fn, x, kwargs, has_aux=False)
+    return value, J
+
+
+def _forward_columns(fn: Callable, x: Any, kwargs: dict, has_aux: bool) -> tuple:
+    """(f(x), J, aux): J by forward mode; with has_aux, fn returns (out, aux) and aux is not differentiated.
+
+    The tangent of one pass is a batch of basis directions (batching.py), so each primitive
+    runs once for a whole chunk of columns instead of once per column. The chunks are as large
+    as the budget allows: BATCH_ELEMENTS // n directions at first (the tangent of x alone
+    holds n per direction), fewer if an intermediate value turns out larger than x (the batch
+    trace stops the pass, and the chunk runs again with a size that fits).
+    """
     _require_differentiable(x, "the argument")
     in_shape = value_shape(x)
-    value, columns = None, []
+    n = math.prod(in_shape)
+    if n <= 1:                      # no batch to gain: a plain forward pass (or none)
+        return _forward_columns_one_by_one(fn, x, kwargs, has_aux)
+    budget = min(BATCH_ELEMENTS, NumericLimits.max_elements)
+    parts, start, size = [], 0, max(1, min(n, budget // n))
+    while start < n:
+        stop = min(n, start + size)
+        outcome = _forward_chunk(fn, x, in_shape, start, stop, kwargs, has_aux, budget)
+        if type(outcome) is int:    # too large: outcome is what one direction needs
+            size = max(1, min(stop - start - 1, budget // outcome))
+            continue
+        (value, aux), columns = outcome
+        parts.append(columns)
+        start = stop
+    columns = parts[0] if len(parts) == 1 else A.concat(*parts, axis=0)
+    return value, _assemble_columns(columns, value_shape(value), in_shape), aux
+
+
+def _forward_chunk(fn: Callable, x: Any, in_shape: tuple, start: int, stop: int, kwargs: dict,
+                   has_aux: bool, budget: int) -> Any:
+    """((f(x), aux), the tangents along basis directions start..stop-1, stacked), by one batched pass.
+
+    An int instead, if a value of the pass would hold more than `budget` elements: the
+    number of elements one direction needs.
+    """
+    count = stop - start
+    directions = np.zeros((count, math.prod(in_shape)))
+    directions[np.arange(count), np.arange(start, stop)] = 1.0
+    with batching(count, budget) as batch:
+        try:
+            value, tangent = jvp(fn, (x,), (batch.wrap(directions.reshape((count,) + in_shape)),), kwargs)
+        except ChunkTooLarge as exc:
+            if exc.trace is not batch:
+                raise
+            return exc.per_example
+        value, aux, tangent = (*value, tangent[0]) if has_aux else (value, None, tangent)
+        _require_differentiable(value, "the function's value")
+        return (value, aux), batch.unwrap(tangent, value_shape(value))
+
+
+def _forward_columns_one_by_one(fn: Callable, x: Any, kwargs: dict, has_aux: bool) -> tuple:
+    in_shape = value_shape(x)
+    value = aux = None
+    columns = []
     for _, e in _basis(in_shape):
         value, t = jvp(fn, (x,), (e,), kwargs)
+        if has_aux:
+            value, aux = value
+            t = t[0]
         columns.append(t)
     if value is None:               # an empty input: no directions, but still a value
         value = fn(x, **(kwargs or {}))
+        if has_aux:
+            value, aux = value
     out_shape = value_shape(value)
-    return value, _assemble(columns, out_shape, in_shape, rows_first=False)
+    return value, _assemble(columns, out_shape, in_shape, rows_first=False), aux
+
+
+def _assemble_columns(columns: Any, out_shape: tuple, in_shape: tuple) -> Any:
+    """J of shape out_shape + in_shape from its columns stacked as (input elements,) + out_shape."""
+    if out_shape:
+        columns = A.transpose(columns, axes=tuple(range(1, len(out_shape) + 1)) + (0,))
+    return reshape(columns, shape=out_shape + in_shape)
 
 
 def _assemble(parts: list, out_shape: tuple, in_shape: tuple, rows_first: bool) -> Any:
@@ -191,13 +267,13 @@ def _assemble(parts: list, out_shape: tuple, in_shape: tuple, rows_first: bool) 
 
 
 def hessian(fn: Callable, x: Any, kwargs: dict = None) -> tuple:
-    """(f(x), grad f(x), H): forward-over-reverse, one Hessian-vector product per input element."""
-    value, g = value_and_grad(fn, (x,), 0, kwargs)
+    """(f(x), grad f(x), H): forward-over-reverse, the Hessian-vector products of a chunk of
+    input directions in one pass (the value and the gradient come from the same pass)."""
+    def gradient_and_value(z):
+        value, g = value_and_grad(fn, (z,), 0, kwargs)
+        return g, value
 
-    def gradient_of(z):
-        return grad(fn, (z,), 0, kwargs)
-
-    _, H = jacobian_forward(gradient_of, x)
+    g, H, value = _forward_columns(gradient_and_value, x, None, has_aux=True)
     return value, g, H
 
 
