@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 
 from .inputs import UsageError, load, make_limits, parse_at, parse_names, parse_value
-from .render import Report, Row, dumps, echo, input_rows, output_label, show, terminal
+from .render import Report, Row, dumps_single, echo, input_rows, output_label, show, terminal
 from .report import finish, reported, warnings_document
 
 
@@ -40,7 +40,7 @@ def eval_command(file, expr, at, of, max_steps, max_depth, max_elements, timeout
     with reported(program):
         result = evaluate(program, values, of=of, limits=limits)
     if as_json:
-        echo(dumps(eval_document(result, program)))
+        echo(dumps_single(eval_document(result, program)))
     else:
         rows = input_rows(result.inputs) + [Row("output", output_label(result.output_name), result.output)]
         show(Report(program.source.filename, rows), precision, sys.stdout, terminal())
@@ -81,7 +81,7 @@ def grad_command(file, expr, at, of, wrt, vjp, reduce_sum, order, max_steps, max
     with reported(program):
         result = differentiator(values)
     if as_json:
-        echo(dumps(grad_document(result, program)))
+        echo(dumps_single(grad_document(result, program)))
         return finish(program, result.warnings, strict)
     out = output_label(result.output_name)
     if result.summed:

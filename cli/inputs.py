@@ -4,7 +4,6 @@ source, --at values, names, limits. Free of click, so that the fast path (fast.p
 """
 from __future__ import annotations
 
-import re
 import sys
 from typing import Any, Optional
 
@@ -115,10 +114,17 @@ def parse_names(items: tuple) -> Optional[list]:
 # --max-memory, as its option callback last set it (see options.py: the option is not passed
 # to the commands, so that every command need not take it).
 _MAX_MEMORY: list = [None]
+_UNITS = ("K", "M", "G", "T", "k", "m", "g", "t")
 
 
 def memory_size(text: str) -> Optional[int]:
     """'500M', '8G', '1.5GiB' -> bytes; None when the text is not a size."""
+    text = str(text)
+    number, unit = text[:-1], text[-1:]
+    if number.isascii() and number.isdigit() and unit in _UNITS:
+        # The default (4G) and its like, without compiling the pattern below (~0.2 ms at every start).
+        return int(float(number) * 1024 ** " KMGT".index(unit.upper()))
+    import re
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*", str(text), re.IGNORECASE)
     if not match:
         return None

@@ -6,11 +6,9 @@ show its output, which keeps start-up fast for scripts.
 """
 from __future__ import annotations
 
-import json
 import math
 import os
 import sys
-from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import numpy as np
@@ -18,18 +16,37 @@ import numpy as np
 from autodiff.diffcore.display import format_number, format_value
 
 
-@dataclass
+# Row and Report are plain classes with the behaviour of the dataclasses they were:
+# `dataclasses` costs about a millisecond at every start (docs/performance.md, case 1).
+
 class Row:
-    section: str            # 'input', 'output', 'gradient', 'jacobian', 'vjp', ...
-    label: str              # 'a', 'e', 'de/da', 'dy[0]/dx'
-    value: Any
+    def __init__(self, section: str, label: str, value: Any):
+        self.section = section      # 'input', 'output', 'gradient', 'jacobian', 'vjp', ...
+        self.label = label          # 'a', 'e', 'de/da', 'dy[0]/dx'
+        self.value = value
+
+    def __eq__(self, other) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.section, self.label, self.value) == (other.section, other.label, other.value)
+
+    def __repr__(self) -> str:
+        return f"Row(section={self.section!r}, label={self.label!r}, value={self.value!r})"
 
 
-@dataclass
 class Report:
-    title: str
-    rows: list[Row] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    def __init__(self, title: str, rows: Optional[list] = None, notes: Optional[list] = None):
+        self.title = title
+        self.rows: list[Row] = [] if rows is None else rows
+        self.notes: list[str] = [] if notes is None else notes
+
+    def __eq__(self, other) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.title, self.rows, self.notes) == (other.title, other.rows, other.notes)
+
+    def __repr__(self) -> str:
+        return f"Report(title={self.title!r}, rows={self.rows!r}, notes={self.notes!r})"
 
 
 def terminal() -> bool:
@@ -78,7 +95,51 @@ def to_json(value: Any) -> Any:
 
 
 def dumps(document: dict) -> str:
+    import json
     return json.dumps(to_json(document), allow_nan=False)
+
+
+def dumps_single(document: dict) -> str:
+    """The same text as `dumps`, without importing json: for `eval` and `grad`, which write one document.
+
+    Importing json costs about 1.4 ms, 7% of what a command may add to `import numpy`
+    (docs/performance.md, case 1). Its C encoder stays the one for many documents (--points).
+    tests/test_cold_start.py compares the two.
+    """
+    return _encode(to_json(document))
+
+
+def _encode(value: Any) -> str:
+    # What to_json returns: dicts with str keys, lists, str, finite floats, int, bool, None.
+    cls = value.__class__
+    if cls is float:
+        return float.__repr__(value)
+    if cls is str:
+        return _encode_string(value)
+    if cls is dict:
+        return "{" + ", ".join([_encode_string(k) + ": " + _encode(v) for k, v in value.items()]) + "}"
+    if cls is list:
+        try:
+            return "[" + ", ".join(map(float.__repr__, value)) + "]"       # the common case: floats
+        except TypeError:
+            return "[" + ", ".join(map(_encode, value)) + "]"
+    if cls is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    import json
+    return json.dumps(value, allow_nan=False)
+
+
+def _encode_string(text: str) -> str:
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return '"' + text + '"'             # nothing to escape
+    import json
+    return json.dumps(text)
 
 
 # ------------------------------------------------------------- plain text

@@ -7,7 +7,6 @@ the same recording).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import numpy as np
@@ -22,31 +21,69 @@ from .runtime import Limits
 from .tracing import next_level, release_level, strip
 
 
-@dataclass
+# Evaluation and Derivatives are plain classes with the behaviour of the (mutable) dataclasses
+# they were: `dataclasses` costs about a millisecond at every start of the command
+# (docs/performance.md, case 1).
+
 class Evaluation:
-    inputs: dict
-    output: Any
-    output_name: Optional[str]
-    warnings: list = field(default_factory=list)
+    """The result of running a program at one point (what `autodiff eval` prints)."""
+
+    def __init__(self, inputs: dict, output: Any, output_name: Optional[str], warnings: Optional[list] = None):
+        self.inputs = inputs
+        self.output = output
+        self.output_name = output_name
+        self.warnings = [] if warnings is None else warnings
+
+    def _fields(self) -> tuple:
+        return (self.inputs, self.output, self.output_name, self.warnings)
+
+    def __eq__(self, other) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __repr__(self) -> str:
+        return (f"Evaluation(inputs={self.inputs!r}, output={self.output!r}, output_name={self.output_name!r}, "
+                f"warnings={self.warnings!r})")
 
 
-@dataclass
 class Derivatives:
     """The result of differentiating a program at one point.
 
     kind: 'gradient' (a scalar output, or the sum of an array output with --sum),
           'jacobian' (an array output: each entry has shape output.shape + input.shape),
           'vjp'      (an array output contracted with a given cotangent).
+    warnings: diagnostics.Diagnostic (kinks, non-finite results).
+    summed: the output is the sum of the program's array output.
     """
-    inputs: dict
-    output: Any
-    output_name: Optional[str]
-    wrt: list
-    kind: str
-    derivatives: dict = field(default_factory=dict)
-    tape_length: int = 0
-    warnings: list = field(default_factory=list)     # diagnostics.Diagnostic: kinks, non-finite results
-    summed: bool = False                             # the output is the sum of the program's array output
+
+    _FIELDS = ("inputs", "output", "output_name", "wrt", "kind", "derivatives", "tape_length", "warnings",
+               "summed")
+
+    def __init__(self, inputs: dict, output: Any, output_name: Optional[str], wrt: list, kind: str,
+                 derivatives: Optional[dict] = None, tape_length: int = 0, warnings: Optional[list] = None,
+                 summed: bool = False):
+        self.inputs = inputs
+        self.output = output
+        self.output_name = output_name
+        self.wrt = wrt
+        self.kind = kind
+        self.derivatives = {} if derivatives is None else derivatives
+        self.tape_length = tape_length
+        self.warnings = [] if warnings is None else warnings
+        self.summed = summed
+
+    def _fields(self) -> tuple:
+        return tuple(getattr(self, name) for name in self._FIELDS)
+
+    def __eq__(self, other) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._FIELDS)
+        return f"Derivatives({inner})"
 
 
 def evaluate(program: Program, at: dict, of: Optional[str] = None,

@@ -11,7 +11,6 @@ when a derivative actually is non-finite.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 import numpy as np
@@ -23,12 +22,43 @@ from .reverse import VARIADIC, ReverseTrace, backward, location
 from .tracing import Tracer, strip
 
 
-@dataclass(frozen=True)
 class Diagnostic:
-    kind: str                   # 'kink' or 'non-finite'
-    operation: str              # the primitive or construct: 'abs', 'maximum', '<', 'floor', ...
-    message: str
-    span: Optional[Span]
+    """A warning about one operation of a run: immutable, compared and hashed by value.
+
+    (A plain class rather than a frozen dataclass, for the command's start: docs/performance.md, case 1.)
+    """
+
+    __slots__ = ("kind", "operation", "message", "span")
+
+    def __init__(self, kind: str, operation: str, message: str, span: Optional[Span]):
+        set_field = object.__setattr__
+        set_field(self, "kind", kind)                # 'kink' or 'non-finite'
+        set_field(self, "operation", operation)      # the primitive or construct: 'abs', 'maximum', '<', ...
+        set_field(self, "message", message)
+        set_field(self, "span", span)
+
+    def __setattr__(self, name, value=None):
+        raise AttributeError(f"cannot assign to field '{name}' of an immutable Diagnostic")
+
+    __delattr__ = __setattr__
+
+    def _fields(self) -> tuple:
+        return (self.kind, self.operation, self.message, self.span)
+
+    def __eq__(self, other) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (f"Diagnostic(kind={self.kind!r}, operation={self.operation!r}, message={self.message!r}, "
+                f"span={self.span!r})")
+
+    def __reduce__(self):
+        return (Diagnostic, self._fields())
 
 
 # Kinks noted while a program runs (comparisons, step functions); None when nobody listens.

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Optional
 
 import numpy as np
@@ -28,19 +27,61 @@ class UsageError(ProgramError):
     kind = "usage error"
 
 
-@dataclass(frozen=True)
+# InputInfo and RunResult are plain classes with the behaviour of the dataclasses they were
+# (a frozen one and a mutable one): `dataclasses` costs about a millisecond at every start of
+# the command (docs/performance.md, case 1).
+
 class InputInfo:
-    name: str
-    span: Span
-    declared: bool          # `input x` (True) or read but never assigned (False)
-    has_default: bool
+    """One input of a program: immutable, compared and hashed by value."""
+
+    __slots__ = ("name", "span", "declared", "has_default")
+
+    def __init__(self, name: str, span: Span, declared: bool, has_default: bool):
+        set_field = object.__setattr__
+        set_field(self, "name", name)
+        set_field(self, "span", span)
+        set_field(self, "declared", declared)          # `input x` (True) or read but never assigned (False)
+        set_field(self, "has_default", has_default)
+
+    def __setattr__(self, name, value=None):
+        raise AttributeError(f"cannot assign to field '{name}' of an immutable InputInfo")
+
+    __delattr__ = __setattr__
+
+    def _fields(self) -> tuple:
+        return (self.name, self.span, self.declared, self.has_default)
+
+    def __eq__(self, other) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (f"InputInfo(name={self.name!r}, span={self.span!r}, declared={self.declared!r}, "
+                f"has_default={self.has_default!r})")
+
+    def __reduce__(self):
+        return (InputInfo, self._fields())
 
 
-@dataclass
 class RunResult:
-    output: Any             # may be a tracer when the run was watched
-    output_name: Optional[str]
-    inputs: dict            # the plain value each input had in this run
+    """What one run of a program gave."""
+
+    def __init__(self, output: Any, output_name: Optional[str], inputs: dict):
+        self.output = output                # may be a tracer when the run was watched
+        self.output_name = output_name
+        self.inputs = inputs                # the plain value each input had in this run
+
+    def __eq__(self, other) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.output, self.output_name, self.inputs) == (other.output, other.output_name, other.inputs)
+
+    def __repr__(self) -> str:
+        return f"RunResult(output={self.output!r}, output_name={self.output_name!r}, inputs={self.inputs!r})"
 
 
 class Program:

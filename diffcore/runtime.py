@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 import numpy as np
@@ -42,14 +41,63 @@ CONTINUE = "continue"
 RETURN = "return"
 
 
-@dataclass
+# The fields of Limits and their defaults.
+_LIMITS = (("max_steps", 10_000_000),        # loop iterations + function calls
+           ("max_depth", 200),               # nested user-function calls
+           ("max_elements", 10_000_000),     # elements in any one array
+           ("timeout", None),                # seconds of wall time
+           ("max_memory", 4 * 2**30))        # bytes held by the tape of a recording
+
+
+class _DataclassFields:
+    """Limits' `__dataclass_fields__`, made on first use from an equivalent dataclass.
+
+    Limits was a dataclass; this keeps `dataclasses.replace(limits, ...)` (checking.py),
+    `fields` and `asdict` working without importing `dataclasses` at every start.
+    """
+
+    def __get__(self, instance, owner):
+        import dataclasses
+        twin = dataclasses.make_dataclass(owner.__name__, [(name, Any, dataclasses.field(default=default))
+                                                           for name, default in _LIMITS])
+        owner.__dataclass_fields__ = twin.__dataclass_fields__      # replaces this descriptor
+        return twin.__dataclass_fields__
+
+
 class Limits:
-    """Resource limits of one run; each is set by a command-line option of the same name."""
-    max_steps: int = 10_000_000         # loop iterations + function calls
-    max_depth: int = 200                # nested user-function calls
-    max_elements: int = 10_000_000      # elements in any one array
-    timeout: Optional[float] = None     # seconds of wall time
-    max_memory: int = 4 * 2**30         # bytes held by the tape of a recording
+    """Resource limits of one run; each is set by a command-line option of the same name.
+
+    A plain class with the behaviour of the (mutable) dataclass it was: `dataclasses` costs
+    about a millisecond at every start of the command (docs/performance.md, case 1).
+    """
+
+    __dataclass_fields__ = _DataclassFields()
+
+    def __init__(self, max_steps: int = 10_000_000, max_depth: int = 200, max_elements: int = 10_000_000,
+                 timeout: Optional[float] = None, max_memory: int = 4 * 2**30):
+        self.max_steps = max_steps
+        self.max_depth = max_depth
+        self.max_elements = max_elements
+        self.timeout = timeout
+        self.max_memory = max_memory
+
+    def replace(self, **changes) -> Limits:
+        """A copy with some limits changed."""
+        values = {name: getattr(self, name) for name, _ in _LIMITS}
+        values.update(changes)
+        return Limits(**values)
+
+    def _fields(self) -> tuple:
+        return tuple(getattr(self, name) for name, _ in _LIMITS)
+
+    def __eq__(self, other) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name, _ in _LIMITS)
+        return f"Limits({inner})"
 
 
 class Runtime:

@@ -8,16 +8,34 @@ no longer match autodiff.lark.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
+import math
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pytest
+
+from autodiff.cli.render import dumps, dumps_single
+from autodiff.diffcore.derivatives import Derivatives, Evaluation
+from autodiff.diffcore.diagnostics import Diagnostic
+from autodiff.diffcore.program import InputInfo, RunResult
+from autodiff.diffcore.runtime import Limits
 from autodiff.grammar import _tables, generate
+from autodiff.grammar.ast import Span
+from autodiff.grammar.source import Source
 
 HEAVY = ("click", "lark", "regex", "rich", "logging", "autodiff.cli.points", "autodiff.cli.app",
-         "autodiff.diffcore.higher", "autodiff.diffcore.forward", "autodiff.diffcore.taylor", "difflib")
+         "autodiff.diffcore.higher", "autodiff.diffcore.forward", "autodiff.diffcore.taylor", "difflib",
+         # the results are plain classes and eval/grad write their JSON themselves (~6 ms together)
+         "dataclasses", "json",
+         "autodiff.diffcore.transforms", "autodiff.diffcore.custom", "autodiff.diffcore.checkpoint",
+         "autodiff.diffcore.checking", "autodiff.diffcore.inspection")
 
 
 def imported_by(argv: list, stdin: str = "") -> tuple:
@@ -53,6 +71,57 @@ def test_errors_on_the_fast_path_stay_light():
     assert code == 1 and heavy == []
     code, _, heavy = imported_by(["grad", "-e", "x", "--vjp", "1", "--sum"])
     assert code == 2 and heavy == []
+
+
+def test_eval_json_stays_light():
+    code, out, heavy = imported_by(["eval", "-e", "x^2 + 3*x", "--at", "x=2", "--json"])
+    assert code == 0 and '"output": 10.0' in out
+    assert heavy == []
+
+
+@pytest.mark.parametrize("document", [
+    {"output": 10.0, "gradient": {"x": 7.0}, "output_name": None, "inputs": {"x": 2.0}, "wrt": ["x"],
+     "program": "<expr>", "warnings": []},
+    {"output": np.array([[1.5, -0.0], [math.nan, math.inf]]), "jacobian": {"x": np.arange(4.0).reshape(2, 2)},
+     "inputs": {"n": 3, "b": True, "c": np.float32(0.1), "i": np.int64(-7), "t": (1.0, [2, None])},
+     "wrt": [], "summed": False, "empty": {}, "tuple": (), "big": 10**30, "tiny": 5e-324, "neg": -math.inf},
+    {"program": 'C:\\progs\\"odd".expr', "tab": "a\tb", "unicode": "v·J — ∂f/∂x 😀", "control": "\x00\x1f\x7f",
+     "warnings": [{"kind": "kink", "operation": "abs", "message": "abs at 0: one-sided", "line": 1, "col": 5}],
+     "keys": {"é": 1.0, 'q"uote': 2.0}, "other": Span(1, 2, 1, 3)},
+])
+def test_the_json_of_eval_and_grad_is_json_dumps(document):
+    # dumps_single writes eval's and grad's document without importing json: it must agree exactly.
+    assert dumps_single(document) == dumps(document)
+    json.loads(dumps_single(document))
+
+
+def test_the_results_behave_like_the_dataclasses_they_were():
+    span = Span(1, 2, 1, 3)
+    for frozen in (Source("x^2", "a.expr"), Diagnostic("kink", "abs", "at 0", span), InputInfo("x", span, True, False)):
+        twin = pickle.loads(pickle.dumps(frozen))
+        assert twin == frozen and hash(twin) == hash(frozen) and repr(twin) == repr(frozen)
+        with pytest.raises(AttributeError):
+            frozen.kind = "other"
+    assert repr(Source("x")) == "Source(text='x', filename='<expr>')"
+    assert Source("x") != Source("x", "b.expr") and Source("x") != ("x", "<expr>")
+    assert repr(Diagnostic("kink", "abs", "m", None)) == "Diagnostic(kind='kink', operation='abs', message='m', span=None)"
+    assert repr(InputInfo("x", None, True, False)) == "InputInfo(name='x', span=None, declared=True, has_default=False)"
+    assert repr(RunResult(1.0, None, {})) == "RunResult(output=1.0, output_name=None, inputs={})"
+    assert repr(Evaluation({}, 1.0, "y")) == "Evaluation(inputs={}, output=1.0, output_name='y', warnings=[])"
+    assert repr(Derivatives({}, 1.0, None, ["x"], "gradient")) == (
+        "Derivatives(inputs={}, output=1.0, output_name=None, wrt=['x'], kind='gradient', derivatives={}, "
+        "tape_length=0, warnings=[], summed=False)")
+    first, second = Derivatives({}, 1.0, None, [], "gradient"), Derivatives({}, 1.0, None, [], "gradient")
+    assert first == second and first.warnings is not second.warnings
+    # Limits is mutable, and dataclasses.replace still works on it (diffcore/checking.py uses it).
+    limits = Limits(max_steps=5, timeout=2.0)
+    limits.max_memory = 1024
+    assert repr(limits) == ("Limits(max_steps=5, max_depth=200, max_elements=10000000, timeout=2.0, "
+                            "max_memory=1024)")
+    assert dataclasses.replace(limits, timeout=None) == limits.replace(timeout=None) == Limits(5, 200, 10**7, None, 1024)
+    assert [f.name for f in dataclasses.fields(Limits)] == ["max_steps", "max_depth", "max_elements", "timeout",
+                                                            "max_memory"]
+    assert pickle.loads(pickle.dumps(limits)) == limits and Limits() == Limits() and Limits() != limits
 
 
 def test_other_command_lines_still_go_to_click():
