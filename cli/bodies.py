@@ -36,7 +36,7 @@ def eval_command(file, expr, at, of, max_steps, max_depth, max_elements, timeout
         return run_program_points(
             program, file, points, points_format, values,
             lambda point: eval_document(evaluate(program, point, of=of, limits=limits), program),
-            (), as_csv, json_lines, on_error, strict)
+            (), as_csv, json_lines, on_error, strict, limits=limits)
     with reported(program):
         result = evaluate(program, values, of=of, limits=limits)
     if as_json:
@@ -77,7 +77,7 @@ def grad_command(file, expr, at, of, wrt, vjp, reduce_sum, order, max_steps, max
         return run_program_points(
             program, file, points, points_format, values,
             lambda point: grad_document(differentiator(point), program),
-            ("gradient", "jacobian", "vjp"), as_csv, json_lines, on_error, strict)
+            ("gradient", "jacobian", "vjp"), as_csv, json_lines, on_error, strict, limits=limits)
     with reported(program):
         result = differentiator(values)
     if as_json:

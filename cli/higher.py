@@ -70,7 +70,7 @@ def run_orders(file, expr, at, of, wrt, order, limits, as_json, strict, precisio
             lambda point: orders_document(
                 derivative_tensors(program, point, order, wrt=parse_names(wrt), of=of, limits=limits),
                 program, order),
-            (), as_csv, json_lines, on_error, strict)
+            (), as_csv, json_lines, on_error, strict, limits=limits)
     with reported(program):
         result = derivative_tensors(program, values, order, wrt=parse_names(wrt), of=of, limits=limits)
     show_orders(program, result, precision, as_json, order)
@@ -152,7 +152,7 @@ def jvp_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements, tim
             program, file, points, points_format, values,
             lambda point: jvp_document(directional(program, point, v, wrt=parse_names(wrt), of=of,
                                                    limits=limits), program, v),
-            ("jvp",), as_csv, json_lines, on_error, strict)
+            ("jvp",), as_csv, json_lines, on_error, strict, limits=limits)
     with reported(program):
         result = directional(program, values, v, wrt=parse_names(wrt), of=of, limits=limits)
     if as_json:

@@ -348,14 +348,17 @@ def csv_columns(document: dict, derivative_keys: tuple, out: str) -> list:
 
 def run_program_points(program, file: str, points: str, points_format: str, base_at: dict,
                        compute: Callable[[dict], dict], derivative_keys: tuple, as_csv: bool,
-                       json_lines: bool, on_error: str, strict: bool = False) -> int:
-    """The --points mode of a command: `compute(at)` gives the JSON document of one point."""
+                       json_lines: bool, on_error: str, strict: bool = False, *, limits) -> int:
+    """The --points mode of a command: `compute(at)` gives the JSON document of one point.
+
+    `limits` are the run's limits: the numeric context is set up once for all the points, with
+    them (a run inside it does not set it up again).
+    """
     if as_csv and json_lines:
         raise click.UsageError("--csv and --json-lines are alternatives: give one")
     if points == "-" and file == "-":
         raise click.UsageError("the program and --points cannot both come from standard input")
     from autodiff.diffcore.program import numeric_context
-    from autodiff.diffcore.runtime import Limits
 
     def one(at: dict) -> tuple[dict, list]:
         document = compute(at)
@@ -365,6 +368,6 @@ def run_program_points(program, file: str, points: str, points_format: str, base
         out = document.get("output_name") or "f"
         return document, (csv_columns(document, derivative_keys, out) if as_csv else [])
 
-    with numeric_context(Limits()):
+    with numeric_context(limits):
         return run_points(points, points_format, base_at, one, as_csv, on_error,
                           lambda error: error_document(error, program.source.filename))

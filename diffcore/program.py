@@ -168,34 +168,47 @@ class Program:
 
 
 _numeric_depth = [0]
+_active_limits: list = [None]
 
 
 @contextmanager
 def numeric_context(limits: Limits) -> Iterator[None]:
     """Limits, recursion headroom and IEEE semantics (no numpy warnings) for one run.
 
-    Re-entering is free: a batch of runs (points, Jacobian columns) sets it up once.
+    Re-entering with the same limits is free: a batch of runs (points, Jacobian columns) sets
+    it up once. Re-entering with other limits applies them until the inner context ends.
     """
     if _numeric_depth[0]:
+        outer = _active_limits[0]
+        if limits is not outer:
+            _apply(limits)
         _numeric_depth[0] += 1
         try:
             yield
         finally:
             _numeric_depth[0] -= 1
+            if limits is not outer:
+                _apply(outer)
         return
     previous_elements, previous_memory = NumericLimits.max_elements, NumericLimits.max_tape_bytes
     previous_recursion = sys.getrecursionlimit()
-    NumericLimits.max_elements = limits.max_elements
-    NumericLimits.max_tape_bytes = limits.max_memory
-    sys.setrecursionlimit(max(previous_recursion, 1000 + _RECURSION_PER_CALL * limits.max_depth))
+    _apply(limits)
     _numeric_depth[0] = 1
     try:
         with np.errstate(all="ignore"):
             yield
     finally:
         _numeric_depth[0] = 0
+        _active_limits[0] = None
         NumericLimits.max_elements, NumericLimits.max_tape_bytes = previous_elements, previous_memory
         sys.setrecursionlimit(previous_recursion)
+
+
+def _apply(limits: Limits) -> None:
+    _active_limits[0] = limits
+    NumericLimits.max_elements = limits.max_elements
+    NumericLimits.max_tape_bytes = limits.max_memory
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 1000 + _RECURSION_PER_CALL * limits.max_depth))
 
 
 def as_input_value(value: Any, name: str) -> Any:

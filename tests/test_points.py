@@ -124,3 +124,13 @@ def test_many_points_from_a_file_all_arrive(tmp_path):
     assert len(results) == 3000
     for r in results:                           # the sample's closed form: d/da = d / a
         assert r["gradient"]["a"] == pytest.approx(r["output"] / r["inputs"]["a"], rel=1e-12)
+
+
+@pytest.mark.parametrize("command", [["eval"], ["grad"], ["hessian"], ["grad", "--order", "3"]])
+def test_the_limits_apply_to_every_point(command):
+    """--max-elements holds with --points as without (the numeric context is set up once, with them)."""
+    code, out, err = run_main(command + ["-e", "sum(ones(100)*x)", "--points", "-", "--max-elements", "10"],
+                              b'{"x": 1}\n')
+    assert code == 1
+    assert lines_of(out)[0]["error"]["kind"] == "limit exceeded"
+    assert "the limit is 10" in err
