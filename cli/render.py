@@ -72,6 +72,15 @@ def echo(text: str) -> None:
 
 def to_json(value: Any) -> Any:
     """Numbers and arrays as JSON values; NaN and infinities as the strings "nan", "inf", "-inf"."""
+    cls = value.__class__
+    if cls is float:                # the common cases first, by class: --points calls this per point
+        if value - value == 0.0:
+            return value
+        return "nan" if value != value else ("inf" if value > 0 else "-inf")
+    if cls is str or value is None:
+        return value
+    if cls is dict:
+        return {k if k.__class__ is str else str(k): to_json(v) for k, v in value.items()}
     if isinstance(value, dict):
         return {str(k): to_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
