@@ -38,6 +38,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
+from autodiff.cli.workers import usable_cores
 from autodiff.diffcore import arrays as A
 from autodiff.diffcore import elementwise as E
 from autodiff.diffcore import transforms as T
@@ -446,9 +447,9 @@ def case_points(profile: Profile, refs: dict, workdir: Path) -> Case:
     out_path = workdir / "points_out.jsonl"
     command = autodiff_command() + ["grad", str(CONTROL_FLOW), "--points", str(csv_path), "--json-lines"]
 
-    def run_cli():
+    def run_cli(extra: tuple = ()):
         with open(out_path, "w") as out:
-            subprocess.run(command, stdout=out, stderr=subprocess.DEVNULL, check=True)
+            subprocess.run(command + list(extra), stdout=out, stderr=subprocess.DEVNULL, check=True)
 
     program = Program.from_text(CONTROL_FLOW.read_text(), str(CONTROL_FLOW))
     differentiate = Differentiator(program)
@@ -470,7 +471,10 @@ def case_points(profile: Profile, refs: dict, workdir: Path) -> Case:
     if not case.verify(problems):
         return case
 
-    rows = [("autodiff CLI (`--points … --json-lines`, whole process)", run_cli, profile.points_repeats),
+    workers = usable_cores()
+    rows = [(f"autodiff CLI (`--points … --json-lines`, whole process; {workers} worker processes, the default)",
+             run_cli, profile.points_repeats),
+            ("autodiff CLI, one process (`--jobs 1`)", lambda: run_cli(("--jobs", "1")), profile.points_repeats),
             ("autodiff diffcore API, in-process (Differentiator per point)", run_api, profile.points_repeats),
             ("hand-written Python (floor)", run_floor, profile.repeats)]
     for name, fn, repeats in rows:
@@ -480,6 +484,8 @@ def case_points(profile: Profile, refs: dict, workdir: Path) -> Case:
         row["vs_floor"] = row["seconds"] / case.rows[-1]["seconds"]
     case.targets.append(Target("gradients per second through the CLI", case.rows[0]["rate"], 20_000.0,
                                "gradients/s", at_most=False))
+    case.notes.append(f"The default command forks one worker per usable core ({workers} here); the "
+                      "one-process row is the cost of a point itself.")
     case.notes.append("Points uniform in [-2, 2] (numpy default_rng(20240601)), written as CSV; the CLI's "
                       "output goes to a file. PyTorch, JAX and autograd are not run here: the target is the "
                       "CLI's own throughput.")

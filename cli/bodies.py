@@ -25,7 +25,7 @@ def grad_document(result, program) -> dict:
 
 
 def eval_command(file, expr, at, of, max_steps, max_depth, max_elements, timeout, as_json, strict, precision,
-                 points, points_format, json_lines, as_csv, on_error):
+                 points, points_format, json_lines, as_csv, on_error, jobs=1):
     """Run a program and print its output value."""
     from autodiff.diffcore.derivatives import evaluate
     program = load(file, expr)
@@ -36,7 +36,7 @@ def eval_command(file, expr, at, of, max_steps, max_depth, max_elements, timeout
         return run_program_points(
             program, file, points, points_format, values,
             lambda point: eval_document(evaluate(program, point, of=of, limits=limits), program),
-            (), as_csv, json_lines, on_error, strict, limits=limits)
+            (), as_csv, json_lines, on_error, strict, limits=limits, jobs=jobs)
     with reported(program):
         result = evaluate(program, values, of=of, limits=limits)
     if as_json:
@@ -48,7 +48,7 @@ def eval_command(file, expr, at, of, max_steps, max_depth, max_elements, timeout
 
 
 def grad_command(file, expr, at, of, wrt, vjp, reduce_sum, order, max_steps, max_depth, max_elements, timeout,
-                 as_json, strict, precision, points, points_format, json_lines, as_csv, on_error):
+                 as_json, strict, precision, points, points_format, json_lines, as_csv, on_error, jobs=1):
     """Run a program and print the derivatives of its output with respect to its inputs.
 
     A scalar output gets its gradient; an array output its full Jacobian (one
@@ -64,7 +64,7 @@ def grad_command(file, expr, at, of, wrt, vjp, reduce_sum, order, max_steps, max
         from .higher import run_orders
         return run_orders(file, expr, at, of, wrt, order,
                           make_limits(max_steps, max_depth, max_elements, timeout), as_json, strict, precision,
-                          points=(points, points_format, json_lines, as_csv, on_error))
+                          points=(points, points_format, json_lines, as_csv, on_error, jobs))
     program = load(file, expr)
     values = parse_at(at)
     cotangent = parse_value(vjp, "--vjp") if vjp is not None else None
@@ -77,7 +77,7 @@ def grad_command(file, expr, at, of, wrt, vjp, reduce_sum, order, max_steps, max
         return run_program_points(
             program, file, points, points_format, values,
             lambda point: grad_document(differentiator(point), program),
-            ("gradient", "jacobian", "vjp"), as_csv, json_lines, on_error, strict, limits=limits)
+            ("gradient", "jacobian", "vjp"), as_csv, json_lines, on_error, strict, limits=limits, jobs=jobs)
     with reported(program):
         result = differentiator(values)
     if as_json:

@@ -64,13 +64,13 @@ def run_orders(file, expr, at, of, wrt, order, limits, as_json, strict, precisio
     program = load(file, expr)
     values = parse_at(at)
     if points[0] is not None:
-        path, points_format, json_lines, as_csv, on_error = points
+        path, points_format, json_lines, as_csv, on_error, jobs = points
         return run_program_points(
             program, file, path, points_format, values,
             lambda point: orders_document(
                 derivative_tensors(program, point, order, wrt=parse_names(wrt), of=of, limits=limits),
                 program, order),
-            (), as_csv, json_lines, on_error, strict, limits=limits)
+            (), as_csv, json_lines, on_error, strict, limits=limits, jobs=jobs)
     with reported(program):
         result = derivative_tensors(program, values, order, wrt=parse_names(wrt), of=of, limits=limits)
     show_orders(program, result, precision, as_json, order)
@@ -82,14 +82,14 @@ def run_orders(file, expr, at, of, wrt, order, limits, as_json, strict, precisio
 @points_options
 def hessian_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements, timeout, as_json, strict,
                     precision,
-                    points, points_format, json_lines, as_csv, on_error):
+                    points, points_format, json_lines, as_csv, on_error, jobs):
     """The gradient and the Hessian of a scalar output (the same as grad --order 2).
 
     The Hessian is printed as blocks per pair of inputs, d2f/dx dy shaped
     x.shape + y.shape, computed by forward-over-reverse differentiation.
     """
     return run_orders(file, expr, at, of, wrt, 2, make_limits(max_steps, max_depth, max_elements, timeout),
-                      as_json, strict, precision, points=(points, points_format, json_lines, as_csv, on_error))
+                      as_json, strict, precision, points=(points, points_format, json_lines, as_csv, on_error, jobs))
 
 
 @cli.command("jacobian", context_settings=CONTEXT)
@@ -140,7 +140,7 @@ def _directions(items: tuple) -> dict:
 @points_options
 def jvp_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements, timeout, as_json, strict,
                 precision,
-                direction, points, points_format, json_lines, as_csv, on_error):
+                direction, points, points_format, json_lines, as_csv, on_error, jobs):
     """The directional derivative J·v of the output, by one forward-mode pass."""
     from autodiff.diffcore.higher import directional
     program = load(file, expr)
@@ -152,7 +152,7 @@ def jvp_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements, tim
             program, file, points, points_format, values,
             lambda point: jvp_document(directional(program, point, v, wrt=parse_names(wrt), of=of,
                                                    limits=limits), program, v),
-            ("jvp",), as_csv, json_lines, on_error, strict, limits=limits)
+            ("jvp",), as_csv, json_lines, on_error, strict, limits=limits, jobs=jobs)
     with reported(program):
         result = directional(program, values, v, wrt=parse_names(wrt), of=of, limits=limits)
     if as_json:

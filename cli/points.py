@@ -16,6 +16,7 @@ import json
 import math
 import re
 import sys
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Optional, TextIO
 
@@ -36,6 +37,9 @@ points_options = compose(
                  help="With --points: CSV with the input, output and derivative columns."),
     click.option("--on-error", type=click.Choice(["stop", "skip"]), default="stop", show_default=True,
                  help="With --points: what a failing point does to the run."),
+    click.option("-j", "--jobs", type=click.IntRange(0), default=0, show_default=True,
+                 help="With --points from a file: worker processes (0: one per usable core; 1: this "
+                      "process only). The results and their order are the same."),
 )
 
 _FLAT_COLUMN = re.compile(r"^\s*([A-Za-z_]\w*)\s*\[\s*(\d+(?:\s*,\s*\d+)*)\s*\]\s*$")
@@ -276,46 +280,76 @@ def _csv_number(v: float) -> str:
 
 
 def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tuple[dict, list]],
-               as_csv: bool, on_error: str, describe_error: Callable[[Exception], dict]) -> int:
-    """Run `compute` once per point; stream the results; return the exit code.
+               as_csv: bool, on_error: str, describe_error: Callable[[Exception], dict], jobs: int = 1) -> int:
+    """Run `compute` once per point; write the results in input order; return the exit code.
 
     `compute(at)` returns (the JSON document of the result, its CSV columns).
     `describe_error(exc)` turns a program error into a JSON-able dict (kind, message, position).
+    With jobs > 1, points from a file are computed by that many worker processes (workers.py);
+    points that arrive live (standard input, or output to a terminal) are computed here, one
+    by one, each result written at once.
     """
     from autodiff.grammar.source import ProgramError
+    from .workers import ordered_map
+
+    def outcome(point: Point) -> tuple:
+        """(line, True, the JSON line or the CSV columns, printed) or (line, False, error, printed)."""
+        if point.values is None:
+            return point.line, False, {"kind": "input error", "message": point.error}, ""
+        try:
+            document, columns = compute({**base_at, **point.values})
+        except ProgramError as exc:
+            return point.line, False, describe_error(exc), ""
+        except PointError as exc:
+            return point.line, False, {"kind": "output error", "message": str(exc)}, ""
+        return point.line, True, columns if as_csv else dumps({"line": point.line, **document}) + "\n", ""
+
+    def outcome_in_worker(point: Point) -> tuple:
+        # What the program prints goes to stderr; a worker hands it back, to be written in order.
+        saved, sys.stderr = sys.stderr, io.StringIO()
+        try:
+            line, ok, payload, _ = outcome(point)
+            return line, ok, payload, sys.stderr.getvalue()
+        finally:
+            sys.stderr = saved
+
     failures = 0
-    out = Output(sys.stdout, live=path == "-" or sys.stdout.isatty())
+    live = path == "-" or sys.stdout.isatty()
+    out = Output(sys.stdout, live=live)
     writer = CsvWriter(out) if as_csv else None
     with open_points(path) as stream:
         try:
-            for point in read_points(stream, path, fmt):
-                error: Optional[dict] = None
-                if point.values is None:
-                    error = {"kind": "input error", "message": point.error}
-                else:
-                    try:
-                        document, columns = compute({**base_at, **point.values})
-                        if writer is not None:
-                            writer.write(columns)
-                        else:
-                            out.write(dumps({"line": point.line, **document}) + "\n")
+            points = read_points(stream, path, fmt)
+            outcomes = (ordered_map(outcome_in_worker, points, jobs) if jobs > 1 and not live
+                        else map(outcome, points))
+            for line, ok, payload, printed in outcomes:
+                if printed:
+                    sys.stderr.write(printed)
+                if ok:
+                    if writer is None:
+                        out.write(payload)
                         continue
-                    except ProgramError as exc:
-                        error = describe_error(exc)
+                    try:
+                        writer.write(payload)
+                        continue
                     except PointError as exc:
-                        error = {"kind": "output error", "message": str(exc)}
+                        payload = {"kind": "output error", "message": str(exc)}
                 failures += 1
                 out.flush()             # the results before it, then its report
-                where = f"{path if path != '-' else '<stdin>'}:{point.line}"
-                print(f"{where}: {error['kind']}: {error['message']}", file=sys.stderr)
+                where = f"{path if path != '-' else '<stdin>'}:{line}"
+                print(f"{where}: {payload['kind']}: {payload['message']}", file=sys.stderr)
                 if writer is None:
-                    out.write(json.dumps(to_json({"line": point.line, "error": error})) + "\n")
+                    out.write(json.dumps(to_json({"line": line, "error": payload})) + "\n")
                 if on_error == "stop":
-                    print(f"autodiff: stopped at line {point.line} (--on-error skip would go on)",
-                          file=sys.stderr)
+                    print(f"autodiff: stopped at line {line} (--on-error skip would go on)", file=sys.stderr)
                     break
         except UnicodeDecodeError:
             raise click.UsageError(f"--points {path}: not UTF-8 text") from None
+        except BrokenProcessPool:
+            out.flush()
+            print("autodiff: a worker process died (out of memory, or killed); the results stop here. "
+                  "Run again with --jobs 1 to compute the points in one process.", file=sys.stderr)
+            return 1
         finally:
             out.flush()
     return 1 if failures else 0
@@ -348,11 +382,12 @@ def csv_columns(document: dict, derivative_keys: tuple, out: str) -> list:
 
 def run_program_points(program, file: str, points: str, points_format: str, base_at: dict,
                        compute: Callable[[dict], dict], derivative_keys: tuple, as_csv: bool,
-                       json_lines: bool, on_error: str, strict: bool = False, *, limits) -> int:
+                       json_lines: bool, on_error: str, strict: bool = False, *, limits, jobs: int = 1) -> int:
     """The --points mode of a command: `compute(at)` gives the JSON document of one point.
 
     `limits` are the run's limits: the numeric context is set up once for all the points, with
-    them (a run inside it does not set it up again).
+    them (a run inside it does not set it up again; worker processes inherit it).
+    `jobs`: worker processes (0: one per usable core).
     """
     if as_csv and json_lines:
         raise click.UsageError("--csv and --json-lines are alternatives: give one")
@@ -368,6 +403,8 @@ def run_program_points(program, file: str, points: str, points_format: str, base
         out = document.get("output_name") or "f"
         return document, (csv_columns(document, derivative_keys, out) if as_csv else [])
 
+    from .workers import usable_cores
     with numeric_context(limits):
         return run_points(points, points_format, base_at, one, as_csv, on_error,
-                          lambda error: error_document(error, program.source.filename))
+                          lambda error: error_document(error, program.source.filename),
+                          jobs or usable_cores())

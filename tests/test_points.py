@@ -134,3 +134,56 @@ def test_the_limits_apply_to_every_point(command):
     assert code == 1
     assert lines_of(out)[0]["error"]["kind"] == "limit exceeded"
     assert "the limit is 10" in err
+
+
+# ------------------------------------------------------------ worker processes (--jobs)
+
+def run_cli(args: list, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    return subprocess.run(autodiff_command() + args, capture_output=True, text=True, timeout=300, env=env)
+
+
+@pytest.fixture(scope="module")
+def many_points(tmp_path_factory):
+    """1,300 points (more than two chunks of 512), with a bad line and two failing points among them."""
+    path = tmp_path_factory.mktemp("points") / "many.csv"
+    rows = [f"{0.01 + i / 997}" for i in range(1300)]
+    rows[100] = "oops"                  # an input error
+    rows[700] = "-1"                    # the program's assert fails
+    rows[1299] = "-2"
+    path.write_text("a\n" + "\n".join(rows) + "\n")
+    return path
+
+
+PROGRAM = "def f(a):\n    assert a > 0\n    if a > 1.2:\n        print('big', a)\n    return sin(a) * a^2\ny = f(a)"
+
+
+@pytest.mark.parametrize("extra", [[], ["--csv"], ["--on-error", "skip"], ["--on-error", "skip", "--csv"]])
+def test_workers_give_the_same_output_as_one_process(many_points, extra):
+    one = run_cli(["grad", "-e", PROGRAM, "--points", str(many_points), "--jobs", "1"] + extra)
+    two = run_cli(["grad", "-e", PROGRAM, "--points", str(many_points), "--jobs", "2"] + extra)
+    assert (two.returncode, two.stdout, two.stderr) == (one.returncode, one.stdout, one.stderr)
+    assert one.returncode == 1
+    if "skip" in extra:
+        assert one.stderr.count("big") == sum(0.01 + i / 997 > 1.2 for i in range(1300) if i not in (100, 700, 1299))
+        rows = one.stdout.splitlines()
+        assert len(rows) == (1 + 1297 if "--csv" in extra else 1300)
+
+
+def test_workers_compute_every_point_in_order(tmp_path):
+    path = tmp_path / "p.jsonl"
+    path.write_text("".join(f'{{"x": {i / 100}}}\n' for i in range(2000)))
+    result = run_cli(["grad", "-e", "x^3", "--points", str(path), "--jobs", "2"])
+    assert result.returncode == 0, result.stderr
+    results = lines_of(result.stdout)
+    assert [r["line"] for r in results] == list(range(1, 2001))
+    assert all(r["gradient"]["x"] == pytest.approx(3 * (i / 100) ** 2, rel=1e-15) for i, r in enumerate(results))
+
+
+def test_ordered_map_runs_in_forked_workers_in_order_and_small_inputs_here():
+    from autodiff.cli import workers
+    results = list(workers.ordered_map(lambda i: (i, os.getpid()), range(3 * workers.CHUNK + 5), jobs=2))
+    assert [i for i, _ in results] == list(range(3 * workers.CHUNK + 5))
+    assert os.getpid() not in {pid for _, pid in results}                 # computed by the workers
+    small = list(workers.ordered_map(lambda i: (i, os.getpid()), range(10), jobs=2))
+    assert {pid for _, pid in small} == {os.getpid()}                      # one chunk: not worth a pool
