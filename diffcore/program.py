@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import sys
-from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
 
@@ -171,37 +170,45 @@ _numeric_depth = [0]
 _active_limits: list = [None]
 
 
-@contextmanager
-def numeric_context(limits: Limits) -> Iterator[None]:
+class numeric_context:
     """Limits, recursion headroom and IEEE semantics (no numpy warnings) for one run.
 
     Re-entering with the same limits is free: a batch of runs (points, Jacobian columns) sets
     it up once. Re-entering with other limits applies them until the inner context ends.
+    (A class rather than a generator: it is entered twice per point of --points.)
     """
-    if _numeric_depth[0]:
-        outer = _active_limits[0]
-        if limits is not outer:
-            _apply(limits)
-        _numeric_depth[0] += 1
-        try:
-            yield
-        finally:
+
+    __slots__ = ("limits", "outer", "saved", "errstate")
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+
+    def __enter__(self) -> None:
+        limits = self.limits
+        if _numeric_depth[0]:
+            self.outer = _active_limits[0]
+            if limits is not self.outer:
+                _apply(limits)
+            _numeric_depth[0] += 1
+            return
+        self.outer = None
+        self.saved = (NumericLimits.max_elements, NumericLimits.max_tape_bytes, sys.getrecursionlimit())
+        _apply(limits)
+        _numeric_depth[0] = 1
+        self.errstate = np.errstate(all="ignore")
+        self.errstate.__enter__()
+
+    def __exit__(self, *exc) -> None:
+        if _numeric_depth[0] > 1:
             _numeric_depth[0] -= 1
-            if limits is not outer:
-                _apply(outer)
-        return
-    previous_elements, previous_memory = NumericLimits.max_elements, NumericLimits.max_tape_bytes
-    previous_recursion = sys.getrecursionlimit()
-    _apply(limits)
-    _numeric_depth[0] = 1
-    try:
-        with np.errstate(all="ignore"):
-            yield
-    finally:
+            if self.limits is not self.outer:
+                _apply(self.outer)
+            return
         _numeric_depth[0] = 0
         _active_limits[0] = None
-        NumericLimits.max_elements, NumericLimits.max_tape_bytes = previous_elements, previous_memory
-        sys.setrecursionlimit(previous_recursion)
+        self.errstate.__exit__(*exc)
+        NumericLimits.max_elements, NumericLimits.max_tape_bytes, recursion = self.saved
+        sys.setrecursionlimit(recursion)
 
 
 def _apply(limits: Limits) -> None:
