@@ -71,6 +71,8 @@ class Batched(Tracer):
         # shape: every example has the shape of the first. No non-differentiable operation sees
         # a batched value: batched values are tangents, and rules are linear in their tangents.
         value = self.value
+        if value.__class__ is ndarray and value.ndim > 1:
+            return value[0]         # an example that is an array: a view, no copy
         return plain((value if value.__class__ is ndarray else strip(value))[0])
 
     def __repr__(self) -> str:
@@ -102,6 +104,8 @@ class BatchTrace(Trace):
         return REGISTRY["broadcast_to"].bind(value, shape=(self.size,) + shape)
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
+        if len(args) == 1:          # dispatch chose this trace for its only argument: it is ours
+            return self._apply(prim, (args[0].value,), _ONE, params)
         raw, batched = [], []
         for a in args:
             if type(a) is Batched and a.trace is self:
@@ -123,8 +127,10 @@ class BatchTrace(Trace):
         return self._apply(prim, (x.value if bx else x, y.value if by else y), (bx, by), _NO_PARAMS)
 
     def _apply(self, prim: Primitive, args: tuple, batched: tuple, params: dict) -> Any:
+        rule = prim.batch or each_example
         try:
-            out = (prim.batch or each_example)(prim, args, batched, **params)
+            # (without ** when there are no params: a plain call is the cheaper one for the interpreter)
+            out = rule(prim, args, batched, **params) if params else rule(prim, args, batched)
         except ArrayTooLarge as exc:
             if self.size > 1:       # the batch made it too large, perhaps not one example
                 raise ChunkTooLarge(self, -(-exc.elements // self.size)) from None

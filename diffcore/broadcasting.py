@@ -97,7 +97,28 @@ def lift(x: Any, batched: bool, rank: int) -> Any:
 
 def batch_elementwise(prim, args, batched, **params):
     """The batching rule of a broadcasting elementwise primitive: align the examples' ranks, then call it."""
-    if len(args) == 2:              # the common case, without building lists
+    if params:
+        return _batch_elementwise_general(prim, args, batched, params)
+    # The common cases, without params, lists or ** calls.
+    if len(args) == 1:              # one batched argument: nothing to align
+        x = args[0]
+        return prim.impl(x) if x.__class__ is ndarray else prim.bind(x)
+    if len(args) == 2:
+        (x, y), (bx, by) = args, batched
+        cx, cy = x.__class__, y.__class__
+        rx = (x.ndim if cx is ndarray else 0 if cx is float else len(value_shape(x))) - bx
+        ry = (y.ndim if cy is ndarray else 0 if cy is float else len(value_shape(y))) - by
+        if rx == ry or (rx > ry and not by) or (ry > rx and not bx):
+            if (cx is ndarray or cx is float) and (cy is ndarray or cy is float):
+                return prim.impl(x, y)          # plain values: what bind would call
+            return prim.bind(x, y)
+        return prim.bind(lift(x, bx, max(rx, ry)), lift(y, by, max(rx, ry)))
+    return _batch_elementwise_general(prim, args, batched, params)
+
+
+def _batch_elementwise_general(prim, args, batched, params: dict):
+    """batch_elementwise with params, or with more than two arguments."""
+    if len(args) == 2:
         (x, y), (bx, by) = args, batched
         rx, ry = _rank(x) - bx, _rank(y) - by
         if rx == ry or (rx > ry and not by) or (ry > rx and not bx):

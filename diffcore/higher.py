@@ -122,6 +122,11 @@ class ProgramFunction:
     def blocks(self, tensor: Any, leading: tuple, order: int) -> dict:
         """Split a tensor of shape leading + (size,)*order into blocks keyed by tuples of input names."""
         tensor = np.asarray(strip(tensor))
+        if len(self.wrt) == 1:          # one input: its block is the whole tensor
+            name = self.wrt[0]
+            shape = leading + self.shapes[name] * order
+            block = tensor.reshape(shape)
+            return {(name,) * order: block if shape else float(block)}
         out = {}
         for names in itertools.product(self.wrt, repeat=order):
             index = tuple(slice(self.offsets[n], self.offsets[n] + math.prod(self.shapes[n])) for n in names)
@@ -170,29 +175,31 @@ def _check_size(entries: int, what: str) -> None:
 def derivative_tensors(program: Program, at: dict, order: int, wrt=None, of=None,
                        limits: Optional[Limits] = None) -> HigherResult:
     """All derivatives of a scalar output up to `order`, as blocks per tuple of inputs."""
-    fn = ProgramFunction(program, at, wrt, of, limits)
-    if np.ndim(fn.output):
-        raise UsageError(f"--order {order} needs a scalar output, but the output has shape "
-                         f"{shape_text(np.shape(fn.output))}", hint="select one with --of NAME, or use --sum")
-    _check_size(fn.size ** order, f"the order-{order} derivative tensor")
-    if fn.size == 1 and not fn.shapes[fn.wrt[0]]:
-        series = _taylor(fn, order)
-        if series is not None:
-            name = fn.wrt[0]
-            orders = {k: {(name,) * k: series[k]} for k in range(1, order + 1)}
-            return _checked(HigherResult(fn.inputs, fn.output, fn.output_name, fn.wrt,
-                                         "hessian" if order == 2 else "derivatives", orders, mode="taylor"), fn)
-    orders = {}
-    with numeric_context(fn.limits), fn.diagnosing():   # nested: each order is the forward-mode Jacobian of the last
-        tensors = [lambda z: T.grad(fn, (z,))]         # tensors[k - 1](z): the order-k tensor
-        for _ in range(2, order + 1):
-            tensors.append((lambda p: lambda z: T.jacobian_forward(p, z)[1])(tensors[-1]))
-        if order >= 2:              # the top order's pass gives the order below as its value
-            below, top = T.jacobian_forward(tensors[order - 2], fn.z)
-            orders[order - 1], orders[order] = fn.blocks(below, (), order - 1), fn.blocks(top, (), order)
-        for k in range(1, order - 1 if order >= 2 else 2):
-            orders[k] = fn.blocks(tensors[k - 1](fn.z), (), k)
-        orders = dict(sorted(orders.items()))
+    limits = limits or Limits()
+    with numeric_context(limits):       # one set-up for the first run and the derivatives (re-entering is free)
+        fn = ProgramFunction(program, at, wrt, of, limits)
+        if np.ndim(fn.output):
+            raise UsageError(f"--order {order} needs a scalar output, but the output has shape "
+                             f"{shape_text(np.shape(fn.output))}", hint="select one with --of NAME, or use --sum")
+        _check_size(fn.size ** order, f"the order-{order} derivative tensor")
+        series = _taylor(fn, order) if fn.size == 1 and not fn.shapes[fn.wrt[0]] else None
+        if series is None:
+            orders = {}
+            with fn.diagnosing():       # nested: each order is the forward-mode Jacobian of the last
+                tensors = [lambda z: T.grad(fn, (z,))]         # tensors[k - 1](z): the order-k tensor
+                for _ in range(2, order + 1):
+                    tensors.append((lambda p: lambda z: T.jacobian_forward(p, z)[1])(tensors[-1]))
+                if order >= 2:              # the top order's pass gives the order below as its value
+                    below, top = T.jacobian_forward(tensors[order - 2], fn.z)
+                    orders[order - 1], orders[order] = fn.blocks(below, (), order - 1), fn.blocks(top, (), order)
+                for k in range(1, order - 1 if order >= 2 else 2):
+                    orders[k] = fn.blocks(tensors[k - 1](fn.z), (), k)
+                orders = dict(sorted(orders.items()))
+    if series is not None:
+        name = fn.wrt[0]
+        orders = {k: {(name,) * k: series[k]} for k in range(1, order + 1)}
+        return _checked(HigherResult(fn.inputs, fn.output, fn.output_name, fn.wrt,
+                                     "hessian" if order == 2 else "derivatives", orders, mode="taylor"), fn)
     fn.settle_warnings(orders[1])
     kind = "hessian" if order == 2 else "derivatives"
     return _checked(HigherResult(fn.inputs, fn.output, fn.output_name, fn.wrt, kind, orders), fn)

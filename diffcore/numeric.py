@@ -14,6 +14,7 @@ from typing import Any, Callable
 import numpy as np
 
 ndarray = np.ndarray
+_FLOAT64 = np.dtype(np.float64)
 
 
 class ArrayTooLarge(Exception):
@@ -69,6 +70,14 @@ def array_all_finite(a: ndarray) -> bool:
     """
     if a.dtype.kind != "f":
         return True
+    if a.dtype == _FLOAT64 and (a.flags.c_contiguous or a.flags.f_contiguous):
+        # The sum of squares by np.vdot, which (unlike np.dot) reports no floating-point errors,
+        # so no errstate is needed: NaN or infinity in, NaN or infinity out. Squares of finite
+        # elements may overflow, which the element-by-element check settles. vdot flattens in C
+        # order, so an F-ordered array (a transposed result) goes in transposed: no copy.
+        flat = a if a.flags.c_contiguous else a.T
+        total = float(np.vdot(flat, flat))
+        return total - total == 0.0 or bool(np.isfinite(a).all())
     with np.errstate(over="ignore", invalid="ignore"):
         total = float(np.add.reduce(a, axis=None))
     return total - total == 0.0 or bool(np.isfinite(a).all())
@@ -116,9 +125,12 @@ def binary_impl(scalar_fn: Callable, array_fn: Callable, scalar_exact: bool = Tr
             except (ValueError, OverflowError, ZeroDivisionError):
                 pass
             return plain(array_fn(np.float64(x), np.float64(y)))
-        if tx is ndarray and ty is ndarray and x.shape != y.shape:
+        if tx is ndarray and ty is ndarray and x.shape != y.shape and x.size * y.size > Limits.max_elements:
+            # A broadcast result has at most x.size * y.size elements: only above the limit is its
+            # shape worth computing (numpy itself refuses shapes that do not broadcast).
             check_shape(np.broadcast_shapes(x.shape, y.shape))
-        return plain(array_fn(x, y))
+        result = array_fn(x, y)
+        return result if result.__class__ is ndarray and result.ndim else plain(result)
     impl.__name__ = array_fn.__name__
     impl.scalar = scalar_fn if scalar_exact else None
     return impl

@@ -460,3 +460,122 @@ def test_hessian_warnings_equal_the_recorded_first_runs(name):
     assert [(w.kind, w.operation, w.message, w.span) for w in result.warnings if w.operation != "hessian"] == [
         (w.kind, w.operation, w.message, w.span) for w in want]
     assert bool(want) == (name != "smooth")
+
+
+# ------------------------------ the fast paths under a batched pass, against their definitions
+
+FAST_ENTRY_SHAPES = {1: [[(3,)], [(2, 3)]], 2: [[(3,), (3,)], [(2, 3), (3,)], [(), (3,)], [(3,), ()]]}
+
+
+def _fast_and_general(prim, args, trace):
+    """prim on args through the forward trace's fast entry (process1/process2) and through process()."""
+    fast = trace.process1(prim, *args) if len(args) == 1 else trace.process2(prim, *args)
+    return fast, trace.process(prim, tuple(args), {})
+
+
+def _same(a, b):
+    np.testing.assert_array_equal(np.asarray(strip(a)), np.asarray(strip(b)))
+
+
+@pytest.mark.parametrize("name", UNARY + BINARY)
+def test_forward_fast_entries_agree_with_process(name):
+    from autodiff.diffcore.forward import Dual, ForwardTrace
+    from autodiff.diffcore.tracing import next_level, release_level
+    prim, rng = REGISTRY[name], np.random.default_rng(3)
+    for shapes in FAST_ENTRY_SHAPES[len(prim.vjps)]:
+        for count in range(1, len(shapes) + 1):
+            for which in itertools.combinations(range(len(shapes)), count):
+                values = [_positive(rng, s) for s in shapes]
+                outer = ForwardTrace(next_level())          # a lower level: its Duals are values to `inner`
+                inner = ForwardTrace(next_level())
+                try:
+                    for nested in (False, True):
+                        args = [Dual(Dual(v, _mixed(rng, np.shape(v)), outer) if nested else v,
+                                     _mixed(rng, np.shape(v)), inner) if k in which else v
+                                for k, v in enumerate(values)]
+                        fast, general = _fast_and_general(prim, args, inner)
+                        assert type(fast) is Dual and fast.trace is inner, (name, shapes, which)
+                        _same(fast.value, general.value)
+                        _same(fast.tangent, general.tangent)
+                        if nested:                          # the outer trace's tangents agree as well
+                            assert type(fast.value) is Dual and fast.value.trace is outer
+                            _same(fast.value.tangent, general.value.tangent)
+                finally:
+                    release_level()
+                    release_level()
+
+
+@pytest.mark.parametrize("name", ["mul", "sin", "sub"])
+def test_forward_fast_entries_batched_tangents_and_no_grad(name, monkeypatch):
+    from autodiff.diffcore.forward import Dual, ForwardTrace
+    from autodiff.diffcore.tracing import Trace, next_level, release_level
+    prim, rng = REGISTRY[name], np.random.default_rng(4)
+    values = [_positive(rng, (3,)) for _ in prim.vjps]
+    with batching(B) as batch:
+        trace = ForwardTrace(next_level())
+        try:
+            args = [Dual(v, batch.wrap(_mixed(rng, (B, 3))), trace) for v in values]
+            fast, general = _fast_and_general(prim, args, trace)
+            assert type(fast.tangent) is Batched and fast.tangent.trace is batch
+            np.testing.assert_array_equal(batch.unwrap(fast.tangent, (3,)), batch.unwrap(general.tangent, (3,)))
+            # inside no_grad the trace is frozen: the primitive on the values, a constant to it
+            monkeypatch.setattr(Trace, "frozen_level", trace.level)
+            fast, general = _fast_and_general(prim, args, trace)
+            assert type(fast) is not Dual and type(general) is not Dual
+            np.testing.assert_array_equal(fast, general)
+            np.testing.assert_array_equal(fast, prim.impl(*values))
+        finally:
+            release_level()
+
+
+def test_forward_fast_entries_refuse_a_primitive_without_a_forward_rule():
+    from autodiff.diffcore.forward import Dual, ForwardTrace
+    from autodiff.diffcore.tracing import next_level, release_level
+    unary = Primitive("test_no_jvp_1", lambda x: x * 2.0, (None,))
+    binary = Primitive("test_no_jvp_2", lambda x, y: x * y, (None, None))
+    trace = ForwardTrace(next_level())
+    try:
+        x = Dual(np.ones(2), np.ones(2), trace)
+        with pytest.raises(TypeError, match="test_no_jvp_1 has no forward-mode rule"):
+            trace.process1(unary, x)
+        with pytest.raises(TypeError, match="test_no_jvp_2 has no forward-mode rule"):
+            trace.process2(binary, 3.0, x)
+    finally:
+        release_level()
+
+
+def test_broadcasting_results_over_the_element_limit_are_refused(monkeypatch):
+    # binary_impl computes the broadcast shape only when the sizes' product is over the limit
+    # (a broadcast result holds at most that many elements): the limit must still hold exactly.
+    from autodiff.diffcore import numeric
+    from autodiff.diffcore.elementwise import add, mul
+    monkeypatch.setattr(numeric.Limits, "max_elements", 40)
+    row, column = np.arange(5.0), np.arange(8.0).reshape(8, 1)
+    np.testing.assert_array_equal(mul(np.ones((2, 5)), row), np.stack([row, row]))     # 50 > 40, result 10
+    assert add(column[:5], row).shape == (5, 5)                                           # 25 elements
+    with pytest.raises(numeric.ArrayTooLarge) as refused:
+        mul(column, np.ones((1, 8)))                                                      # 64 elements
+    assert (refused.value.elements, refused.value.limit) == (64, 40)
+    with pytest.raises(numeric.ArrayTooLarge):
+        add(np.ones((41, 1)), np.ones(1))                                                 # 41 elements
+    for a, b in [((3,), (4,)), ((41,), (42,)), ((2, 3), (3, 2))]:                         # no broadcast at all
+        with pytest.raises(ValueError):
+            mul(np.ones(a), np.ones(b))
+
+
+def test_array_all_finite_agrees_with_isfinite_and_raises_no_floating_point_error():
+    import warnings
+    from autodiff.diffcore.numeric import array_all_finite
+    big = np.full((3, 4), 1e200)                # finite, but its squares overflow
+    cases = [np.arange(12.0).reshape(3, 4), np.arange(12.0).reshape(3, 4).T, np.arange(12.0)[::2], big, big.T,
+             np.array(2.0), np.array(np.inf), np.zeros(0), np.broadcast_to(np.array([1.0, np.nan]), (1000, 2)),
+             np.arange(6.0, dtype=np.float32), np.arange(6), np.array([1e308, 1e308, -1e308])]
+    for bad in (np.nan, np.inf, -np.inf):
+        for original in (np.arange(12.0).reshape(3, 4), np.arange(12.0).reshape(3, 4).T, big):
+            a = original.copy(order="K")
+            a[1, 2] = bad
+            cases += [a, a[:, ::2]] + ([] if original is big else [a.astype(np.float32)])
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")
+        for a in cases:
+            assert array_all_finite(a) == bool(np.all(np.isfinite(a))), a

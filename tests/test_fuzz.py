@@ -290,37 +290,48 @@ class ForwardWatch:
 
     Forward and reverse mode sum the same terms in different orders; when the terms are huge
     and cancel (x - t + t with t's derivative 1e16), they differ by rounding of that size, not
-    by 1e-9 of the result. The tolerance between the modes grows with this scale. It wraps
-    diffcore.forward.ForwardTrace.process; if that goes away, the scale stays 0 (stricter).
+    by 1e-9 of the result. The tolerance between the modes grows with this scale. It wraps the
+    entry points of diffcore.forward.ForwardTrace (`process`, and the unary and binary callers'
+    `process1` and `process2`); if they go away, the scale stays 0 (stricter).
     """
+
+    ENTRY_POINTS = ("process", "process1", "process2")
 
     def __init__(self):
         self.largest = 0.0
 
+    def see(self, out):
+        tangent = getattr(out, "tangent", None)
+        if tangent is not None:
+            try:
+                size = float(np.max(np.abs(np.asarray(strip(tangent), dtype=np.float64)), initial=0.0))
+            except (TypeError, ValueError):
+                size = 0.0
+            if math.isfinite(size) and size > self.largest:
+                self.largest = size
+        return out
+
     def __enter__(self):
-        cls = getattr(forward_module, "ForwardTrace", None)
-        self.cls, self.original = cls, getattr(cls, "process", None)
-        if self.original is not None:
-            watch, original = self, self.original
+        self.cls = getattr(forward_module, "ForwardTrace", None)
+        self.replaced = {}          # entry point -> the class's own definition (None: inherited)
+        for name in self.ENTRY_POINTS:
+            original = getattr(self.cls, name, None)
+            if original is None:
+                continue
+            self.replaced[name] = self.cls.__dict__.get(name)
 
-            def process(trace, prim, args, params):
-                out = original(trace, prim, args, params)
-                tangent = getattr(out, "tangent", None)
-                if tangent is not None:
-                    try:
-                        size = float(np.max(np.abs(np.asarray(strip(tangent), dtype=np.float64)), initial=0.0))
-                    except (TypeError, ValueError):
-                        size = 0.0
-                    if math.isfinite(size) and size > watch.largest:
-                        watch.largest = size
-                return out
+            def entry(trace, *args, original=original):
+                return self.see(original(trace, *args))
 
-            cls.process = process
+            setattr(self.cls, name, entry)
         return self
 
     def __exit__(self, *exc):
-        if self.original is not None:
-            self.cls.process = self.original
+        for name, own in self.replaced.items():
+            if own is None:
+                delattr(self.cls, name)
+            else:
+                setattr(self.cls, name, own)
 
 
 def jacobian_blocks(program: Program, at: dict, mode: str) -> dict:
