@@ -81,6 +81,10 @@ def to_json(value: Any) -> Any:
         return value
     if cls is dict:
         return {k if k.__class__ is str else str(k): to_json(v) for k, v in value.items()}
+    if cls is int:
+        return value
+    if cls is list:
+        return [to_json(v) for v in value]
     if isinstance(value, dict):
         return {str(k): to_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -104,8 +108,29 @@ def to_json(value: Any) -> Any:
 
 
 def dumps(document: dict) -> str:
+    """The document as one line of JSON, as json.dumps(to_json(document), allow_nan=False) writes it."""
+    encode = _encoder[0] or _make_encoder()
+    return encode(to_json(document))
+
+
+_encoder: list = [None]
+
+
+def _make_encoder():
+    """json's C encoder, made once (json.dumps makes one per call: half its time on a small
+    document, which --points writes per point); json.dumps itself where there is none."""
     import json
-    return json.dumps(to_json(document), allow_nan=False)
+    from json import encoder as json_encoder
+    make = getattr(json_encoder, "c_make_encoder", None)
+    if make is None:
+        _encoder[0] = lambda value: json.dumps(value, allow_nan=False)
+    else:
+        def refuse(value):
+            raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+        c_encoder = make(None, refuse, json_encoder.encode_basestring_ascii, None, ": ", ", ",
+                         False, False, False)
+        _encoder[0] = lambda value: "".join(c_encoder(value, 0))
+    return _encoder[0]
 
 
 def dumps_single(document: dict) -> str:

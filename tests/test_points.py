@@ -187,3 +187,15 @@ def test_ordered_map_runs_in_forked_workers_in_order_and_small_inputs_here():
     assert os.getpid() not in {pid for _, pid in results}                 # computed by the workers
     small = list(workers.ordered_map(lambda i: (i, os.getpid()), range(10), jobs=2))
     assert {pid for _, pid in small} == {os.getpid()}                      # one chunk: not worth a pool
+
+
+def test_the_point_encoder_writes_what_json_dumps_writes():
+    import numpy as np
+    from autodiff.cli.render import dumps, to_json
+    documents = [
+        {"line": 1, "output": 1195.3, "gradient": {"a": [1.0, float("nan")]}, "s": "é\"\\\n\t☃", "n": None,
+         "b": True, "i": 3, "w": [{"k": "x"}], "e": [], "d": {}},
+        {"x": np.array([[1.0, 2.5], [math.inf, -0.0]]), 1: 2, "big": 1e308, "tiny": 5e-324},
+    ]
+    for document in documents:
+        assert dumps(document) == json.dumps(to_json(document), allow_nan=False)
