@@ -107,7 +107,9 @@ add = primitive("add", binary_impl(operator.add, np.add),
 sub = primitive("sub", binary_impl(operator.sub, np.subtract),
                 vjps=(lambda g, ans, x, y: unbroadcast(g, value_shape(x)),
                       lambda g, ans, x, y: unbroadcast(neg(g), value_shape(y))),
-                jvp=lambda ts, ans, x, y: _sum_tangents(ts, ans, lambda k, t: t if k == 0 else neg(t)),
+                jvp=lambda ts, ans, x, y: (_sum_tangents((sub(ts[0], ts[1]),), ans, lambda k, t: t)
+                                           if ts[0] is not None and ts[1] is not None else
+                                           _sum_tangents(ts, ans, lambda k, t: t if k == 0 else neg(t))),
                 scalar_vjp=lambda g, ans, x, y: (g, -g),
                 batch=batch_elementwise)
 
