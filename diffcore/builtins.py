@@ -405,7 +405,7 @@ def jacobian(f, argnums=0):
         k = to_int(argnums, "argnums")
         g = _fixing_others(f, args, k)
         x = args[k]
-        return transforms.jacobian_reverse(g, x)[1]
+        return transforms.jacobian(g, x)[1]
     return Builtin(f"jacobian({getattr(f, 'name', 'f')})", call)
 
 

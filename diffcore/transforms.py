@@ -137,14 +137,34 @@ def _basis(shape: tuple) -> Iterator[tuple]:
         yield index, e
 
 
+def jacobian(fn: Callable, x: Any, kwargs: dict = None) -> tuple:
+    """(f(x), J) by whichever mode needs fewer passes: reverse when f(x) has at most as many
+    elements as x (a sweep per output element, from the one recorded run), else forward (one
+    batched pass over all the input directions, which runs f again)."""
+    value, rows = _recorded_for_rows(fn, x, kwargs)
+    if math.prod(value_shape(value)) <= math.prod(value_shape(x)):
+        return value, rows()
+    return jacobian_forward(fn, x, kwargs)
+
+
 def jacobian_reverse(fn: Callable, x: Any, kwargs: dict = None) -> tuple:
     """(f(x), J) with J of shape f(x).shape + x.shape: one reverse sweep per output element."""
+    value, rows = _recorded_for_rows(fn, x, kwargs)
+    return value, rows()
+
+
+def _recorded_for_rows(fn: Callable, x: Any, kwargs: dict) -> tuple:
+    """(f(x), a function computing J row by row from the run recorded here)."""
     _require_differentiable(x, "the argument")
     with recording() as tape:
         box = tape.new_input(x)
         out = fn(box, **(kwargs or {}))
     value = out.value if type(out) is Box and out.trace is tape else out
     _require_differentiable(value, "the function's value")
+    return value, lambda: _rows(tape, box, out, value, x)
+
+
+def _rows(tape, box: Box, out: Any, value: Any, x: Any) -> Any:
     out_shape, in_shape = value_shape(value), value_shape(x)
     rows = []
     for _, seed in _basis(out_shape):
@@ -153,7 +173,7 @@ def jacobian_reverse(fn: Callable, x: Any, kwargs: dict = None) -> tuple:
         else:
             g = None
         rows.append(zeros_like(x) if g is None else g)
-    return value, _assemble(rows, out_shape, in_shape, rows_first=True)
+    return _assemble(rows, out_shape, in_shape, rows_first=True)
 
 
 # How many elements a batched array of one forward pass may hold (32 MiB of float64): the

@@ -384,6 +384,23 @@ def test_in_language_jacobian_shape_and_values():
     close(J, jacobian(p, {}, of="z", mode="reverse").orders[1][("x",)], rtol=1e-14)
 
 
+@pytest.mark.parametrize("outputs, forward", [(1, False), (2, False), (5, True)])
+def test_in_language_jacobian_picks_the_mode_that_needs_fewer_passes(outputs, forward, monkeypatch):
+    """jacobian(f)(x) with x of 2 elements: reverse for up to 2 outputs, one forward pass beyond."""
+    from autodiff.diffcore import transforms
+    calls = []
+    original = transforms.jacobian_forward
+    monkeypatch.setattr(transforms, "jacobian_forward", lambda *a, **k: calls.append(1) or original(*a, **k))
+    items = ", ".join(f"x[0]^{k + 1} * sin(x[1] * {k + 1})" for k in range(outputs))
+    p = program(f"input x = [0.7, 1.3]\ndef f(x):\n    return [{items}]\nJ = jacobian(f)(x)\n")
+    J = np.asarray(evaluate(p, {}).output)
+    x0, x1 = 0.7, 1.3
+    want = [[(k + 1) * x0 ** k * math.sin(x1 * (k + 1)), x0 ** (k + 1) * (k + 1) * math.cos(x1 * (k + 1))]
+            for k in range(outputs)]
+    close(J, want, rtol=1e-14, atol=1e-15)
+    assert bool(calls) == forward
+
+
 def test_in_language_grad_equals_cli_grad_via_cli():
     text = "def f(a):\n    return a^3 * sin(a)\ninput a = 1.1\ny = f(a)\ng = grad(f)(a)\n"
     cli_value = cli_json("grad", "-e", text, "--of", "y")["gradient"]["a"]
