@@ -125,7 +125,8 @@ def memory_size(text: str) -> Optional[int]:
         # The default (4G) and its like, without compiling the pattern below (~0.2 ms at every start).
         return int(float(number) * 1024 ** " KMGT".index(unit.upper()))
     import re
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*", str(text), re.IGNORECASE)
+    # ASCII: with Unicode case folding, the Kelvin sign would match K and then not be found.
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*", str(text), re.IGNORECASE | re.ASCII)
     if not match:
         return None
     number, unit = float(match.group(1)), match.group(2).upper()

@@ -199,3 +199,12 @@ def test_taylor_mode_through_kinks_and_singular_points():
         assert result.mode == "taylor", src
         assert result.orders[1][("x",)] == first, src
         assert result.orders[2][("x", "x")] == second, src
+
+
+@pytest.mark.parametrize("size, ok", [("500M", True), ("1.5GiB", True), ("8 g", True), ("4\u212a", False),
+                                      ("\u0664G", False), ("lots", False)])
+def test_max_memory_sizes_are_ascii_and_a_bad_one_is_a_usage_error(size, ok):
+    out = CliRunner().invoke(cli, ["grad", "-e", "x", "--at", "x=1", "--max-memory", size])
+    assert out.exit_code == (0 if ok else 2), out.output
+    if not ok:
+        assert "expected a size like 500M or 8G" in out.stderr
