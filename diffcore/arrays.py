@@ -185,6 +185,7 @@ transpose = primitive(
     vjps=(lambda g, ans, x, axes=None: transpose(g, axes=_inverse_axes(axes)),),
     jvp=lambda ts, ans, x, axes=None: transpose(ts[0], axes=axes),
     batch=_transpose_batch,
+    saves=("",),
 )
 
 
@@ -258,8 +259,9 @@ def _promoted(x, batched: bool, shape: tuple, matrix: tuple, stack: tuple, rank:
     return reshape(x, shape=matrix) if matrix != shape else x
 
 
+# Each rule reads both operands (_as_matrices reshapes a 1-D one even where only its shape is used).
 matmul = primitive("matmul", _matmul_impl, vjps=(_matmul_vjp_a, _matmul_vjp_b), jvp=_matmul_jvp,
-                   batch=_matmul_batch)
+                   batch=_matmul_batch, saves=("x y", "x y"))
 
 
 # ------------------------------------------------------------------ indexing
@@ -333,6 +335,7 @@ getitem = primitive(
     jvp=lambda ts, ans, x, index: getitem(ts[0], index=index),
     accumulate_vjp=_getitem_accumulate,
     batch=_getitem_batch,
+    saves=("",),
 )
 
 # The adjoint of getitem: a zero array of `shape` with `g` added at `index` (repeats accumulate).
@@ -341,6 +344,7 @@ scatter_add = primitive(
     vjps=(lambda gg, ans, g, index, shape: unbroadcast(getitem(gg, index=index), value_shape(g)),),
     jvp=lambda ts, ans, g, index, shape: scatter_add(ts[0], index=index, shape=shape),
     batch=_scatter_add_batch,
+    saves=("",),
 )
 
 
@@ -362,6 +366,7 @@ index_set = primitive(
           lambda g, ans, x, v, index: unbroadcast(getitem(g, index=index), value_shape(v))),
     jvp=_index_set_jvp,
     batch=_index_set_batch,
+    saves=("", ""),
 )
 
 

@@ -12,14 +12,15 @@ import numpy as np
 
 from .batching import example_shape
 from .numeric import check_shape, ndarray, plain, shape_of
-from .tracing import primitive, strip
+from .tracing import NotSaved, primitive, strip
 
 
 def value_shape(x: Any) -> tuple:
-    """Shape of a value, looking through tracers."""
+    """Shape of a value, looking through tracers (and of a value a tape did not keep: see reverse.py)."""
     if type(x) is float:
         return ()
-    return shape_of(strip(x))
+    x = strip(x)
+    return x.shape if type(x) is ndarray or type(x) is NotSaved else ()
 
 
 def _keepdims_shape(shape: tuple, axis: Optional[tuple]) -> tuple:
@@ -60,6 +61,7 @@ sum_ = primitive(
     vjps=(_sum_vjp,),
     jvp=lambda ts, ans, x, axis=None, keepdims=False: sum_(ts[0], axis=axis, keepdims=keepdims),
     batch=batch_reduction,
+    saves=("",),        # the rule reads x's shape only
 )
 
 
@@ -73,6 +75,7 @@ reshape = primitive(
     vjps=(lambda g, ans, x, shape: reshape(g, shape=value_shape(x)),),
     jvp=lambda ts, ans, x, shape: reshape(ts[0], shape=shape),
     batch=lambda prim, args, batched, shape: reshape(args[0], shape=example_stack(args[0]) + shape),
+    saves=("",),
 )
 
 
@@ -149,6 +152,7 @@ broadcast_to = primitive(
     jvp=lambda ts, ans, x, shape: broadcast_to(ts[0], shape=shape),
     batch=lambda prim, args, batched, shape: broadcast_to(
         lift(args[0], True, len(shape)), shape=example_stack(args[0]) + shape),
+    saves=("",),
 )
 
 

@@ -119,9 +119,12 @@ class Differentiator:
 
     def __init__(self, program: Program, wrt: Optional[list] = None, of: Optional[str] = None,
                  cotangent: Any = None, reduce_sum: bool = False, limits: Optional[Limits] = None,
-                 print_fn=None, observer=None, fuse: bool = True):
+                 print_fn=None, observer=None, fuse: bool = True, keep_all: bool = False):
         self.program = program
         self.fuse = fuse            # record scalar expressions as fused entries (see fusion.py)
+        # Keep every operand and result on the tape, not only what the derivative rules read
+        # (see reverse.py); the diagnostics record again with it to scan the values.
+        self.keep_all = keep_all
         self.wrt = resolve_wrt(program, wrt)
         self.watched = frozenset(self.wrt)
         self.of = of
@@ -135,11 +138,14 @@ class Differentiator:
         with numeric_context(self.limits):
             return self._differentiate(at)
 
-    def _differentiate(self, at: dict) -> Derivatives:
+    def _record(self, at: dict, keep_all: bool, print_fn) -> tuple:
+        """One recorded run: (tape, run result, output, its plain value, summed, input boxes, kinks noted)."""
         watched, boxes = self.watched, {}
         # reverse.recording() by hand: its context manager costs ~5 us, which shows per point.
         tape = ReverseTrace(next_level())
         tape.fuse = self.fuse
+        if keep_all:            # (only ever turned on here: a tape may keep everything by itself)
+            tape.keep_all = True
         diagnostics.listen()
         try:
             def watch(name, value):
@@ -148,8 +154,7 @@ class Differentiator:
                 box = boxes[name] = tape.new_input(value, name)
                 return box
 
-            result: RunResult = self.program.run(at, self.limits, watch=watch, print_fn=self.print_fn,
-                                                 of=self.of)
+            result: RunResult = self.program.run(at, self.limits, watch=watch, print_fn=print_fn, of=self.of)
             output = result.output
             out_value = plain_output(output)
             summed = self.reduce_sum and type(out_value) is np.ndarray
@@ -160,6 +165,10 @@ class Differentiator:
             tape.close()
             release_level()
             noted = diagnostics.stop_listening()
+        return tape, result, output, out_value, summed, boxes, noted
+
+    def _differentiate(self, at: dict) -> Derivatives:
+        tape, result, output, out_value, summed, boxes, noted = self._record(at, self.keep_all, self.print_fn)
         names = [n for n in self.wrt if n in boxes]
         nodes = [boxes[n].node for n in names]
         out_shape = value_shape(out_value)
@@ -200,12 +209,16 @@ class Differentiator:
             derivatives = {n: derivatives[n] for n in self.wrt}
         warnings = noted + diagnostics.kinks_on_tape(tape)
         if not diagnostics.all_finite(out_value):
-            found = diagnostics.first_non_finite_value(tape)
+            # A tape that kept only what the derivative rules read does not have every value: then
+            # record the run again keeping them (quietly), to find the first that went non-finite.
+            scanned = self._record(at, True, lambda text: None)[0] if tape.dropped else tape
+            found = diagnostics.first_non_finite_value(scanned)
             warnings.append(found or diagnostics.Diagnostic(
                 "non-finite", "output", f"the output is {diagnostics._short(out_value)}", None))
         elif depends and not diagnostics.all_finite(derivatives):
             seed = self.cotangent if self.cotangent is not None else (
                 1.0 if not out_shape else np.ones(out_shape))
+            # (the sweep reads only what the rules read, which the tape kept)
             found = diagnostics.first_non_finite_derivative(tape, output.node, seed, nodes)
             warnings.append(found or diagnostics.Diagnostic(
                 "non-finite", "gradient", "a derivative is not finite", None))

@@ -63,18 +63,21 @@ def _sum_tangents(ts, ans, terms: Callable) -> Any:
     return total
 
 
-def _unary(name: str, scalar_fn, array_fn, rule: Callable):
-    """An elementwise unary primitive; `rule(g, ans, x)` is its linear derivative map."""
+def _unary(name: str, scalar_fn, array_fn, rule: Callable, saves=None):
+    """An elementwise unary primitive; `rule(g, ans, x)` is its linear derivative map, reading `saves`."""
     return primitive(
         name, unary_impl(scalar_fn, array_fn),
         vjps=(rule,),
         jvp=lambda ts, ans, x: rule(ts[0], ans, x),
         batch=batch_elementwise,
+        saves=None if saves is None else (saves,),
     )
 
 
-def _binary(name: str, impl, partial_x: Callable, partial_y: Callable, scale=None, scalar_vjp=None):
-    """An elementwise binary primitive from its two partial derivatives (written with primitives)."""
+def _binary(name: str, impl, partial_x: Callable, partial_y: Callable, scale=None, scalar_vjp=None,
+            saves=None):
+    """An elementwise binary primitive from its two partial derivatives (written with primitives);
+    `saves` says what each partial reads (besides that, the rules read only shapes)."""
     scale = scale or (lambda g, d: mul(g, d))
     partials = (partial_x, partial_y)
     return primitive(
@@ -84,6 +87,7 @@ def _binary(name: str, impl, partial_x: Callable, partial_y: Callable, scale=Non
         jvp=lambda ts, ans, x, y: _sum_tangents(ts, ans, lambda k, t: scale(t, partials[k](ans, x, y))),
         scalar_vjp=scalar_vjp,
         batch=batch_elementwise,
+        saves=saves,
     )
 
 
@@ -95,14 +99,16 @@ _div_impl = binary_impl(operator.truediv, np.divide)
 neg = primitive("neg", unary_impl(operator.neg, np.negative),
                 vjps=(lambda g, ans, x: neg(g),),
                 jvp=lambda ts, ans, x: neg(ts[0]),
-                batch=batch_elementwise)
+                batch=batch_elementwise,
+                saves=("",))
 
 add = primitive("add", binary_impl(operator.add, np.add),
                 vjps=(lambda g, ans, x, y: unbroadcast(g, value_shape(x)),
                       lambda g, ans, x, y: unbroadcast(g, value_shape(y))),
                 jvp=lambda ts, ans, x, y: _sum_tangents(ts, ans, lambda k, t: t),
                 scalar_vjp=lambda g, ans, x, y: (g, g),
-                batch=batch_elementwise)
+                batch=batch_elementwise,
+                saves=("", ""))
 
 sub = primitive("sub", binary_impl(operator.sub, np.subtract),
                 vjps=(lambda g, ans, x, y: unbroadcast(g, value_shape(x)),
@@ -111,14 +117,16 @@ sub = primitive("sub", binary_impl(operator.sub, np.subtract),
                                            if ts[0] is not None and ts[1] is not None else
                                            _sum_tangents(ts, ans, lambda k, t: t if k == 0 else neg(t))),
                 scalar_vjp=lambda g, ans, x, y: (g, -g),
-                batch=batch_elementwise)
+                batch=batch_elementwise,
+                saves=("", ""))
 
 mul = primitive("mul", _mul_impl,
                 vjps=(lambda g, ans, x, y: unbroadcast(mul(g, y), value_shape(x)),
                       lambda g, ans, x, y: unbroadcast(mul(g, x), value_shape(y))),
                 jvp=lambda ts, ans, x, y: _sum_tangents(ts, ans, lambda k, t: mul(t, y if k == 0 else x)),
                 scalar_vjp=lambda g, ans, x, y: (g * y, g * x),
-                batch=batch_elementwise)
+                batch=batch_elementwise,
+                saves=("y", "x"))
 
 # g * d and g / d, except that an exactly-zero g contributes zero (see the module docstring).
 cot_mul = primitive("cot_mul", _cot_mul_impl,
@@ -126,14 +134,16 @@ cot_mul = primitive("cot_mul", _cot_mul_impl,
                           lambda gg, ans, g, d: unbroadcast(cot_mul(gg, g), value_shape(d))),
                     jvp=lambda ts, ans, g, d: _sum_tangents(
                         ts, ans, lambda k, t: cot_mul(t, d) if k == 0 else cot_mul(g, t)),
-                    batch=batch_elementwise)
+                    batch=batch_elementwise,
+                    saves=("y", "x"))
 
 cot_div = primitive("cot_div", _cot_div_impl,
                     vjps=(lambda gg, ans, g, d: unbroadcast(cot_div(gg, d), value_shape(g)),
                           lambda gg, ans, g, d: unbroadcast(neg(cot_mul(gg, div(ans, d))), value_shape(d))),
                     jvp=lambda ts, ans, g, d: _sum_tangents(
                         ts, ans, lambda k, t: cot_div(t, d) if k == 0 else neg(cot_mul(t, div(ans, d)))),
-                    batch=batch_elementwise)
+                    batch=batch_elementwise,
+                    saves=("y", "ans y"))
 
 div = primitive("div", _div_impl,
                 vjps=(lambda g, ans, x, y: unbroadcast(cot_div(g, y), value_shape(x)),
@@ -141,7 +151,8 @@ div = primitive("div", _div_impl,
                 jvp=lambda ts, ans, x, y: _sum_tangents(
                     ts, ans, lambda k, t: cot_div(t, y) if k == 0 else neg(cot_mul(t, div(ans, y)))),
                 scalar_vjp=lambda g, ans, x, y: (g / y, -g * ans / y),
-                batch=batch_elementwise)
+                batch=batch_elementwise,
+                saves=("y", "ans y"))
 
 
 def _log_base(x):
@@ -169,7 +180,8 @@ pow_ = _binary("pow", binary_impl(operator.pow, np.power, scalar_exact=False),
                lambda ans, x, y: mul(ans, _log_base(x)),
                scale=lambda g, d: cot_mul(g, d),
                # x <= 0 makes math.log raise, which sends those cases to the general rule
-               scalar_vjp=lambda g, ans, x, y: (g * y * x ** (y - 1.0), g * ans * math.log(x)))
+               scalar_vjp=lambda g, ans, x, y: (g * y * x ** (y - 1.0), g * ans * math.log(x)),
+               saves=("x y", "ans x"))       # x^2 keeps x, not x^2
 
 
 def _mod_scalar(x, y):
@@ -220,27 +232,28 @@ where = primitive(
         where(0.0 if ts[0] is None else ts[0], 0.0 if ts[1] is None else ts[1], cond=cond),
         shape=value_shape(ans)),
     batch=_where_batch,
+    saves=("", ""),     # cond is a param
 )
 
-exp = _unary("exp", math.exp, np.exp, lambda g, ans, x: cot_mul(g, ans))
-expm1 = _unary("expm1", math.expm1, np.expm1, lambda g, ans, x: cot_mul(g, add(ans, 1.0)))
-log = _unary("log", math.log, np.log, lambda g, ans, x: cot_div(g, x))
-log1p = _unary("log1p", math.log1p, np.log1p, lambda g, ans, x: cot_div(g, add(x, 1.0)))
-sqrt = _unary("sqrt", math.sqrt, np.sqrt, lambda g, ans, x: cot_div(g, mul(2.0, ans)))
-sin = _unary("sin", math.sin, np.sin, lambda g, ans, x: mul(g, cos(x)))
-cos = _unary("cos", math.cos, np.cos, lambda g, ans, x: neg(mul(g, sin(x))))
-tan = _unary("tan", math.tan, np.tan, lambda g, ans, x: mul(g, add(1.0, mul(ans, ans))))
+exp = _unary("exp", math.exp, np.exp, lambda g, ans, x: cot_mul(g, ans), saves="ans")
+expm1 = _unary("expm1", math.expm1, np.expm1, lambda g, ans, x: cot_mul(g, add(ans, 1.0)), saves="ans")
+log = _unary("log", math.log, np.log, lambda g, ans, x: cot_div(g, x), saves="x")
+log1p = _unary("log1p", math.log1p, np.log1p, lambda g, ans, x: cot_div(g, add(x, 1.0)), saves="x")
+sqrt = _unary("sqrt", math.sqrt, np.sqrt, lambda g, ans, x: cot_div(g, mul(2.0, ans)), saves="ans")
+sin = _unary("sin", math.sin, np.sin, lambda g, ans, x: mul(g, cos(x)), saves="x")
+cos = _unary("cos", math.cos, np.cos, lambda g, ans, x: neg(mul(g, sin(x))), saves="x")
+tan = _unary("tan", math.tan, np.tan, lambda g, ans, x: mul(g, add(1.0, mul(ans, ans))), saves="ans")
 asin = _unary("asin", math.asin, np.arcsin,
-              lambda g, ans, x: cot_div(g, sqrt(sub(1.0, mul(x, x)))))
+              lambda g, ans, x: cot_div(g, sqrt(sub(1.0, mul(x, x)))), saves="x")
 acos = _unary("acos", math.acos, np.arccos,
-              lambda g, ans, x: neg(cot_div(g, sqrt(sub(1.0, mul(x, x))))))
-atan = _unary("atan", math.atan, np.arctan, lambda g, ans, x: div(g, add(1.0, mul(x, x))))
-sinh = _unary("sinh", math.sinh, np.sinh, lambda g, ans, x: cot_mul(g, cosh(x)))
-cosh = _unary("cosh", math.cosh, np.cosh, lambda g, ans, x: cot_mul(g, sinh(x)))
-tanh = _unary("tanh", math.tanh, np.tanh, lambda g, ans, x: mul(g, sub(1.0, mul(ans, ans))))
+              lambda g, ans, x: neg(cot_div(g, sqrt(sub(1.0, mul(x, x))))), saves="x")
+atan = _unary("atan", math.atan, np.arctan, lambda g, ans, x: div(g, add(1.0, mul(x, x))), saves="x")
+sinh = _unary("sinh", math.sinh, np.sinh, lambda g, ans, x: cot_mul(g, cosh(x)), saves="x")
+cosh = _unary("cosh", math.cosh, np.cosh, lambda g, ans, x: cot_mul(g, sinh(x)), saves="x")
+tanh = _unary("tanh", math.tanh, np.tanh, lambda g, ans, x: mul(g, sub(1.0, mul(ans, ans))), saves="ans")
 sigmoid = _unary("sigmoid", logistic, logistic_array,
-                 lambda g, ans, x: mul(g, mul(ans, sub(1.0, ans))))
-softplus = _unary("softplus", softplus_scalar, softplus_array, lambda g, ans, x: mul(g, sigmoid(x)))
+                 lambda g, ans, x: mul(g, mul(ans, sub(1.0, ans))), saves="ans")
+softplus = _unary("softplus", softplus_scalar, softplus_array, lambda g, ans, x: mul(g, sigmoid(x)), saves="x")
 # abs and relu take the subgradient 0 at the kink, as PyTorch and JAX do.
 abs_ = _unary("abs", abs, np.abs, lambda g, ans, x: mul(g, sign(x)))
 relu = _unary("relu", relu_scalar, lambda x: np.maximum(x, 0.0),

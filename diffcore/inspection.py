@@ -354,6 +354,7 @@ def record(program: Program, at: dict, wrt: Optional[list] = None, of: Optional[
     boxes: dict = {}
     with recording() as tape:
         tape.fuse = False           # the views show every primitive
+        tape.keep_all = True        # and every value
         def watch(name, value):
             if name not in watched:
                 return value

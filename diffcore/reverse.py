@@ -8,6 +8,14 @@ would. An entry's arguments are stored unwrapped by one level: for nested
 differentiation they may themselves be tracers of an outer trace, which is
 what lets the backward sweep be recorded by that outer trace.
 
+An entry keeps only what the derivative rules of its differentiated arguments
+read, as its primitive declares (`Primitive.saves`): `add`'s entry keeps no
+array at all, `mul`'s by a constant keeps the constant. An array that no rule
+reads is replaced by a `NotSaved` stand-in, which carries its shape and refuses
+everything else; Python floats are kept as they are (there is nothing to free).
+A tape with `keep_all` set keeps everything: the views show the values, and the
+diagnostics scan them.
+
 The sweep (`backward`) is a pure function of the tape: cotangents live in a
 local list, are combined with the `add` primitive (never in place), and the
 tape is left untouched, so it can be swept once per Jacobian row and can run
@@ -22,10 +30,11 @@ from typing import Any, Callable, Iterator, Optional
 from .elementwise import add, mul
 from .numeric import Limits as NumericLimits
 from .numeric import TapeTooLarge, ndarray
-from .tracing import FALLBACK, Primitive, Trace, Tracer, next_level, release_level
+from .tracing import FALLBACK, NotSaved, Primitive, Trace, Tracer, next_level, release_level
 
 NO_PARENT = -1
 NO_PARAMS: dict = {}
+_NOTHING: frozenset = frozenset()
 VARIADIC = -2       # parent0 marker: `first` holds the argument tuple, `second` the parent tuple
 
 # The source location of the operation being executed, set by the interpreter
@@ -73,7 +82,7 @@ class ReverseTrace(Trace):
     """A tape being recorded; `recording()` opens one and closes it."""
 
     __slots__ = ("prims", "first", "second", "parent0", "parent1", "params", "ans", "spans",
-                 "closed", "array_bytes", "fuse")
+                 "closed", "array_bytes", "fuse", "keep_all", "dropped")
 
     # Memory of a scalar entry (lists, int64 parents, the float it holds), measured; see README.
     ENTRY_BYTES = 90
@@ -94,6 +103,10 @@ class ReverseTrace(Trace):
         # Whether the compiled program may record a scalar expression as one fused entry; the
         # views, which show every primitive, turn it off.
         self.fuse = True
+        # Whether every entry keeps its arguments and result, whatever its rules read; the views
+        # and the diagnostics' scan for the first non-finite value turn it on.
+        self.keep_all = False
+        self.dropped = 0                # arrays replaced by NotSaved stand-ins
 
     def __len__(self) -> int:
         return len(self.prims)
@@ -123,8 +136,10 @@ class ReverseTrace(Trace):
                 ans = prim.scalar(xv)
             except FALLBACK:
                 ans = prim.impl(xv)
+            floats = True           # a float from a float: nothing to forget, nothing to count
         else:
             ans = prim.bind(xv) if isinstance(xv, Tracer) else prim.impl(xv)
+            floats = False
         if self.closed:
             raise TraceClosed()
         if self.level <= Trace.frozen_level:
@@ -137,7 +152,14 @@ class ReverseTrace(Trace):
         self.parent1.append(NO_PARENT)
         self.ans.append(ans)
         self.spans.append(location[0])
-        if ans.__class__ is ndarray or not node & 4095:
+        if floats:
+            if not node & 4095:
+                self._account(ans)
+        elif xv.__class__ is ndarray or ans.__class__ is ndarray:
+            if xv.__class__ is ndarray and prim.saves is not None and not self.keep_all:
+                self._forget(node, prim, x.node, NO_PARENT)       # (sum(x) keeps no array)
+            self._account(ans)
+        elif not node & 4095:
             self._account(ans)
         return Box(ans, self, node)
 
@@ -172,6 +194,10 @@ class ReverseTrace(Trace):
         self.ans.append(ans)
         self.spans.append(location[0])
         if ans.__class__ is ndarray or not node & 4095:
+            # (matmul of two vectors, the one binary primitive whose array arguments give a float,
+            # keeps both: that is always safe)
+            if ans.__class__ is ndarray and prim.saves is not None and not self.keep_all:
+                self._forget(node, prim, p0, p1)
             self._account(ans)
         return Box(ans, self, node)
 
@@ -223,8 +249,27 @@ class ReverseTrace(Trace):
         else:
             parents = tuple(a.node if type(a) is Box and a.trace is self else NO_PARENT for a in args)
             self._append(prim, raw, parents, VARIADIC, NO_PARENT, ans)
+        if prim.saves is not None and not self.keep_all and (
+                ans.__class__ is ndarray or any(v.__class__ is ndarray for v in raw)):
+            self._forget(node, prim, self.parent0[node], self.parent1[node])
         self._account(ans)
         return Box(ans, self, node)
+
+    def _forget(self, node: int, prim: Primitive, p0: int, p1: int) -> None:
+        """Replace the arrays of entry `node` that no rule of a differentiated argument reads by stand-ins.
+
+        An argument without a parent (a constant) is never differentiated, so what its rule
+        reads need not be kept; `prim.saves` says what each rule reads.
+        """
+        saves = prim.saves
+        reads = saves[0] if p0 != NO_PARENT else _NOTHING
+        if p1 != NO_PARENT:
+            reads = reads | saves[1]
+        for values, name in ((self.first, "x"), (self.second, "y"), (self.ans, "ans")):
+            value = values[node]
+            if value.__class__ is ndarray and name not in reads:
+                values[node] = NotSaved(value.shape)
+                self.dropped += 1
 
     def close(self) -> None:
         self.closed = True

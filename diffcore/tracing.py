@@ -106,6 +106,9 @@ class Primitive:
     batch(prim, args, batched, **params)
                                    the result for a whole batch at once (see
                                    batching.py; optional)
+    saves[k]                       what vjps[k] reads besides shapes: a set of
+                                   "ans", "x", "y" (the result, the first and
+                                   the second argument). None: everything.
 
     `params` are static keyword arguments (an axis, a shape, an index): they
     are never differentiated. Code calls a primitive through `bind`, the fast
@@ -114,11 +117,12 @@ class Primitive:
     """
 
     __slots__ = ("name", "impl", "scalar", "vjps", "jvp", "taylor", "scalar_vjp", "accumulate_vjp", "batch",
-                 "arity", "has_params", "bind")
+                 "arity", "has_params", "bind", "saves")
 
     def __init__(self, name: str, impl: Callable, vjps, jvp: Optional[Callable] = None,
                  taylor: Optional[Callable] = None, scalar_vjp: Optional[Callable] = None,
-                 accumulate_vjp: Optional[Callable] = None, batch: Optional[Callable] = None):
+                 accumulate_vjp: Optional[Callable] = None, batch: Optional[Callable] = None,
+                 saves: Optional[tuple] = None):
         self.name = name
         self.impl = impl
         # The forward function on Python floats, if the implementation offers one: it returns
@@ -142,6 +146,9 @@ class Primitive:
         self.arity = len(vjps) if isinstance(vjps, tuple) else VARIADIC_ARITY
         self.has_params = _takes_params(impl, self.arity)
         self.bind: Callable = self.__call__
+        # What the rule of each argument reads beyond shapes (see `_saved_reads` and reverse.py);
+        # None: a tape entry keeps its arguments and its result, which is always safe.
+        self.saves = None if saves is None else _saved_reads(name, saves, self.arity)
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
@@ -207,6 +214,53 @@ def _general_caller(prim: Primitive) -> Callable:
     return call
 
 
+def _saved_reads(name: str, saves, arity: int) -> tuple:
+    """A declaration `saves` (one string per argument: the names its rule reads, space-separated,
+    "" for shapes only) as one frozenset per argument, checked."""
+    names = {1: {"ans", "x"}, 2: {"ans", "x", "y"}}.get(arity)
+    if names is None or not isinstance(saves, tuple) or len(saves) != arity:
+        raise ValueError(f"primitive {name!r}: saves must give one string per argument of a unary or "
+                         f"binary primitive")
+    reads = tuple(frozenset(entry.split()) for entry in saves)
+    for read in reads:
+        if not read <= names:
+            raise ValueError(f"primitive {name!r}: saves names {sorted(read - names)}; a rule reads "
+                             f"{sorted(names)}")
+    return reads
+
+
+class NotSaved:
+    """What a tape entry holds in place of a value that no rule of the entry reads: its shape.
+
+    Anything else asked of it (arithmetic, numpy, a truth value) raises `ValueNotSaved`,
+    so a primitive whose `saves` forgets a value its rule reads fails in the tests
+    instead of computing with something else.
+    """
+
+    __slots__ = ("shape",)
+
+    def __init__(self, shape: tuple):
+        self.shape = shape
+
+    def __repr__(self) -> str:
+        return f"<not saved: shape {self.shape}>"
+
+    def _refuse(self, *args, **kwargs):
+        raise ValueNotSaved(f"a derivative rule read a value its primitive does not save (shape {self.shape}): "
+                            "its `saves` declaration is missing it")
+
+    __array__ = __array_ufunc__ = __array_function__ = _refuse
+    __float__ = __int__ = __index__ = __bool__ = __len__ = __iter__ = __getitem__ = _refuse
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _refuse
+    __pow__ = __rpow__ = __mod__ = __rmod__ = __matmul__ = __rmatmul__ = __neg__ = __abs__ = _refuse
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = _refuse
+    __hash__ = object.__hash__
+
+
+class ValueNotSaved(RuntimeError):
+    """A rule read a value that its primitive's `saves` declaration says it does not read."""
+
+
 REGISTRY: dict[str, Primitive] = {}
 
 
@@ -215,7 +269,8 @@ VARIADIC_ARITY = -1
 
 def primitive(name: str, impl: Callable, vjps, jvp: Optional[Callable] = None,
               taylor: Optional[Callable] = None, scalar_vjp: Optional[Callable] = None,
-              accumulate_vjp: Optional[Callable] = None, batch: Optional[Callable] = None) -> Callable:
+              accumulate_vjp: Optional[Callable] = None, batch: Optional[Callable] = None,
+              saves: Optional[tuple] = None) -> Callable:
     """Define and register a primitive; return the function that calls it.
 
     `vjps` is a tuple with one rule per argument, or, for a primitive taking
@@ -224,10 +279,14 @@ def primitive(name: str, impl: Callable, vjps, jvp: Optional[Callable] = None,
     argument packing for the unary and binary ones that take no params, and a
     float fast path through `impl.scalar` when the implementation offers one);
     its `.primitive` is the definition.
+
+    `saves`, for a unary or binary primitive, declares what the rule of each argument reads
+    beyond shapes, e.g. ("y", "x") for x * y: a tape entry then keeps only what the rules of
+    its differentiated arguments read (see reverse.py). Without it, an entry keeps everything.
     """
     if name in REGISTRY:
         raise ValueError(f"primitive {name!r} defined twice")
-    prim = Primitive(name, impl, vjps, jvp, taylor, scalar_vjp, accumulate_vjp, batch)
+    prim = Primitive(name, impl, vjps, jvp, taylor, scalar_vjp, accumulate_vjp, batch, saves)
     if prim.has_params:
         call = _general_caller(prim)
     else:

@@ -150,7 +150,8 @@ class TapeWatch:
     index that drops the bad element), so derivatives are only compared where
     every recorded value is finite. This patches the name `ReverseTrace` in
     diffcore.derivatives for the duration; if that name ever goes away, every
-    tape counts as finite (the comparison becomes stricter, not weaker).
+    tape counts as finite (the comparison becomes stricter, not weaker). Its
+    tapes keep every value (`keep_all`), not only what the derivative rules read.
     """
 
     def __init__(self):
@@ -166,6 +167,7 @@ class TapeWatch:
             class WatchedTrace(base):
                 def __init__(self, *args, **kwargs):
                     super().__init__(*args, **kwargs)
+                    self.keep_all = True
                     tapes.append(self)
 
             derivatives_module.ReverseTrace = WatchedTrace
@@ -917,6 +919,10 @@ def test_the_hooks_into_the_core_still_see_it():
     with TapeWatch() as watch:
         differentiate(Program(Source("input x = 0\ny = abs(x) + exp(x)\n", "<hooks>")), {"x": 0.0})
     assert watch.tapes and watch.all_finite() and watch.at_kink() and watch.magnitude() == 1.0
+    with TapeWatch() as watch:      # an inf that no derivative rule reads: only a tape keeping all has it
+        source = "input x = [1, 2]\nz = 10 * (x * 1e308)\ny = sum(where(z > 0, x, z))\n"
+        differentiate(Program(Source(source, "<hooks>")), {"x": np.array([1.0, 2.0])})
+    assert not watch.all_finite()
     with ForwardWatch() as tangents:
         jacobian(Program(Source("input x = 1\ny = 1000 * x\n", "<hooks>")), {"x": 1.0}, mode="forward")
     assert tangents.largest == 1000.0
