@@ -32,11 +32,13 @@ def can_fork() -> bool:
     return sys.platform.startswith("linux")
 
 
-def ordered_map(task: Callable[[Any], Any], items: Iterable, jobs: int) -> Iterator:
+def ordered_map(task: Callable[[Any], Any], items: Iterable, jobs: int,
+                combine: Callable[[list], list] = list) -> Iterator:
     """task(item) for every item, in order; in `jobs` forked processes when that pays.
 
     One chunk or less runs here (a pool would cost more than it saves), as does everything
-    when jobs <= 1 or processes cannot be forked.
+    when jobs <= 1 or processes cannot be forked. A worker passes each chunk's results
+    through `combine` (which may join them) before handing them back.
     """
     items = iter(items)
     if jobs <= 1 or not can_fork():
@@ -44,13 +46,14 @@ def ordered_map(task: Callable[[Any], Any], items: Iterable, jobs: int) -> Itera
     first = list(islice(items, CHUNK + 1))
     if len(first) <= CHUNK:
         return map(task, first)
-    return _in_workers(task, chain(first, items), jobs)
+    return _in_workers(task, combine, chain(first, items), jobs)
 
 
-def _in_workers(task: Callable[[Any], Any], items: Iterator, jobs: int) -> Iterator:
+def _in_workers(task: Callable[[Any], Any], combine: Callable[[list], list], items: Iterator,
+                jobs: int) -> Iterator:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
-    _task[0] = task
+    _task[0] = (task, combine)
     chunks = iter(lambda: list(islice(items, CHUNK)), [])
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
                              initializer=_ignore_sigint) as pool:
@@ -67,7 +70,8 @@ def _in_workers(task: Callable[[Any], Any], items: Iterator, jobs: int) -> Itera
 
 
 def _run_chunk(chunk: list) -> list:
-    return [_task[0](item) for item in chunk]
+    task, combine = _task[0]
+    return combine([task(item) for item in chunk])
 
 
 def _ignore_sigint() -> None:

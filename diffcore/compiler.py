@@ -685,7 +685,8 @@ class Compiler:
                 result = compare(a, b)
             except NUMERIC_FAILURES as exc:
                 raise translate(exc, span, f"'{op}'", (a, b)) from None
-            if traced:                      # a tie between traced values is a one-sided choice
+            # A tie between traced values is a one-sided choice (two unequal floats are not one).
+            if traced and (a == b if a.__class__ is float and b.__class__ is float else True):
                 location[0] = span
                 comparison_at_equality(op, a, b, result)
             return result if result.__class__ is bool else plain_truth(result)

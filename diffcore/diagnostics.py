@@ -168,11 +168,22 @@ def _kinked_primitives() -> dict:
 _KINKED: dict = {}
 
 
+# Where a kink check looks for a zero, for the quick scan of scalar entries (the checks decide).
+_ZERO_KINKED_OPERAND = {"abs": "x", "relu": "x", "norm": "ans"}
+
+
 def kinks_on_tape(tape: ReverseTrace) -> list[Diagnostic]:
     found, seen = [], set()
     kinked = _kinked_primitives()
     first, second, ans, parent0 = tape.first, tape.second, tape.ans, tape.parent0
-    for node in [node for node, prim in enumerate(tape.prims) if prim in kinked]:
+    prims = tape.prims
+    zero_kinked = _ZERO_KINKED_OPERAND
+    # Scalar entries whose kink is at 0 of one operand (abs, relu at x; norm at its result) and
+    # whose operand is a nonzero float are smooth: they are skipped without a call.
+    for node in [node for node, prim in enumerate(prims) if prim in kinked
+                 and ((operand := zero_kinked.get(prim.name)) is None
+                      or (value := (ans if operand == "ans" else first)[node]).__class__ is not float
+                      or value == 0.0)]:
         if parent0[node] == VARIADIC:
             continue
         prim = tape.prims[node]
