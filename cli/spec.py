@@ -54,7 +54,8 @@ def _param(param) -> tuple:
     if isinstance(param, click.Argument):
         kind = "argument"
     elif param.is_flag:
-        if param.secondary_opts or param.count or param.flag_value is not True:
+        # A plain on/off flag; click 8.5 keeps its flag_value unset, earlier versions set it to True.
+        if param.secondary_opts or param.count or not getattr(param, "is_bool_flag", False):
             return ("unsupported", None, None)
         return ("flag", None, callback)
     else:
@@ -80,8 +81,9 @@ def derive() -> dict:
         click.UsageError("\0", context).show(shown)
         before, after = shown.getvalue().split("\0")
         params, options, arguments = {}, {}, []
+        help_option = command.get_help_option(context)      # named differently across click versions
         for param in command.get_params(context):
-            if param.name is None or param.name in ("help",):
+            if param.name is None or param is help_option:
                 continue
             kind, value_type, callback = _param(param)
             default = context.params.get(param.name) if param.expose_value else param.get_default(context)
