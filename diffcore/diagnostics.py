@@ -15,50 +15,20 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from autodiff.grammar.ast import Span
+from autodiff.grammar.ast import Record, Span
 
 from .numeric import array_all_finite
 from .reverse import VARIADIC, ReverseTrace, backward, location
 from .tracing import Tracer, strip
 
 
-class Diagnostic:
+class Diagnostic(Record):
     """A warning about one operation of a run: immutable, compared and hashed by value.
 
-    (A plain class rather than a frozen dataclass, for the command's start: docs/performance.md, case 1.)
+    kind: 'kink' or 'non-finite'; operation: the primitive or construct ('abs', 'maximum', '<', ...).
     """
 
     __slots__ = ("kind", "operation", "message", "span")
-
-    def __init__(self, kind: str, operation: str, message: str, span: Optional[Span]):
-        set_field = object.__setattr__
-        set_field(self, "kind", kind)                # 'kink' or 'non-finite'
-        set_field(self, "operation", operation)      # the primitive or construct: 'abs', 'maximum', '<', ...
-        set_field(self, "message", message)
-        set_field(self, "span", span)
-
-    def __setattr__(self, name, value=None):
-        raise AttributeError(f"cannot assign to field '{name}' of an immutable Diagnostic")
-
-    __delattr__ = __setattr__
-
-    def _fields(self) -> tuple:
-        return (self.kind, self.operation, self.message, self.span)
-
-    def __eq__(self, other) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._fields() == other._fields()
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
-
-    def __repr__(self) -> str:
-        return (f"Diagnostic(kind={self.kind!r}, operation={self.operation!r}, message={self.message!r}, "
-                f"span={self.span!r})")
-
-    def __reduce__(self):
-        return (Diagnostic, self._fields())
 
 
 # Kinks noted while a program runs (comparisons, step functions); None when nobody listens.

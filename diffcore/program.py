@@ -7,7 +7,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from autodiff.grammar import Source, parse
-from autodiff.grammar.ast import Span
+from autodiff.grammar.ast import Record, Span
 from autodiff.grammar.source import ProgramError
 
 from .builtins import type_name
@@ -26,44 +26,16 @@ class UsageError(ProgramError):
     kind = "usage error"
 
 
-# InputInfo and RunResult are plain classes with the behaviour of the dataclasses they were
-# (a frozen one and a mutable one): `dataclasses` costs about a millisecond at every start of
-# the command (docs/performance.md, case 1).
+# RunResult is a plain class with the behaviour of the dataclass it was: `dataclasses` costs
+# about a millisecond at every start of the command (docs/performance.md, case 1).
 
-class InputInfo:
-    """One input of a program: immutable, compared and hashed by value."""
+class InputInfo(Record):
+    """One input of a program: immutable, compared and hashed by value.
+
+    declared: `input x` (True), or read but never assigned (False).
+    """
 
     __slots__ = ("name", "span", "declared", "has_default")
-
-    def __init__(self, name: str, span: Span, declared: bool, has_default: bool):
-        set_field = object.__setattr__
-        set_field(self, "name", name)
-        set_field(self, "span", span)
-        set_field(self, "declared", declared)          # `input x` (True) or read but never assigned (False)
-        set_field(self, "has_default", has_default)
-
-    def __setattr__(self, name, value=None):
-        raise AttributeError(f"cannot assign to field '{name}' of an immutable InputInfo")
-
-    __delattr__ = __setattr__
-
-    def _fields(self) -> tuple:
-        return (self.name, self.span, self.declared, self.has_default)
-
-    def __eq__(self, other) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._fields() == other._fields()
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
-
-    def __repr__(self) -> str:
-        return (f"InputInfo(name={self.name!r}, span={self.span!r}, declared={self.declared!r}, "
-                f"has_default={self.has_default!r})")
-
-    def __reduce__(self):
-        return (InputInfo, self._fields())
 
 
 class RunResult:

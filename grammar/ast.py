@@ -15,8 +15,9 @@ from __future__ import annotations
 from typing import Optional, Union
 
 
-class Node:
-    """An immutable record whose fields are its class's `__slots__`."""
+class Record:
+    """An immutable record whose fields are its class's `__slots__`: the syntax nodes below, and
+    the few other immutable values of the program-level API (`Source`, `Diagnostic`, ...)."""
 
     __slots__ = ()
 
@@ -33,7 +34,7 @@ class Node:
         if kwargs:
             raise TypeError(f"{type(self).__name__} has no field '{next(iter(kwargs))}'")
 
-    def __setattr__(self, name, value):
+    def __setattr__(self, name, value=None):       # value=None: `del record.x` is refused alike
         raise AttributeError(f"{type(self).__name__} is immutable")
 
     __delattr__ = __setattr__
@@ -55,12 +56,18 @@ class Node:
         return (type(self), self._values())
 
 
-def fields(node: Node) -> tuple[str, ...]:
+class Node(Record):
+    """A node of the syntax tree."""
+
+    __slots__ = ()
+
+
+def fields(node: Record) -> tuple[str, ...]:
     """The names of a node's fields, in order."""
     return type(node).__slots__
 
 
-def replace(node: Node, **changes) -> Node:
+def replace(node: Record, **changes) -> Record:
     """A copy of `node` with some fields changed."""
     values = {name: getattr(node, name) for name in fields(node)}
     values.update(changes)

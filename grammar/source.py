@@ -9,41 +9,16 @@ from __future__ import annotations
 
 from typing import Optional
 
-from .ast import Span
+from .ast import Record, Span
 
 
-class Source:
-    """The text of one program and the name to show for it (a path, '<stdin>' or '<expr>').
-
-    Immutable, compared and hashed by value, like the frozen dataclass it was: a plain class,
-    because `dataclasses` costs about a millisecond at every start of the command
-    (docs/performance.md, case 1).
-    """
+class Source(Record):
+    """The text of one program and the name to show for it (a path, '<stdin>' or '<expr>')."""
 
     __slots__ = ("text", "filename")
 
     def __init__(self, text: str, filename: str = "<expr>"):
-        object.__setattr__(self, "text", text)
-        object.__setattr__(self, "filename", filename)
-
-    def __setattr__(self, name, value=None):
-        raise AttributeError(f"cannot assign to field '{name}' of an immutable Source")
-
-    __delattr__ = __setattr__
-
-    def __eq__(self, other) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.text, self.filename) == (other.text, other.filename)
-
-    def __hash__(self) -> int:
-        return hash((self.text, self.filename))
-
-    def __repr__(self) -> str:
-        return f"Source(text={self.text!r}, filename={self.filename!r})"
-
-    def __reduce__(self):
-        return (Source, (self.text, self.filename))
+        super().__init__(text, filename)
 
     def line(self, number: int) -> str:
         """The 1-based line `number`, without its newline ('' when out of range)."""
