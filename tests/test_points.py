@@ -199,3 +199,39 @@ def test_the_point_encoder_writes_what_json_dumps_writes():
     ]
     for document in documents:
         assert dumps(document) == json.dumps(to_json(document), allow_nan=False)
+
+
+def test_an_interrupt_stops_the_workers_and_exits_130(tmp_path):
+    import signal
+    import time
+    if not os.path.exists(f"/proc/{os.getpid()}/task/{os.getpid()}/children"):
+        pytest.skip("this kernel does not list a process's children in /proc")
+    path = tmp_path / "many.csv"
+    path.write_text("a\n" + "".join(f"{0.001 + i / 10**6}\n" for i in range(300_000)))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    proc = subprocess.Popen(autodiff_command() + ["grad", str(SAMPLES / "seed_control_flow.expr"), "--points",
+                                                  str(path), "--jobs", "2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(_children(proc.pid)) < 2:     # the workers are up
+            time.sleep(0.05)
+        workers = _children(proc.pid)
+        assert len(workers) >= 2
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 130
+        assert "interrupted" in proc.stderr.read()
+        time.sleep(0.5)
+        assert not [pid for pid in workers if os.path.exists(f"/proc/{pid}")]   # none left behind
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stderr.close()
+
+
+def _children(pid: int) -> list:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as listing:
+            return [int(child) for child in listing.read().split()]
+    except OSError:
+        return []
