@@ -24,8 +24,6 @@ also run through the installed `autodiff` command in a subprocess.
 """
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import shlex
 import shutil
@@ -38,7 +36,7 @@ from pathlib import Path
 import pytest
 
 import autodiff.cli.main  # noqa: F401 - registers the commands
-from autodiff.cli.main import main
+from helpers import run_main
 
 HERE = Path(__file__).resolve().parent
 TABLE = HERE / "bad_inputs"
@@ -108,17 +106,6 @@ def command_line(case: Case, workdir: Path) -> list:
     if not placed:
         args.append(str(program))
     return args
-
-
-def run_main(args: list) -> tuple:
-    out, err = io.StringIO(), io.StringIO()
-    code = None
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main(args)
-        except SystemExit as exit_:
-            code = exit_.code
-    return (0 if code is None else code), out.getvalue(), err.getvalue()
 
 
 def check_outcome(case: Case, code: int, out: str, err: str, seconds: float) -> None:

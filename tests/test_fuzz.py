@@ -22,8 +22,6 @@ regression tests, each of which failed until the product was fixed.
 """
 from __future__ import annotations
 
-import contextlib
-import io
 import math
 import os
 import re
@@ -39,7 +37,6 @@ from hypothesis import event as hypothesis_event
 from hypothesis import strategies as st
 
 import autodiff.cli.main  # noqa: F401 - registers the commands
-from autodiff.cli.main import main
 from autodiff.diffcore import compiler as compiler_module
 from autodiff.diffcore import derivatives as derivatives_module
 from autodiff.diffcore import forward as forward_module
@@ -51,6 +48,7 @@ from autodiff.diffcore.tracing import strip
 from autodiff.grammar import Source, parse
 from autodiff.grammar.source import ProgramError
 from fuzzing.programs import STYLES, Generated, programs, strip_spans, to_source
+from helpers import run_main
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = sorted((REPO / "samples").glob("*.expr"))
@@ -681,18 +679,6 @@ def mutations(draw):
     if data is None:
         data = "".join(tokens).encode("utf-8", "surrogatepass")
     return path.name, data
-
-
-def run_main(args: list) -> tuple:
-    """main(args) in-process: (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    code = None
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main(args)
-        except SystemExit as exit_:
-            code = exit_.code
-    return (0 if code is None else code), out.getvalue(), err.getvalue()
 
 
 def check_mutation(directory: Path, sample: str, data: bytes, command: list, stats: Counter) -> None:

@@ -138,7 +138,7 @@ def test_the_limits_apply_to_every_point(command):
 
 # ------------------------------------------------------------ worker processes (--jobs)
 
-def run_cli(args: list, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+def run_cli(args: list) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     return subprocess.run(autodiff_command() + args, capture_output=True, text=True, timeout=300, env=env)
 

@@ -7,8 +7,6 @@ receives 3 * de/db = 12 through b and de/dc = 10 through c: de/da = 22.
 """
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import math
 import re
@@ -22,10 +20,10 @@ import pytest
 from click.testing import CliRunner
 
 from autodiff.cli.app import cli
-from autodiff.cli.main import main
 from autodiff.diffcore.inspection import assigned_names, build_graph, page, record
 from autodiff.diffcore.program import Program
 from autodiff.grammar import Source, parse
+from helpers import run_main
 
 REPO = Path(__file__).resolve().parents[1]
 SEED_GRAPH = str(REPO / "samples" / "seed_graph.expr")
@@ -64,19 +62,6 @@ def as_json(*args: str) -> dict:
     out = invoke(*args, "--json").stdout
     assert len(out.splitlines()) == 1
     return json.loads(out, parse_constant=lambda name: pytest.fail(f"bare {name} in JSON"))
-
-
-def run_main(argv: list) -> tuple:
-    """The real entry point in-process (errors become exit codes): (code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    code = None
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main(argv)
-        except SystemExit as exc:
-            code = exc.code
-    assert "Traceback" not in out.getvalue() + err.getvalue(), err.getvalue()
-    return code, out.getvalue(), err.getvalue()
 
 
 # ------------------------------------------------------------------ trace
