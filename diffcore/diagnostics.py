@@ -88,12 +88,16 @@ def _any_equal(a: Any, b: Any) -> bool:
         return False
 
 
-def _kink_abs(x, y, ans, params):
-    return "abs at 0: the subgradient 0 is used (as in PyTorch and JAX)" if _any_equal(x, 0.0) else None
+def _kink_at_zero(operand: str, message: str) -> Callable:
+    """The check of a kink where `operand` ('x', or the result 'ans') is 0.
 
-
-def _kink_relu(x, y, ans, params):
-    return "relu at 0: the subgradient 0 is used (as in PyTorch and JAX)" if _any_equal(x, 0.0) else None
+    `zero_of` names that operand, so that the tape scan can pass over scalar entries whose
+    operand is a nonzero float without calling the check.
+    """
+    def check(x, y, ans, params):
+        return message if _any_equal(ans if operand == "ans" else x, 0.0) else None
+    check.zero_of = operand
+    return check
 
 
 def _kink_tie(name):
@@ -116,14 +120,12 @@ def _kink_extremum(name):
     return check
 
 
-def _kink_norm(x, y, ans, params):
-    return "norm at 0: the subgradient 0 is used" if _any_equal(ans, 0.0) else None
-
-
 KINK_CHECKS: dict[str, Callable] = {
-    "abs": _kink_abs, "relu": _kink_relu,
+    "abs": _kink_at_zero("x", "abs at 0: the subgradient 0 is used (as in PyTorch and JAX)"),
+    "relu": _kink_at_zero("x", "relu at 0: the subgradient 0 is used (as in PyTorch and JAX)"),
     "maximum": _kink_tie("maximum"), "minimum": _kink_tie("minimum"),
-    "max": _kink_extremum("max"), "min": _kink_extremum("min"), "norm": _kink_norm,
+    "max": _kink_extremum("max"), "min": _kink_extremum("min"),
+    "norm": _kink_at_zero("ans", "norm at 0: the subgradient 0 is used"),
 }
 
 
@@ -138,20 +140,15 @@ def _kinked_primitives() -> dict:
 _KINKED: dict = {}
 
 
-# Where a kink check looks for a zero, for the quick scan of scalar entries (the checks decide).
-_ZERO_KINKED_OPERAND = {"abs": "x", "relu": "x", "norm": "ans"}
-
-
 def kinks_on_tape(tape: ReverseTrace) -> list[Diagnostic]:
     found, seen = [], set()
     kinked = _kinked_primitives()
     first, second, ans, parent0 = tape.first, tape.second, tape.ans, tape.parent0
     prims = tape.prims
-    zero_kinked = _ZERO_KINKED_OPERAND
     # Scalar entries whose kink is at 0 of one operand (abs, relu at x; norm at its result) and
     # whose operand is a nonzero float are smooth: they are skipped without a call.
     for node in [node for node, prim in enumerate(prims) if prim in kinked
-                 and ((operand := zero_kinked.get(prim.name)) is None
+                 and ((operand := getattr(kinked[prim], "zero_of", None)) is None
                       or (value := (ans if operand == "ans" else first)[node]).__class__ is not float
                       or value == 0.0)]:
         if parent0[node] == VARIADIC:
