@@ -35,7 +35,7 @@ from .numeric import ndarray
 from .reverse import location
 from .runtime import (BREAK, CONTINUE, FIRST_SLOT, NUMERIC_FAILURES, RETURN, UNSET, Runtime,
                       UserFunction, locate, runtime_builtins, translate, truth)
-from .values import (array_of, check_arity, constant_array, index_int, index_item, input_value,
+from .values import (array_of, check_arity, check_index, constant_array, index_int, index_item, input_value,
                      message_text, missing_input, plain_truth, unassigned)
 from .tracing import Trace, Tracer, current_level, strip
 
@@ -291,6 +291,7 @@ class Compiler:
                 if type(strip(base)) is not ndarray:
                     raise ValueTypeError(f"cannot assign to an element of {type_name(base)}", span)
                 idx = index(f)
+                check_index(strip(base).shape, idx, span)
                 location[0] = span
                 try:
                     new = A.index_set(base, value, index=idx)
@@ -768,9 +769,7 @@ class Compiler:
                                               f"{len(plain)}", span) from None
             if type(plain) is not ndarray:
                 raise ValueTypeError(f"cannot index {type_name(base)}", span)
-            if len([i for i in idx if not (isinstance(i, ndarray) and i.dtype == bool)]) > plain.ndim:
-                raise ValueTypeError(f"too many indices ({len(idx)}) for an array of shape "
-                                     f"{plain.shape}", span)
+            check_index(plain.shape, idx, span)
             location[0] = span
             try:
                 return getitem(base, index=idx)

@@ -16,6 +16,7 @@ from .errors import InputError, RuntimeProgramError, did_you_mean
 from .numeric import Limits as NumericLimits
 from .runtime import UNSET, Limits
 from .tracing import strip
+from .values import boolean_input
 
 # Each user-level call costs a few dozen Python frames of nested closures.
 _RECURSION_PER_CALL = 60
@@ -200,6 +201,9 @@ def as_input_value(value: Any, name: str) -> Any:
             return float(value)
         if value.dtype.kind not in "biuf":
             raise InputError(f"input '{name}' must be numeric")
+        if value.dtype == bool:
+            message, hint = boolean_input(name)
+            raise InputError(message, hint=hint)
         return value if value.dtype == np.float64 else value.astype(np.float64)
     if isinstance(value, (bool, int, float, np.number, np.bool_)):
         return float(value)
@@ -237,6 +241,9 @@ def constant_value(text: str, label: str) -> Any:
         return float(value)
     if isinstance(value, (int, float, np.number)):
         return float(value)
+    if isinstance(value, np.ndarray) and value.dtype == bool:
+        raise InputError("a value must be a number or an array of numbers, not an array of booleans",
+                         hint="write 1 and 0 for true and false where numbers are meant")
     if isinstance(value, np.ndarray) and value.dtype != object:
         return value.astype(np.float64)
     raise InputError(f"a value must be a number or an array, not {type_name(value)}")

@@ -46,8 +46,21 @@ def input_value(value: Any, name: str, span: Span) -> Any:
     if not is_numeric(value):
         raise ValueTypeError(f"input '{name}' must be a number or an array, not {type_name(value)}", span)
     if type(value) is ndarray:
+        if value.dtype == bool:
+            message, hint = boolean_input(name)
+            raise ValueTypeError(message, span, hint=hint)
         return value if value.dtype == np.float64 else value.astype(np.float64)
     return float(value)
+
+
+def boolean_input(name: str) -> tuple:
+    """(message, hint) refusing an array of booleans as an input's value.
+
+    Inputs are numbers (they are differentiated); as numbers, a mask would index by position
+    (x[m] with m = [1.0, 0.0, 1.0] picks x[1], x[0], x[1]) where it was meant to select.
+    """
+    return (f"input '{name}' is an array of booleans: inputs are numbers, which are differentiated",
+            "make the mask a constant (m = [true, false, true]) or compute it (m = w > 0)")
 
 
 def message_text(message: Optional[Closure], f: list) -> Optional[str]:
@@ -73,7 +86,28 @@ def index_item(v: Any, span: Span):
         if v.size and not np.all(np.mod(v, 1) == 0):
             raise ValueTypeError("array indices must be whole numbers", span)
         return v.astype(np.intp)
+    if isinstance(v, (bool, np.bool_)):
+        # numpy reads x[True] as x[None] (a new axis), not as x[1]: neither is what was meant
+        raise ValueTypeError("a single truth value cannot index an array", span,
+                             hint="index with a whole number, or with an array of booleans (a mask)")
     return index_int(v, span)
+
+
+def check_index(shape: tuple, index: tuple, span: Span) -> None:
+    """The index fits an array of `shape`: not too many parts, and each mask as long as its axes."""
+    axis = 0
+    for part in index:
+        if type(part) is ndarray and part.dtype == bool:
+            axes = shape[axis:axis + part.ndim]
+            if part.shape != axes and axis + part.ndim <= len(shape):
+                raise ShapeError(f"a mask of shape {shape_text(part.shape)} cannot select from axes of shape "
+                                 f"{shape_text(axes)} (axis {axis} of an array of shape {shape_text(shape)})", span,
+                                 hint="a boolean mask needs one truth value per element of the axes it indexes")
+            axis += part.ndim
+        else:
+            axis += 1
+    if axis > len(shape):
+        raise ValueTypeError(f"too many indices ({axis} axes) for an array of shape {shape_text(shape)}", span)
 
 
 def check_arity(builtin: Builtin, nargs: int, kwargs: list, span: Span) -> None:
@@ -124,12 +158,19 @@ def array_of(values: list, span: Span) -> Any:
         shapes = {np.shape(v) for v in values}
         if len(shapes) > 1:
             raise ragged(shapes, span)
-        return np.array(values, dtype=np.float64)
+        # A list of truth values is an array of booleans, as a comparison's result is, so that
+        # x[[true, false, true]] is a mask (numpy's meaning), not the integer index [1, 0, 1].
+        dtype = bool if all(_is_truth(v) for v in values) else np.float64
+        return np.array(values, dtype=dtype)
     shapes = {value_shape(v) for v in values}
     if len(shapes) > 1:
         raise ragged(shapes, span)
     location[0] = span
     return A.stack(*values, axis=0)
+
+
+def _is_truth(v: Any) -> bool:
+    return isinstance(v, (bool, np.bool_)) or (type(v) is ndarray and v.dtype == bool)
 
 
 def ragged(shapes: set, span: Span) -> ProgramError:

@@ -1,0 +1,177 @@
+"""Regressions of issue 11's array bugs, each pinned by values derived by hand or by a second method.
+
+3.  A list literal of booleans is a mask, as numpy reads it (it was the integer index [1, 0, 1]).
+8.  `x[[0, 0]] = v`: the write that a later one overwrites gets no gradient, in every mode.
+9.  Constructors are differentiable in the arguments they take as values (linspace's endpoints,
+    arange's start and step, full's value); every builtin is surveyed for silent zeros.
+10. `dot` is numpy's dot above 2-D too (it was matmul).
+12. The Hessian of a program with mixed advanced indexing (x[0, :, [1, 3]]).
+
+Every derivative is checked in each mode that can compute it: reverse (`grad`), Taylor (`grad
+--order`, one scalar input), nested forward-over-reverse (`hessian`), forward Jacobians, and
+against finite differences of the value.
+"""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from autodiff.diffcore.builtins import BUILTINS, Builtin
+from autodiff.diffcore.derivatives import differentiate
+from autodiff.diffcore.higher import derivative_tensors, jacobian
+from autodiff.diffcore.program import Program
+from autodiff.diffcore.runtime import Runtime, runtime_builtins
+from autodiff.diffcore.tracing import strip
+from helpers import run_main
+
+
+def program(text: str) -> Program:
+    return Program.from_text(text, "<test>")
+
+
+def run_json(*argv: str) -> dict:
+    code, out, err = run_main([*argv, "--json"])
+    assert code == 0, err
+    return json.loads(out)
+
+
+def value(prog: Program, at: dict) -> np.ndarray:
+    return np.asarray(strip(prog.run(at).output), dtype=np.float64)
+
+
+def flat_inputs(prog: Program, at: dict) -> tuple:
+    """(names, shapes, the inputs as one flat vector) at the point `at` (defaults filled in)."""
+    inputs = prog.run(at).inputs
+    names = list(inputs)
+    shapes = [np.shape(inputs[n]) for n in names]
+    z = np.concatenate([np.reshape(inputs[n], -1) for n in names]) if names else np.zeros(0)
+    return names, shapes, z
+
+
+def unflat(names, shapes, z) -> dict:
+    out, start = {}, 0
+    for name, shape in zip(names, shapes):
+        size = math.prod(shape)
+        piece = z[start:start + size]
+        out[name] = piece.reshape(shape) if shape else float(piece[0])
+        start += size
+    return out
+
+
+def fd_gradient(prog: Program, at: dict, h: float = 1e-6) -> np.ndarray:
+    names, shapes, z = flat_inputs(prog, at)
+    grad = []
+    for j in range(z.size):
+        e = np.zeros(z.size)
+        e[j] = h * max(1.0, abs(z[j]))
+        grad.append((value(prog, unflat(names, shapes, z + e)) - value(prog, unflat(names, shapes, z - e)))
+                    / (2 * e[j]))
+    return np.array(grad)
+
+
+def reverse_gradient(prog: Program, at: dict) -> np.ndarray:
+    d = differentiate(prog, at)
+    return np.concatenate([np.reshape(d.derivatives[n], -1) for n in d.wrt])
+
+
+def check_every_mode(text: str, at: dict, gradient=None, hessian=None) -> None:
+    """The gradient and the Hessian of a scalar program, equal in every mode and to finite differences
+    (and to the hand-derived `gradient` / `hessian`, flat over the inputs in order, when given)."""
+    prog = program(text)
+    g_reverse = reverse_gradient(prog, at)
+    np.testing.assert_allclose(g_reverse, fd_gradient(prog, at), rtol=1e-6, atol=1e-6)
+    if gradient is not None:
+        np.testing.assert_allclose(g_reverse, np.asarray(gradient, dtype=float), rtol=1e-12, atol=1e-12)
+    forward = jacobian(prog, at, mode="forward")
+    g_forward = np.concatenate([np.reshape(forward.orders[1][(n,)], -1) for n in forward.wrt])
+    np.testing.assert_allclose(g_forward, g_reverse, rtol=1e-12, atol=1e-12)
+    second = derivative_tensors(prog, at, 2)
+    names = second.wrt
+    g_second = np.concatenate([np.reshape(second.orders[1][(n,)], -1) for n in names])
+    np.testing.assert_allclose(g_second, g_reverse, rtol=1e-12, atol=1e-12)
+    sizes = [int(np.size(second.orders[1][(n,)])) for n in names]
+    H = np.block([[np.reshape(second.orders[2][(a, b)], (sa, sb)) for b, sb in zip(names, sizes)]
+                  for a, sa in zip(names, sizes)])
+    np.testing.assert_allclose(H, H.T, rtol=1e-12, atol=1e-12)
+    if hessian is not None:
+        np.testing.assert_allclose(H, np.atleast_2d(np.asarray(hessian, dtype=float)), rtol=1e-12, atol=1e-12)
+    # finite differences of the reverse gradient
+    names_, shapes, z = flat_inputs(prog, at)
+    h = 1e-6
+    columns = []
+    for j in range(z.size):
+        e = np.zeros(z.size)
+        e[j] = h
+        columns.append((reverse_gradient(prog, unflat(names_, shapes, z + e))
+                        - reverse_gradient(prog, unflat(names_, shapes, z - e))) / (2 * h))
+    np.testing.assert_allclose(H, np.array(columns).T, rtol=1e-5, atol=1e-5)
+
+
+def taylor_derivatives(text: str, at: dict, order: int) -> list:
+    """[f', ..., f^(order)] of a program of one scalar input, by Taylor mode (asserted to be used)."""
+    result = derivative_tensors(program(text), at, order)
+    assert result.mode == "taylor"
+    (name,) = result.wrt
+    return [float(result.orders[k][(name,) * k]) for k in range(1, order + 1)]
+
+
+# ------------------------------------------------------- 3. boolean list literals are masks
+
+def test_a_list_of_booleans_selects_as_a_mask():
+    assert run_json("eval", "-e", "x[[true, false, true]]", "--at", "x=[1, 2, 3]")["output"] == [1.0, 3.0]
+    # nested lists: a 2-D mask; a mask built from comparisons of numbers is one too
+    got = run_json("eval", "-e", "A[[[true, false], [false, true]]]", "--at", "A=[[1, 2], [3, 4]]")
+    assert got["output"] == [1.0, 4.0]
+    got = run_json("eval", "-e", "x[[x[0] > 1, x[1] > 1, x[2] > 1]]", "--at", "x=[1, 2, 3]")
+    assert got["output"] == [2.0, 3.0]
+    # a mask on the second axis, beside a slice
+    got = run_json("eval", "-e", "A[:, [false, true, true]]", "--at", "A=[[1, 2, 3], [4, 5, 6]]")
+    assert got["output"] == [[2.0, 3.0], [5.0, 6.0]]
+    # a list mixing truth values and numbers is numbers, as in numpy
+    assert run_json("eval", "-e", "[true, 2]")["output"] == [1.0, 2.0]
+
+
+def test_a_boolean_list_mask_differentiates_the_selected_elements():
+    got = run_json("grad", "-e", "sum(x[[true, false, true]]^2)", "--at", "x=[1, 2, 3]")
+    assert got["output"] == 10.0 and got["gradient"]["x"] == [2.0, 0.0, 6.0]
+    check_every_mode("input x = [1.0, 2.0, 3.0]\ny = sum(x[[true, false, true]]^3) * x[1]",
+                     {}, gradient=[6.0, 28.0, 54.0],
+                     hessian=[[12.0, 3.0, 0.0], [3.0, 0.0, 27.0], [0.0, 27.0, 36.0]])
+
+
+def test_assignment_through_a_boolean_list_mask():
+    text = ("input x = [1.0, 2.0, 3.0]\ninput v = [5.0, 7.0]\ny = x\ny[[true, false, true]] = v\n"
+            "z = sum(y * [1, 10, 100])")
+    prog = program(text)
+    assert np.array_equal(value(program(text.replace("\nz = sum(y * [1, 10, 100])", "\ny")), {}), [5.0, 2.0, 7.0])
+    d = differentiate(prog, {})
+    assert np.array_equal(d.derivatives["x"], [0.0, 10.0, 0.0])
+    assert np.array_equal(d.derivatives["v"], [1.0, 100.0])
+
+
+@pytest.mark.parametrize("expr, message", [
+    ("x[[true, false]]", "a mask of shape (2,) cannot select from axes of shape (3,)"),
+    ("A[[true, false, true]]", "a mask of shape (3,) cannot select from axes of shape (2,)"),
+    ("A[:, [true, true]]", "a mask of shape (2,) cannot select from axes of shape (3,)"),
+    ("x[true]", "a single truth value cannot index an array"),
+    ("y = x; y[[true, false]] = 1; y", "a mask of shape (2,) cannot select"),
+    ("x[[true, false, true], 0]", "too many indices"),
+])
+def test_a_mask_that_does_not_fit_is_a_located_error(expr, message):
+    text = "x = [1, 2, 3]\nA = [[1, 2, 3], [4, 5, 6]]\n" + expr
+    code, out, err = run_main(["eval", "-e", text])
+    assert code == 1, err
+    assert message in err and "<expr>:3:" in err and "^" in err
+
+
+def test_an_input_holding_booleans_is_refused_rather_than_read_as_positions():
+    # As numbers, [true, false, true] would index x[1], x[0], x[1] (the value was 5, not 4).
+    code, out, err = run_main(["eval", "-e", "input m = [true, false, true]\nsum(x[m])", "--at", "x=[1, 2, 3]"])
+    assert code == 1 and "input 'm' is an array of booleans" in err and "hint:" in err
+    code, out, err = run_main(["eval", "-e", "sum(x[m])", "--at", "x=[1, 2, 3]", "--at", "m=[true, false, true]"])
+    assert code == 2 and "not an array of booleans" in err
+    # a constant mask is fine
+    assert run_json("eval", "-e", "m = [true, false, true]\nsum(x[m])", "--at", "x=[1, 2, 3]")["output"] == 4.0
