@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .batching import each_example, example_shape, prefixable, with_batch_axis
+from .batching import advanced_axes_in_front, example_shape, with_batch_axis
 from .broadcasting import (batch_reduction, broadcast_to, example_stack, lift, reshape, sum_, unbroadcast,
                            value_shape)
 from .elementwise import add, div, exp, mul, sub, where
@@ -290,38 +290,51 @@ def _getitem_accumulate(target, g, ans, x, index):
     return target
 
 
-def _behind_batch_axis(rule):
-    """A batching rule of an indexing primitive: `rule` with the index moved behind the batch axis.
-
-    An index whose advanced parts are apart (numpy would move their axis in front of the batch
-    axis) goes through the loop over the examples instead.
-    """
-    def batch(prim, args, batched, index, **params):
-        if not prefixable(index):
-            return each_example(prim, args, batched, index=index, **params)
-        return rule(args, batched, index, with_batch_axis(index), **params)
-    return batch
+def _front_to_batch(x, count: int, rank: int):
+    """Stacked examples of rank `rank` (+1) with the batch axis moved from the front to behind `count` axes."""
+    return transpose(x, axes=tuple(range(1, count + 1)) + (0,) + tuple(range(count + 1, rank + 1)))
 
 
-@_behind_batch_axis
-def _getitem_batch(args, batched, index, batched_index):
-    return getitem(args[0], index=batched_index)
+def _batch_to_front(x, count: int, rank: int):
+    """The inverse of `_front_to_batch`: the batch axis, found behind `count` axes, moved to the front."""
+    return transpose(x, axes=(count,) + tuple(range(count)) + tuple(range(count + 1, rank + 1)))
 
 
-@_behind_batch_axis
-def _scatter_add_batch(args, batched, index, batched_index, shape):
+# The batching rules of the indexing primitives index the stacked examples with the index behind
+# the batch axis. Where numpy moves an advanced index's axes in front of the result (its parts are
+# apart, e.g. x[0, :, [1, 3]]), it moves them in front of the batch axis too: `front` of them,
+# which the rules move back behind it (getitem) or out of the way of the values (scatter, set).
+
+def _getitem_batch(prim, args, batched, index):
+    out = getitem(args[0], index=with_batch_axis(index))
+    front = advanced_axes_in_front(index)
+    return _batch_to_front(out, front, len(value_shape(out)) - 1) if front else out
+
+
+def _scatter_add_batch(prim, args, batched, index, shape):
     g = args[0]
-    return scatter_add(lift(g, True, _selected_rank(shape, index)), index=batched_index,
-                       shape=example_stack(g) + shape)
+    rank = _selected_rank(shape, index)
+    g = lift(g, True, rank)
+    front = advanced_axes_in_front(index)
+    if front:
+        g = _front_to_batch(g, front, rank)
+    return scatter_add(g, index=with_batch_axis(index), shape=example_stack(args[0]) + shape)
 
 
-@_behind_batch_axis
-def _index_set_batch(args, batched, index, batched_index):
+def _index_set_batch(prim, args, batched, index):
     (x, v), (bx, bv) = args, batched
     shape = example_shape(x, bx)
     if not bx:
         x = broadcast_to(x, shape=example_stack(v) + shape)
-    return index_set(x, lift(v, bv, _selected_rank(shape, index)), index=batched_index)
+    front = advanced_axes_in_front(index)
+    if bv or front:
+        rank = _selected_rank(shape, index)
+        if not bv:      # the same values for every example: a batch of one, which broadcasts
+            v = reshape(v, shape=(1,) + value_shape(v))
+        v = lift(v, True, rank)
+        if front:
+            v = _front_to_batch(v, front, rank)
+    return index_set(x, v, index=with_batch_axis(index))
 
 
 def _selected_rank(shape: tuple, index) -> int:

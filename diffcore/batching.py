@@ -35,6 +35,8 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+import numpy as np
+
 from .numeric import ArrayTooLarge, ndarray, plain, shape_of
 from .tracing import REGISTRY, Primitive, Trace, Tracer, next_level, release_level, strip
 
@@ -181,18 +183,31 @@ def with_batch_axis(index: Any) -> tuple:
     return (slice(None),) + (index if isinstance(index, tuple) else (index,))
 
 
-def prefixable(index: Any) -> bool:
-    """Whether `stacked[with_batch_axis(index)]` selects `example[index]` from every example.
+def _is_array_index(part: Any) -> bool:
+    return part.__class__ is ndarray or isinstance(part, (list, tuple))
 
-    True for basic indices (ints, slices, None, Ellipsis) and for advanced ones (integer or
-    boolean arrays) that sit next to each other; numpy moves separated advanced indices'
-    axes to the front, in front of the batch axis.
+
+def advanced_axes_in_front(index: Any) -> int:
+    """How many leading axes of `example[index]` are the advanced index's, when numpy puts them first.
+
+    numpy keeps the axes of an advanced index (integer or boolean arrays, and the integers
+    beside them: with an array present an integer is advanced too) where the index has them
+    when its advanced parts are next to each other; when a slice separates them, it moves
+    those axes to the front of the result. Then `stacked[with_batch_axis(index)]` has them in
+    front of the batch axis: the result here says how many axes to move behind it (0: none,
+    the batch axis is already first).
     """
     parts = index if isinstance(index, tuple) else (index,)
+    if not any(_is_array_index(p) for p in parts):
+        return 0                    # basic indexing (ints, slices, None, Ellipsis) keeps its order
     advanced = [k for k, p in enumerate(parts)
-                if not (isinstance(p, (slice, type(None), type(Ellipsis)))
-                        or (isinstance(p, int) and not isinstance(p, bool)))]
-    return not advanced or advanced[-1] - advanced[0] == len(advanced) - 1
+                if _is_array_index(p) or (isinstance(p, (int, np.integer)) and not isinstance(p, bool))]
+    if advanced[-1] - advanced[0] == len(advanced) - 1:
+        return 0
+    # the rank of the advanced indices broadcast together (a boolean mask is one axis: its hits)
+    shapes = [(int(np.count_nonzero(p)),) if getattr(p, "dtype", None) == bool else np.shape(p)
+              for p in (parts[k] for k in advanced)]
+    return len(np.broadcast_shapes(*shapes))
 
 
 def each_example(prim: Primitive, args: tuple, batched: tuple, **params) -> Any:

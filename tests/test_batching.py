@@ -82,15 +82,25 @@ def _cases() -> dict:
     cases["getitem"] += [([(3, 4)], {"index": index}, _mixed) for index in [
         (slice(None), 0), (1,), (rows,), (slice(None), np.array([1, 3])), (np.array([0, 1]), np.array([2, 3])),
         (Ellipsis, 1), (None, slice(1, 3))]]
-    cases["getitem"] += [([(3, 4, 5)], {"index": (np.array([0, 1]), slice(None), np.array([2, 3]))}, _mixed)]
+    cases["getitem"] += [([(3, 4, 5)], {"index": index}, _mixed) for index in [
+        (np.array([0, 1]), slice(None), np.array([2, 3])),
+        # an integer beside an array is advanced too: apart from it, numpy moves their axes first
+        (0, slice(None), np.array([1, 3])), (np.array([2, 0, 2]), slice(1, 3), -1),
+        (1, slice(None), np.array([[0, 4], [3, 3]])), (np.array([True, False, True]), slice(None), 2),
+        (slice(None), 1, np.array([4, 0])), (2, np.array([1, 3]), slice(None))]]
     cases["scatter_add"] = [([g], {"index": index, "shape": shape}, _mixed) for g, index, shape in [
         ((4,), (slice(1, None),), (5,)), ((), (2,), (5,)), ((3,), (rows,), (4,)), ((3,), (slice(None), 1), (3, 4)),
         ((), (slice(1, 3),), (5,)), ((4,), (1,), (3, 4)), ((2,), (np.array([0, 1]), np.array([2, 3])), (3, 4)),
-        ((2, 4), (np.array([0, 1]), slice(None), np.array([2, 3])), (3, 4, 5))]]
+        ((2, 4), (np.array([0, 1]), slice(None), np.array([2, 3])), (3, 4, 5)),
+        ((2, 4), (0, slice(None), np.array([1, 3])), (3, 4, 5)), ((4,), (1, slice(None), np.array([0, 0])), (3, 4, 5)),
+        ((), (np.array([2, 0, 2]), slice(1, 3), -1), (3, 4, 5)), ((3, 1), (np.array([1, 2, 1]), slice(None)), (3, 4))]]
     cases["index_set"] = [([x, v], {"index": index}, _mixed) for x, v, index in [
         ((5,), (), (2,)), ((5,), (2,), (slice(1, 3),)), ((3, 4), (4,), (1,)), ((3, 4), (3,), (slice(None), 2)),
         ((4,), (2,), (np.array([0, 3]),)), ((3, 4), (), (slice(None), slice(1, 3))),
-        ((3, 4, 5), (2, 4), (np.array([0, 1]), slice(None), np.array([2, 3])))]]
+        ((3, 4, 5), (2, 4), (np.array([0, 1]), slice(None), np.array([2, 3]))),
+        ((3, 4, 5), (2, 4), (0, slice(None), np.array([1, 3]))), ((3, 4, 5), (4,), (1, slice(None), np.array([0, 0]))),
+        ((3, 4, 5), (), (np.array([2, 0, 2]), slice(1, 3), -1)), ((5,), (3,), (np.array([1, 4, 1]),)),
+        ((3, 4), (3, 1), (np.array([2, 0, 2]), slice(None)))]]
     cases["stack"] = [([s] * k, {"axis": axis}, _mixed) for s, k, axis in [
         ((), 2, 0), ((3,), 2, 0), ((3,), 3, 1), ((2, 3), 2, -1), ((2, 3), 2, 1)]]
     cases["concat"] = [(shapes, {"axis": axis}, _mixed) for shapes, axis in [
@@ -286,6 +296,47 @@ def test_hessian_equals_column_by_column_and_finite_differences(name):
     gradient = fn.blocks(np.asarray(strip(T.grad(fn, (fn.z,)))), (), 1)
     for names, block in gradient.items():
         assert_same(result.orders[1][names], block, f"{name}: gradient block {names}")
+
+
+# Every indexing form of the language, read and written, under the Hessian: the batched pass must
+# select from each example what the unbatched one does (numpy moves the axes of advanced indices
+# apart, integers included, in front of the result, and would move them in front of the batch axis).
+INDEX_FORMS = ["x[1]", "x[-1, 1:3]", "x[:, ::-1, 2]", "x[1, :, 2]", "x[[0, 1, 1]]", "x[:, [2, 0]]",
+               "x[[0, 1], [1, 2]]", "x[:, 1, [[0, 1], [3, 2]]]", "x[[1, 0], 1]", "x[-1, [2, 2, 0], -2]",
+               "x[[0, 1], :, [3, 0]]", "x[0, :, [1, 3]]", "x[-1, :, [-1, 0]]", "x[[[0, 1], [1, 0]], :, 1]",
+               "x[[1, 0], 1:, [[2], [0]]]", "x[[true, false]]", "x[:, [true, false, true]]",
+               "x[1, [true, false, true], 2:]", "x[[0, 1], 1:3, [true, false, false, true]]",
+               "x[[[true, false, true], [false, true, true]], 1]", "x[[[true, false, true], [false, true, true]]]",
+               "x[x > 0.8]"]
+
+
+@pytest.mark.parametrize("form", INDEX_FORMS)
+def test_hessian_through_every_indexing_form_equals_column_by_column(form):
+    source = f"input x = reshape(linspace(0.3, 1.2, 24), 2, 3, 4)\ne = {form}\nsum(sin(e) * e^2) * x[0, 0, 0]"
+    fn = ProgramFunction(program(source), {}, None, None, LIMITS)
+    X = np.linspace(0.3, 1.2, 24).reshape(2, 3, 4)
+    selected = np.asarray(strip(program(f"x = reshape(linspace(0.3, 1.2, 24), 2, 3, 4)\n{form}").run({}).output))
+    # the same text is a numpy expression, once the truth values are spelled as Python's
+    want = eval(form.replace("true", "True").replace("false", "False"), {"x": X})   # noqa: S307 - a fixed table
+    assert selected.size and selected.shape == want.shape and np.array_equal(selected, want), form
+    assert_same(batched_hessian(fn), reference_hessian(fn), f"{form}: batched vs column by column")
+
+
+ASSIGNMENT_FORMS = [("y[1]", "x[0] ^ 2"), ("y[:, [2, 0]]", "x[:, [0, 1]] ^ 2"),
+                    ("y[0, :, [1, 3]]", "sin(x[1, :, [0, 2]])"), ("y[[0, 1], :, [3, 0]]", "x[0, :2, :3] ^ 2"),
+                    ("y[-1, :, [3, 3]]", "transpose(x[0, :, 1:3]) ^ 3"),      # a position written twice
+                    ("y[[true, false], 1]", "x[1, 2] * x[0, 0]"), ("y[1, [true, false, true], 2:]", "x[0, :2, :2] ^ 2"),
+                    ("y[[1, 0], 1:, [[2], [0]]]", "x[0, 1:, :2] ^ 2")]
+
+
+@pytest.mark.parametrize("target, value", ASSIGNMENT_FORMS)
+def test_hessian_through_element_assignment_forms_equals_column_by_column(target, value):
+    source = (f"input x = reshape(linspace(0.3, 1.2, 24), 2, 3, 4)\ny = x * x\n{target} = {value}\n"
+              "sum(sin(y) * y) * x[0, 0, 0]")
+    fn = ProgramFunction(program(source), {}, None, None, LIMITS)
+    H = batched_hessian(fn)
+    assert_same(H, reference_hessian(fn), f"{target} = {value}: batched vs column by column")
+    assert_same(H, finite_difference_hessian(fn), f"{target} = {value}: batched vs finite differences", rtol=1e-6)
 
 
 def test_third_order_tensor_nests_two_batched_passes():

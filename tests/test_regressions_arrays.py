@@ -175,3 +175,21 @@ def test_an_input_holding_booleans_is_refused_rather_than_read_as_positions():
     assert code == 2 and "not an array of booleans" in err
     # a constant mask is fine
     assert run_json("eval", "-e", "m = [true, false, true]\nsum(x[m])", "--at", "x=[1, 2, 3]")["output"] == 4.0
+
+
+# ---------------------------------------------- 12. the Hessian through mixed advanced indexing
+
+def test_hessian_through_advanced_indices_apart():
+    # x[0, :, [1, 3]] puts the advanced axis first (numpy): shape (2, 3), not (3, 2)
+    text = ("input x = reshape(linspace(0.5, 1.5, 24), 2, 3, 4)\nV = reshape(linspace(1, 2, 6), 2, 3)\n"
+            "s = sum(x[0, :, [1, 3]]^3 * V)")
+    X, V = np.linspace(0.5, 1.5, 24).reshape(2, 3, 4), np.linspace(1, 2, 6).reshape(2, 3)
+    picked = X[0, :, [1, 3]]
+    assert picked.shape == (2, 3)
+    gradient = np.zeros((2, 3, 4))
+    gradient[0, :, [1, 3]] = 3 * picked ** 2 * V
+    diagonal = np.zeros((2, 3, 4))
+    diagonal[0, :, [1, 3]] = 6 * picked * V
+    check_every_mode(text, {}, gradient=gradient.reshape(-1), hessian=np.diag(diagonal.reshape(-1)))
+    got = run_json("hessian", "-e", "input x = ones((2,3,4))\nV = ones((2,3))\ns = sum(x[0, :, [1, 3]] * V)")
+    assert np.array_equal(got["derivatives"]["2"]["x,x"], np.zeros((2, 3, 4, 2, 3, 4)))
