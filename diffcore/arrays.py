@@ -7,6 +7,8 @@ here: an axis is None or a tuple of non-negative ints.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .batching import advanced_axes_in_front, example_shape, with_batch_axis
@@ -372,11 +374,40 @@ def _index_set_jvp(ts, ans, x, v, index):
     return index_set(tx, 0.0 if ts[1] is None else ts[1], index=index)
 
 
+def _overwritten(shape: tuple, index):
+    """Where `x[index] = v` writes one position twice (x of `shape`): a mask, over the selection
+    x[index], of the writes a later one overwrites; None when none is.
+
+    numpy assigns in order, so the last write to a position is the one that stays. Rather than
+    assume that order, the mask is read off an assignment numpy does itself: each write
+    numbered, the numbers that stay are the writes that count.
+    """
+    if not any(type(part) is ndarray and part.dtype != bool for part in index):
+        return None         # slices, integers and masks never name a position twice
+    selected = np.broadcast_to(np.float64(0.0), shape)[index].shape
+    numbers = np.arange(math.prod(selected)).reshape(selected)
+    owner = np.full(shape, -1, dtype=np.intp)
+    owner[index] = numbers
+    stays = np.zeros(numbers.size, dtype=bool)
+    stays[owner[index].reshape(-1)] = True
+    return None if stays.all() else ~stays.reshape(selected)
+
+
+def _index_set_vjp_v(g, ans, x, v, index):
+    # The cotangent of the writes that stay; one that a later write overwrote has no effect on
+    # the result, so it gets zero (the value and its derivative agree, in every mode: forward
+    # and Taylor mode assign tangents the same way, so the last one stays there too).
+    picked = getitem(g, index=index)
+    lost = _overwritten(value_shape(x), index)
+    if lost is not None:
+        picked = where(0.0, picked, cond=lost)
+    return unbroadcast(picked, value_shape(v))
+
+
 # `x[index] = v` as a value: a new array equal to x except at index.
 index_set = primitive(
     "index_set", _index_set_impl,
-    vjps=(lambda g, ans, x, v, index: index_set(g, 0.0, index=index),
-          lambda g, ans, x, v, index: unbroadcast(getitem(g, index=index), value_shape(v))),
+    vjps=(lambda g, ans, x, v, index: index_set(g, 0.0, index=index), _index_set_vjp_v),
     jvp=_index_set_jvp,
     batch=_index_set_batch,
     saves=("", ""),

@@ -338,6 +338,11 @@ CASES: dict[str, list[Case]] = {
                   Case("block_row_bcast", lambda r: (any_(r, (3, 3)), any_(r, (1, 3))),
                        dict(index=(slice(0, 2),))),
                   Case("int_array", lambda r: (any_(r, (5,)), any_(r, (2,))), dict(index=(np.array([4, 0]),))),
+                  # a position written twice keeps the last write: the first has no derivative
+                  Case("int_array_repeats", lambda r: (any_(r, (5,)), any_(r, (4,))),
+                       dict(index=(np.array([1, 4, 1, 1]),))),
+                  Case("rows_repeat_bcast", lambda r: (any_(r, (3, 2)), any_(r, (3, 1))),
+                       dict(index=(np.array([2, 0, 2]),))),
                   Case("mask", lambda r: (any_(r, (3, 4)), any_(r, ())), dict(index=(MASK,)))],
     # stacking
     "stack": [Case("scalars", lambda r: (any_(r, ()), any_(r, ()), any_(r, ())), dict(axis=0)),

@@ -177,6 +177,47 @@ def test_an_input_holding_booleans_is_refused_rather_than_read_as_positions():
     assert run_json("eval", "-e", "m = [true, false, true]\nsum(x[m])", "--at", "x=[1, 2, 3]")["output"] == 4.0
 
 
+# ------------------------------------------------- 8. repeated positions: the last write wins
+
+REPEATED = """
+input a = 1.5
+x = zeros(3)
+x[[0, 0]] = [a, 2*a]
+y = sum(x * [1, 2, 3])
+"""
+
+
+def test_an_overwritten_write_gets_no_gradient_in_any_mode():
+    # y = 2a (only the second write stays): y' = 2 by every method
+    assert value(program(REPEATED), {}) == 3.0
+    assert taylor_derivatives(REPEATED, {}, 3) == [2.0, 0.0, 0.0]
+    check_every_mode(REPEATED, {}, gradient=[2.0], hessian=[[0.0]])
+    got = run_json("grad", "-e", "x = zeros(3)\nx[[0, 0]] = v\nsum(x * [1, 2, 3])", "--at", "v=[1, 2]")
+    assert got["gradient"]["v"] == [0.0, 1.0]
+
+
+def test_overwritten_writes_with_broadcasting_and_two_dimensions():
+    # a number written twice counts once; rows written twice keep the last; the kept x has 0 where written
+    check_every_mode("input v = 2.0\nx = zeros(3)\nx[[1, 1]] = v\ny = sum(x^2 * [1, 2, 3])", {},
+                     gradient=[8.0], hessian=[[4.0]])
+    text = ("input X = [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]\ninput V = [[1.0, -1.0], [2.0, -2.0], [3.0, -3.0]]\n"
+            "Y = X\nY[[2, 0, 2]] = V * V\ny = sum(Y^2 * [[1, 2], [3, 4], [5, 6]])")
+    prog = program(text)
+    d = differentiate(prog, {})
+    # rows 0 and 2 of X are written (no gradient); V's row 0 is overwritten by row 2, so gets none
+    assert np.array_equal(d.derivatives["X"], [[0.0, 0.0], [18.0, 32.0], [0.0, 0.0]])
+    assert np.array_equal(d.derivatives["V"], [[0.0, 0.0], [32.0, -64.0], [540.0, -648.0]])
+    check_every_mode(text, {})
+
+
+def test_jvp_and_hvp_agree_with_the_overwritten_write():
+    text = "x = zeros(3)\nx[[0, 2, 0]] = v^2\nsum(x * [1, 2, 3])"
+    got = run_json("jvp", "-e", text, "--at", "v=[1, 2, 3]", "--direction", "v=[1, 1, 1]")
+    assert got["jvp"] == 0 * 2 * 1 + 2 * 2 * 3 + 1 * 2 * 3          # v[0] is lost: 12 + 6
+    got = run_json("hvp", "-e", text, "--at", "v=[1, 2, 3]", "--direction", "v=[1, 1, 1]")
+    assert got["gradient"]["v"] == [0.0, 12.0, 6.0] and got["hvp"]["v"] == [0.0, 6.0, 2.0]
+
+
 # ---------------------------------------------- 12. the Hessian through mixed advanced indexing
 
 def test_hessian_through_advanced_indices_apart():
