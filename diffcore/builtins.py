@@ -177,11 +177,29 @@ def softmax(x, axis=-1):
 # ------------------------------------------------------------- linear algebra
 
 def dot(a, b):
+    """numpy's dot: a product with a number; else the sum over a's last axis and b's second-to-last
+    (its only one when b is a vector), every other axis of a then of b kept, in that order."""
     require_numeric(a, "the first argument of dot")
     require_numeric(b, "the second argument of dot")
-    if not value_shape(a) or not value_shape(b):
+    sa, sb = value_shape(a), value_shape(b)
+    if not sa or not sb:
         return E.mul(a, b)
-    return A.matmul(a, b)
+    k = len(sb) - 2 if len(sb) > 1 else 0      # the axis of b that is summed with a's last
+    if sa[-1] != sb[k]:
+        raise ShapeError(f"dot: shapes {shape_text(sa)} and {shape_text(sb)} are not aligned: "
+                         f"{sa[-1]} (last axis of the first) != {sb[k]} (axis {k} of the second)",
+                         hint="dot sums over the last axis of its first argument and the second-to-last "
+                              "(or only) axis of its second")
+    if len(sb) <= 2 or len(sa) == 1:
+        return A.matmul(a, b)       # here matmul's promotion and broadcasting give dot's result
+    # Above 2-D, dot pairs every row of a with every matrix of b (matmul would broadcast them):
+    # a as (rows, n) @ b with its summed axis first, as (n, columns), then unflattened.
+    rest = sb[:k] + sb[k + 1:]
+    check_shape(sa[:-1] + rest)
+    first = A.transpose(b, axes=(k,) + tuple(range(k)) + (len(sb) - 1,))
+    product = A.matmul(reshape(a, shape=(math.prod(sa[:-1]), sa[-1])),
+                       reshape(first, shape=(sb[k], math.prod(rest))))
+    return reshape(product, shape=sa[:-1] + rest)
 
 
 def matmul(a, b):

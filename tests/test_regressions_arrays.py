@@ -218,6 +218,63 @@ def test_jvp_and_hvp_agree_with_the_overwritten_write():
     assert got["gradient"]["v"] == [0.0, 12.0, 6.0] and got["hvp"]["v"] == [0.0, 6.0, 2.0]
 
 
+# ------------------------------------------------------------------ 10. dot is numpy's dot
+
+def random_dot_operands(rng, rank_a: int, rank_b: int) -> tuple:
+    # sizes from 2 up, so that no axis of length 1 lets a wrong order of axes through
+    n = int(rng.integers(2, 5))
+    sa = tuple(int(d) for d in rng.integers(2, 5, rank_a))
+    sb = tuple(int(d) for d in rng.integers(2, 5, rank_b))
+    if rank_a:
+        sa = sa[:-1] + (n,)
+    if rank_b == 1:
+        sb = (n,)
+    elif rank_b > 1:
+        sb = sb[:-2] + (n,) + sb[-1:]
+    a = rng.normal(size=sa) if rank_a else float(rng.normal())
+    b = rng.normal(size=sb) if rank_b else float(rng.normal())
+    return a, b
+
+
+@pytest.mark.parametrize("rank_a", range(5))
+@pytest.mark.parametrize("rank_b", range(5))
+def test_dot_is_numpys_dot_for_every_pair_of_ranks(rank_a, rank_b):
+    rng = np.random.default_rng(10 * rank_a + rank_b)
+    for _ in range(4):
+        a, b = random_dot_operands(rng, rank_a, rank_b)
+        got, want = BUILTINS["dot"](a, b), np.dot(a, b)
+        assert np.shape(got) == np.shape(want)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_dot_above_two_dimensions_sums_over_the_second_to_last_axis():
+    # the case: a (2, 3), b (2, 3, 4); matmul would broadcast them to the same shape (2, 2, 4)
+    a = np.arange(6.0).reshape(2, 3)
+    b = np.arange(24.0).reshape(2, 3, 4) / 10
+    got = run_json("eval", "-e", "dot(a, b)", "--at", "a=reshape(arange(6), 2, 3)",
+                   "--at", "b=reshape(arange(24), 2, 3, 4) / 10")
+    np.testing.assert_allclose(got["output"], np.dot(a, b), rtol=1e-14)
+    assert not np.allclose(np.dot(a, b), np.matmul(a, b))
+    text = ("input a = reshape(linspace(-1, 1, 6), 2, 3)\ninput b = reshape(linspace(0.5, 2, 24), 2, 3, 4)\n"
+            "y = sum(dot(a, b)^2 * reshape(linspace(1, 2, 16), 2, 2, 4))")
+    prog = program(text)
+    d = differentiate(prog, {})
+    A, B = np.linspace(-1, 1, 6).reshape(2, 3), np.linspace(0.5, 2, 24).reshape(2, 3, 4)
+    W = np.linspace(1, 2, 16).reshape(2, 2, 4)
+    G = 2 * np.dot(A, B) * W                                 # the cotangent of dot(a, b)
+    np.testing.assert_allclose(d.derivatives["a"], np.einsum("ikm,kjm->ij", G, B), rtol=1e-12)
+    np.testing.assert_allclose(d.derivatives["b"], np.einsum("ij,ikm->kjm", A, G), rtol=1e-12)
+    check_every_mode(text, {})
+    check_every_mode("input a = reshape(linspace(-1, 1, 12), 2, 2, 3)\ninput b = [0.5, -1.0, 2.0]\n"
+                     "y = sum(dot(a, b)^3) + sum(dot(b, reshape(linspace(1, 2, 12), 2, 3, 2))^2)", {})
+
+
+def test_dot_of_unaligned_shapes_names_the_axes():
+    code, out, err = run_main(["eval", "-e", "dot(ones((2, 3)), ones((2, 4, 5)))"])
+    assert code == 1
+    assert "shapes (2, 3) and (2, 4, 5) are not aligned: 3 (last axis of the first) != 4 (axis 1" in err
+
+
 # ---------------------------------------------- 12. the Hessian through mixed advanced indexing
 
 def test_hessian_through_advanced_indices_apart():
