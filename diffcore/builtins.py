@@ -313,7 +313,12 @@ def full(*args):
     *dims, value = args
     if not dims:
         raise ValueTypeError("full needs a shape and a value, e.g. full(3, 0.5)")
-    return E.mul(np.ones(to_shape(tuple(dims))), value)
+    shape = to_shape(tuple(dims))
+    require_numeric(value, "the value of full")
+    if not _broadcastable(value_shape(value), shape) or np.broadcast_shapes(value_shape(value), shape) != shape:
+        raise ShapeError(f"full: a value of shape {shape_text(value_shape(value))} does not fill the shape "
+                         f"{shape_text(shape)}", hint="the value must broadcast to the shape, as in numpy")
+    return E.mul(np.ones(shape), value)     # differentiable in the value, as every mode needs
 
 
 def eye(n, m=None):
@@ -323,15 +328,45 @@ def eye(n, m=None):
     return np.eye(n, m)
 
 
+def _moving_with(values: ndarray, terms: list) -> Any:
+    """`values` (a constructor's result, computed by numpy) made differentiable in its arguments.
+
+    Each term (coefficients, argument) says that `values` moves by coefficients * d for a change
+    d of the argument, exactly: the constructors are affine in the arguments they take as values.
+    The result adds coefficients * (argument - its own value), a zero, to the values, so it is
+    numpy's to the last bit, and its derivatives are those of the affine function at every order.
+    """
+    out = values
+    for coefficients, argument in terms:
+        if isinstance(argument, Tracer) and math.isfinite(float(strip(argument))):
+            out = E.add(out, E.mul(coefficients, E.sub(argument, strip(argument))))
+    return out
+
+
+def _bound(v: Any, what: str) -> Any:
+    """A constructor's numeric argument (a number, possibly traced) checked, for its plain value."""
+    if isinstance(strip(v), ndarray) and strip(v).size == 1:
+        v = reshape(v, shape=())
+    if not isinstance(strip(v), (bool, int, float, np.bool_, np.integer, np.floating)):
+        raise ValueTypeError(f"{what} must be a number, not {type_name(v)}")
+    return v
+
+
 def arange(start, stop=None, step=1.0):
-    start, stop, step = (float(strip(start)), None if stop is None else float(strip(stop)),
-                         float(strip(step)))
+    """numpy's arange: start, start + step, ... below stop; differentiable in start and step
+    (stop only decides how many values there are, which is a step function of it)."""
+    start, step = _bound(start, "the start of arange"), _bound(step, "the step of arange")
     if stop is None:
         start, stop = 0.0, start
-    if step == 0:
+    stop = _bound(stop, "the stop of arange")
+    first, last, by = float(strip(start)), float(strip(stop)), float(strip(step))
+    if by == 0:
         raise ValueTypeError("arange step must not be zero")
-    check_shape((max(0, math.ceil((stop - start) / step)),))
-    return np.arange(start, stop, step, dtype=np.float64)
+    if not all(map(math.isfinite, (first, last, by))):
+        raise ValueTypeError("arange needs finite bounds and step")
+    check_shape((max(0, math.ceil((last - first) / by)),))
+    values = np.arange(first, last, by, dtype=np.float64)
+    return _moving_with(values, [(1.0, start), (np.arange(values.size, dtype=np.float64), step)])
 
 
 def range_(*bounds):
@@ -344,9 +379,13 @@ def range_(*bounds):
 
 
 def linspace(start, stop, num=50):
+    """numpy's linspace, differentiable in its endpoints: value k is start + (stop - start) * k / (num - 1)."""
+    start, stop = _bound(start, "the start of linspace"), _bound(stop, "the stop of linspace")
     n = to_int(num, "the number of points")
     check_shape((n,))
-    return np.linspace(float(strip(start)), float(strip(stop)), n)
+    values = np.linspace(float(strip(start)), float(strip(stop)), n)
+    share = np.arange(n, dtype=np.float64) / (n - 1) if n > 1 else np.zeros(n)     # stop's share of value k
+    return _moving_with(values, [(1.0 - share, start), (share, stop)])
 
 
 def detach(x):

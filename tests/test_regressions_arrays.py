@@ -218,6 +218,115 @@ def test_jvp_and_hvp_agree_with_the_overwritten_write():
     assert got["gradient"]["v"] == [0.0, 12.0, 6.0] and got["hvp"]["v"] == [0.0, 6.0, 2.0]
 
 
+# ------------------------------------------- 9. constructors are differentiable in their values
+
+def test_linspace_endpoints_have_their_gradient():
+    got = run_json("grad", "-e", "sum(linspace(x, 2.0, 5))", "--at", "x=1.0")
+    assert got["gradient"]["x"] == 2.5             # the points move by 1, 3/4, 1/2, 1/4, 0
+    # sum(p_k^2) over p_k = a + (b - a) k/4 at a = 1, b = 2, by hand
+    check_every_mode("input a = 1.0\ninput b = 2.0\ny = sum(linspace(a, b, 5)^2)", {},
+                     gradient=[6.25, 8.75], hessian=[[3.75, 1.25], [1.25, 3.75]])
+    assert taylor_derivatives("input a = 1.0\ny = sum(linspace(a, 2.0, 5)^3)", {}, 3) == pytest.approx(
+        [12.1875, 13.125, 9.375], rel=1e-13)
+    # one point is the start; none is empty
+    check_every_mode("input a = 0.5\ny = sum(linspace(a, 3.0, 1)^2) + sum(linspace(a, 3.0, 0))", {},
+                     gradient=[1.0], hessian=[[2.0]])
+
+
+def test_arange_start_and_step_have_their_gradient_and_stop_none():
+    # points 1, 1.5, ..., 4.5 (the stop 4.8 only counts them): d/dstart sum p^2 = 2 sum p = 44,
+    # d/dstep = 2 sum p k = 196, d/dstop = 0
+    check_every_mode("input s = 1.0\ninput h = 0.5\ninput e = 4.8\ny = sum(arange(s, e, h)^2)", {},
+                     gradient=[44.0, 196.0, 0.0], hessian=[[16.0, 56.0, 0.0], [56.0, 280.0, 0.0], [0.0] * 3])
+    # arange(s) is 0, 1, 2 whatever s is near 2.3; arange(s, 4.0) is s, s + 1
+    check_every_mode("input s = 2.3\ny = sum(arange(s)^2) + sum(arange(s, 4.0)^3)", {},
+                     gradient=[3 * 2.3 ** 2 + 3 * 3.3 ** 2], hessian=[[6 * 2.3 + 6 * 3.3]])
+
+
+def test_constructor_values_are_numpys_to_the_last_bit_when_differentiated():
+    for expr, want in [("linspace(x, 7.3, 9)", np.linspace(0.1, 7.3, 9)),
+                       ("linspace(-2.2, x, 7)", np.linspace(-2.2, 0.1, 7)),
+                       ("arange(x, 3.0, 0.3)", np.arange(0.1, 3.0, 0.3)),
+                       ("arange(-1.0, 2.0, x)", np.arange(-1.0, 2.0, 0.1)),
+                       ("full(2, 3, x)", np.full((2, 3), 0.1))]:
+        prog = program(f"input x = 0.1\ny = {expr}")
+        assert np.array_equal(value(prog, {}), want), expr
+        d = jacobian(prog, {}, mode="reverse")          # recorded: the traced values are the same
+        assert np.array_equal(np.asarray(d.output), want), expr
+
+
+def test_full_is_differentiable_in_its_value_and_checks_the_shape():
+    check_every_mode("input v = [1.0, 2.0, 3.0]\ny = sum(full(2, 3, v)^2)", {},
+                     gradient=[4.0, 8.0, 12.0], hessian=4.0 * np.eye(3))
+    code, out, err = run_main(["eval", "-e", "full(2, [[1], [2]])"])
+    assert code == 1 and "does not fill the shape (2,)" in err
+
+
+# Every builtin, surveyed: either each argument that is a value is differentiable (an expression
+# in the scalar input t per argument, checked against finite differences in every mode), or the
+# builtin takes no value that a derivative could flow through, for the reason given.
+DIFFERENTIABLE_ARGUMENTS = {
+    **{name: [f"{name}(t)"] for name in ["sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh",
+                                         "exp", "expm1", "log", "log1p", "sqrt", "abs", "sigmoid", "softplus",
+                                         "relu", "log2", "log10"]},
+    **{name: [f"{name}(t, 1.3)", f"{name}(1.3, t)"] for name in ["pow", "atan2", "hypot"]},
+    "minimum": ["minimum(t, 1.3)", "minimum(1.3, t)"],
+    "maximum": ["maximum(t, 0.2)", "maximum(0.2, t)"],
+    "clip": ["clip(t, 0, 1)", "clip(0.2, t, 1)", "clip(2.0, 0, t)"],
+    "where": ["where(true, t, 0)", "where(false, 0, t)"],
+    **{name: [f"{name}([t, 2*t, t^2])", f"{name}([[t, 1], [2, t^2]], axis=0)"]
+       for name in ["sum", "prod", "mean", "norm", "logsumexp"]},
+    "max": ["max([t, 0.2, -1])", "max(t, 0.2)", "max(0.2, t)"],
+    "min": ["min([t, 2.0, 1.5])", "min(t, 1.5)", "min(1.5, t)"],
+    "softmax": ["softmax([t, 2*t, 1.0]) * [1, 2, 3]"],
+    "dot": ["dot([t, 2], [3, t])", "dot(reshape(linspace(t, 2, 6), 2, 3), reshape(linspace(1, t, 24), 2, 3, 4))"],
+    "matmul": ["matmul([[t, 1], [2, 3]], [[1, t], [t, 2]])"],
+    "outer": ["outer([t, 2], [1, t])"],
+    "transpose": ["transpose([[t, 2*t], [1, t^2]]) * [[1, 2], [3, 4]]"],
+    "reshape": ["reshape([t, 2*t, t^2, 1], 2, 2) * [[1, 2], [3, 4]]"],
+    "stack": ["stack([t, 2*t]) * [1, 3]", "stack([t, 1], [2, t], axis=1) * [[1, 2], [3, 4]]"],
+    "concat": ["concat([t, 1], [t^2]) * [1, 2, 3]"],
+    "full": ["full(2, 3, t) * [1, 2, 3]", "full(3, [t, 2*t, 1])"],
+    "arange": ["arange(t, 3.0)", "arange(-1.0, 2.0, t)", "arange(t, 2.5, 0.5)"],
+    "linspace": ["linspace(t, 2.0, 4)", "linspace(-1.0, t, 3)"],
+    "grad": ["grad(lambda s: s^3)(t)"],
+    "value_and_grad": ["value_and_grad(lambda s: s^3)(t)[0] + value_and_grad(lambda s: s^3)(t)[1]"],
+    "jacobian": ["jacobian(lambda s: [s^2, s^3])(t)"],
+    "hessian": ["hessian(lambda s: s^4)(t)"],
+    "jvp": ["jvp(lambda s: s^3, t, 2.0)[1]", "jvp(lambda s: s^3, 2.0, t)[1]"],
+    "vjp": ["vjp(lambda s: s^3, t, 2.0)[1]", "vjp(lambda s: s^3, 2.0, t)[1]"],
+}
+NO_VALUE_ARGUMENTS = {
+    "sign": "a step: zero derivative, documented", "floor": "a step", "ceil": "a step", "round": "a step",
+    "shape": "a shape", "len": "a size", "zeros": "a shape", "ones": "a shape", "eye": "sizes",
+    "range": "whole-number bounds, as a loop's; documented as zero (arange takes differentiable ones)",
+    "any": "truth values", "all": "truth values", "isnan": "truth values", "isfinite": "truth values",
+    "allclose": "a truth value", "isclose": "truth values",
+    "detach": "stops the derivative by definition", "print": "prints", "seed": "a whole number",
+    "randn": "a shape", "rand": "a shape",
+}
+
+
+def every_builtin_name() -> set:
+    return ({name for name, v in BUILTINS.items() if isinstance(v, Builtin)}
+            | set(runtime_builtins(Runtime())))
+
+
+def test_every_builtin_is_surveyed_for_arguments_without_a_derivative():
+    assert set(DIFFERENTIABLE_ARGUMENTS) | set(NO_VALUE_ARGUMENTS) == every_builtin_name()
+    assert not set(DIFFERENTIABLE_ARGUMENTS) & set(NO_VALUE_ARGUMENTS)
+
+
+@pytest.mark.parametrize("expr", [e for name in sorted(DIFFERENTIABLE_ARGUMENTS)
+                                  for e in DIFFERENTIABLE_ARGUMENTS[name]])
+def test_every_value_argument_of_a_builtin_has_its_derivative(expr):
+    text = f"input t = 0.7\ny = sum({expr})"
+    prog = program(text)
+    g = reverse_gradient(prog, {})
+    assert abs(g[0]) > 1e-3, f"{expr}: zero derivative"       # each expression depends on t
+    check_every_mode(text, {})      # one scalar input: the second order by Taylor mode where it applies
+
+
 # ------------------------------------------------------------------ 10. dot is numpy's dot
 
 def random_dot_operands(rng, rank_a: int, rank_b: int) -> tuple:
