@@ -1,0 +1,480 @@
+"""Values, not derivatives: every primitive and every builtin against numpy's own function.
+
+The derivative tests compare each rule with finite differences of the primitive's *own* value, so
+a value that differs from numpy's (dot above 2-D once summed like matmul) passes all of them. Here
+each primitive of the registry, and each builtin the language offers, is called on random shapes
+(ranks 0 to 4, axes of length 1 included, random axes, indices and broadcasting) and compared with
+the numpy function it is named after. Both tables are checked to cover the registry and the
+builtins, so a new one cannot be added without its reference.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Callable
+
+import numpy as np
+import pytest
+
+import autodiff.diffcore.builtins  # noqa: F401 - defines every primitive
+from autodiff.diffcore.builtins import BUILTINS, Builtin
+from autodiff.diffcore.tracing import REGISTRY
+
+DRAWS = 25
+
+# ---------------------------------------------------------------- random arguments
+
+
+def shape(rng, low_rank=0, high_rank=4) -> tuple:
+    return tuple(int(n) for n in rng.integers(1, 5, int(rng.integers(low_rank, high_rank + 1))))
+
+
+def values(rng, s: tuple, lo=-2.0, hi=2.0):
+    return rng.uniform(lo, hi, s) if s else float(rng.uniform(lo, hi))
+
+
+def broadcast_pair(rng) -> tuple:
+    """Two shapes that broadcast: a common shape with leading axes dropped and some lengths set to 1."""
+    full = shape(rng)
+
+    def part():
+        s = list(full[int(rng.integers(0, len(full) + 1)):])
+        return tuple(1 if rng.random() < 0.3 else n for n in s)
+    return part(), part()
+
+
+def axes(rng, rank: int, most: int = 4):
+    """None, or a random tuple of distinct axes (as the builtins canonicalise them), and keepdims."""
+    if not rank or rng.random() < 0.25:
+        return None, bool(rng.random() < 0.5)
+    count = int(rng.integers(1, min(rank, most) + 1))
+    return tuple(sorted(int(a) for a in rng.choice(rank, count, replace=False))), bool(rng.random() < 0.5)
+
+
+def index(rng, s: tuple) -> tuple:
+    """A random index for an array of shape `s`: integers (negative too), slices, integer arrays
+    (repeats too), boolean masks, in any mix, advanced parts together or apart."""
+    parts = []
+    axis = 0
+    while axis < len(s) and (not parts or rng.random() < 0.75):
+        n = s[axis]
+        kind = rng.choice(["int", "slice", "array", "mask"])
+        if kind == "int":
+            parts.append(int(rng.integers(-n, n)))
+        elif kind == "slice":
+            step = int(rng.choice([1, 1, 2, -1, -2]))
+            parts.append(slice(int(rng.integers(-n, n)) if rng.random() < 0.5 else None, None, step))
+        elif kind == "array":
+            parts.append(rng.integers(-n, n, int(rng.integers(1, 3))))
+        else:
+            parts.append(rng.random(n) < 0.6)
+        axis += 1
+    arrays = [p for p in parts if isinstance(p, np.ndarray)]
+    # numpy needs the advanced parts to broadcast: masks select their count, arrays their length
+    lengths = {int(p.sum()) if p.dtype == bool else p.size for p in arrays}
+    if len(lengths - {1}) > 1:
+        return index(rng, s)
+    return tuple(parts)
+
+
+def selected_shape(s: tuple, idx: tuple) -> tuple:
+    return np.zeros(s)[idx].shape
+
+
+# ---------------------------------------------------------------- references for the primitives
+
+def unary(numpy_fn, lo=-2.0, hi=2.0):
+    def draw(rng):
+        x = values(rng, shape(rng), lo, hi)
+        return (x,), {}, numpy_fn(x)
+    return draw
+
+
+def binary(numpy_fn, lo=-2.0, hi=2.0, ylo=None, yhi=None):
+    def draw(rng):
+        sx, sy = broadcast_pair(rng)
+        x, y = values(rng, sx, lo, hi), values(rng, sy, lo if ylo is None else ylo, hi if yhi is None else yhi)
+        return (x, y), {}, numpy_fn(x, y)
+    return draw
+
+
+def reduction(numpy_fn, most: int = 4):
+    def draw(rng):
+        x = values(rng, shape(rng))
+        axis, keepdims = axes(rng, np.ndim(x), most)
+        params = {} if axis is None and not keepdims else {"axis": axis, "keepdims": keepdims}
+        return (x,), params, numpy_fn(x, axis=axis, keepdims=keepdims)
+    return draw
+
+
+def cotangent_product(numpy_fn):
+    # cot_mul / cot_div: the product of a cotangent and a local derivative, which is numpy's except
+    # that a zero cotangent gives zero (docs/numerics.md); on finite values it is numpy's exactly
+    def draw(rng):
+        sx, sy = broadcast_pair(rng)
+        g, d = values(rng, sx), values(rng, sy, 0.5, 2.0)
+        return (g, d), {}, numpy_fn(g, d)
+    return draw
+
+
+def draw_reshape(rng):
+    x = values(rng, shape(rng))
+    size = int(np.size(x))
+    dims = [d for d in range(1, size + 1) if size % d == 0]
+    first = int(rng.choice(dims))
+    new = (first, size // first) if rng.random() < 0.5 else (size,)
+    return (x,), {"shape": new}, np.reshape(x, new)
+
+
+def draw_broadcast_to(rng):
+    target, source = broadcast_pair(rng)
+    target = np.broadcast_shapes(target, source)
+    x = values(rng, source)
+    return (x,), {"shape": target}, np.broadcast_to(x, target)
+
+
+def draw_transpose(rng):
+    x = values(rng, shape(rng))
+    order = tuple(int(a) for a in rng.permutation(np.ndim(x)))
+    if rng.random() < 0.3:
+        return (x,), {}, np.transpose(x)
+    return (x,), {"axes": order}, np.transpose(x, order)
+
+
+def matmul_shapes(rng) -> tuple:
+    """Operands of ranks 1 to 4 for matmul: vectors, matrices, and stacks whose leading axes broadcast."""
+    n = int(rng.integers(1, 5))
+    batch = shape(rng, 0, 2)
+
+    def operand(rank: int, matrix: tuple) -> tuple:
+        if rank == 1:
+            return (n,)
+        lead = batch[max(0, len(batch) - (rank - 2)):] if rank > 2 else ()
+        return tuple(1 if rng.random() < 0.3 else d for d in lead) + matrix
+    return (operand(int(rng.integers(1, 5)), (int(rng.integers(1, 4)), n)),
+            operand(int(rng.integers(1, 5)), (n, int(rng.integers(1, 4)))))
+
+
+def draw_matmul(rng):
+    sa, sb = matmul_shapes(rng)
+    a, b = values(rng, sa), values(rng, sb)
+    return (a, b), {}, np.matmul(a, b)
+
+
+def draw_getitem(rng):
+    x = values(rng, shape(rng, 1))
+    idx = index(rng, np.shape(x))
+    return (x,), {"index": idx}, x[idx]
+
+
+def draw_scatter_add(rng):
+    s = shape(rng, 1)
+    idx = index(rng, s)
+    g = values(rng, selected_shape(s, idx))
+    want = np.zeros(s)
+    np.add.at(want, idx, g)
+    return (g,), {"index": idx, "shape": s}, want
+
+
+def draw_index_set(rng):
+    s = shape(rng, 1)
+    idx = index(rng, s)
+    x = values(rng, s)
+    picked = selected_shape(s, idx)
+    v = values(rng, picked[int(rng.integers(0, len(picked) + 1)):])     # v may broadcast
+    want = np.array(x, dtype=np.float64)
+    want[idx] = v
+    return (x, v), {"index": idx}, want
+
+
+def draw_stack(rng):
+    s = shape(rng, 0, 3)
+    xs = tuple(values(rng, s) for _ in range(int(rng.integers(1, 4))))
+    axis = int(rng.integers(0, len(s) + 1))
+    return xs, {"axis": axis}, np.stack(xs, axis=axis)
+
+
+def draw_concat(rng):
+    s = shape(rng, 1, 3)
+    axis = int(rng.integers(0, len(s)))
+    xs = tuple(values(rng, s[:axis] + (int(rng.integers(1, 4)),) + s[axis + 1:])
+               for _ in range(int(rng.integers(1, 4))))
+    return xs, {"axis": axis}, np.concatenate(xs, axis=axis)
+
+
+def draw_where(rng):
+    sx, sy = broadcast_pair(rng)
+    cond = rng.random(np.broadcast_shapes(sx, sy)) < 0.5
+    x, y = values(rng, sx), values(rng, sy)
+    return (x, y), {"cond": cond}, np.where(cond, x, y)
+
+
+def norm(x, axis=None, keepdims=False):
+    return np.linalg.norm(x, axis=axis, keepdims=keepdims) if np.ndim(x) else abs(x)
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    return np.logaddexp.reduce(x, axis=tuple(range(np.ndim(x))) if axis is None else axis, keepdims=keepdims)
+
+
+PRIMITIVES: dict[str, Callable] = {
+    "neg": unary(np.negative), "exp": unary(np.exp), "expm1": unary(np.expm1), "log": unary(np.log, 0.1, 3.0),
+    "log1p": unary(np.log1p, -0.9, 3.0), "sqrt": unary(np.sqrt, 0.0, 3.0), "sin": unary(np.sin),
+    "cos": unary(np.cos), "tan": unary(np.tan, -1.4, 1.4), "asin": unary(np.arcsin, -1.0, 1.0),
+    "acos": unary(np.arccos, -1.0, 1.0), "atan": unary(np.arctan), "sinh": unary(np.sinh),
+    "cosh": unary(np.cosh), "tanh": unary(np.tanh), "abs": unary(np.abs),
+    "relu": unary(lambda x: np.maximum(x, 0.0)), "softplus": unary(lambda x: np.logaddexp(0.0, x)),
+    "sigmoid": unary(lambda x: 1.0 / (1.0 + np.exp(-x))),       # numpy has none: the definition
+    "add": binary(np.add), "sub": binary(np.subtract), "mul": binary(np.multiply),
+    "div": binary(np.divide, ylo=0.5, yhi=2.0), "pow": binary(np.power, 0.1, 2.0),
+    "mod": binary(np.mod, ylo=0.5, yhi=2.0), "maximum": binary(np.maximum), "minimum": binary(np.minimum),
+    "atan2": binary(np.arctan2), "hypot": binary(np.hypot),
+    "cot_mul": cotangent_product(np.multiply), "cot_div": cotangent_product(np.divide),
+    "where": draw_where,
+    "sum": reduction(np.sum), "prod": reduction(np.prod), "max": reduction(np.max), "min": reduction(np.min),
+    "norm": reduction(norm, most=2), "logsumexp": reduction(logsumexp),
+    "reshape": draw_reshape, "broadcast_to": draw_broadcast_to, "transpose": draw_transpose,
+    "matmul": draw_matmul, "getitem": draw_getitem, "scatter_add": draw_scatter_add, "index_set": draw_index_set,
+    "stack": draw_stack, "concat": draw_concat,
+}
+
+
+def test_every_primitive_has_a_numpy_reference():
+    assert sorted(PRIMITIVES) == sorted(REGISTRY)
+
+
+def assert_numpy_value(got, want, what: str) -> None:
+    assert np.shape(got) == np.shape(want), f"{what}: shape {np.shape(got)}, numpy {np.shape(want)}"
+    np.testing.assert_allclose(np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64),
+                               rtol=1e-12, atol=1e-12, err_msg=what)
+
+
+@pytest.mark.parametrize("name", sorted(PRIMITIVES))
+def test_primitive_values_are_numpys(name):
+    rng = np.random.default_rng(sum(map(ord, name)))
+    prim = REGISTRY[name]
+    for _ in range(DRAWS):
+        args, params, want = PRIMITIVES[name](rng)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            got = prim.bind(*args, **params)
+        assert_numpy_value(got, want, f"{name}{tuple(np.shape(a) for a in args)} {params}")
+
+
+# ---------------------------------------------------------------- references for the builtins
+
+def language(numpy_fn, draw_args):
+    """A builtin called with the arguments `draw_args(rng)` gives, against numpy_fn on the same."""
+    def draw(rng):
+        args, kwargs = draw_args(rng)
+        return args, kwargs, numpy_fn(*args, **kwargs)
+    return draw
+
+
+def one(lo=-2.0, hi=2.0):
+    return lambda rng: ((values(rng, shape(rng), lo, hi),), {})
+
+
+def two(lo=-2.0, hi=2.0):
+    def args(rng):
+        sx, sy = broadcast_pair(rng)
+        return (values(rng, sx, lo, hi), values(rng, sy, lo, hi)), {}
+    return args
+
+
+def with_axis(most=4, keepdims=True):
+    def args(rng):
+        x = values(rng, shape(rng))
+        axis, keep = axes(rng, np.ndim(x), most)
+        kwargs = {} if axis is None else {"axis": axis}
+        if keepdims and keep:
+            kwargs["keepdims"] = True
+        return (x,), kwargs
+    return args
+
+
+def dot_args(rng):
+    ra, rb = int(rng.integers(0, 5)), int(rng.integers(0, 5))
+    n = int(rng.integers(1, 4))
+    sa, sb = shape(rng, ra, ra), shape(rng, rb, rb)
+    sa = sa[:-1] + (n,) if ra else sa
+    sb = (n,) if rb == 1 else (sb[:-2] + (n,) + sb[-1:] if rb else sb)
+    return (values(rng, sa), values(rng, sb)), {}
+
+
+def matmul_args(rng):
+    sa, sb = matmul_shapes(rng)
+    return (values(rng, sa), values(rng, sb)), {}
+
+
+def transpose_args(rng):
+    x = values(rng, shape(rng, 1))
+    return ((x,) + tuple(int(a) for a in rng.permutation(np.ndim(x)))) if rng.random() < 0.7 else (x,), {}
+
+
+def reshape_args(rng):
+    (x,), params, _ = draw_reshape(rng)
+    return (x,) + params["shape"], {}
+
+
+def stack_args(rng):
+    xs, params, _ = draw_stack(rng)
+    return xs, {"axis": params["axis"]}
+
+
+def concat_args(rng):
+    xs, params, _ = draw_concat(rng)
+    return xs, {"axis": params["axis"]}
+
+
+def clip_args(rng):
+    x = values(rng, shape(rng))
+    lo = float(rng.uniform(-1.5, 0.0))
+    return (x, lo, lo + float(rng.uniform(0.0, 2.0))), {}
+
+
+def where_args(rng):
+    sx, sy = broadcast_pair(rng)
+    return (rng.random(np.broadcast_shapes(sx, sy)) < 0.5, values(rng, sx), values(rng, sy)), {}
+
+
+def softmax_reference(x, axis=-1):
+    if not np.ndim(x):
+        return 1.0
+    return np.exp(x - np.logaddexp.reduce(x, axis=axis, keepdims=True))
+
+
+def softmax_args(rng):
+    x = values(rng, shape(rng))
+    return (x,), ({"axis": int(rng.integers(-np.ndim(x), np.ndim(x)))} if np.ndim(x) else {})
+
+
+def shape_args(rng):
+    return tuple(shape(rng, 1, 3)), {}
+
+
+def full_args(rng):
+    s = shape(rng, 1, 3)
+    fill = values(rng, s[int(rng.integers(0, len(s) + 1)):])
+    return s + (fill,), {}
+
+
+def full_reference(*args):
+    *dims, fill = args
+    return np.full(tuple(dims), fill)
+
+
+def arange_args(rng):
+    start = float(rng.uniform(-3, 3))
+    count = int(rng.integers(1, 4))
+    if count == 1:
+        return (float(rng.uniform(0.5, 6)),), {}
+    stop = float(rng.uniform(-3, 3))
+    if count == 2:
+        return (start, stop), {}
+    return (start, stop, float(rng.choice([-1, 1]) * rng.uniform(0.2, 1.5))), {}
+
+
+def linspace_args(rng):
+    return (float(rng.uniform(-3, 3)), float(rng.uniform(-3, 3)), int(rng.integers(0, 8))), {}
+
+
+def range_args(rng):
+    bounds = [int(b) for b in rng.integers(-5, 6, int(rng.integers(1, 4)))]
+    if len(bounds) == 3 and bounds[2] == 0:
+        bounds[2] = 1
+    return tuple(float(b) for b in bounds), {}
+
+
+def eye_args(rng):
+    return tuple(int(n) for n in rng.integers(0, 5, int(rng.integers(1, 3)))), {}
+
+
+def pairwise(numpy_fn):
+    """max(a, b) / min(a, b) with two values: numpy's elementwise function."""
+    def draw(rng):
+        args, _ = two()(rng)
+        return args, {}, numpy_fn(*args)
+    return draw
+
+
+def close_args(rng):
+    x = values(rng, shape(rng))
+    return (x, x + rng.choice([0.0, 1e-9, 1e-3], np.shape(x)) if np.ndim(x) else x + 1e-9), {}
+
+
+def isnan_args(rng):
+    x = values(rng, shape(rng, 1))
+    x[rng.random(np.shape(x)) < 0.3] = rng.choice([np.nan, np.inf, -np.inf])
+    return (x,), {}
+
+
+def anything(rng):
+    x = rng.random(shape(rng, 1)) < rng.random()
+    return (x,), {}
+
+
+ELEMENTWISE = {"sin": np.sin, "cos": np.cos, "tan": np.tan, "asin": np.arcsin, "acos": np.arccos,
+               "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh, "exp": np.exp,
+               "expm1": np.expm1, "abs": np.abs, "sign": np.sign, "floor": np.floor, "ceil": np.ceil,
+               "round": np.round, "relu": lambda x: np.maximum(x, 0.0),
+               "sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)), "softplus": lambda x: np.logaddexp(0.0, x)}
+POSITIVE = {"log": np.log, "log2": np.log2, "log10": np.log10, "sqrt": np.sqrt, "log1p": np.log1p}
+
+BUILTIN_REFERENCES: dict[str, Callable] = {
+    **{name: language(fn, one(-0.99, 0.99) if name in ("asin", "acos") else one()) for name, fn in ELEMENTWISE.items()},
+    **{name: language(fn, one(0.1, 3.0)) for name, fn in POSITIVE.items()},
+    "pow": language(np.power, two(0.1, 2.0)), "atan2": language(np.arctan2, two()), "hypot": language(np.hypot, two()),
+    "minimum": language(np.minimum, two()), "maximum": language(np.maximum, two()),
+    "clip": language(np.clip, clip_args), "where": language(np.where, where_args),
+    "sum": language(np.sum, with_axis()), "prod": language(np.prod, with_axis()),
+    "mean": language(np.mean, with_axis()),
+    "max": language(np.max, with_axis()), "min": language(np.min, with_axis()),
+    "norm": language(norm, with_axis(most=2)), "logsumexp": language(logsumexp, with_axis()),
+    "softmax": language(softmax_reference, softmax_args),
+    "dot": language(np.dot, dot_args), "matmul": language(np.matmul, matmul_args),
+    "outer": language(np.outer, lambda rng: ((values(rng, shape(rng)), values(rng, shape(rng))), {})),
+    "transpose": language(lambda x, *order: np.transpose(x, order or None), transpose_args),
+    "reshape": language(lambda x, *dims: np.reshape(x, dims), reshape_args),
+    "shape": language(np.shape, one()), "len": language(len, lambda rng: ((values(rng, shape(rng, 1)),), {})),
+    "stack": language(lambda *xs, axis: np.stack(xs, axis=axis), stack_args),
+    "concat": language(lambda *xs, axis: np.concatenate(xs, axis=axis), concat_args),
+    "zeros": language(lambda *dims: np.zeros(dims), shape_args),
+    "ones": language(lambda *dims: np.ones(dims), shape_args),
+    "full": language(full_reference, full_args), "eye": language(np.eye, eye_args),
+    "arange": language(np.arange, arange_args), "linspace": language(np.linspace, linspace_args),
+    "range": language(lambda *b: np.arange(*[int(v) for v in b], dtype=np.float64), range_args),
+    "detach": language(lambda x: x, one()),
+    "any": language(np.any, anything), "all": language(np.all, anything),
+    "isnan": language(np.isnan, isnan_args), "isfinite": language(np.isfinite, isnan_args),
+    "isclose": language(np.isclose, close_args), "allclose": language(np.allclose, close_args),
+}
+# max and min also take two values (Python's max(a, b)): numpy's maximum and minimum
+PAIRWISE = {"max": pairwise(np.maximum), "min": pairwise(np.minimum)}
+# Builtins with no numpy counterpart: derivatives (tested against finite differences elsewhere),
+# printing and random numbers (their values are tested where they are documented).
+NOT_NUMPY = {"grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp"}
+
+
+def test_every_builtin_has_a_numpy_reference_or_none_by_its_nature():
+    names = {name for name, v in BUILTINS.items() if isinstance(v, Builtin)}
+    assert set(BUILTIN_REFERENCES) | NOT_NUMPY == names
+    assert not set(BUILTIN_REFERENCES) & NOT_NUMPY
+
+
+@pytest.mark.parametrize("name", sorted(BUILTIN_REFERENCES) + [f"{n} pairwise" for n in sorted(PAIRWISE)])
+def test_builtin_values_are_numpys(name):
+    table = PAIRWISE if name.endswith(" pairwise") else BUILTIN_REFERENCES
+    key = name.split()[0]
+    rng = np.random.default_rng(sum(map(ord, name)))
+    for _ in range(DRAWS):
+        args, kwargs, want = table[key](rng)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            got = BUILTINS[key](*args, **kwargs)
+        what = f"{key}{tuple(np.shape(a) for a in args)} {kwargs}"
+        if isinstance(want, (bool, np.bool_)) or (isinstance(want, np.ndarray) and want.dtype == bool):
+            assert np.array_equal(got, want) and np.shape(got) == np.shape(want), what
+        elif isinstance(want, tuple):
+            assert tuple(got) == want, what
+        else:
+            assert_numpy_value(got, want, what)
