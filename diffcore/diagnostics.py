@@ -126,6 +126,7 @@ KINK_CHECKS: dict[str, Callable] = {
     "maximum": _kink_tie("maximum"), "minimum": _kink_tie("minimum"),
     "max": _kink_extremum("max"), "min": _kink_extremum("min"),
     "norm": _kink_at_zero("ans", "norm at 0: the subgradient 0 is used"),
+    "hypot": _kink_at_zero("ans", "hypot at (0, 0): the subgradient 0 is used"),
 }
 
 
