@@ -14,8 +14,8 @@ import numpy as np
 from .batching import advanced_axes_in_front, example_shape, with_batch_axis
 from .broadcasting import (batch_reduction, broadcast_to, example_stack, lift, reshape, sum_, unbroadcast,
                            value_shape)
-from .elementwise import add, div, exp, mul, sub, where
-from .numeric import check_shape, ndarray, plain, shape_of
+from .elementwise import add, cot_mul, div, exp, sub, where
+from .numeric import array_all_finite, check_shape, ndarray, plain, shape_of
 from .tracing import Tracer, primitive, strip
 
 
@@ -46,7 +46,7 @@ def _extremum_share(ans, x, axis, keepdims):
 
 
 def _extremum_rule(g, ans, x, axis=None, keepdims=False):
-    return mul(_expand(g, value_shape(x), axis, keepdims), _extremum_share(ans, x, axis, keepdims))
+    return cot_mul(_expand(g, value_shape(x), axis, keepdims), _extremum_share(ans, x, axis, keepdims))
 
 
 amax = primitive("max", _reduction_impl(np.max), vjps=(_extremum_rule,),
@@ -60,7 +60,7 @@ amin = primitive("min", _reduction_impl(np.min), vjps=(_extremum_rule,),
 
 
 def _extremum_jvp(t, ans, x, axis, keepdims):
-    return sum_(mul(t, _extremum_share(ans, x, axis, keepdims)), axis=axis, keepdims=keepdims)
+    return sum_(cot_mul(t, _extremum_share(ans, x, axis, keepdims)), axis=axis, keepdims=keepdims)
 
 
 def _prod_partial(ans, x, axis, keepdims):
@@ -95,13 +95,13 @@ def _prod_rule(g, ans, x, axis=None, keepdims=False):
     shape = value_shape(x)
     if not shape:
         return g
-    return mul(_expand(g, shape, axis, keepdims), _prod_partial(ans, x, axis, keepdims))
+    return cot_mul(_expand(g, shape, axis, keepdims), _prod_partial(ans, x, axis, keepdims))
 
 
 def _prod_jvp(ts, ans, x, axis=None, keepdims=False):
     if not value_shape(x):
         return ts[0]
-    return sum_(mul(ts[0], _prod_partial(ans, x, axis, keepdims)), axis=axis, keepdims=keepdims)
+    return sum_(cot_mul(ts[0], _prod_partial(ans, x, axis, keepdims)), axis=axis, keepdims=keepdims)
 
 
 def _product_of_others(xs: ndarray, axis) -> ndarray:
@@ -135,9 +135,9 @@ def _norm_partial(ans, x, axis, keepdims):
 norm = primitive(
     "norm", _norm_impl,
     vjps=(lambda g, ans, x, axis=None, keepdims=False:
-          mul(_expand(g, value_shape(x), axis, keepdims), _norm_partial(ans, x, axis, keepdims)),),
+          cot_mul(_expand(g, value_shape(x), axis, keepdims), _norm_partial(ans, x, axis, keepdims)),),
     jvp=lambda ts, ans, x, axis=None, keepdims=False:
-    sum_(mul(ts[0], _norm_partial(ans, x, axis, keepdims)), axis=axis, keepdims=keepdims),
+    sum_(cot_mul(ts[0], _norm_partial(ans, x, axis, keepdims)), axis=axis, keepdims=keepdims),
     batch=batch_reduction,
 )
 
@@ -158,9 +158,9 @@ def _softmax_of(ans, x, axis, keepdims):
 logsumexp = primitive(
     "logsumexp", _logsumexp_impl,
     vjps=(lambda g, ans, x, axis=None, keepdims=False:
-          mul(_expand(g, value_shape(x), axis, keepdims), _softmax_of(ans, x, axis, keepdims)),),
+          cot_mul(_expand(g, value_shape(x), axis, keepdims), _softmax_of(ans, x, axis, keepdims)),),
     jvp=lambda ts, ans, x, axis=None, keepdims=False:
-    sum_(mul(ts[0], _softmax_of(ans, x, axis, keepdims)), axis=axis, keepdims=keepdims),
+    sum_(cot_mul(ts[0], _softmax_of(ans, x, axis, keepdims)), axis=axis, keepdims=keepdims),
     batch=batch_reduction,
 )
 
@@ -206,6 +206,34 @@ def _matmul_impl(a, b):
     return plain(np.matmul(a, b))
 
 
+def _cot_matmul_impl(a, b):
+    """matmul for derivative rules: a zero times a non-finite element adds nothing to a sum.
+
+    The zero-cotangent rule of elementwise.py, for the products inside a matrix product (as in
+    g @ W.T where W holds an inf and g a zero): a finite result is matmul's; otherwise the sums
+    are redone, the inner indices with a non-finite element term by term.
+    """
+    out = _matmul_impl(a, b)
+    if type(out) is ndarray and array_all_finite(out) or type(out) is not ndarray and out - out == 0:
+        return out
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    a2 = a[None, :] if a.ndim == 1 else a
+    b2 = b[:, None] if b.ndim == 1 else b
+    # inner indices k whose column of a or row of b holds a non-finite element
+    bad = ~(np.isfinite(a2).reshape(-1, a2.shape[-1]).all(axis=0)
+            & np.isfinite(np.moveaxis(b2, -2, -1)).reshape(-1, b2.shape[-2]).all(axis=0))
+    result = np.matmul(np.where(bad, 0.0, a2), np.where(bad[:, None], 0.0, b2))
+    for k in np.flatnonzero(bad):
+        ak, bk = a2[..., :, k:k + 1], b2[..., k:k + 1, :]
+        result = result + np.where(np.logical_or(ak == 0, bk == 0), 0.0, ak * bk)
+    if a.ndim == 1:
+        result = result[..., 0, :]
+    if b.ndim == 1:
+        result = result[..., 0]
+    return plain(result)
+
+
 def _as_matrices(a, b):
     """matmul's 1-D operands promoted to matrices, as numpy does, with the result shape of each."""
     sa, sb = value_shape(a), value_shape(b)
@@ -214,27 +242,30 @@ def _as_matrices(a, b):
     return a2, b2
 
 
+# matmul's rules and cot_matmul's are the same linear maps, written with cot_matmul (a rule's
+# products are the derivative's, under the zero-cotangent rule).
+
 def _matmul_vjp_a(g, ans, a, b):
     a2, b2 = _as_matrices(a, b)
     # g at the promoted result's shape: a's rows and b's columns over the broadcast batch of both.
     g2 = reshape(g, shape=np.broadcast_shapes(value_shape(a2)[:-1] + value_shape(b2)[-1:],
                                               value_shape(b2)[:-2] + (1, 1)))
-    return reshape(unbroadcast(matmul(g2, _swap_last(b2)), value_shape(a2)), shape=value_shape(a))
+    return reshape(unbroadcast(cot_matmul(g2, _swap_last(b2)), value_shape(a2)), shape=value_shape(a))
 
 
 def _matmul_vjp_b(g, ans, a, b):
     a2, b2 = _as_matrices(a, b)
     g2 = reshape(g, shape=np.broadcast_shapes(value_shape(a2)[:-1] + value_shape(b2)[-1:],
                                               value_shape(b2)[:-2] + (1, 1)))
-    return reshape(unbroadcast(matmul(_swap_last(a2), g2), value_shape(b2)), shape=value_shape(b))
+    return reshape(unbroadcast(cot_matmul(_swap_last(a2), g2), value_shape(b2)), shape=value_shape(b))
 
 
 def _matmul_jvp(ts, ans, a, b):
     terms = []
     if ts[0] is not None:
-        terms.append(matmul(ts[0], b))
+        terms.append(cot_matmul(ts[0], b))
     if ts[1] is not None:
-        terms.append(matmul(a, ts[1]))
+        terms.append(cot_matmul(a, ts[1]))
     return terms[0] if len(terms) == 1 else add(terms[0], terms[1])
 
 
@@ -243,14 +274,14 @@ def _matmul_batch(prim, args, batched):
     (a, b), (ba, bb) = args, batched
     sa, sb = example_shape(a, ba), example_shape(b, bb)
     if not bb and (len(sb) == 1 or len(sa) == 1 and len(sb) == 2) or not ba and 2 <= len(sb) >= len(sa):
-        return matmul(a, b)     # numpy's promotion and broadcasting already keep the batch axis in front
+        return prim.bind(a, b)      # numpy's promotion and broadcasting already keep the batch axis in front
     # Otherwise promote 1-D examples to matrices (as matmul does for each example), pad the ranks
     # behind the batch axis so that it lines up, and drop the promoted axes from the result.
     stack = example_stack(a if ba else b)
     pa = (1,) + sa if len(sa) == 1 else sa
     pb = sb + (1,) if len(sb) == 1 else sb
     rank = max(len(pa), len(pb))
-    out = matmul(_promoted(a, ba, sa, pa, stack, rank), _promoted(b, bb, sb, pb, stack, rank))
+    out = prim.bind(_promoted(a, ba, sa, pa, stack, rank), _promoted(b, bb, sb, pb, stack, rank))
     rows, cols = sa[-2:-1], (sb[-1:] if len(sb) > 1 else ())
     return reshape(out, shape=stack + np.broadcast_shapes(sa[:-2], sb[:-2]) + rows + cols)
 
@@ -264,6 +295,8 @@ def _promoted(x, batched: bool, shape: tuple, matrix: tuple, stack: tuple, rank:
 # Each rule reads both operands (_as_matrices reshapes a 1-D one even where only its shape is used).
 matmul = primitive("matmul", _matmul_impl, vjps=(_matmul_vjp_a, _matmul_vjp_b), jvp=_matmul_jvp,
                    batch=_matmul_batch, saves=("x y", "x y"))
+cot_matmul = primitive("cot_matmul", _cot_matmul_impl, vjps=(_matmul_vjp_a, _matmul_vjp_b), jvp=_matmul_jvp,
+                       batch=_matmul_batch, saves=("x y", "x y"))
 
 
 # ------------------------------------------------------------------ indexing

@@ -64,11 +64,41 @@ def comparison_at_equality(op: str, a: Any, b: Any, result: Any) -> None:
     if a.__class__ is float and b.__class__ is float:      # the common case, without numpy
         if a != b:
             return
-    elif not _any_equal(a, b):
+        note_kink(op, f"'{op}' compares equal values ({_short(a)}); the branch for "
+                      f"{'true' if result else 'false'} was taken, so the derivative is one-sided here")
         return
-    taken = "true" if np.all(result) else ("false" if not np.any(result) else "mixed")
-    note_kink(op, f"'{op}' compares equal values ({_short(a)}); the branch for {taken} was taken, "
-                  "so the derivative is one-sided here")
+    if not _any_equal(a, b):
+        return
+    note_kink(op, _array_tie_message(op, a, b, result))
+
+
+def _array_tie_message(op: str, a: Any, b: Any, result: Any) -> str:
+    """Where an array comparison ties, at which value, and the branch taken at the tie.
+
+    Only the tied elements matter: the others are not at a kink. At a tie the result is the
+    same for every tied element (false for <, > and !=, true for <=, >= and ==), and that is
+    the branch named; the value is the first tied element's (the others are counted).
+    """
+    a, b = np.asarray(a), np.asarray(b)
+    shape = np.broadcast_shapes(a.shape, b.shape)
+    tied = np.broadcast_to(np.equal(a, b), shape)
+    values = np.broadcast_to(a, shape)[tied]
+    first = tuple(int(i) for i in np.argwhere(tied)[0])
+    taken = "true" if np.broadcast_to(np.asarray(result), shape)[first] else "false"
+    if not shape:
+        return (f"'{op}' compares equal values ({_short(float(values[0]))}); the branch for {taken} was taken, "
+                "so the derivative is one-sided here")
+    at = "[" + ", ".join(map(str, first)) + "]"
+    count = int(values.size)
+    value = _short(float(values[0]))
+    if count == 1:
+        where = f"{value} at {at} of an array of shape {shape}"
+    else:
+        same = bool(np.all(values == values[0]))
+        where = (f"{value if same else value + ' and other values'} at {count} elements of an array of "
+                 f"shape {shape}, the first at {at}")
+    return (f"'{op}' compares equal values ({where}); the branch for {taken} was taken there, so the "
+            "derivative is one-sided here")
 
 
 def step_at_jump(name: str, x: Any, jumps: Callable[[Any], Any]) -> None:
@@ -126,6 +156,7 @@ KINK_CHECKS: dict[str, Callable] = {
     "maximum": _kink_tie("maximum"), "minimum": _kink_tie("minimum"),
     "max": _kink_extremum("max"), "min": _kink_extremum("min"),
     "norm": _kink_at_zero("ans", "norm at 0: the subgradient 0 is used"),
+    "hypot": _kink_at_zero("ans", "hypot at (0, 0): the subgradient 0 is used"),
 }
 
 

@@ -4,12 +4,18 @@ For an elementwise unary f, the reverse rule g -> g * f'(x) and the forward
 rule t -> t * f'(x) are the same linear map, so each is written once (`rule`).
 Binary rules send each cotangent through `unbroadcast`.
 
-The zero-cotangent rule: where a local derivative is infinite or NaN
-(sqrt at 0, log at 0, 1/y at y = 0, an overflowing exp), a cotangent that is
-exactly zero contributes exactly zero instead of NaN. That is what keeps
-`where(x > 0, sqrt(x), 0)` from poisoning the gradient with the branch that was
-not taken. `cot_mul` / `cot_div` apply it; rules whose derivative is always
-finite use plain `mul` and stay cheap.
+The zero-cotangent rule: in a derivative rule, a product with a factor that
+is exactly zero is exactly zero, and so is a quotient whose numerator is exactly
+zero, whatever the other operand (inf or NaN included). A derivative is a sum
+over paths of products of local derivatives; with zero absorbing, a path through
+a zero cotangent, a zero tangent or a zero local derivative contributes zero
+however the product is bracketed, so reverse mode (which multiplies from the
+output), forward mode (from the input), Taylor mode and their nestings agree.
+That is what keeps `where(x > 0, sqrt(x), 0)` and `where(p > 0, p*log(p), 0)`
+from poisoning any derivative with the branch that was not taken. Every rule
+multiplies and divides the quantities it propagates with `cot_mul` / `cot_div`,
+which are `*` and `/` on values (and cost one finiteness check); the values a
+program computes use plain IEEE `mul` and `div`.
 
 Non-differentiable operations (sign, floor, ceil, round, comparisons) are not
 primitives: they strip tracers and return constants, so their derivative is
@@ -32,23 +38,33 @@ from .tracing import Tracer, primitive, strip
 
 # ------------------------------------------------------------------ helpers
 
-def _fix_zero_cotangent(g, product):
-    """Zero where the cotangent is zero, if the product went non-finite somewhere."""
-    if type(product) is ndarray:
-        if array_all_finite(product):
-            return product
-        return plain(np.where(np.equal(g, 0), 0.0, product))
-    if product - product == 0:       # finite
-        return product
-    return 0.0 if (type(g) is not ndarray and g == 0) else plain(np.where(np.equal(g, 0), 0.0, product))
+def _absorbed(result, zero):
+    """`result` with 0 wherever `zero` holds, if `result` went non-finite somewhere (else as it is)."""
+    if type(result) is ndarray:
+        if array_all_finite(result):
+            return result
+        return plain(np.where(zero(), 0.0, result))
+    if result - result == 0:       # finite
+        return result
+    return plain(np.where(zero(), 0.0, result))
+
+
+def _finite_nonzero(v) -> bool:
+    return type(v) is float and v != 0.0 and v - v == 0.0
 
 
 def _cot_mul_impl(g, d):
-    return _fix_zero_cotangent(g, _mul_impl(g, d))
+    # A finite nonzero float factor (a constant, as in 2*x) cannot meet a zero to absorb: the
+    # product is non-finite only where the other factor is, which is not zero. No check needed.
+    if _finite_nonzero(d) or _finite_nonzero(g):
+        return _mul_impl(g, d)
+    return _absorbed(_mul_impl(g, d), lambda: np.logical_or(np.equal(g, 0), np.equal(d, 0)))
 
 
 def _cot_div_impl(g, d):
-    return _fix_zero_cotangent(g, _div_impl(g, d))
+    if _finite_nonzero(d):
+        return _div_impl(g, d)
+    return _absorbed(_div_impl(g, d), lambda: np.equal(g, 0))
 
 
 def _sum_tangents(ts, ans, terms: Callable) -> Any:
@@ -78,7 +94,7 @@ def _binary(name: str, impl, partial_x: Callable, partial_y: Callable, scale=Non
             saves=None):
     """An elementwise binary primitive from its two partial derivatives (written with primitives);
     `saves` says what each partial reads (besides that, the rules read only shapes)."""
-    scale = scale or (lambda g, d: mul(g, d))
+    scale = scale or (lambda g, d: cot_mul(g, d))
     partials = (partial_x, partial_y)
     return primitive(
         name, impl,
@@ -121,14 +137,15 @@ sub = primitive("sub", binary_impl(operator.sub, np.subtract),
                 saves=("", ""))
 
 mul = primitive("mul", _mul_impl,
-                vjps=(lambda g, ans, x, y: unbroadcast(mul(g, y), value_shape(x)),
-                      lambda g, ans, x, y: unbroadcast(mul(g, x), value_shape(y))),
-                jvp=lambda ts, ans, x, y: _sum_tangents(ts, ans, lambda k, t: mul(t, y if k == 0 else x)),
+                vjps=(lambda g, ans, x, y: unbroadcast(cot_mul(g, y), value_shape(x)),
+                      lambda g, ans, x, y: unbroadcast(cot_mul(g, x), value_shape(y))),
+                jvp=lambda ts, ans, x, y: _sum_tangents(ts, ans, lambda k, t: cot_mul(t, y if k == 0 else x)),
                 scalar_vjp=lambda g, ans, x, y: (g * y, g * x),
                 batch=batch_elementwise,
                 saves=("y", "x"))
 
-# g * d and g / d, except that an exactly-zero g contributes zero (see the module docstring).
+# g * d and g / d for derivative rules: an exactly-zero factor of g * d, or numerator of g / d, gives
+# exactly zero (see the module docstring). Their own rules are mul's and div's, written with them.
 cot_mul = primitive("cot_mul", _cot_mul_impl,
                     vjps=(lambda gg, ans, g, d: unbroadcast(cot_mul(gg, d), value_shape(g)),
                           lambda gg, ans, g, d: unbroadcast(cot_mul(gg, g), value_shape(d))),
@@ -138,10 +155,12 @@ cot_mul = primitive("cot_mul", _cot_mul_impl,
                     saves=("y", "x"))
 
 cot_div = primitive("cot_div", _cot_div_impl,
+                    # d(g/d)/dd = -(g/d)/d: ans is linear in g, so it is divided with cot_div too
+                    # (g = 0 and d = 0 give 0, not 0/0)
                     vjps=(lambda gg, ans, g, d: unbroadcast(cot_div(gg, d), value_shape(g)),
-                          lambda gg, ans, g, d: unbroadcast(neg(cot_mul(gg, div(ans, d))), value_shape(d))),
+                          lambda gg, ans, g, d: unbroadcast(neg(cot_mul(gg, cot_div(ans, d))), value_shape(d))),
                     jvp=lambda ts, ans, g, d: _sum_tangents(
-                        ts, ans, lambda k, t: cot_div(t, d) if k == 0 else neg(cot_mul(t, div(ans, d)))),
+                        ts, ans, lambda k, t: cot_div(t, d) if k == 0 else neg(cot_mul(t, cot_div(ans, d)))),
                     batch=batch_elementwise,
                     saves=("y", "ans y"))
 
@@ -177,7 +196,8 @@ def _pow_partial_base(ans, x, y):
 
 pow_ = _binary("pow", binary_impl(operator.pow, np.power, scalar_exact=False),
                _pow_partial_base,
-               lambda ans, x, y: mul(ans, _log_base(x)),
+               # exactly 0 where x <= 0, even where x^y is inf or nan (as documented)
+               lambda ans, x, y: cot_mul(ans, _log_base(x)),
                scale=lambda g, d: cot_mul(g, d),
                # x <= 0 makes math.log raise, which sends those cases to the general rule
                scalar_vjp=lambda g, ans, x, y: (g * y * x ** (y - 1.0), g * ans * math.log(x)),
@@ -204,9 +224,20 @@ atan2 = _binary("atan2", binary_impl(math.atan2, np.arctan2),
                 lambda ans, y, x: div(x, add(mul(x, x), mul(y, y))),
                 lambda ans, y, x: neg(div(y, add(mul(x, x), mul(y, y)))),
                 scale=lambda g, d: cot_mul(g, d))
+
+
+def _hypot_partial(ans, v):
+    # v / hypot(x, y), with the subgradient 0 at (0, 0), as norm's there: hypot(x, y) is the norm
+    # of [x, y]. The 0 is a constant, so its derivatives are 0 at every order too.
+    nonzero = np.not_equal(strip(ans), 0)
+    if type(nonzero) is not ndarray:
+        nonzero = bool(nonzero)
+    return where(div(v, where(ans, 1.0, cond=nonzero)), 0.0, cond=nonzero)
+
+
 hypot = _binary("hypot", binary_impl(math.hypot, np.hypot),
-                lambda ans, x, y: div(x, ans),
-                lambda ans, x, y: div(y, ans),
+                lambda ans, x, y: _hypot_partial(ans, x),
+                lambda ans, x, y: _hypot_partial(ans, y),
                 scale=lambda g, d: cot_mul(g, d))
 
 
@@ -240,24 +271,25 @@ expm1 = _unary("expm1", math.expm1, np.expm1, lambda g, ans, x: cot_mul(g, add(a
 log = _unary("log", math.log, np.log, lambda g, ans, x: cot_div(g, x), saves="x")
 log1p = _unary("log1p", math.log1p, np.log1p, lambda g, ans, x: cot_div(g, add(x, 1.0)), saves="x")
 sqrt = _unary("sqrt", math.sqrt, np.sqrt, lambda g, ans, x: cot_div(g, mul(2.0, ans)), saves="ans")
-sin = _unary("sin", math.sin, np.sin, lambda g, ans, x: mul(g, cos(x)), saves="x")
-cos = _unary("cos", math.cos, np.cos, lambda g, ans, x: neg(mul(g, sin(x))), saves="x")
-tan = _unary("tan", math.tan, np.tan, lambda g, ans, x: mul(g, add(1.0, mul(ans, ans))), saves="ans")
+sin = _unary("sin", math.sin, np.sin, lambda g, ans, x: cot_mul(g, cos(x)), saves="x")
+cos = _unary("cos", math.cos, np.cos, lambda g, ans, x: neg(cot_mul(g, sin(x))), saves="x")
+tan = _unary("tan", math.tan, np.tan, lambda g, ans, x: cot_mul(g, add(1.0, mul(ans, ans))), saves="ans")
 asin = _unary("asin", math.asin, np.arcsin,
               lambda g, ans, x: cot_div(g, sqrt(sub(1.0, mul(x, x)))), saves="x")
 acos = _unary("acos", math.acos, np.arccos,
               lambda g, ans, x: neg(cot_div(g, sqrt(sub(1.0, mul(x, x))))), saves="x")
-atan = _unary("atan", math.atan, np.arctan, lambda g, ans, x: div(g, add(1.0, mul(x, x))), saves="x")
+atan = _unary("atan", math.atan, np.arctan, lambda g, ans, x: cot_div(g, add(1.0, mul(x, x))), saves="x")
 sinh = _unary("sinh", math.sinh, np.sinh, lambda g, ans, x: cot_mul(g, cosh(x)), saves="x")
 cosh = _unary("cosh", math.cosh, np.cosh, lambda g, ans, x: cot_mul(g, sinh(x)), saves="x")
-tanh = _unary("tanh", math.tanh, np.tanh, lambda g, ans, x: mul(g, sub(1.0, mul(ans, ans))), saves="ans")
+tanh = _unary("tanh", math.tanh, np.tanh, lambda g, ans, x: cot_mul(g, sub(1.0, mul(ans, ans))), saves="ans")
 sigmoid = _unary("sigmoid", logistic, logistic_array,
-                 lambda g, ans, x: mul(g, mul(ans, sub(1.0, ans))), saves="ans")
-softplus = _unary("softplus", softplus_scalar, softplus_array, lambda g, ans, x: mul(g, sigmoid(x)), saves="x")
+                 lambda g, ans, x: cot_mul(g, mul(ans, sub(1.0, ans))), saves="ans")
+softplus = _unary("softplus", softplus_scalar, softplus_array, lambda g, ans, x: cot_mul(g, sigmoid(x)),
+                  saves="x")
 # abs and relu take the subgradient 0 at the kink, as PyTorch and JAX do.
-abs_ = _unary("abs", abs, np.abs, lambda g, ans, x: mul(g, sign(x)))
+abs_ = _unary("abs", abs, np.abs, lambda g, ans, x: cot_mul(g, sign(x)))
 relu = _unary("relu", relu_scalar, lambda x: np.maximum(x, 0.0),
-              lambda g, ans, x: mul(g, step(x)))
+              lambda g, ans, x: cot_mul(g, step(x)))
 
 
 # ----------------------------------------------- non-differentiable (constant) operations

@@ -27,7 +27,7 @@ from array import array
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Optional
 
-from .elementwise import add, mul
+from .elementwise import add, cot_mul
 from .numeric import Limits as NumericLimits
 from .numeric import TapeTooLarge, ndarray
 from .tracing import FALLBACK, NotSaved, Primitive, Trace, Tracer, next_level, release_level
@@ -48,7 +48,7 @@ class _PartialRules:
     __slots__ = ()
 
     def __getitem__(self, k: int) -> Callable:
-        return lambda g, ans, *partials: mul(g, partials[k])
+        return lambda g, ans, *partials: cot_mul(g, partials[k])
 
 
 # The primitive of a fused entry (see fusion.py): a whole scalar expression recorded with its
@@ -326,7 +326,12 @@ def backward_from(tape: ReverseTrace, seeds: dict, input_nodes: list[int],
         p0 = parent0[node]
         if prim is FUSED and observer is None:
             for parent, partial in zip(second[node], first[node]):
-                c = g * partial if g.__class__ is float else mul(g, partial)
+                if g.__class__ is float:
+                    c = g * partial
+                    if c - c != 0.0 and (g == 0.0 or partial == 0.0):
+                        c = 0.0         # the zero-cotangent rule, as cot_mul (an inf g, a zero partial)
+                else:
+                    c = cot_mul(g, partial)
                 previous = adjoint[parent]
                 adjoint[parent] = c if previous is None else _accumulate(previous, c, owned)
             continue

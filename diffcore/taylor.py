@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .numeric import plain
+from .numeric import array_all_finite, plain
 from .tracing import Primitive, Trace, Tracer, next_level, release_level
 from . import numeric
 
@@ -99,26 +99,82 @@ def strip_jets(out: Any, trace: TaylorTrace) -> Any:
 # ------------------------------------------------------------ series arithmetic
 # Series are lists of coefficients; each coefficient is a float or an array, and
 # numpy broadcasting applies coefficient by coefficient.
+#
+# Coefficient 0 is a value and follows IEEE (0 * inf is nan). Coefficients 1.. are derivatives,
+# and products and quotients that make them follow the zero-cotangent rule of the other modes
+# (elementwise.py): an exactly-zero factor, or numerator, gives exactly zero, whatever the other
+# operand. So a path of the chain rule through a zero contributes zero here as it does in
+# reverse and forward mode, and Taylor mode agrees with them. Each sum is computed plainly
+# first; only a non-finite one (whose terms then include a non-finite product) is redone
+# term by term.
+
+def _zeros_like(v: Any) -> Any:
+    """Zeros of v's shape (not 0.0 * v, which is nan where v is infinite)."""
+    return np.zeros(v.shape) if type(v) is np.ndarray else _ZERO
+
+
+def _finite(c: Any) -> bool:
+    return array_all_finite(c) if type(c) is np.ndarray else math.isfinite(c)
+
+
+def _zero_where(zero: Any, v: Any) -> Any:
+    if type(v) is np.ndarray:
+        return np.where(zero, 0.0, v)
+    return _ZERO if zero else v
+
+
+def zmul(a: Any, b: Any) -> Any:
+    """a * b, exactly 0 where either factor is exactly 0 (for coefficients of order >= 1)."""
+    p = a * b
+    if _finite(p):
+        return p
+    return _zero_where(np.logical_or(np.equal(a, 0), np.equal(b, 0)), p)
+
+
+def zdiv(a: Any, b: Any) -> Any:
+    """a / b, exactly 0 where the numerator is exactly 0 (for coefficients of order >= 1)."""
+    q = (np.float64(a) if type(a) is float else a) / b        # IEEE division, never an exception
+    if _finite(q):
+        return q
+    return _zero_where(np.equal(a, 0), q)
+
+
+def _absorbing(terms: list) -> Any:
+    """sum of w * a * b over terms (w, a, b), with `zmul` for a * b: the fallback of a sum that
+    was not finite when computed plainly (whose terms then include a non-finite product)."""
+    total = 0.0
+    for w, a, b in terms:
+        total = total + w * zmul(a, b)
+    return total
+
 
 def cauchy(a: list, b: list, k: int) -> Any:
     """The k-th coefficient of the product of two series."""
     total = a[0] * b[k]
+    if k == 0:
+        return total                # a value: IEEE
     for j in range(1, k + 1):
         total = total + a[j] * b[k - j]
-    return total
+    if _finite(total):
+        return total
+    return _absorbing([(1, a[j], b[k - j]) for j in range(k + 1)])
 
 
-def series_mul(a: list, b: list) -> list:
-    return [cauchy(a, b, k) for k in range(len(a))]
+def series_mul(a: list, b: list, rates: bool = False) -> list:
+    """a * b; `rates`: b is a derivative (dx/dt), so coefficient 0 is one too and absorbs zeros."""
+    return [zmul(a[0], b[0]) if rates else a[0] * b[0]] + [cauchy(a, b, k) for k in range(1, len(a))]
 
 
-def series_div(a: list, b: list) -> list:
-    u: list = []
-    for k in range(len(a)):
+def series_div(a: list, b: list, rates: bool = False) -> list:
+    """a / b; `rates`: a is a derivative, so coefficient 0 is one too (0 / 0 is 0)."""
+    u: list = [zdiv(a[0], b[0]) if rates else a[0] / b[0]]
+    for k in range(1, len(a)):
         acc = a[k]
         for j in range(1, k + 1):
             acc = acc - b[j] * u[k - j]
-        u.append(acc / b[0])
+        if not _finite(acc):
+            acc = a[k] + _absorbing([(-1, b[j], u[k - j]) for j in range(1, k + 1)])
+        u.append(zdiv(acc, b[0]))
     return u
 
 
@@ -127,7 +183,9 @@ def _weighted(x: list, u: list, k: int) -> Any:
     total = 0.0
     for j in range(1, k + 1):
         total = total + j * x[j] * u[k - j]
-    return total
+    if _finite(total):
+        return total
+    return _absorbing([(j, x[j], u[k - j]) for j in range(1, k + 1)])
 
 
 def series_exp(x: list) -> list:
@@ -143,7 +201,9 @@ def series_log(x: list) -> list:
         acc = x[k]
         for j in range(1, k):
             acc = acc - j * u[j] * x[k - j] / k
-        u.append(acc / x[0])
+        if not _finite(acc):
+            acc = x[k] + _absorbing([(-j / k, u[j], x[k - j]) for j in range(1, k)])
+        u.append(zdiv(acc, x[0]))
     return u
 
 
@@ -186,24 +246,65 @@ def series_integrate(u0: Any, rate: list) -> list:
 
 def derivative_in_t(x: list) -> list:
     """Coefficients of dx/dt, padded with a zero to keep the length."""
-    return [k * x[k] for k in range(1, len(x))] + [0.0 * x[0]]
+    return [k * x[k] for k in range(1, len(x))] + [_zeros_like(x[0])]
 
 
 def series_pow_const(x: list, p: Any) -> list:
-    p_plain = p
-    if np.ndim(p_plain) == 0 and float(p_plain).is_integer() and 0 <= p_plain <= 64:
-        return _series_int_pow(x, int(p_plain))
+    """x^p for a constant exponent p."""
+    if np.ndim(p) == 0 and float(p).is_integer() and 0 <= p <= 64:
+        return _series_int_pow(x, int(p))
+    at_zero = np.equal(x[0], 0)
+    if np.all(at_zero):
+        return _pow_by_rate(x, [p] + [_ZERO] * (len(x) - 1), len(x) - 1)
+    # The classic recurrence (from x u' = p x' u) divides by x_0: where x_0 = 0 the rate form
+    # below gives the coefficients instead.
     u = [_binary(np.power, x[0], p)]
     for k in range(1, len(x)):
         acc = 0.0
         for j in range(1, k + 1):
             acc = acc + (p * j - (k - j)) * x[j] * u[k - j]
-        u.append(acc / (k * x[0]))
+        if not _finite(acc):
+            acc = _absorbing([(p * j - (k - j), x[j], u[k - j]) for j in range(1, k + 1)])
+        u.append(zdiv(acc, k * x[0]))
+    if np.any(at_zero):
+        by_rate = _pow_by_rate(x, [p] + [_ZERO] * (len(x) - 1), len(x) - 1)
+        u = [np.where(at_zero, r, c) for r, c in zip(by_rate, u)]
+    return u
+
+
+def series_pow(x: list, y: list) -> list:
+    """x^y for a varying exponent: exp(y log x) where x_0 > 0; elsewhere (x_0 <= 0, where x^y has
+    no real derivative in y and the other modes take it as 0) the rate form."""
+    positive = np.greater(x[0], 0)
+    if np.all(positive):
+        return series_exp(series_mul(y, series_log(x)))
+    by_rate = _pow_by_rate(x, y, len(x) - 1)
+    if not np.any(positive):
+        return by_rate
+    general = series_exp(series_mul(y, series_log(x)))
+    return [np.where(positive, g, r) for g, r in zip(general, by_rate)]
+
+
+def _pow_by_rate(x: list, y: list, n: int) -> list:
+    """The first n + 1 coefficients of x^y from u' = y x^(y-1) x', the rule of the other modes with
+    the derivative in y taken as 0 (as it is where x <= 0).
+
+    x^(y-1) comes from the same rule one order lower, so this needs no division by x_0: at
+    x_0 = 0 it gives what the chain rule gives there (x^2.5 at 0: 0, 0, then inf at order 3),
+    with the zero-cotangent rule where a zero meets an infinite power (y = 0 at x = 0: 0).
+    """
+    u = [_binary(np.power, x[0], y[0])]
+    if n == 0:
+        return u
+    lower = _pow_by_rate(x, [y[0] - 1.0] + list(y[1:]), n - 1)      # x^(y-1)
+    rate = [zmul(y[0], lower[0])] + [cauchy(y, lower, k) for k in range(1, n)]
+    for k in range(1, n + 1):
+        u.append(_weighted(x, rate, k) / k)
     return u
 
 
 def _series_int_pow(x: list, n: int) -> list:
-    result = [1.0 + 0.0 * x[0]] + [0.0 * x[0]] * (len(x) - 1)
+    result = [_zeros_like(x[0]) + 1.0] + [_zeros_like(x[0])] * (len(x) - 1)
     base = x
     while n:
         if n & 1:
@@ -220,7 +321,9 @@ def series_sqrt(x: list) -> list:
         acc = x[k]
         for j in range(1, k):
             acc = acc - u[j] * u[k - j]
-        u.append(acc / (2 * u[0]))
+        if not _finite(acc):
+            acc = x[k] + _absorbing([(-1, u[j], u[k - j]) for j in range(1, k)])
+        u.append(zdiv(acc, 2 * u[0]))
     return u
 
 
@@ -261,17 +364,19 @@ def _pow(s, prim, **params):
     x, y = s
     if _is_constant(y):
         return series_pow_const(x, y[0])
-    return series_exp(series_mul(y, series_log(x)))
+    return series_pow(x, y)
 
 
 def _bilinear(s, prim, **params):
-    """matmul: a product, so a Cauchy product with matmul for the coefficient products."""
+    """matmul: a product, so a Cauchy product with matmul for the coefficient products (cot_matmul,
+    zero-absorbing, for the derivatives' coefficients)."""
     a, b = s
-    out = []
-    for k in range(len(a)):
-        total = prim.impl(a[0], b[k])
+    out = [prim.impl(a[0], b[0])]
+    product = prim_of("cot_matmul").impl
+    for k in range(1, len(a)):
+        total = product(a[0], b[k])
         for j in range(1, k + 1):
-            total = total + prim.impl(a[j], b[k - j])
+            total = total + product(a[j], b[k - j])
         out.append(total)
     return out
 
@@ -281,7 +386,7 @@ def _scale_by_selection(weight_of: Callable) -> Callable:
     def rule(s, prim, **params):
         value = prim.impl(*[x[0] for x in s], **params)
         weights = weight_of(*[x[0] for x in s])
-        return [value] + [sum(w * x[k] for w, x in zip(weights, s)) for k in range(1, len(s[0]))]
+        return [value] + [sum(zmul(w, x[k]) for w, x in zip(weights, s)) for k in range(1, len(s[0]))]
     return rule
 
 
@@ -290,7 +395,7 @@ def _select_extremum(s, prim, axis=None, keepdims=False):
     (x,) = s
     ans = prim.impl(x[0], axis=axis, keepdims=keepdims)
     share = _extremum_share(ans, x[0], axis, keepdims)
-    return [ans] + [numeric_sum(share * x[k], axis, keepdims) for k in range(1, len(x))]
+    return [ans] + [numeric_sum(zmul(share, x[k]), axis, keepdims) for k in range(1, len(x))]
 
 
 def numeric_sum(v, axis, keepdims):
@@ -318,12 +423,23 @@ def _prod(s, prim, axis=None, keepdims=False):
 def _norm(s, prim, axis=None, keepdims=False):
     (x,) = s
     squares = series_mul(x, x)
-    total = [numeric_sum(c, axis, keepdims) if np.ndim(x[0]) else c for c in squares]
-    if not np.any(total[0]):
-        # At a zero vector the norm has no derivatives; as in the other modes (norm's
-        # subgradient there is 0) every derivative is taken as 0.
-        return [total[0]] + [0.0 * total[0]] * (len(total) - 1)
-    return series_sqrt(total)
+    return _root_of_squares([numeric_sum(c, axis, keepdims) if np.ndim(x[0]) else c for c in squares])
+
+
+def _root_of_squares(total: list) -> list:
+    """The square root of a sum of squares: a norm (norm, hypot).
+
+    At a zero vector the norm has no derivatives; as in the other modes (the subgradient there
+    is 0) every derivative of that norm is taken as 0, vector by vector (norm(X, axis=1) with
+    one zero row keeps the others' derivatives).
+    """
+    zero = np.equal(total[0], 0)
+    if not np.any(zero):
+        return series_sqrt(total)
+    if np.all(zero):
+        return [total[0]] + [_zeros_like(total[0])] * (len(total) - 1)
+    roots = series_sqrt([np.where(zero, 1.0, total[0])] + [np.where(zero, 0.0, c) for c in total[1:]])
+    return [np.where(zero, 0.0, r) for r in roots]
 
 
 def _logsumexp(s, prim, axis=None, keepdims=False):
@@ -361,14 +477,14 @@ def _sigmoid(s, prim):
 def _softplus(s, prim):
     (x,) = s
     sig = _sigmoid(s, prim_of("sigmoid"))
-    return series_integrate(prim.impl(x[0]), series_mul(sig, derivative_in_t(x)))
+    return series_integrate(prim.impl(x[0]), series_mul(sig, derivative_in_t(x), rates=True))
 
 
 def _rate_rule(value_fn: Callable, rate_fn: Callable) -> Callable:
     """u(x) with u' = rate(x) x': integrate rate(x) * dx/dt."""
     def rule(s, prim):
         (x,) = s
-        return series_integrate(value_fn(x[0]), series_mul(rate_fn(x), derivative_in_t(x)))
+        return series_integrate(value_fn(x[0]), series_mul(rate_fn(x), derivative_in_t(x), rates=True))
     return rule
 
 
@@ -383,26 +499,27 @@ def _one_plus_square(x: list) -> list:
 
 
 def _reciprocal(x: list) -> list:
-    return series_div([1.0 + 0.0 * x[0]] + [0.0 * x[0]] * (len(x) - 1), x)
+    return series_div([_zeros_like(x[0]) + 1.0] + [_zeros_like(x[0])] * (len(x) - 1), x)
 
 
 def _atan2(s, prim):
     y, x = s
     rate = series_div(
-        [a - b for a, b in zip(series_mul(x, derivative_in_t(y)), series_mul(y, derivative_in_t(x)))],
-        [a + b for a, b in zip(series_mul(x, x), series_mul(y, y))])
+        [a - b for a, b in zip(series_mul(x, derivative_in_t(y), rates=True),
+                               series_mul(y, derivative_in_t(x), rates=True))],
+        [a + b for a, b in zip(series_mul(x, x), series_mul(y, y))], rates=True)
     return series_integrate(prim.impl(y[0], x[0]), rate)
 
 
 def _hypot(s, prim):
     x, y = s
-    return series_sqrt([a + b for a, b in zip(series_mul(x, x), series_mul(y, y))])
+    return _root_of_squares([a + b for a, b in zip(series_mul(x, x), series_mul(y, y))])
 
 
 def _mod(s, prim):
     x, y = s
     q = numeric.unary_impl(math.floor, np.floor)(prim_of("div").impl(x[0], y[0]))
-    return [prim.impl(x[0], y[0])] + [x[k] - q * y[k] for k in range(1, len(x))]
+    return [prim.impl(x[0], y[0])] + [x[k] - zmul(q, y[k]) for k in range(1, len(x))]
 
 
 def _tie_weights(first: bool):
@@ -429,7 +546,8 @@ RULES: dict[str, Callable] = {
     # linear in all arguments together
     **{name: linear for name in ("neg", "add", "sub", "sum", "reshape", "broadcast_to", "transpose",
                                  "getitem", "scatter_add", "index_set", "stack", "concat", "where")},
-    "mul": _mul, "cot_mul": _mul, "div": _div, "cot_div": _div, "pow": _pow, "matmul": _bilinear,
+    "mul": _mul, "cot_mul": _mul, "div": _div, "cot_div": _div, "pow": _pow,
+    "matmul": _bilinear, "cot_matmul": _bilinear,
     "exp": lambda s, prim: series_exp(s[0]),
     "expm1": lambda s, prim: [prim.impl(s[0][0])] + series_exp(s[0])[1:],
     "log": lambda s, prim: series_log(s[0]),

@@ -76,6 +76,7 @@ def _cases() -> dict:
     cases["matmul"] = [([a, b], {}, _mixed) for a, b in [
         ((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)), ((2, 3), (3, 4)), ((5, 2, 3), (3, 4)),
         ((2, 3), (5, 3, 4)), ((3,), (5, 3, 4)), ((5, 2, 3), (3,)), ((5, 2, 3), (5, 3, 4)), ((1, 2, 3), (5, 3, 4))]]
+    cases["cot_matmul"] = cases["matmul"]
     rows = np.array([0, 2, 2])
     cases["getitem"] = [([(5,)], {"index": index}, _mixed) for index in [
         (slice(1, None),), (2,), (-1,), (slice(None, None, -1),), (rows,), (np.array([True, False, True, True, False]),)]]

@@ -310,6 +310,8 @@ CASES: dict[str, list[Case]] = {
                             ((2, 3, 4), (4, 5)), ((1, 3, 4), (2, 4, 5)), ((2, 3, 4), (2, 4, 5)),
                             ((3, 4), (2, 4, 5)), ((4,), (2, 4, 5)), ((2, 3, 4), (4,)),
                             ((2, 1, 3, 4), (5, 4, 2))]],
+    "cot_matmul": [Case(f"{sid(a)}@{sid(b)}", (lambda a, b: lambda r: (any_(r, a), any_(r, b)))(a, b))
+                   for a, b in [((4,), (4,)), ((3, 4), (4, 5)), ((2, 3, 4), (4,)), ((1, 3, 4), (2, 4, 5))]],
     # indexing
     "getitem": [Case("int", _f((5,)), dict(index=(2,))),
                 Case("neg_int", _f((5,)), dict(index=(-1,))),
@@ -946,7 +948,7 @@ ELEMENTWISE_BINARY = ["add", "sub", "mul", "div", "pow", "mod", "maximum", "mini
 def test_elementwise_lists_cover_the_registry():
     """Every unary/binary primitive without params is in one of the elementwise lists."""
     param_free = {name for name, p in REGISTRY.items()
-                  if p.arity in (1, 2) and not p.has_params and name not in ("where", "matmul")
+                  if p.arity in (1, 2) and not p.has_params and name not in ("where", "matmul", "cot_matmul")
                   and not any(case.params for case in CASES.get(name, []))}
     assert param_free == set(ELEMENTWISE_UNARY) | set(ELEMENTWISE_BINARY)
 
