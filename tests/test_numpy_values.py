@@ -233,7 +233,7 @@ PRIMITIVES: dict[str, Callable] = {
     "sum": reduction(np.sum), "prod": reduction(np.prod), "max": reduction(np.max), "min": reduction(np.min),
     "norm": reduction(norm, most=2), "logsumexp": reduction(logsumexp),
     "reshape": draw_reshape, "broadcast_to": draw_broadcast_to, "transpose": draw_transpose,
-    "matmul": draw_matmul, "getitem": draw_getitem, "scatter_add": draw_scatter_add, "index_set": draw_index_set,
+    "matmul": draw_matmul, "cot_matmul": draw_matmul, "getitem": draw_getitem, "scatter_add": draw_scatter_add, "index_set": draw_index_set,
     "stack": draw_stack, "concat": draw_concat,
 }
 
