@@ -24,9 +24,9 @@ from typing import Any, Callable
 import numpy as np
 
 from .broadcasting import batch_elementwise, broadcast_to, lift, unbroadcast, value_shape
-from .numeric import (array_all_finite, binary_impl, logistic, logistic_array, max_scalar, min_scalar,
-                      ndarray, plain, relu_scalar, sign_scalar, softplus_array, softplus_scalar, tie_weight,
-                      unary_impl)
+from .numeric import (array_all_finite, binary_impl, broadcast_size, logistic, logistic_array, max_scalar,
+                      min_scalar, ndarray, plain, relu_scalar, same_size, sign_scalar, softplus_array,
+                      softplus_scalar, tie_weight, unary_impl, where_size)
 from .tracing import Tracer, primitive, strip
 
 
@@ -51,6 +51,12 @@ def _cot_div_impl(g, d):
     return _fix_zero_cotangent(g, _div_impl(g, d))
 
 
+# Admitted by the _mul_impl and _div_impl they call (see numeric.admitted), not twice.
+_cot_mul_impl.admits = _cot_div_impl.admits = True
+
+
+
+
 def _sum_tangents(ts, ans, terms: Callable) -> Any:
     """Add up the tangent contributions of the non-constant arguments, at the output's shape."""
     total = None
@@ -71,6 +77,7 @@ def _unary(name: str, scalar_fn, array_fn, rule: Callable, saves=None):
         jvp=lambda ts, ans, x: rule(ts[0], ans, x),
         batch=batch_elementwise,
         saves=None if saves is None else (saves,),
+        size=same_size,
     )
 
 
@@ -88,6 +95,7 @@ def _binary(name: str, impl, partial_x: Callable, partial_y: Callable, scale=Non
         scalar_vjp=scalar_vjp,
         batch=batch_elementwise,
         saves=saves,
+        size=broadcast_size,
     )
 
 
@@ -100,7 +108,7 @@ neg = primitive("neg", unary_impl(operator.neg, np.negative),
                 vjps=(lambda g, ans, x: neg(g),),
                 jvp=lambda ts, ans, x: neg(ts[0]),
                 batch=batch_elementwise,
-                saves=("",))
+                saves=("",), size=same_size)
 
 add = primitive("add", binary_impl(operator.add, np.add),
                 vjps=(lambda g, ans, x, y: unbroadcast(g, value_shape(x)),
@@ -108,7 +116,7 @@ add = primitive("add", binary_impl(operator.add, np.add),
                 jvp=lambda ts, ans, x, y: _sum_tangents(ts, ans, lambda k, t: t),
                 scalar_vjp=lambda g, ans, x, y: (g, g),
                 batch=batch_elementwise,
-                saves=("", ""))
+                saves=("", ""), size=broadcast_size)
 
 sub = primitive("sub", binary_impl(operator.sub, np.subtract),
                 vjps=(lambda g, ans, x, y: unbroadcast(g, value_shape(x)),
@@ -118,7 +126,7 @@ sub = primitive("sub", binary_impl(operator.sub, np.subtract),
                                            _sum_tangents(ts, ans, lambda k, t: t if k == 0 else neg(t))),
                 scalar_vjp=lambda g, ans, x, y: (g, -g),
                 batch=batch_elementwise,
-                saves=("", ""))
+                saves=("", ""), size=broadcast_size)
 
 mul = primitive("mul", _mul_impl,
                 vjps=(lambda g, ans, x, y: unbroadcast(mul(g, y), value_shape(x)),
@@ -126,7 +134,7 @@ mul = primitive("mul", _mul_impl,
                 jvp=lambda ts, ans, x, y: _sum_tangents(ts, ans, lambda k, t: mul(t, y if k == 0 else x)),
                 scalar_vjp=lambda g, ans, x, y: (g * y, g * x),
                 batch=batch_elementwise,
-                saves=("y", "x"))
+                saves=("y", "x"), size=broadcast_size)
 
 # g * d and g / d, except that an exactly-zero g contributes zero (see the module docstring).
 cot_mul = primitive("cot_mul", _cot_mul_impl,
@@ -135,7 +143,7 @@ cot_mul = primitive("cot_mul", _cot_mul_impl,
                     jvp=lambda ts, ans, g, d: _sum_tangents(
                         ts, ans, lambda k, t: cot_mul(t, d) if k == 0 else cot_mul(g, t)),
                     batch=batch_elementwise,
-                    saves=("y", "x"))
+                    saves=("y", "x"), size=broadcast_size)
 
 cot_div = primitive("cot_div", _cot_div_impl,
                     vjps=(lambda gg, ans, g, d: unbroadcast(cot_div(gg, d), value_shape(g)),
@@ -143,7 +151,7 @@ cot_div = primitive("cot_div", _cot_div_impl,
                     jvp=lambda ts, ans, g, d: _sum_tangents(
                         ts, ans, lambda k, t: cot_div(t, d) if k == 0 else neg(cot_mul(t, div(ans, d)))),
                     batch=batch_elementwise,
-                    saves=("y", "ans y"))
+                    saves=("y", "ans y"), size=broadcast_size)
 
 div = primitive("div", _div_impl,
                 vjps=(lambda g, ans, x, y: unbroadcast(cot_div(g, y), value_shape(x)),
@@ -152,7 +160,7 @@ div = primitive("div", _div_impl,
                     ts, ans, lambda k, t: cot_div(t, y) if k == 0 else neg(cot_mul(t, div(ans, y)))),
                 scalar_vjp=lambda g, ans, x, y: (g / y, -g * ans / y),
                 batch=batch_elementwise,
-                saves=("y", "ans y"))
+                saves=("y", "ans y"), size=broadcast_size)
 
 
 def _log_base(x):
@@ -233,6 +241,7 @@ where = primitive(
         shape=value_shape(ans)),
     batch=_where_batch,
     saves=("", ""),     # cond is a param
+    size=where_size,
 )
 
 exp = _unary("exp", math.exp, np.exp, lambda g, ans, x: cot_mul(g, ans), saves="ans")
