@@ -62,8 +62,14 @@ class TaylorTrace(Trace):
             raise TaylorUnsupported("a value traced by another differentiation")
         if self.level <= Trace.frozen_level:        # inside no_grad: a constant to this trace
             return prim.impl(*[self.series(a)[0] for a in args], **params)
+        for a in args:
+            cls = a.__class__
+            if cls is not Jet and cls is not float and cls is not np.float64 and cls is not np.ndarray:
+                numeric.number(a)       # refuses a string, a tuple, a function (a boolean is a number)
         series = [self.series(a) for a in args]
-        if prim.size is not None:       # the rule computes with numpy itself: admit its results here
+        if prim.size is not None and (params or any(s[0].__class__ is np.ndarray for s in series)):
+            # the rules compute with numpy themselves: their arrays are admitted here, with the
+            # work of the recurrences (about one pass per pair of orders)
             numeric.admit_arguments(prim.size, None, tuple(s[0] for s in series), params,
                                     (self.order + 1) ** 2)
         return Jet(_conform(rule(series, prim, **params)), self)

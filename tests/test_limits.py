@@ -237,6 +237,19 @@ def test_every_primitive_admits_its_result_exactly_at_the_limit(name):
             prim.impl(*args, **case.params)
 
 
+def test_taylor_mode_admits_its_arrays_too():
+    """Taylor mode computes its coefficients with numpy itself: its arrays are admitted before the rules run."""
+    from autodiff.diffcore.higher import derivative_tensors
+    program = Program.from_text("y = sum(x * ones(11, 1) + ones(10))")
+    with pytest.raises(LimitExceeded) as raised:
+        derivative_tensors(program, {"x": 0.5}, 3, limits=SMALL)
+    assert raised.value.limit == "max-elements" and raised.value.span is not None
+    result = derivative_tensors(program, {"x": 0.5}, 3, limits=Limits(max_elements=110))
+    assert result.mode == "taylor" and result.orders[1][("x",)] == 110.0
+    text = Program.from_text("s = '%r' % x\ny = x ^ 3")         # a string from a Taylor-mode value
+    assert derivative_tensors(text, {"x": 2.0}, 3).orders[3][("x",) * 3] == 6.0
+
+
 def test_a_refused_array_is_never_allocated():
     """4 million booleans of a comparison (3.5 GB at 60,000 x 60,000) are refused before numpy makes them."""
     limits = Limits(max_elements=100_000)
