@@ -29,8 +29,8 @@ def eval_command(file, expr, at, of, max_steps, max_depth, max_elements, timeout
     """Run a program and print its output value."""
     from autodiff.diffcore.derivatives import evaluate
     program = load(file, expr)
-    values = parse_at(at)
     limits = make_limits(max_steps, max_depth, max_elements, timeout)
+    values = parse_at(at, limits)
     if points is not None:
         from .points import run_program_points
         return run_program_points(
@@ -66,9 +66,9 @@ def grad_command(file, expr, at, of, wrt, vjp, reduce_sum, order, max_steps, max
                           make_limits(max_steps, max_depth, max_elements, timeout), as_json, strict, precision,
                           points=(points, points_format, json_lines, as_csv, on_error, jobs))
     program = load(file, expr)
-    values = parse_at(at)
-    cotangent = parse_value(vjp, "--vjp") if vjp is not None else None
     limits = make_limits(max_steps, max_depth, max_elements, timeout)
+    values = parse_at(at, limits)
+    cotangent = parse_value(vjp, "--vjp", limits) if vjp is not None else None
     with reported(program):
         differentiator = Differentiator(program, wrt=parse_names(wrt), of=of, cotangent=cotangent,
                                         reduce_sum=reduce_sum, limits=limits)

@@ -311,8 +311,8 @@ def graph_command(file, expr, at, of, fmt, with_grad, collapse, wrt, max_nodes, 
     if as_json:
         fmt = "json"
     program = load(file, expr)
-    values = parse_at(at)
     limits = limits_of(options)
+    values = parse_at(at, limits)
     with reported(program):
         rec = record(program, values, wrt=parse_names(wrt), of=of, limits=limits)
         graph = build_graph(rec, collapse=collapse, gradients=with_grad)

@@ -62,7 +62,7 @@ def show_orders(program, result, precision: int, as_json: bool, order: int) -> N
 def run_orders(file, expr, at, of, wrt, order, limits, as_json, strict, precision, points=(None,)) -> int:
     from autodiff.diffcore.higher import derivative_tensors
     program = load(file, expr)
-    values = parse_at(at)
+    values = parse_at(at, limits)
     if points[0] is not None:
         path, points_format, json_lines, as_csv, on_error, jobs = points
         return run_program_points(
@@ -103,8 +103,8 @@ def jacobian_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements
     """The Jacobian of the output, by forward or reverse mode."""
     from autodiff.diffcore.higher import jacobian
     program = load(file, expr)
-    values = parse_at(at)
     limits = make_limits(max_steps, max_depth, max_elements, timeout)
+    values = parse_at(at, limits)
     with reported(program):
         result = jacobian(program, values, mode=mode, wrt=parse_names(wrt), of=of, limits=limits)
     blocks = {names[0]: block for names, block in result.orders[1].items()}
@@ -123,14 +123,14 @@ def jacobian_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements
     return finish(program, result.warnings, strict)
 
 
-def _directions(items: tuple) -> dict:
+def _directions(items: tuple, limits) -> dict:
     from .options import parse_value
     directions = {}
     for item in items:
         name, sep, text = item.partition("=")
         if not sep or not name.strip().isidentifier():
             raise click.UsageError(f"--direction {item!r}: expected NAME=VALUE, e.g. --direction 'x=[1, 0]'")
-        directions[name.strip()] = parse_value(text, f"--direction {name.strip()}")
+        directions[name.strip()] = parse_value(text, f"--direction {name.strip()}", limits)
     return directions
 
 
@@ -144,9 +144,9 @@ def jvp_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements, tim
     """The directional derivative J·v of the output, by one forward-mode pass."""
     from autodiff.diffcore.higher import directional
     program = load(file, expr)
-    values = parse_at(at)
-    v = _directions(direction)
     limits = make_limits(max_steps, max_depth, max_elements, timeout)
+    values = parse_at(at, limits)
+    v = _directions(direction, limits)
     if points is not None:
         return run_program_points(
             program, file, points, points_format, values,
@@ -174,9 +174,9 @@ def hvp_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements, tim
     """The Hessian-vector product H·v of a scalar output, without forming H (forward-over-reverse)."""
     from autodiff.diffcore.higher import hessian_vector
     program = load(file, expr)
-    values = parse_at(at)
-    v = _directions(direction)
     limits = make_limits(max_steps, max_depth, max_elements, timeout)
+    values = parse_at(at, limits)
+    v = _directions(direction, limits)
     with reported(program):
         result = hessian_vector(program, values, v, wrt=parse_names(wrt), of=of, limits=limits)
     gradient = {names[0]: block for names, block in result.orders[1].items()}

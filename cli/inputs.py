@@ -79,8 +79,9 @@ def load(file: Optional[str], expr: Optional[str]):
 
 # ------------------------------------------------------------ values and names
 
-def parse_at(items: tuple) -> dict:
-    """--at NAME=VALUE options as {name: value}; each VALUE is a constant expression."""
+def parse_at(items: tuple, limits=None) -> dict:
+    """--at NAME=VALUE options as {name: value}; each VALUE is a constant expression, run under `limits`
+    (the command's: see make_limits)."""
     from autodiff.diffcore.program import constant_value
     values = {}
     for item in items:
@@ -89,16 +90,16 @@ def parse_at(items: tuple) -> dict:
         if not sep or not name.isidentifier():
             raise UsageError(f"--at {item!r}: expected NAME=VALUE, e.g. --at x=2 or --at 'x=[1, 2]'")
         try:
-            values[name] = constant_value(text, f"--at {name}")
+            values[name] = constant_value(text, f"--at {name}", limits)
         except ProgramError as error:
             raise ProgramFailed(error, Source(text, f"--at {name}"), usage=True) from None
     return values
 
 
-def parse_value(text: str, label: str) -> Any:
+def parse_value(text: str, label: str, limits=None) -> Any:
     from autodiff.diffcore.program import constant_value
     try:
-        return constant_value(text, label)
+        return constant_value(text, label, limits)
     except ProgramError as error:
         raise ProgramFailed(error, Source(text, label), usage=True) from None
 
@@ -152,7 +153,8 @@ def full_option(ctx, param, value: bool) -> None:
 
 def make_limits(max_steps: int, max_depth: int, max_elements: int, timeout: Optional[float]):
     from autodiff.diffcore.runtime import Limits
-    limits = Limits(max_steps=max_steps, max_depth=max_depth, max_elements=max_elements, timeout=timeout)
+    limits = Limits(max_steps=max_steps, max_depth=max_depth, max_elements=max_elements,
+                    timeout=timeout or None)        # --timeout 0: no limit
     if _MAX_MEMORY[0] is not None:
         limits.max_memory = _MAX_MEMORY[0]
     return limits

@@ -40,8 +40,10 @@ limit_options = compose(
                  help="Deepest nesting of user-function calls."),
     click.option("--max-elements", type=click.IntRange(1), default=10_000_000, show_default=True,
                  help="Most elements in any one array."),
-    click.option("--timeout", type=click.FloatRange(0, min_open=True), default=None,
-                 metavar="SECONDS", help="Wall-time limit of a run."),
+    # The default is diffcore.runtime.DEFAULT_TIMEOUT (not imported here: it would load numpy
+    # before click has parsed anything); tests/test_limits.py checks that they agree.
+    click.option("--timeout", type=click.FloatRange(0), default=60.0, show_default=True, metavar="SECONDS",
+                 help="Wall-time limit of a run (one evaluation or differentiation at one point); 0: none."),
     click.option("--max-memory", default="4G", show_default=True, metavar="SIZE", expose_value=False,
                  callback=max_memory_option,
                  help="Most memory the recording of a run may hold (e.g. 500M, 8G)."),

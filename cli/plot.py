@@ -319,8 +319,8 @@ def plot_command(file, expr, at, of, wrt, span, order, points, output, width, he
     from autodiff.diffcore.inspection import sample_derivatives
     lo, hi = parse_range(span)
     program = load(file, expr)
-    values = parse_at(at)
     limits = limits_of(options)
+    values = parse_at(at, limits)
     with reported(program):
         samples = sample_derivatives(program, values, wrt, lo, hi, points, order, of=of, limits=limits)
     title = program.source.filename if file is not None else (

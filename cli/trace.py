@@ -389,9 +389,9 @@ def trace_command(file, expr, at, of, wrt, vjp, limit, start, as_json, precision
     """
     from autodiff.diffcore.inspection import page, record
     program = load(file, expr)
-    values = parse_at(at)
-    cotangent = parse_value(vjp, "--vjp") if vjp is not None else None
     limits = limits_of(options)
+    values = parse_at(at, limits)
+    cotangent = parse_value(vjp, "--vjp", limits) if vjp is not None else None
     with reported(program):
         rec = record(program, values, wrt=parse_names(wrt), of=of, limits=limits, cotangent=cotangent,
                      window=lambda length: page(length, limit, start))

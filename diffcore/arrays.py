@@ -12,10 +12,10 @@ import math
 import numpy as np
 
 from .batching import advanced_axes_in_front, example_shape, with_batch_axis
-from .broadcasting import (batch_reduction, broadcast_to, example_stack, lift, reshape, sum_, unbroadcast,
-                           value_shape)
+from .broadcasting import (batch_reduction, broadcast_to, example_stack, lift, reshape, shape_size, sum_,
+                           unbroadcast, value_shape)
 from .elementwise import add, cot_mul, div, exp, sub, where
-from .numeric import array_all_finite, check_shape, ndarray, plain, shape_of
+from .numeric import Limits, array_all_finite, ndarray, plain, reduced_size, same_size, shape_of, size_of
 from .tracing import Tracer, primitive, strip
 
 
@@ -52,11 +52,11 @@ def _extremum_rule(g, ans, x, axis=None, keepdims=False):
 amax = primitive("max", _reduction_impl(np.max), vjps=(_extremum_rule,),
                  jvp=lambda ts, ans, x, axis=None, keepdims=False:
                  _extremum_jvp(ts[0], ans, x, axis, keepdims),
-                 batch=batch_reduction)
+                 batch=batch_reduction, size=reduced_size)
 amin = primitive("min", _reduction_impl(np.min), vjps=(_extremum_rule,),
                  jvp=lambda ts, ans, x, axis=None, keepdims=False:
                  _extremum_jvp(ts[0], ans, x, axis, keepdims),
-                 batch=batch_reduction)
+                 batch=batch_reduction, size=reduced_size)
 
 
 def _extremum_jvp(t, ans, x, axis, keepdims):
@@ -114,7 +114,8 @@ def _product_of_others(xs: ndarray, axis) -> ndarray:
     return np.moveaxis((left * right).reshape(moved.shape), tuple(range(-len(axes), 0)), axes)
 
 
-prod = primitive("prod", _reduction_impl(np.prod), vjps=(_prod_rule,), jvp=_prod_jvp, batch=batch_reduction)
+prod = primitive("prod", _reduction_impl(np.prod), vjps=(_prod_rule,), jvp=_prod_jvp, batch=batch_reduction,
+                 size=reduced_size)
 
 
 def _norm_impl(x, axis=None, keepdims=False):
@@ -139,6 +140,7 @@ norm = primitive(
     jvp=lambda ts, ans, x, axis=None, keepdims=False:
     sum_(cot_mul(ts[0], _norm_partial(ans, x, axis, keepdims)), axis=axis, keepdims=keepdims),
     batch=batch_reduction,
+    size=reduced_size,
 )
 
 
@@ -162,6 +164,7 @@ logsumexp = primitive(
     jvp=lambda ts, ans, x, axis=None, keepdims=False:
     sum_(cot_mul(ts[0], _softmax_of(ans, x, axis, keepdims)), axis=axis, keepdims=keepdims),
     batch=batch_reduction,
+    size=reduced_size,
 )
 
 
@@ -188,6 +191,7 @@ transpose = primitive(
     jvp=lambda ts, ans, x, axes=None: transpose(ts[0], axes=axes),
     batch=_transpose_batch,
     saves=("",),
+    size=same_size,
 )
 
 
@@ -197,12 +201,6 @@ def _swap_last(x):
 
 
 def _matmul_impl(a, b):
-    sa, sb = shape_of(a), shape_of(b)
-    if sa and sb:
-        rows = sa[:-1] if len(sa) > 1 else ()
-        cols = sb[-1:] if len(sb) > 1 else ()
-        batch = np.broadcast_shapes(sa[:-2], sb[:-2]) if len(sa) > 2 or len(sb) > 2 else ()
-        check_shape(batch + rows[-1:] + cols)
     return plain(np.matmul(a, b))
 
 
@@ -232,6 +230,22 @@ def _cot_matmul_impl(a, b):
     if b.ndim == 1:
         result = result[..., 0]
     return plain(result)
+
+
+def _matmul_size(a, b) -> int:
+    sa, sb = shape_of(a), shape_of(b)
+    if not (sa and sb):
+        return max(size_of(a), size_of(b))      # numpy refuses it (the builtin says why)
+    rows = sa[-2:-1]
+    cols = sb[-1:] if len(sb) > 1 else ()
+    batch = np.broadcast_shapes(sa[:-2], sb[:-2]) if len(sa) > 2 or len(sb) > 2 else ()
+    return math.prod(batch + rows + cols)
+
+
+def _matmul_work(n, a, b) -> int:
+    """Multiply-adds: the result's n elements times the contracted length (a 700 x 700 product: 3.4e8)."""
+    sa = shape_of(a)
+    return n * (sa[-1] if sa else 1) + size_of(a) + size_of(b)
 
 
 def _as_matrices(a, b):
@@ -294,15 +308,52 @@ def _promoted(x, batched: bool, shape: tuple, matrix: tuple, stack: tuple, rank:
 
 # Each rule reads both operands (_as_matrices reshapes a 1-D one even where only its shape is used).
 matmul = primitive("matmul", _matmul_impl, vjps=(_matmul_vjp_a, _matmul_vjp_b), jvp=_matmul_jvp,
-                   batch=_matmul_batch, saves=("x y", "x y"))
+                   batch=_matmul_batch, saves=("x y", "x y"), size=_matmul_size, work=_matmul_work)
 cot_matmul = primitive("cot_matmul", _cot_matmul_impl, vjps=(_matmul_vjp_a, _matmul_vjp_b), jvp=_matmul_jvp,
-                       batch=_matmul_batch, saves=("x y", "x y"))
+                       batch=_matmul_batch, saves=("x y", "x y"), size=_matmul_size, work=_matmul_work)
 
 
 # ------------------------------------------------------------------ indexing
 
 def _getitem_impl(x, index):
     return plain(x[index])
+
+
+def _index_size(x, index) -> int:
+    """The number of elements of x[index], without indexing: basic indexing gives a view (at most
+    x's size); integer arrays give their broadcast shape times the dimensions they leave."""
+    parts = index if index.__class__ is tuple else (index,)
+    for p in parts:
+        if p.__class__ is ndarray:
+            break
+    else:       # basic indexing: a view of x, made without allocating
+        return size_of(x) if size_of(x) <= Limits.max_elements else x[index].size
+    shape = shape_of(x)
+    used = sum(p.ndim if p.__class__ is ndarray and p.dtype == bool else
+               0 if p is None or p is Ellipsis else 1 for p in parts)
+    dim, kept, advanced = 0, 1, []
+    for p in parts:
+        if p is Ellipsis:
+            fill = max(0, len(shape) - used)
+            kept *= math.prod(shape[dim:dim + fill])
+            dim += fill
+        elif p is None:
+            continue
+        elif p.__class__ is ndarray:
+            if p.dtype == bool:
+                advanced.append((int(np.count_nonzero(p)),))
+                dim += p.ndim
+            else:
+                advanced.append(p.shape)
+                dim += 1
+        elif isinstance(p, slice):
+            if dim < len(shape):
+                kept *= len(range(*p.indices(shape[dim])))
+            dim += 1
+        else:
+            dim += 1
+    kept *= math.prod(shape[dim:])
+    return kept * math.prod(np.broadcast_shapes(*advanced))
 
 
 def _scatter_add_impl(g, index, shape):
@@ -384,6 +435,7 @@ getitem = primitive(
     accumulate_vjp=_getitem_accumulate,
     batch=_getitem_batch,
     saves=("",),
+    size=_index_size,
 )
 
 # The adjoint of getitem: a zero array of `shape` with `g` added at `index` (repeats accumulate).
@@ -393,6 +445,7 @@ scatter_add = primitive(
     jvp=lambda ts, ans, g, index, shape: scatter_add(ts[0], index=index, shape=shape),
     batch=_scatter_add_batch,
     saves=("",),
+    size=shape_size,
 )
 
 
@@ -444,6 +497,7 @@ index_set = primitive(
     jvp=_index_set_jvp,
     batch=_index_set_batch,
     saves=("", ""),
+    size=lambda x, v, index: size_of(x),
 )
 
 
@@ -462,7 +516,6 @@ class _PerArgument:
 
 
 def _stack_impl(*xs, axis=0):
-    check_shape((len(xs),) + shape_of(xs[0]))      # the builtin checked that the shapes agree
     return np.stack(xs, axis=axis)
 
 
@@ -491,7 +544,8 @@ def _joined_batch(extra_axis: int):
 
 stack = primitive("stack", _stack_impl, vjps=_PerArgument(_stack_vjp),
                   jvp=lambda ts, ans, *xs, **params: _variadic_jvp(stack)(ts, ans, *xs, **params),
-                  batch=_joined_batch(1))
+                  batch=_joined_batch(1),
+                  size=lambda *xs, axis=0: len(xs) * max(size_of(x) for x in xs))
 
 
 def _concat_impl(*xs, axis=0):
@@ -506,5 +560,6 @@ def _concat_vjp(k, g, ans, *xs, axis=0):
 
 concat = primitive("concat", _concat_impl, vjps=_PerArgument(_concat_vjp),
                    jvp=lambda ts, ans, *xs, **params: _variadic_jvp(concat)(ts, ans, *xs, **params),
-                   batch=_joined_batch(0))
+                   batch=_joined_batch(0),
+                   size=lambda *xs, axis=0: sum(size_of(x) for x in xs))
 

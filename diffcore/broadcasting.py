@@ -6,12 +6,13 @@ other's derivative, so this works at every order.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Optional
 
 import numpy as np
 
 from .batching import example_shape
-from .numeric import check_shape, ndarray, plain, shape_of
+from .numeric import ndarray, plain, reduced_size, shape_of
 from .tracing import NotSaved, primitive, strip
 
 
@@ -62,12 +63,17 @@ sum_ = primitive(
     jvp=lambda ts, ans, x, axis=None, keepdims=False: sum_(ts[0], axis=axis, keepdims=keepdims),
     batch=batch_reduction,
     saves=("",),        # the rule reads x's shape only
+    size=reduced_size,
 )
 
 
 def _reshape_impl(x, shape):
-    check_shape(shape)
     return plain(np.reshape(x, shape))
+
+
+def shape_size(x, shape, **params) -> int:
+    """The size of a result whose shape is a param (reshape, broadcast_to, scatter_add)."""
+    return math.prod(shape)
 
 
 reshape = primitive(
@@ -76,6 +82,7 @@ reshape = primitive(
     jvp=lambda ts, ans, x, shape: reshape(ts[0], shape=shape),
     batch=lambda prim, args, batched, shape: reshape(args[0], shape=example_stack(args[0]) + shape),
     saves=("",),
+    size=shape_size,
 )
 
 
@@ -141,7 +148,6 @@ def _rank(x: Any) -> int:
 def _broadcast_to_impl(x, shape):
     if shape_of(x) == shape:
         return x
-    check_shape(shape)
     # A read-only view: nothing downstream mutates values, and this saves the copy.
     return plain(np.broadcast_to(x, shape))
 
@@ -153,6 +159,7 @@ broadcast_to = primitive(
     batch=lambda prim, args, batched, shape: broadcast_to(
         lift(args[0], True, len(shape)), shape=example_stack(args[0]) + shape),
     saves=("",),
+    size=shape_size,
 )
 
 

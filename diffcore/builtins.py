@@ -17,7 +17,7 @@ from . import arrays as A
 from . import elementwise as E
 from .broadcasting import reshape, sum_, value_shape
 from .errors import ShapeError, ValueTypeError
-from .numeric import check_shape, ndarray, plain
+from .numeric import broadcast_size, check_elements, check_shape, ndarray, plain
 from .tracing import Tracer, strip
 
 
@@ -50,8 +50,34 @@ def is_numeric(v: Any) -> bool:
 
 def require_numeric(v: Any, what: str) -> Any:
     if not is_numeric(v):
-        raise ValueTypeError(f"{what} must be a number or an array, not {type_name(v)}")
+        raise ValueTypeError(f"{what} must be a number or an array, not {type_name(v)}", hint=type_hint(v))
     return v
+
+
+def type_hint(value: Any) -> str:
+    """What to do instead, by the kind of value an operation or a builtin was wrongly given."""
+    value = strip(value)
+    if isinstance(value, str):
+        return "strings are for messages: join them with + and fill them with %, e.g. 'x = %g' % x"
+    if isinstance(value, tuple):
+        return "a tuple holds several values (a, b = t); to compute with them, make an array: [a, b]"
+    if value is None:
+        return "the value comes from a function that returns nothing: add a `return`"
+    if isinstance(value, ndarray):
+        return "reduce the array to one number first, e.g. with sum(...), or index it: x[0]"
+    if callable(value):
+        return "a function must be called first: f(x), not f"
+    return "arithmetic and builtins take numbers and arrays"
+
+
+def to_float(v: Any, what: str) -> float:
+    """A single number (not differentiated): a float, a boolean, or an array of one element."""
+    plain_v = strip(v)
+    if isinstance(plain_v, ndarray) and plain_v.size == 1:
+        plain_v = plain_v.reshape(-1)[0]
+    if isinstance(plain_v, ndarray) or not is_numeric(plain_v):
+        raise ValueTypeError(f"{what} must be a number, not {type_name(plain_v)}", hint=type_hint(plain_v))
+    return float(plain_v)
 
 
 def type_name(v: Any) -> str:
@@ -87,8 +113,15 @@ def to_int(v: Any, what: str) -> int:
         return int(v)
     if isinstance(v, ndarray) and v.size == 1:
         return to_int(v.reshape(-1)[0], what)
-    raise ValueTypeError(f"{what} must be a whole number, not {v!r}" if isinstance(v, float)
-                         else f"{what} must be a whole number, not {type_name(v)}")
+    if isinstance(v, float):
+        raise ValueTypeError(f"{what} must be a whole number, not {v!r}",
+                             hint="round it first, e.g. with round(...) or floor(...)")
+    raise ValueTypeError(f"{what} must be a whole number, not {type_name(v)}", hint=type_hint(v))
+
+
+def to_bool(v: Any, what: str) -> bool:
+    """A single truth value: true/false, or a number (0 is false)."""
+    return to_float(v, what) != 0.0
 
 
 def to_shape(dims: tuple, what: str = "a shape") -> tuple:
@@ -134,9 +167,9 @@ def _reduction(prim):
     def reduce(x, axis=None, keepdims=False):
         if x.__class__ is not float and not isinstance(x, Tracer):
             require_numeric(x, f"the argument of {prim.__name__}")
-        if axis is None and not keepdims:
+        if axis is None and keepdims is False:
             return prim(x)              # default params are not recorded, which keeps the tape lean
-        return prim(x, axis=to_axis(axis, _ndim(x)), keepdims=bool(strip(keepdims)))
+        return prim(x, axis=to_axis(axis, _ndim(x)), keepdims=to_bool(keepdims, "keepdims"))
     reduce.unary = prim
     return reduce
 
@@ -151,7 +184,7 @@ def _count(x, axis) -> float:
 def mean(x, axis=None, keepdims=False):
     require_numeric(x, "the argument of mean")
     axis = to_axis(axis, _ndim(x))
-    return E.div(sum_(x, axis=axis, keepdims=bool(keepdims)), _count(x, axis))
+    return E.div(sum_(x, axis=axis, keepdims=to_bool(keepdims, "keepdims")), _count(x, axis))
 
 
 def _extremum(prim, pairwise):
@@ -247,18 +280,28 @@ def reshape_(x, *dims):
     return reshape(x, shape=shape)
 
 
+# Sizes are numbers like any other (float64), not Python ints: an int would never overflow, so
+# `n ^ n ^ n` on one would grow without bound in a single uninterruptible operation.
+
 def shape(x):
-    return value_shape(x) if is_numeric(x) else (len(strip(x)),)
+    v = strip(x)
+    if is_numeric(v):
+        return tuple(float(n) for n in value_shape(v))
+    if isinstance(v, tuple):
+        return (float(len(v)),)
+    raise ValueTypeError(f"shape() of {type_name(v)}", hint="shape(x) is the shape of an array (or a tuple's length)")
 
 
 def length(x):
     v = strip(x)
     if isinstance(v, tuple):
-        return len(v)
+        return float(len(v))
+    if not is_numeric(v):
+        raise ValueTypeError(f"len() of {type_name(v)}", hint="len(x) is the size of the first axis of an array")
     s = value_shape(v)
     if not s:
         raise ValueTypeError("len() of a number", hint="len(x) is the size of the first axis of an array")
-    return s[0]
+    return float(s[0])
 
 
 def _flatten_args(xs: tuple, what: str) -> tuple:
@@ -304,7 +347,7 @@ def clip(x, lo, hi):
 
 
 def where(cond, a, b):
-    c = strip(cond)
+    c = _plain_numeric(cond, "the condition of where")
     c = c.astype(bool) if isinstance(c, ndarray) else bool(c)
     return E.where(a, b, cond=c)
 
@@ -392,27 +435,55 @@ def detach(x):
     return strip(x)
 
 
-def _elementwise_test(fn):
-    return lambda x: plain(fn(strip(x)))
+def _elementwise_test(fn, name: str):
+    def test(x):
+        x = _plain_numeric(x, f"the argument of {name}")
+        check_elements(np.size(x))
+        return plain(fn(x))
+    return test
+
+
+def _plain_numeric(v: Any, what: str) -> Any:
+    """The plain value of a number or array argument (not differentiated), refusing anything else."""
+    v = strip(v)
+    require_numeric(v, what)
+    return v
 
 
 def any_(x):
-    return bool(np.any(strip(x)))
+    x = _plain_numeric(x, "the argument of any")
+    check_elements(np.size(x))
+    return bool(np.any(x))
 
 
 def all_(x):
-    return bool(np.all(strip(x)))
+    x = _plain_numeric(x, "the argument of all")
+    check_elements(np.size(x))
+    return bool(np.all(x))
+
+
+def _closeness(a, b, rtol, atol, name: str) -> tuple:
+    """The plain arguments of isclose/allclose, with the comparison's temporaries admitted."""
+    a, b = _plain_numeric(a, f"the first argument of {name}"), _plain_numeric(b, f"the second argument of {name}")
+    rtol, atol = to_float(rtol, f"rtol of {name}"), to_float(atol, f"atol of {name}")
+    if type(a) is ndarray or type(b) is ndarray:
+        check_elements(broadcast_size(a, b))
+    return a, b, rtol, atol
 
 
 def allclose(a, b, rtol=1e-5, atol=1e-8):
     a, b = strip(a), strip(b)
     if np.shape(a) != np.shape(b) and not _broadcastable(np.shape(a), np.shape(b)):
+        if not (is_numeric(a) and is_numeric(b)):
+            _closeness(a, b, rtol, atol, "allclose")        # says which argument is wrong
         return False
-    return bool(np.allclose(a, b, rtol=float(rtol), atol=float(atol), equal_nan=False))
+    a, b, rtol, atol = _closeness(a, b, rtol, atol, "allclose")
+    return bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=False))
 
 
 def isclose(a, b, rtol=1e-5, atol=1e-8):
-    return plain(np.isclose(strip(a), strip(b), rtol=float(rtol), atol=float(atol)))
+    a, b, rtol, atol = _closeness(a, b, rtol, atol, "isclose")
+    return plain(np.isclose(a, b, rtol=rtol, atol=atol))
 
 
 def _broadcastable(s1: tuple, s2: tuple) -> bool:
@@ -427,7 +498,8 @@ def _broadcastable(s1: tuple, s2: tuple) -> bool:
 
 def _function_value(f: Any, what: str) -> Any:
     if not callable(f) or isinstance(f, ndarray):
-        raise ValueTypeError(f"{what} needs a function as its first argument, not {type_name(f)}")
+        raise ValueTypeError(f"{what} needs a function as its first argument, not {type_name(f)}",
+                             hint=f"e.g. {what}(lambda x: sum(x * x)), or the name of a def")
     return f
 
 
@@ -518,8 +590,8 @@ def _table() -> dict[str, Callable]:
         "ones": lambda *dims: np.ones(to_shape(dims)),
         "full": full, "eye": eye, "arange": arange, "linspace": linspace, "range": range_,
         "stack": stack, "concat": concat, "detach": detach,
-        "any": any_, "all": all_, "isnan": _elementwise_test(np.isnan),
-        "isfinite": _elementwise_test(np.isfinite),
+        "any": any_, "all": all_, "isnan": _elementwise_test(np.isnan, "isnan"),
+        "isfinite": _elementwise_test(np.isfinite, "isfinite"),
         "allclose": allclose, "isclose": isclose,
         "grad": grad, "value_and_grad": value_and_grad, "jacobian": jacobian, "hessian": hessian,
         "jvp": jvp, "vjp": vjp,

@@ -161,9 +161,15 @@ _PRAGMA = re.compile(r"^(\s*#\s*check\s*:)(.*)$")
 _WORDS = ("gradcheck", "at", "rtol", "atol", "wrt")
 
 
-def parse_pragmas(source: Source, input_names: Iterable[str]) -> Pragmas:
-    """The `# check:` comment lines of a program. Errors point at the pragma."""
-    from .program import constant_value
+def parse_pragmas(source: Source, input_names: Iterable[str], limits: Optional[Limits] = None) -> Pragmas:
+    """The `# check:` comment lines of a program. Errors point at the pragma.
+
+    The values of `at` pragmas are constant expressions, run under `limits` (the file's).
+    """
+    from .program import constant_value as run_value
+
+    def constant_value(text: str, label: str) -> Any:
+        return run_value(text, label, limits)
     names = list(input_names)
     pragmas = Pragmas()
     for number, line in enumerate(source.text.splitlines(), start=1):
@@ -436,7 +442,7 @@ def _check(path: str, options: CheckOptions, result: FileResult) -> None:
     result.source = source
     deadline = Deadline(options)
     program = Program(source)
-    pragmas = parse_pragmas(source, program.input_names)
+    pragmas = parse_pragmas(source, program.input_names, deadline.limits())
     points = pragmas.points or [Point({})]
     printed = result.printed
 

@@ -31,12 +31,13 @@ from .diagnostics import comparison_at_equality
 from .display import format_value
 from .errors import (AssertionFailed, CompileError, RuntimeProgramError, UndefinedNameError,
                      ValueTypeError, did_you_mean)
-from .numeric import ndarray
+from .numeric import broadcast_size, check_elements, ndarray
 from .reverse import location
+from .strings import string_operation
 from .runtime import (BREAK, CONTINUE, FIRST_SLOT, NUMERIC_FAILURES, RETURN, UNSET, Runtime,
                       UserFunction, locate, runtime_builtins, translate, truth)
-from .values import (array_of, check_arity, check_index, constant_array, index_int, index_item, input_value,
-                     message_text, missing_input, plain_truth, unassigned)
+from .values import (FloatRange, array_of, check_arity, check_index, constant_array, index_int, index_item,
+                     input_value, message_text, missing_input, plain_truth, unassigned)
 from .tracing import Trace, Tracer, current_level, strip
 
 Closure = Callable[[list], Any]
@@ -388,7 +389,7 @@ class Compiler:
                     r = range(*[to_int(b(f), "a range bound") for b in bounds])
                 except ValueError as exc:
                     raise ValueTypeError(f"range: {exc}", span) from None
-                return r
+                return FloatRange(r)
             return range_items
         value = self.expr(node, scope)
 
@@ -668,6 +669,15 @@ class Compiler:
             try:
                 return prim(a, b)
             except NUMERIC_FAILURES as exc:
+                # A primitive refuses a string (before recording anything): `+` and `%` on strings
+                # are the language's string operations, found here, off the numbers' hot path.
+                if a.__class__ is str and op in ("+", "%"):
+                    try:
+                        text = string_operation(op, a, b)
+                    except ProgramError as error:
+                        raise locate(error, op_span) from None
+                    if text is not None:
+                        return text
                 raise translate(exc, op_span, what, (a, b)) from None
         return run_binary
 
@@ -683,6 +693,8 @@ class Compiler:
                 traced = traced or isinstance(b, Tracer)
                 b = strip(b)
             try:
+                if a.__class__ is ndarray or b.__class__ is ndarray:
+                    check_elements(broadcast_size(a, b))        # an array of booleans, before numpy makes it
                 result = compare(a, b)
             except NUMERIC_FAILURES as exc:
                 raise translate(exc, span, f"'{op}'", (a, b)) from None

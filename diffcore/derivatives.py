@@ -15,10 +15,21 @@ from . import diagnostics
 from .broadcasting import sum_, value_shape
 from .builtins import shape_text
 from .errors import ShapeError
-from .program import Program, RunResult, UsageError, numeric_context, plain_output
+from .numeric import look_at_clock
+from .program import Program, RunResult, UsageError, numeric_context, plain_output, run_clock
 from .reverse import Box, ReverseTrace, backward
 from .runtime import Limits
 from .tracing import next_level, release_level, strip
+
+
+# The most entries a derivative tensor (a Jacobian, a Hessian, an order-k tensor) may have: each
+# entry of a Jacobian costs a share of a backward sweep, or of a forward pass.
+MAX_TENSOR_ENTRIES = 1_000_000
+
+
+def check_tensor_size(entries: int, what: str, hint: str) -> None:
+    if entries > MAX_TENSOR_ENTRIES:
+        raise UsageError(f"{what} would have {entries:,} entries (more than {MAX_TENSOR_ENTRIES:,})", hint=hint)
 
 
 # Evaluation and Derivatives are plain classes with the behaviour of the (mutable) dataclasses
@@ -88,13 +99,14 @@ class Derivatives:
 
 def evaluate(program: Program, at: dict, of: Optional[str] = None,
              limits: Optional[Limits] = None, print_fn=None) -> Evaluation:
-    result = program.run(at, limits, print_fn=print_fn, of=of)
-    output = strip(result.output)
-    warnings = []
-    if not diagnostics.all_finite(output):
-        # Run again, recording, to find the first operation that went non-finite.
-        silent = Differentiator(program, of=of, limits=limits, print_fn=lambda text: None)
-        warnings = [w for w in silent(at).warnings if w.kind == "non-finite"]
+    with run_clock(limits):
+        result = program.run(at, limits, print_fn=print_fn, of=of)
+        output = strip(result.output)
+        warnings = []
+        if not diagnostics.all_finite(output):
+            # Run again, recording, to find the first operation that went non-finite.
+            silent = Differentiator(program, of=of, limits=limits, print_fn=lambda text: None)
+            warnings = [w for w in silent(at).warnings if w.kind == "non-finite"]
     return Evaluation(result.inputs, output, result.output_name, warnings)
 
 
@@ -135,7 +147,7 @@ class Differentiator:
         self.observer = observer
 
     def __call__(self, at: dict) -> Derivatives:
-        with numeric_context(self.limits):
+        with run_clock(self.limits), numeric_context(self.limits):
             return self._differentiate(at)
 
     def _record(self, at: dict, keep_all: bool, print_fn) -> tuple:
@@ -192,8 +204,13 @@ class Differentiator:
             derivatives = {n: _as_shape(g, value_shape(boxes[n].value)) for n, g in zip(names, grads)}
             kind = "gradient"
         else:
+            # One sweep per output element: refused before sweeping when there would be too many
+            # (the same cap as `autodiff jacobian`), and each sweep within the run's deadline.
+            check_tensor_size(int(np.size(out_value)) * sum(int(np.size(boxes[n].value)) for n in names),
+                              "the Jacobian", "use --vjp V or --sum for one sweep, or --wrt to select fewer inputs")
             rows: dict[str, list] = {n: [] for n in names}
             for index in np.ndindex(out_shape):
+                look_at_clock()
                 seed = np.zeros(out_shape)
                 seed[index] = 1.0
                 for n, g in zip(names, sweep(seed)):

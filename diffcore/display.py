@@ -39,4 +39,7 @@ def format_value(value: Any, precision: int = 6) -> str:
         return "none"
     if isinstance(value, str):
         return value
-    return f"<{getattr(value, 'name', 'function')}>"
+    name = getattr(value, "name", None)
+    if name is None or name.startswith("<"):        # a lambda, or something without a name
+        return name or "<function>"
+    return f"<function {name}>"

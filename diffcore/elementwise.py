@@ -30,9 +30,9 @@ from typing import Any, Callable
 import numpy as np
 
 from .broadcasting import batch_elementwise, broadcast_to, lift, unbroadcast, value_shape
-from .numeric import (array_all_finite, binary_impl, logistic, logistic_array, max_scalar, min_scalar,
-                      ndarray, plain, relu_scalar, sign_scalar, softplus_array, softplus_scalar, tie_weight,
-                      unary_impl)
+from .numeric import (array_all_finite, binary_impl, broadcast_size, logistic, logistic_array, max_scalar,
+                      min_scalar, ndarray, plain, relu_scalar, same_size, sign_scalar, softplus_array,
+                      softplus_scalar, tie_weight, unary_impl, where_size)
 from .tracing import Tracer, primitive, strip
 
 
@@ -67,6 +67,12 @@ def _cot_div_impl(g, d):
     return _absorbed(_div_impl(g, d), lambda: np.equal(g, 0))
 
 
+# Admitted by the _mul_impl and _div_impl they call (see numeric.admitted), not twice.
+_cot_mul_impl.admits = _cot_div_impl.admits = True
+
+
+
+
 def _sum_tangents(ts, ans, terms: Callable) -> Any:
     """Add up the tangent contributions of the non-constant arguments, at the output's shape."""
     total = None
@@ -87,6 +93,7 @@ def _unary(name: str, scalar_fn, array_fn, rule: Callable, saves=None):
         jvp=lambda ts, ans, x: rule(ts[0], ans, x),
         batch=batch_elementwise,
         saves=None if saves is None else (saves,),
+        size=same_size,
     )
 
 
@@ -104,6 +111,7 @@ def _binary(name: str, impl, partial_x: Callable, partial_y: Callable, scale=Non
         scalar_vjp=scalar_vjp,
         batch=batch_elementwise,
         saves=saves,
+        size=broadcast_size,
     )
 
 
@@ -116,7 +124,7 @@ neg = primitive("neg", unary_impl(operator.neg, np.negative),
                 vjps=(lambda g, ans, x: neg(g),),
                 jvp=lambda ts, ans, x: neg(ts[0]),
                 batch=batch_elementwise,
-                saves=("",))
+                saves=("",), size=same_size)
 
 add = primitive("add", binary_impl(operator.add, np.add),
                 vjps=(lambda g, ans, x, y: unbroadcast(g, value_shape(x)),
@@ -124,7 +132,7 @@ add = primitive("add", binary_impl(operator.add, np.add),
                 jvp=lambda ts, ans, x, y: _sum_tangents(ts, ans, lambda k, t: t),
                 scalar_vjp=lambda g, ans, x, y: (g, g),
                 batch=batch_elementwise,
-                saves=("", ""))
+                saves=("", ""), size=broadcast_size)
 
 sub = primitive("sub", binary_impl(operator.sub, np.subtract),
                 vjps=(lambda g, ans, x, y: unbroadcast(g, value_shape(x)),
@@ -134,7 +142,7 @@ sub = primitive("sub", binary_impl(operator.sub, np.subtract),
                                            _sum_tangents(ts, ans, lambda k, t: t if k == 0 else neg(t))),
                 scalar_vjp=lambda g, ans, x, y: (g, -g),
                 batch=batch_elementwise,
-                saves=("", ""))
+                saves=("", ""), size=broadcast_size)
 
 mul = primitive("mul", _mul_impl,
                 vjps=(lambda g, ans, x, y: unbroadcast(cot_mul(g, y), value_shape(x)),
@@ -142,7 +150,7 @@ mul = primitive("mul", _mul_impl,
                 jvp=lambda ts, ans, x, y: _sum_tangents(ts, ans, lambda k, t: cot_mul(t, y if k == 0 else x)),
                 scalar_vjp=lambda g, ans, x, y: (g * y, g * x),
                 batch=batch_elementwise,
-                saves=("y", "x"))
+                saves=("y", "x"), size=broadcast_size)
 
 # g * d and g / d for derivative rules: an exactly-zero factor of g * d, or numerator of g / d, gives
 # exactly zero (see the module docstring). Their own rules are mul's and div's, written with them.
@@ -152,7 +160,7 @@ cot_mul = primitive("cot_mul", _cot_mul_impl,
                     jvp=lambda ts, ans, g, d: _sum_tangents(
                         ts, ans, lambda k, t: cot_mul(t, d) if k == 0 else cot_mul(g, t)),
                     batch=batch_elementwise,
-                    saves=("y", "x"))
+                    saves=("y", "x"), size=broadcast_size)
 
 cot_div = primitive("cot_div", _cot_div_impl,
                     # d(g/d)/dd = -(g/d)/d: ans is linear in g, so it is divided with cot_div too
@@ -162,7 +170,7 @@ cot_div = primitive("cot_div", _cot_div_impl,
                     jvp=lambda ts, ans, g, d: _sum_tangents(
                         ts, ans, lambda k, t: cot_div(t, d) if k == 0 else neg(cot_mul(t, cot_div(ans, d)))),
                     batch=batch_elementwise,
-                    saves=("y", "ans y"))
+                    saves=("y", "ans y"), size=broadcast_size)
 
 div = primitive("div", _div_impl,
                 vjps=(lambda g, ans, x, y: unbroadcast(cot_div(g, y), value_shape(x)),
@@ -171,7 +179,7 @@ div = primitive("div", _div_impl,
                     ts, ans, lambda k, t: cot_div(t, y) if k == 0 else neg(cot_mul(t, div(ans, y)))),
                 scalar_vjp=lambda g, ans, x, y: (g / y, -g * ans / y),
                 batch=batch_elementwise,
-                saves=("y", "ans y"))
+                saves=("y", "ans y"), size=broadcast_size)
 
 
 def _log_base(x):
@@ -264,6 +272,7 @@ where = primitive(
         shape=value_shape(ans)),
     batch=_where_batch,
     saves=("", ""),     # cond is a param
+    size=where_size,
 )
 
 exp = _unary("exp", math.exp, np.exp, lambda g, ans, x: cot_mul(g, ans), saves="ans")

@@ -22,15 +22,12 @@ from . import transforms as T
 from .broadcasting import reshape
 from .builtins import shape_text
 from . import diagnostics
-from .derivatives import Differentiator, resolve_wrt
+from .derivatives import MAX_TENSOR_ENTRIES, Differentiator, check_tensor_size, resolve_wrt
 from .errors import ShapeError
-from .program import Program, UsageError, numeric_context, plain_output
+from .program import Program, UsageError, numeric_context, plain_output, run_clock
 from .reverse import Box
 from .runtime import Limits
 from .tracing import strip
-
-MAX_TENSOR_ENTRIES = 1_000_000
-
 
 class ProgramFunction:
     """The program's output as a function of the flat vector of the inputs in `wrt`."""
@@ -167,16 +164,20 @@ class HigherResult:
 
 
 def _check_size(entries: int, what: str) -> None:
-    if entries > MAX_TENSOR_ENTRIES:
-        raise UsageError(f"{what} would have {entries:,} entries (more than {MAX_TENSOR_ENTRIES:,})",
-                         hint="use `autodiff hvp` for Hessian-vector products, or --wrt to select fewer inputs")
+    check_tensor_size(entries, what, "use `autodiff hvp` for Hessian-vector products, or --wrt to select fewer inputs")
 
 
 def derivative_tensors(program: Program, at: dict, order: int, wrt=None, of=None,
                        limits: Optional[Limits] = None) -> HigherResult:
     """All derivatives of a scalar output up to `order`, as blocks per tuple of inputs."""
+    from .taylor import MAX_ORDER
+    if order > MAX_ORDER:
+        raise UsageError(f"--order {order}: the highest order computed is {MAX_ORDER}",
+                         hint=f"k! overflows float64 past {MAX_ORDER}!, and the Taylor coefficients f^(k)/k! "
+                              "underflow with it")
     limits = limits or Limits()
-    with numeric_context(limits):       # one set-up for the first run and the derivatives (re-entering is free)
+    # one set-up for the first run and the derivatives (re-entering is free), under one deadline
+    with run_clock(limits), numeric_context(limits):
         fn = ProgramFunction(program, at, wrt, of, limits)
         if np.ndim(fn.output):
             raise UsageError(f"--order {order} needs a scalar output, but the output has shape "
@@ -221,6 +222,11 @@ def _taylor(fn: ProgramFunction, order: int) -> Optional[list]:
 def jacobian(program: Program, at: dict, mode: str = "auto", wrt=None, of=None,
              limits: Optional[Limits] = None) -> HigherResult:
     """The Jacobian by forward mode (a pass per input element) or reverse (a sweep per output element)."""
+    with run_clock(limits):
+        return _jacobian(program, at, mode, wrt, of, limits)
+
+
+def _jacobian(program: Program, at: dict, mode: str, wrt, of, limits: Optional[Limits]) -> HigherResult:
     fn = ProgramFunction(program, at, wrt, of, limits)
     n_out = int(np.size(fn.output))
     if mode == "auto":
@@ -240,22 +246,24 @@ def jacobian(program: Program, at: dict, mode: str = "auto", wrt=None, of=None,
 def directional(program: Program, at: dict, direction: dict, wrt=None, of=None,
                 limits: Optional[Limits] = None) -> HigherResult:
     """J·v for a direction v given per input (inputs not named move by zero)."""
-    fn = ProgramFunction(program, at, wrt or None, of, limits)
-    v = fn.pack(direction, "--direction")
-    with numeric_context(fn.limits):
-        _, tangent = T.jvp(fn, (fn.z,), (v,))
+    with run_clock(limits):
+        fn = ProgramFunction(program, at, wrt or None, of, limits)
+        v = fn.pack(direction, "--direction")
+        with numeric_context(fn.limits):
+            _, tangent = T.jvp(fn, (fn.z,), (v,))
     return _checked(HigherResult(fn.inputs, fn.output, fn.output_name, fn.wrt, "jvp", value=strip(tangent)), fn)
 
 
 def hessian_vector(program: Program, at: dict, direction: dict, wrt=None, of=None,
                    limits: Optional[Limits] = None) -> HigherResult:
     """The gradient and H·v, by one forward pass through the reverse sweep (H is never formed)."""
-    fn = ProgramFunction(program, at, wrt, of, limits)
-    if np.ndim(fn.output):
-        raise UsageError("hvp needs a scalar output", hint="select one with --of NAME")
-    v = fn.pack(direction, "--direction")
-    with numeric_context(fn.limits):
-        g, Hv = T.hvp(fn, fn.z, v)
+    with run_clock(limits):
+        fn = ProgramFunction(program, at, wrt, of, limits)
+        if np.ndim(fn.output):
+            raise UsageError("hvp needs a scalar output", hint="select one with --of NAME")
+        v = fn.pack(direction, "--direction")
+        with numeric_context(fn.limits):
+            g, Hv = T.hvp(fn, fn.z, v)
     return _checked(HigherResult(fn.inputs, fn.output, fn.output_name, fn.wrt, "hvp",
                                  {1: fn.blocks(g, (), 1)}, value=fn.blocks(Hv, (), 1)), fn)
 

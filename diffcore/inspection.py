@@ -41,7 +41,7 @@ from .builtins import shape_text
 from .derivatives import resolve_wrt
 from .reverse import recording
 from .errors import LimitExceeded, ShapeError
-from .program import Program, UsageError, numeric_context, plain_output
+from .program import Program, UsageError, numeric_context, plain_output, run_clock
 from .reverse import NO_PARENT, VARIADIC, Box, backward
 from .runtime import Limits
 from .tracing import strip
@@ -399,7 +399,7 @@ def record(program: Program, at: dict, wrt: Optional[list] = None, of: Optional[
     if output_node is not None:
         if output_node in input_nodes.values() and keep(output_node):
             adjoints[output_node] = seed
-        with numeric_context(limits):
+        with run_clock(limits), numeric_context(limits):
             grads = backward(tape, output_node, seed, list(input_nodes.values()), observer)
         for (name, node), g in zip(input_nodes.items(), grads):
             if g is not None:

@@ -1,17 +1,29 @@
 """Plain-value helpers shared by the primitives' forward functions.
 
 Values are Python floats (scalars) or float64 numpy arrays (ndim >= 1); bools
-and bool arrays come from comparisons, ints from `range` and `len`. Scalars
+and bool arrays come from comparisons. Scalars
 take the `math` module's fast path (numpy ufuncs on Python floats are twenty
 times slower), falling back to numpy where `math` would raise, so that every
 operation follows IEEE semantics: log(0) = -inf, 1/0 = inf, sqrt(-1) = nan.
+
+Admission. Every array a primitive makes is admitted before numpy allocates it
+(`admit`): its number of elements, known from the primitive's size rule
+(`Primitive.size`, see tracing.py), is checked against --max-elements, and the
+elements it touches are counted as work; every `WORK_PER_LOOK` of work the clock
+is read, so that --timeout holds between operations whatever their size, not
+only between loop iterations. The few operations that make arrays without a
+primitive (constructors, comparisons, list literals, isclose) admit theirs the
+same way.
 """
 from __future__ import annotations
 
 import math
+import time
 from typing import Any, Callable
 
 import numpy as np
+
+from .errors import LimitExceeded
 
 ndarray = np.ndarray
 _FLOAT64 = np.dtype(np.float64)
@@ -26,10 +38,50 @@ class ArrayTooLarge(Exception):
         self.limit = limit
 
 
+class OutOfTime(LimitExceeded):
+    """The run's wall time (--timeout) is used up: raised between two operations."""
+
+    def __init__(self, timeout: float):
+        super().__init__(f"the program ran longer than {timeout:g} s",
+                         hint="raise the limit with --timeout SECONDS (0: none)", limit="timeout")
+
+
+class NotANumber(TypeError):
+    """A primitive was given something other than a number or an array (a string, a tuple, a function)."""
+
+    def __init__(self, value: Any):
+        super().__init__(f"expected a number or an array, not {type(value).__name__}")
+        self.value = value
+
+
+# Work (elements touched) between two looks at the clock: about a millisecond of numpy.
+WORK_PER_LOOK = 1 << 20
+
+
 class Limits:
     """Per-run numeric limits read by the primitives (set by the interpreter for each run)."""
     max_elements = 10_000_000
     max_tape_bytes = 4 * 2**30
+
+
+class Meter:
+    """The work count and the wall-time limit of the current run, read at every operation on arrays.
+
+    `deadline` (time.monotonic()) and `timeout` are the run's --timeout (program.run_clock sets
+    them); `work_left` counts down to the next look at the clock. An instance with slots, not
+    class attributes like Limits: it is written at every operation, and writing a class
+    attribute would throw away the interpreter's attribute caches for the class each time.
+    """
+
+    __slots__ = ("work_left", "deadline", "timeout")
+
+    def __init__(self) -> None:
+        self.work_left = WORK_PER_LOOK
+        self.deadline = math.inf
+        self.timeout: Any = None
+
+
+METER = Meter()
 
 
 class TapeTooLarge(Exception):
@@ -41,13 +93,177 @@ class TapeTooLarge(Exception):
         self.limit = limit
 
 
+def admit(elements: int, work: int) -> None:
+    """Before an array of `elements` is made: refuse it over the element limit, and count `work`."""
+    if elements > Limits.max_elements:
+        raise ArrayTooLarge(elements, Limits.max_elements)
+    left = METER.work_left - work
+    if left < 0:
+        look_at_clock()
+    else:
+        METER.work_left = left
+
+
+def look_at_clock() -> None:
+    """Stop the run if its deadline has passed (and start counting work towards the next look)."""
+    METER.work_left = WORK_PER_LOOK
+    if time.monotonic() > METER.deadline:
+        raise OutOfTime(METER.timeout)
+
+
 def check_elements(count: int) -> None:
-    if count > Limits.max_elements:
-        raise ArrayTooLarge(count, Limits.max_elements)
+    admit(count, count)
 
 
 def check_shape(shape: tuple) -> None:
-    check_elements(math.prod(shape))
+    count = math.prod(shape)
+    admit(count, count)
+
+
+def number(v: Any) -> float:
+    """A scalar operand of a primitive as a float (a boolean counts 0 or 1); anything else is refused."""
+    if isinstance(v, (bool, int, float, np.bool_, np.integer, np.floating)):
+        return float(v)
+    refuse = getattr(type(v), "_refuse", None)
+    if refuse is not None:          # a value a tape did not keep (tracing.NotSaved) says so itself
+        refuse(v)
+    raise NotANumber(v)
+
+
+def size_of(x: Any) -> int:
+    return x.size if x.__class__ is ndarray else 1
+
+
+# ------------------------------------------------------------------ size rules
+# A primitive's size rule gives the number of elements of its result from its (plain)
+# arguments, before anything is computed: exactly, or as an upper bound when the bound is
+# under the element limit (the work counted is then over, which only reads the clock sooner).
+
+def same_size(x: Any, **params) -> int:
+    """An elementwise unary result, a transpose: the argument's size."""
+    return x.size if x.__class__ is ndarray else 1
+
+
+def reduced_size(x: Any, axis=None, keepdims=False) -> int:
+    """A reduction over `axis` (None: all): at most the argument's size, exactly when that is over the limit."""
+    if x.__class__ is not ndarray:
+        return 1
+    n = x.size
+    if n <= Limits.max_elements:
+        return n
+    return 1 if axis is None else n // math.prod(x.shape[a] for a in axis)
+
+
+# Rules whose result is at most the first argument's size: the admission reads that size inline
+# and calls the rule only when it is over the limit (the exact size may be under it).
+same_size.bounded_by_first = reduced_size.bounded_by_first = True
+
+
+def where_size(x: Any, y: Any, cond: Any) -> int:
+    """where(x, y, cond=...): the broadcast of the three."""
+    if cond.__class__ is not ndarray:
+        return broadcast_size(x, y)
+    return broadcast_size(x, y, cond)
+
+
+def broadcast_size(x: Any, y: Any, *more: Any) -> int:
+    """A broadcasting elementwise result: the size of the arguments' broadcast shape."""
+    if not more:
+        if x.__class__ is ndarray:
+            if y.__class__ is not ndarray or y.shape == x.shape:
+                return x.size
+            bound = x.size * y.size
+        elif y.__class__ is ndarray:
+            return y.size
+        else:
+            return 1
+    else:
+        arrays = [a for a in (x, y) + more if a.__class__ is ndarray]
+        if not arrays:
+            return 1
+        bound = math.prod(a.size for a in arrays)
+    if bound <= Limits.max_elements:
+        return bound        # an upper bound under the limit is enough
+    # the exact size; numpy refuses shapes that do not broadcast (a shape error for the user)
+    return math.prod(np.broadcast_shapes(*[a.shape for a in (x, y) + more if a.__class__ is ndarray]))
+
+
+def admitted(impl: Callable, size: Callable, work: Callable = None, arity: int = 1,
+             has_params: bool = False) -> Callable:
+    """A primitive's forward function behind its admission: the one place every primitive's result goes through.
+
+    Its arguments must be numbers or arrays (a boolean or an integer becomes a float; a string,
+    a tuple or a function is refused with NotANumber); an array result's elements, from
+    `size(*args, **params)`, are admitted before `impl` allocates them, and the work it does
+    (`work(n, *args, **params)` for a result of n elements, by default the elements of the result
+    and of the arguments) counted.
+    Python floats alone need no admission, unless a param may make an array of them
+    (broadcast_to). A forward function that admits itself (`impl.admits`) is returned as it
+    is: those of unary_impl and binary_impl, which every elementwise primitive is made of,
+    repeat this check inline (same_size and broadcast_size), because the extra call through
+    a wrapper costs 10% of a Hessian's time (docs/performance.md, "Admission").
+
+    The check runs at every operation on arrays, so it is generated with `impl`'s own
+    signature (as fusion.py generates fused expressions): a call through it costs one plain
+    call more, not the packing of `*args, **params` twice.
+    """
+    if getattr(impl, "admits", False):
+        return impl
+    import inspect
+    parameters = list(inspect.signature(impl).parameters.values())
+    if arity < 0 or any(p.kind not in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) for p in parameters):
+        def admitted_any(*args, **params):          # variadic: stack, concat
+            return impl(*admit_arguments(size, work, args, params), **params)
+        return admitted_any
+    data = [p.name for p in parameters[:arity]]
+    params = [p.name for p in parameters[arity:]]
+    namespace = {"impl": impl, "size": size, "work": work, "ndarray": ndarray, "number": number,
+                 "Limits": Limits, "METER": METER, "ArrayTooLarge": ArrayTooLarge, "look_at_clock": look_at_clock}
+    signature = []
+    for p in parameters:
+        if p.default is p.empty:
+            signature.append(p.name)
+        else:
+            namespace[f"default_{p.name}"] = p.default
+            signature.append(f"{p.name}=default_{p.name}")
+    lines = [f"def admitted_{impl.__name__.strip('_<>')}({', '.join(signature)}):", "    arrays = False"]
+    for a in data:
+        lines += [f"    if {a}.__class__ is ndarray:", "        arrays = True",
+                  f"    elif {a}.__class__ is not float:", f"        {a} = number({a})"]
+    size_call = ", ".join(data + [f"{p}={p}" for p in params])
+    sizes = " + ".join(f"({a}.size if {a}.__class__ is ndarray else 1)" for a in data)
+    lines += [f"    if arrays{' or True' if params else ''}:"]
+    if getattr(size, "bounded_by_first", False):
+        # (a reduction, a transpose: at most the argument's size, so no call unless that is over)
+        lines += [f"        n = {data[0]}.size if arrays else 1",
+                  "        if n > Limits.max_elements:",
+                  f"            n = size({size_call})"]
+    else:
+        lines += [f"        n = size({size_call})"]
+    lines += ["        if n > Limits.max_elements:",
+              "            raise ArrayTooLarge(n, Limits.max_elements)",
+              f"        left = METER.work_left - {f'work(n, {size_call})' if work is not None else f'n - {sizes}'}",
+              "        if left < 0:",
+              "            look_at_clock()",
+              "        else:",
+              "            METER.work_left = left",
+              f"    return impl({', '.join(data + params)})"]
+    exec(compile("\n".join(lines), f"<admission of {impl.__name__}>", "exec"), namespace)
+    return namespace[lines[0][4:lines[0].index("(")]]
+
+
+def admit_arguments(size: Callable, work: Callable, args: tuple, params: dict, repeat: int = 1) -> tuple:
+    """The admission of one call (see `admitted`): the arguments as numbers or arrays.
+
+    `repeat`: how many times the work is done (Taylor mode's recurrences, once per pair of orders).
+    """
+    for a in args:
+        if a.__class__ is not ndarray and a.__class__ is not float:
+            args = tuple(v if v.__class__ is ndarray else number(v) for v in args)
+            break
+    n = size(*args, **params)
+    admit(n, repeat * ((n + sum(size_of(a) for a in args)) if work is None else work(n, *args, **params)))
+    return args
 
 
 def plain(result: Any) -> Any:
@@ -94,45 +310,98 @@ def shape_of(x: Any) -> tuple:
 
 
 def unary_impl(scalar_fn: Callable, array_fn: Callable) -> Callable:
-    """A forward function: `scalar_fn` (from math) for Python numbers, `array_fn` (a ufunc) otherwise."""
+    """A forward function: `scalar_fn` (from math) for Python numbers, `array_fn` (a ufunc) otherwise.
+
+    It admits itself (`admits`): the checks of `admitted`, inline, since it runs at every
+    elementwise operation.
+    """
     def impl(x):
-        if type(x) is not ndarray:
+        if x.__class__ is not ndarray:
+            if x.__class__ is not float:
+                x = number(x)
             try:
                 return scalar_fn(x)
             except (ValueError, OverflowError, ZeroDivisionError):
                 return plain(array_fn(np.float64(x)))
-        if x.dtype != np.float64:
+        n = x.size
+        if n > Limits.max_elements:
+            raise ArrayTooLarge(n, Limits.max_elements)
+        left = METER.work_left - 2 * n
+        if left < 0:
+            look_at_clock()
+        else:
+            METER.work_left = left
+        if x.dtype is not _FLOAT64:
             x = x.astype(np.float64)
         return array_fn(x)
     impl.__name__ = array_fn.__name__
     impl.scalar = scalar_fn        # for the primitive's float fast path (see tracing.primitive)
+    impl.admits = True
     return impl
 
 
 def binary_impl(scalar_fn: Callable, array_fn: Callable, scalar_exact: bool = True) -> Callable:
-    """A broadcasting forward function, refusing results over the element limit before allocating them.
+    """A broadcasting forward function.
+
+    It admits itself (`admits`): the checks of `admitted` with `broadcast_size`, inline, since
+    it runs at every elementwise operation. A broadcast result has at most x.size * y.size
+    elements: only above the limit is its exact shape worth computing (numpy refuses shapes
+    that do not broadcast).
 
     `scalar_exact`: whether `scalar_fn` on two floats either returns the IEEE result or raises
     (operator.pow does neither: (-8.0) ** (1/3) is a complex number).
     """
     def impl(x, y):
-        tx, ty = type(x), type(y)
-        if tx is not ndarray and ty is not ndarray:
+        cx, cy = x.__class__, y.__class__
+        if cx is ndarray:
+            if cy is ndarray:
+                n = x.size
+                if y.shape != x.shape:
+                    # one shape ending the other (a row against a matrix): the larger size
+                    if y.ndim < x.ndim and x.shape[x.ndim - y.ndim:] == y.shape:
+                        pass
+                    elif x.ndim < y.ndim and y.shape[y.ndim - x.ndim:] == x.shape:
+                        n = y.size
+                    else:
+                        n = x.size * y.size         # a bound; the exact size if the bound is over
+                        if n > Limits.max_elements:
+                            n = math.prod(np.broadcast_shapes(x.shape, y.shape))
+                if y.dtype is not _FLOAT64:
+                    y = y.astype(np.float64)    # booleans count 0 and 1 (numpy would add them as or)
+            else:
+                if cy is not float:
+                    y = number(y)
+                n = x.size
+            if x.dtype is not _FLOAT64:
+                x = x.astype(np.float64)
+        elif cy is ndarray:
+            if cx is not float:
+                x = number(x)
+            n = y.size
+            if y.dtype is not _FLOAT64:
+                y = y.astype(np.float64)
+        else:
+            if cx is not float or cy is not float:
+                x, y = number(x), number(y)
             try:
                 result = scalar_fn(x, y)
-                if type(result) is not complex:
+                if result.__class__ is not complex:
                     return result
             except (ValueError, OverflowError, ZeroDivisionError):
                 pass
             return plain(array_fn(np.float64(x), np.float64(y)))
-        if tx is ndarray and ty is ndarray and x.shape != y.shape and x.size * y.size > Limits.max_elements:
-            # A broadcast result has at most x.size * y.size elements: only above the limit is its
-            # shape worth computing (numpy itself refuses shapes that do not broadcast).
-            check_shape(np.broadcast_shapes(x.shape, y.shape))
+        if n > Limits.max_elements:
+            raise ArrayTooLarge(n, Limits.max_elements)
+        left = METER.work_left - 2 * n
+        if left < 0:
+            look_at_clock()
+        else:
+            METER.work_left = left
         result = array_fn(x, y)
         return result if result.__class__ is ndarray and result.ndim else plain(result)
     impl.__name__ = array_fn.__name__
     impl.scalar = scalar_fn if scalar_exact else None
+    impl.admits = True
     return impl
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from typing import Any, Callable, Optional
 
 import numpy as np
@@ -13,6 +14,7 @@ from autodiff.grammar.source import ProgramError
 from .builtins import type_name
 from .compiler import Compiler, CompiledModule
 from .errors import InputError, RuntimeProgramError, did_you_mean
+from .numeric import METER
 from .numeric import Limits as NumericLimits
 from .runtime import UNSET, Limits
 from .tracing import strip
@@ -124,7 +126,7 @@ class Program:
                 value = at[info.name]
                 runtime.inputs[info.name] = value
                 g[compiled.scope.slots[info.name]] = watch(info.name, value)
-        with numeric_context(limits):
+        with run_clock(limits), numeric_context(limits):
             compiled.run(g)
         if of is not None:
             output = g[compiled.scope.slots[of]]
@@ -184,6 +186,33 @@ class numeric_context:
         sys.setrecursionlimit(recursion)
 
 
+class run_clock:
+    """The wall-time limit (--timeout) of a run: from entering this to leaving it.
+
+    A run is one evaluation or differentiation at one point, with everything it does (the
+    Jacobian's columns, the sweeps, the diagnostics' second recording): the functions of the
+    API that do that much enter it, and so does every Program.run. Nested clocks share the
+    earliest deadline, so that an inner run never extends an outer one. The deadline is read
+    by Runtime.tick at loop iterations and calls, and by the primitives as they count work
+    (numeric.admit), so that a loop of a few huge operations stops as well.
+    """
+
+    __slots__ = ("timeout", "saved")
+
+    def __init__(self, limits: Optional[Limits]):
+        self.timeout = (limits or Limits()).timeout
+
+    def __enter__(self) -> None:
+        self.saved = (METER.deadline, METER.timeout)
+        if self.timeout:
+            deadline = time.monotonic() + self.timeout
+            if deadline < METER.deadline:
+                METER.deadline, METER.timeout = deadline, self.timeout
+
+    def __exit__(self, *exc) -> None:
+        METER.deadline, METER.timeout = self.saved
+
+
 def _apply(limits: Limits) -> None:
     _active_limits[0] = limits
     NumericLimits.max_elements = limits.max_elements
@@ -226,9 +255,11 @@ def plain_output(value: Any, what: str = "the output") -> Any:
                               hint="select a numeric variable with --of NAME")
 
 
-def constant_value(text: str, label: str) -> Any:
+def constant_value(text: str, label: str, limits: Optional[Limits] = None) -> Any:
     """The value of a constant expression given on the command line (`--at x=[1, 2]`, `--at t=pi/4`).
 
+    It is a program, run under the command's `limits` like the command's own program (a loop
+    in a value is stopped by --max-steps, a huge array by --max-elements, and so on).
     Errors point into `text`, under the name `label` (e.g. '--at x').
     """
     program = Program(Source(text, label))
@@ -236,7 +267,7 @@ def constant_value(text: str, label: str) -> Any:
         name = program.inputs[0].name
         raise InputError(f"'{name}' is not known here: a value must be a constant expression",
                          program.inputs[0].span, hint="use numbers, lists and builtins, e.g. [1, 2*pi]")
-    value = strip(program.run({}).output)
+    value = strip(program.run({}, limits).output)
     if isinstance(value, (bool, np.bool_)):
         return float(value)
     if isinstance(value, (int, float, np.number)):

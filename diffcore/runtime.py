@@ -15,9 +15,10 @@ import numpy as np
 
 from autodiff.grammar.ast import Span
 
-from .builtins import shape_text, type_name, is_numeric
+from .builtins import shape_text, type_hint, type_name, is_numeric
 from .errors import (LimitExceeded, RuntimeProgramError, ShapeError, ValueTypeError)
-from .numeric import ArrayTooLarge, TapeTooLarge, ndarray
+from .numeric import METER
+from .numeric import ArrayTooLarge, NotANumber, OutOfTime, TapeTooLarge, ndarray
 from .reverse import TraceClosed
 from .tracing import strip
 from autodiff.grammar.source import ProgramError
@@ -41,11 +42,18 @@ CONTINUE = "continue"
 RETURN = "return"
 
 
+# The default wall-time limit of a run, in seconds. A run is one evaluation or differentiation
+# at one point (one --points row, one Jacobian with all its sweeps). 10^7 steps (--max-steps)
+# of a scalar loop take 5-20 s, so a run of a minute is doing something no limit on steps or
+# sizes catches (say, a loop of large matrix products), and it ends with a message well before
+# a CI job's own timeout would kill it silently. README "Limits" documents it.
+DEFAULT_TIMEOUT = 60.0
+
 # The fields of Limits and their defaults.
 _LIMITS = (("max_steps", 10_000_000),        # loop iterations + function calls
            ("max_depth", 200),               # nested user-function calls
            ("max_elements", 10_000_000),     # elements in any one array
-           ("timeout", None),                # seconds of wall time
+           ("timeout", DEFAULT_TIMEOUT),     # seconds of wall time of a run (None: no limit)
            ("max_memory", 4 * 2**30))        # bytes held by the tape of a recording
 
 
@@ -74,7 +82,7 @@ class Limits:
     __dataclass_fields__ = _DataclassFields()
 
     def __init__(self, max_steps: int = 10_000_000, max_depth: int = 200, max_elements: int = 10_000_000,
-                 timeout: Optional[float] = None, max_memory: int = 4 * 2**30):
+                 timeout: Optional[float] = DEFAULT_TIMEOUT, max_memory: int = 4 * 2**30):
         self.max_steps = max_steps
         self.max_depth = max_depth
         self.max_elements = max_elements
@@ -107,7 +115,6 @@ class Runtime:
         self.limits = Limits()
         self.steps = 0
         self.depth = 0
-        self.deadline = float("inf")
         self.provided: dict[str, Any] = {}
         self.watch: Callable[[str, Any], Any] = lambda name, value: value
         self.inputs: dict[str, Any] = {}
@@ -130,7 +137,6 @@ class Runtime:
         self.limits = limits
         self.steps = 0
         self.depth = 0
-        self.deadline = time.monotonic() + limits.timeout if limits.timeout else float("inf")
         self.provided = provided
         self.watch = watch
         self.inputs = {}
@@ -146,9 +152,9 @@ class Runtime:
             raise LimitExceeded(
                 f"the program ran {self.limits.max_steps:,} steps (loop iterations and calls) without finishing",
                 span, hint="an infinite loop? raise the limit with --max-steps N", limit="max-steps")
-        if not self.steps & 1023 and time.monotonic() > self.deadline:
-            raise LimitExceeded(f"the program ran longer than {self.limits.timeout:g} s", span,
-                                hint="raise the limit with --timeout SECONDS", limit="timeout")
+        # The run's deadline (program.run_clock), also read by the primitives as they count work.
+        if not self.steps & 1023 and time.monotonic() > METER.deadline:
+            raise locate(OutOfTime(METER.timeout), span)
 
 
 class UserFunction:
@@ -251,7 +257,7 @@ def locate(error: ProgramError, span: Span) -> ProgramError:
 
 # Exceptions that numeric code raises for bad values or shapes (as opposed to bugs in autodiff).
 NUMERIC_FAILURES = (ValueError, TypeError, IndexError, ZeroDivisionError, OverflowError,
-                    ArrayTooLarge, TapeTooLarge, TraceClosed)
+                    ArrayTooLarge, TapeTooLarge, TraceClosed, OutOfTime)
 
 
 def translate(exc: BaseException, span: Span, what: str, operands: tuple = ()) -> ProgramError:
@@ -267,6 +273,9 @@ def translate(exc: BaseException, span: Span, what: str, operands: tuple = ()) -
             f"the recording of this run would hold {exc.held / 2**20:,.0f} MiB (the limit is "
             f"{exc.limit / 2**20:,.0f} MiB)", span,
             hint="raise the limit with --max-memory SIZE (e.g. 8G), or differentiate fewer steps", limit="max-memory")
+    if isinstance(exc, NotANumber):
+        kinds = " and ".join(type_name(o) for o in operands) if operands else type_name(exc.value)
+        return ValueTypeError(f"cannot compute {what} of {kinds}", span, hint=type_hint(exc.value))
     if isinstance(exc, TraceClosed):
         return RuntimeProgramError(
             "a value computed inside grad() was used after grad() returned", span,
@@ -274,7 +283,7 @@ def translate(exc: BaseException, span: Span, what: str, operands: tuple = ()) -
     for v in operands:
         if not is_numeric(v):
             kinds = " and ".join(type_name(o) for o in operands)
-            return ValueTypeError(f"cannot compute {what} of {kinds}", span)
+            return ValueTypeError(f"cannot compute {what} of {kinds}", span, hint=type_hint(v))
     shapes = [np.shape(strip(v)) for v in operands]
     if len(shapes) == 2 and isinstance(exc, ValueError):
         return ShapeError(f"{what}: shapes {shape_text(shapes[0])} and {shape_text(shapes[1])} do not match",
@@ -293,14 +302,14 @@ def _shape_hint(what: str, left: tuple, right: tuple) -> str:
 
 def runtime_builtins(runtime: Runtime) -> dict:
     """Builtins that use the state of the run: printing and the seeded random generator."""
-    from .builtins import Builtin, to_shape
+    from .builtins import Builtin, to_int, to_shape
     from .display import format_value
 
     def print_(*values, sep=" "):
         runtime.print_fn(str(sep).join(v if isinstance(v, str) else format_value(v) for v in values))
 
     def seed(n):
-        runtime.rng = np.random.default_rng(int(strip(n)))
+        runtime.rng = np.random.default_rng(abs(to_int(n, "the seed")))
 
     def randn(*dims):
         return _random(runtime.rng.standard_normal, dims)

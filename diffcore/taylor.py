@@ -62,7 +62,17 @@ class TaylorTrace(Trace):
             raise TaylorUnsupported("a value traced by another differentiation")
         if self.level <= Trace.frozen_level:        # inside no_grad: a constant to this trace
             return prim.impl(*[self.series(a)[0] for a in args], **params)
-        return Jet(_conform(rule([self.series(a) for a in args], prim, **params)), self)
+        for a in args:
+            cls = a.__class__
+            if cls is not Jet and cls is not float and cls is not np.float64 and cls is not np.ndarray:
+                numeric.number(a)       # refuses a string, a tuple, a function (a boolean is a number)
+        series = [self.series(a) for a in args]
+        if prim.size is not None and (params or any(s[0].__class__ is np.ndarray for s in series)):
+            # the rules compute with numpy themselves: their arrays are admitted here, with the
+            # work of the recurrences (about one pass per pair of orders)
+            numeric.admit_arguments(prim.size, None, tuple(s[0] for s in series), params,
+                                    (self.order + 1) ** 2)
+        return Jet(_conform(rule(series, prim, **params)), self)
 
 
 # Scalar coefficients are numpy float64, not Python floats: the recurrences divide, and where
@@ -79,6 +89,13 @@ def _conform(coeffs: list) -> list:
     return [c if np.shape(c) == shape else np.broadcast_to(c, shape) for c in coeffs]
 
 
+# The highest order of derivative computed (derivative_tensors refuses more; README, "Limits").
+# f^(k)(x) = k! c[k], and 170! = 7.3e306 is the last factorial that is a finite float64: past
+# it the coefficients of ordinary functions are below the smallest float64 (exp's are
+# e^x / k!, under 1e-308 from k = 171 on), so they would read 0 where the derivative is not.
+MAX_ORDER = 170
+
+
 def taylor_derivatives(fn: Callable[[Any], Any], x: float, order: int) -> list:
     """[f(x), f'(x), ..., f^(order)(x)] for a function of one scalar."""
     trace = TaylorTrace(next_level(), order)
@@ -87,7 +104,21 @@ def taylor_derivatives(fn: Callable[[Any], Any], x: float, order: int) -> list:
     finally:
         release_level()
     coeffs = trace.series(strip_jets(out, trace))
-    return [plain(np.asarray(c, dtype=np.float64) * math.factorial(k)) for k, c in enumerate(coeffs)]
+    return [plain(coefficient_derivative(c, k)) for k, c in enumerate(coeffs)]
+
+
+def coefficient_derivative(c: Any, k: int) -> Any:
+    """k! c: the k-th derivative from the k-th Taylor coefficient, without overflowing k!.
+
+    Up to MAX_ORDER, k! is a finite float64 (exact to 22!); past it the product is taken in
+    logarithms, so that a coefficient of 0 gives 0 (not 0 * inf = nan) and a tiny one its
+    finite derivative.
+    """
+    c = np.asarray(c, dtype=np.float64)
+    if k <= MAX_ORDER:
+        return c * float(math.factorial(k))
+    with np.errstate(divide="ignore", over="ignore"):
+        return np.sign(c) * np.exp(np.log(np.abs(c)) + math.lgamma(k + 1))
 
 
 def strip_jets(out: Any, trace: TaylorTrace) -> Any:

@@ -109,6 +109,13 @@ class Primitive:
     saves[k]                       what vjps[k] reads besides shapes: a set of
                                    "ans", "x", "y" (the result, the first and
                                    the second argument). None: everything.
+    size(*args, **params)          the number of elements of the result, from
+                                   the plain arguments, before computing it (see
+                                   numeric.admitted: every registered primitive
+                                   has one, so no result escapes --max-elements
+                                   or the work count behind --timeout)
+    work(*args, **params)          the work of one call, where it is not the
+                                   elements touched (matmul's multiply-adds)
 
     `params` are static keyword arguments (an axis, a shape, an index): they
     are never differentiated. Code calls a primitive through `bind`, the fast
@@ -117,12 +124,13 @@ class Primitive:
     """
 
     __slots__ = ("name", "impl", "scalar", "vjps", "jvp", "taylor", "scalar_vjp", "accumulate_vjp", "batch",
-                 "arity", "has_params", "bind", "saves")
+                 "arity", "has_params", "bind", "saves", "size")
 
     def __init__(self, name: str, impl: Callable, vjps, jvp: Optional[Callable] = None,
                  taylor: Optional[Callable] = None, scalar_vjp: Optional[Callable] = None,
                  accumulate_vjp: Optional[Callable] = None, batch: Optional[Callable] = None,
-                 saves: Optional[tuple] = None):
+                 saves: Optional[tuple] = None, size: Optional[Callable] = None,
+                 work: Optional[Callable] = None):
         self.name = name
         self.impl = impl
         # The forward function on Python floats, if the implementation offers one: it returns
@@ -145,6 +153,12 @@ class Primitive:
         self.batch = batch
         self.arity = len(vjps) if isinstance(vjps, tuple) else VARIADIC_ARITY
         self.has_params = _takes_params(impl, self.arity)
+        # Without a size rule (the composite primitives of custom rules and checkpoints, whose
+        # forward function is language code made of primitives) there is nothing to admit.
+        self.size = size
+        if size is not None:
+            from .numeric import admitted
+            self.impl = admitted(impl, size, work, self.arity, self.has_params)
         self.bind: Callable = self.__call__
         # What the rule of each argument reads beyond shapes (see `_saved_reads` and reverse.py);
         # None: a tape entry keeps its arguments and its result, which is always safe.
@@ -270,7 +284,7 @@ VARIADIC_ARITY = -1
 def primitive(name: str, impl: Callable, vjps, jvp: Optional[Callable] = None,
               taylor: Optional[Callable] = None, scalar_vjp: Optional[Callable] = None,
               accumulate_vjp: Optional[Callable] = None, batch: Optional[Callable] = None,
-              saves: Optional[tuple] = None) -> Callable:
+              saves: Optional[tuple] = None, *, size: Callable, work: Optional[Callable] = None) -> Callable:
     """Define and register a primitive; return the function that calls it.
 
     `vjps` is a tuple with one rule per argument, or, for a primitive taking
@@ -283,10 +297,15 @@ def primitive(name: str, impl: Callable, vjps, jvp: Optional[Callable] = None,
     `saves`, for a unary or binary primitive, declares what the rule of each argument reads
     beyond shapes, e.g. ("y", "x") for x * y: a tape entry then keeps only what the rules of
     its differentiated arguments read (see reverse.py). Without it, an entry keeps everything.
+
+    `size` (required) gives the number of elements of the result before it is computed, so
+    that the element limit and the work count hold for every primitive (numeric.admitted).
     """
     if name in REGISTRY:
         raise ValueError(f"primitive {name!r} defined twice")
-    prim = Primitive(name, impl, vjps, jvp, taylor, scalar_vjp, accumulate_vjp, batch, saves)
+    if not callable(size):
+        raise ValueError(f"primitive {name!r}: a size rule is required")
+    prim = Primitive(name, impl, vjps, jvp, taylor, scalar_vjp, accumulate_vjp, batch, saves, size, work)
     if prim.has_params:
         call = _general_caller(prim)
     else:

@@ -6,6 +6,7 @@ what goes wrong into located program errors.
 from __future__ import annotations
 
 import inspect
+import math
 from typing import Any, Callable, Optional
 
 import numpy as np
@@ -18,7 +19,7 @@ from . import arrays as A
 from .builtins import Builtin, is_numeric, shape_text, to_int, type_name
 from .broadcasting import value_shape
 from .errors import CompileError, InputError, RuntimeProgramError, ShapeError, ValueTypeError
-from .numeric import ndarray
+from .numeric import check_elements, ndarray
 from .reverse import location
 from .runtime import locate
 from .tracing import Tracer, strip
@@ -148,6 +149,29 @@ def constant_array(node: ast.ListLiteral) -> Optional[ndarray]:
     return array
 
 
+class FloatRange:
+    """The values of `range(...)` in a loop: floats, as every number of the language is.
+
+    A Python int from a loop variable would be an exact integer that never overflows
+    (`i ^ i ^ i` would grow without bound in one uninterruptible operation). Sliceable and
+    sized like the range it wraps, for checkpointed loops (checkpoint.loop_segments).
+    """
+
+    __slots__ = ("range",)
+
+    def __init__(self, r: range):
+        self.range = r
+
+    def __len__(self) -> int:
+        return len(self.range)
+
+    def __iter__(self):
+        return map(float, self.range)
+
+    def __getitem__(self, part: slice) -> "FloatRange":
+        return FloatRange(self.range[part])
+
+
 def array_of(values: list, span: Span) -> Any:
     if not values:
         return np.zeros(0)
@@ -160,6 +184,7 @@ def array_of(values: list, span: Span) -> Any:
             raise ragged(shapes, span)
         # A list of truth values is an array of booleans, as a comparison's result is, so that
         # x[[true, false, true]] is a mask (numpy's meaning), not the integer index [1, 0, 1].
+        check_elements(len(values) * math.prod(shapes.pop()))     # before numpy makes it
         dtype = bool if all(_is_truth(v) for v in values) else np.float64
         return np.array(values, dtype=dtype)
     shapes = {value_shape(v) for v in values}

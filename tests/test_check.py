@@ -364,10 +364,10 @@ def test_an_internal_exception_is_an_error_of_that_file_only(tmp_path, capsys, m
     write(tmp_path, "boom.expr", "y = 1\n")
     real = checking.parse_pragmas
 
-    def exploding(source, input_names):
+    def exploding(source, input_names, *limits):
         if source.filename.endswith("boom.expr"):
             raise ZeroDivisionError("float division by zero")
-        return real(source, input_names)
+        return real(source, input_names, *limits)
     monkeypatch.setattr(checking, "parse_pragmas", exploding)
     code, out, err = run_main(capsys, str(tmp_path))
     assert code == 1
