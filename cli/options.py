@@ -12,7 +12,8 @@ from typing import Callable
 import click
 
 from .inputs import (ProgramFailed, UsageError, full_option, load, make_limits,  # noqa: F401
-                     max_memory_option, parse_at, parse_names, parse_value, read_source)
+                     max_memory_option, name_value_option, parse_at, parse_names, parse_value, read_source,
+                     require_points)
 
 
 def compose(*decorators: Callable) -> Callable:
@@ -27,7 +28,7 @@ program_options = compose(
     click.argument("file", required=False, metavar="FILE"),
     click.option("-e", "--expr", "expr", metavar="TEXT",
                  help="The program text itself, instead of FILE."),
-    click.option("--at", "at", multiple=True, metavar="NAME=VALUE",
+    click.option("--at", "at", multiple=True, metavar="NAME=VALUE", callback=name_value_option,
                  help="Set an input: a number, a list like [1, 2], or any constant expression "
                       "(pi/4, linspace(0, 1, 5)). Repeatable."),
     click.option("--of", "of", metavar="NAME", help="Use this top-level variable as the output."),

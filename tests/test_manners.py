@@ -1,0 +1,135 @@
+"""Command-line manners (issue 19): what a newcomer trips over, each held by a test.
+
+Everything runs in-process through the real entry point (helpers.run_main), except where a
+terminal, an encoding of the standard streams or the environment of a fresh process is
+the point.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import platform
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autodiff.cli.main import main
+from helpers import run_main
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def in_repo(monkeypatch):
+    monkeypatch.chdir(REPO)
+    monkeypatch.delenv("AUTODIFF_DEBUG", raising=False)
+    for name in ("NO_COLOR", "FORCE_COLOR", "PAGER", "AUTODIFF_PAGER"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def run_broken(monkeypatch, argv: list) -> tuple:
+    """Run argv with evaluate/differentiate broken (an internal error): (code, stderr)."""
+    import autodiff.diffcore.derivatives as derivatives
+    import autodiff.diffcore.higher as higher
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    for module, name in ((derivatives, "evaluate"), (higher, "derivative_tensors")):
+        monkeypatch.setattr(module, name, broken)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        with pytest.raises(SystemExit) as exited:
+            main(argv)
+    return exited.value.code, err.getvalue()
+
+
+# ----------------------------------------------------------- 1. --traceback anywhere
+
+@pytest.mark.parametrize("argv", [
+    ["--traceback", "eval", "-e", "1"],                 # before the command
+    ["eval", "-e", "1", "--traceback"],                 # after it: the fast path
+    ["eval", "--traceback", "-e", "1"],
+    ["hessian", "-e", "x^2", "--at", "x=1", "--traceback"],     # after it: click
+])
+def test_traceback_is_accepted_before_and_after_the_command(monkeypatch, argv):
+    code, err = run_broken(monkeypatch, argv)
+    assert code == 3
+    assert "Traceback" in err and "RuntimeError: boom" in err
+
+
+def test_without_traceback_an_internal_error_has_no_traceback(monkeypatch):
+    code, err = run_broken(monkeypatch, ["eval", "-e", "1"])
+    assert code == 3 and "Traceback" not in err and "--traceback" in err
+
+
+def test_traceback_is_not_listed_in_help():
+    code, out, _ = run_main(["grad", "--help"])
+    assert code == 0 and "--traceback" not in out
+
+
+# ----------------------------------------------------------- 4. --csv needs --points
+
+@pytest.mark.parametrize("command", [["eval"], ["grad"], ["grad", "--order", "2"], ["hessian"],
+                                     ["jvp", "--direction", "x=1"]])
+@pytest.mark.parametrize("flag", ["--csv", "--json-lines"])
+def test_points_formats_without_points_are_usage_errors(command, flag):
+    code, out, err = run_main(command + ["-e", "x^2", "--at", "x=1", flag])
+    assert code == 2 and out == ""
+    assert f"{flag} needs --points" in err
+
+
+def test_csv_with_points_still_works():
+    code, out, err = run_main(["grad", "-e", "x^2", "--points", "-", "--csv"], stdin=b'{"x": 3}\n')
+    assert code == 0, err
+    assert out.splitlines()[1].split(",")[-1] == "6.0"
+
+
+# ----------------------------------------------------------- 5. --at takes NAME=VALUE
+
+@pytest.mark.parametrize("argv", [
+    ["grad", "-e", "x^2", "--at", "x", "3"],            # FILE would be "3", beside -e
+    ["grad", "samples/seed_graph.expr", "--at", "a", "3"],     # 3 would be an extra argument
+    ["grad", "--at", "x", "3"],                         # 3 would be FILE
+    ["eval", "-e", "x", "--at", "x"],
+    ["hessian", "-e", "x^2", "--at", "x", "3"],
+])
+def test_a_forgotten_equals_sign_is_reported_as_such(argv):
+    code, out, err = run_main(argv)
+    assert code == 2 and out == ""
+    assert "--at takes NAME=VALUE" in err
+    assert "not both" not in err and "no such file" not in err and "extra argument" not in err
+
+
+def test_direction_takes_name_value_too():
+    code, _, err = run_main(["jvp", "samples/vector_field.expr", "--direction", "x", "[1, 0, 0]"])
+    assert code == 2 and "--direction takes NAME=VALUE" in err
+
+
+# ----------------------------------------------------------- 8. misspelt commands
+
+@pytest.mark.parametrize("typo, command", [("grd", "grad"), ("jacobain", "jacobian"), ("evl", "eval"),
+                                           ("hesian", "hessian"), ("chek", "check")])
+def test_a_misspelt_command_suggests_the_closest(typo, command):
+    code, out, err = run_main([typo, "-e", "x"])
+    assert code == 2
+    assert f"No such command '{typo}'. (Did you mean '{command}'?)" in err
+
+
+def test_an_unrelated_word_gets_no_suggestion():
+    code, _, err = run_main(["xyzzy"])
+    assert code == 2 and "No such command 'xyzzy'." in err and "Did you mean" not in err
+
+
+# ----------------------------------------------------------- 14. --version
+
+def test_version_names_autodiff_numpy_and_python():
+    code, out, err = run_main(["--version"])
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0].startswith("autodiff ")
+    assert lines[1] == f"numpy {np.__version__}"
+    assert lines[2].startswith(f"Python {platform.python_version()} ")
+    assert sys.version.split()[0] in lines[2]
