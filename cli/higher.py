@@ -5,6 +5,7 @@ import sys
 from collections import Counter
 
 import click
+import numpy as np
 
 from .app import CONTEXT, cli, finish, input_rows, output_label, reported, terminal
 from .options import (compose, limit_options, load, make_limits, name_value_option, output_options, parse_at,
@@ -117,9 +118,11 @@ def jacobian_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements
     out = output_label(result.output_name)
     rows = input_rows(result.inputs) + [Row("output", out, result.output)]
     rows += [Row("jacobian", f"d{out}/d{name}", block) for name, block in blocks.items()]
-    chosen = f"mode: {result.mode}" + (" (chosen by --mode auto: fewer " +
-                                       ("inputs than outputs)" if result.mode == "forward" else
-                                        "outputs than inputs)") if mode == "auto" else "")
+    chosen = f"mode: {result.mode}"
+    if mode == "auto":
+        from autodiff.diffcore.transforms import jacobian_mode_reason
+        n_inputs = sum(int(np.size(result.inputs[name])) for name in result.wrt)
+        chosen += f" (chosen by --mode auto: {jacobian_mode_reason(n_inputs, int(np.size(result.output)))})"
     show(Report(program.source.filename, rows, notes=[chosen]), precision, sys.stdout, terminal())
     return finish(program, result.warnings, strict)
 

@@ -133,3 +133,47 @@ def test_version_names_autodiff_numpy_and_python():
     assert lines[1] == f"numpy {np.__version__}"
     assert lines[2].startswith(f"Python {platform.python_version()} ")
     assert sys.version.split()[0] in lines[2]
+
+
+# ----------------------------------------------------------- 3. jacobian --mode auto: one rule
+
+def language_jacobian_mode(monkeypatch, n_in: int, n_out: int) -> str:
+    """The mode the language's jacobian() took for f: R^n_in -> R^n_out (forward mode is spied on)."""
+    from autodiff.diffcore import transforms
+    from autodiff.diffcore.derivatives import evaluate
+    from autodiff.diffcore.program import Program
+    used = []
+    original = transforms.jacobian_forward
+    monkeypatch.setattr(transforms, "jacobian_forward", lambda *a, **k: used.append(1) or original(*a, **k))
+    rows = ", ".join(f"sum(v * v) * {k + 1}" for k in range(n_out))
+    source = f"def f(v):\n    return [{rows}]\nJ = jacobian(f)(linspace(1, 2, {n_in}))\n"
+    J = evaluate(Program.from_text(source), {}).output
+    assert np.shape(J) == (n_out, n_in)
+    np.testing.assert_allclose(J, [[2 * (k + 1) * v for v in np.linspace(1, 2, n_in)] for k in range(n_out)])
+    monkeypatch.setattr(transforms, "jacobian_forward", original)
+    return "forward" if used else "reverse"
+
+
+@pytest.mark.parametrize("n_in, n_out", [(2, 2), (3, 3), (2, 3), (3, 2), (1, 1), (1, 4)])
+def test_jacobian_auto_is_one_rule_for_the_command_and_the_language(monkeypatch, n_in, n_out):
+    import json
+    import re
+
+    from autodiff.diffcore.transforms import jacobian_mode
+    program = f"input x = linspace(1, 2, {n_in})\ny = " + \
+        "[" + ", ".join(f"sum(x * x) * {k + 1}" for k in range(n_out)) + "]\n"
+    code, out, err = run_main(["jacobian", "-e", program, "--json"])
+    assert code == 0, err
+    command_mode = json.loads(out)["mode"]
+    expected = "reverse" if n_out <= n_in else "forward"        # the rule README states
+    assert command_mode == expected == jacobian_mode(n_in, n_out)
+    assert language_jacobian_mode(monkeypatch, n_in, n_out) == expected
+    # The note says which mode, and why, truthfully: the sizes it names are the real ones.
+    code, out, err = run_main(["jacobian", "-e", program])
+    note = out.strip().splitlines()[-1]
+    match = re.fullmatch(r"# mode: (\w+) \(chosen by --mode auto: (\d+) output elements?, (\d+) input elements?: "
+                         r"(reverse when the output has at most as many elements as the inputs|"
+                         r"forward when the inputs have fewer elements than the output)\)", note)
+    assert match, note
+    assert match.group(1) == expected and match.group(4).startswith(expected)
+    assert (int(match.group(2)), int(match.group(3))) == (n_out, n_in)
