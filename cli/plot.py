@@ -25,7 +25,9 @@ from .options import limit_options, load, output_options, parse_at, parse_value,
 from .render import dumps
 from .trace import color_wanted, limits_of, strict_status
 
-INSTALL_HINT = "pip install 'autodiff[plot]' (or pip install '.[plot]' from a clone of autodiff)"
+# Not 'autodiff[plot]': the package index has an unrelated project of that name, and autodiff is
+# installed from a clone.
+INSTALL_HINT = "pip install matplotlib (or pip install '.[plot]' in your clone of autodiff)"
 COLORS = ["bright_cyan", "bright_magenta", "bright_yellow", "bright_green", "bright_red", "bright_blue"]
 MARKERS = ["*", "+", "o", "x", "#", "@"]
 BRAILLE = 0x2800
