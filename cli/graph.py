@@ -10,16 +10,15 @@ edges for data flow; adjoints with --grad) is built by
 """
 from __future__ import annotations
 
-import sys
 from typing import Optional
 
 import click
 import numpy as np
 
-from .app import CONTEXT, cli, reported
+from .app import CONTEXT, cli, reported, terminal
 from .options import limit_options, load, output_options, parse_at, parse_names, program_options
-from .render import dumps
-from .trace import (INFIX, color_wanted, format_index, limits_of, param_text, short_value, shown_params,
+from .render import console, dumps
+from .trace import (INFIX, format_index, limits_of, param_text, short_value, shown_params,
                     strict_status)
 
 DEFAULT_MAX_NODES = 2000
@@ -328,9 +327,8 @@ def graph_command(file, expr, at, of, fmt, with_grad, collapse, wrt, max_nodes, 
         click.echo(to_dot(graph, title, out, precision))
     else:
         root = build_tree(graph, out, precision, depth)
-        if color_wanted():
-            from rich.console import Console
-            Console(file=sys.stdout, highlight=False).print(rich_tree(root))
+        if terminal():              # NO_COLOR keeps the layout, without colours
+            console().print(rich_tree(root))
         else:
             click.echo(plain_tree(root))
     return strict_status(options, rec.output_value, *(rec.gradient.values() if with_grad else ()))

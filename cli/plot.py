@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import shutil
-import sys
 
 import click
 import numpy as np
@@ -22,7 +21,7 @@ from autodiff.grammar.source import ProgramError
 
 from .app import CONTEXT, cli, reported
 from .options import limit_options, load, output_options, parse_at, parse_value, program_options
-from .render import dumps
+from .render import console, dumps
 from .trace import color_wanted, limits_of, strict_status
 
 # Not 'autodiff[plot]': the package index has an unrelated project of that name, and autodiff is
@@ -344,10 +343,9 @@ def plot_command(file, expr, at, of, wrt, span, order, points, output, width, he
     color = color_wanted()
     lines = terminal_plot(samples, columns, height, color, title, precision)
     if color:
-        from rich.console import Console
-        console = Console(file=sys.stdout, highlight=False, width=max(columns, 30))
+        out = console(width=max(columns, 30))
         for line in lines:
-            console.print(line, no_wrap=True, overflow="crop")
+            out.print(line, no_wrap=True, overflow="crop")
     else:
         click.echo("\n".join(line.plain.rstrip() for line in lines))
     return status

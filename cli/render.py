@@ -7,7 +7,6 @@ show its output, which keeps start-up fast for scripts.
 from __future__ import annotations
 
 import math
-import os
 import sys
 from typing import Any, Optional
 
@@ -50,8 +49,21 @@ class Report:
 
 
 def terminal() -> bool:
-    """Whether to draw rich tables: stdout is a terminal, and colour and layout are wanted."""
-    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb" and not os.environ.get("NO_COLOR")
+    """Whether to draw rich tables on stdout: a terminal, or FORCE_COLOR (report.terminal_layout).
+    NO_COLOR keeps the tables and drops their colours (console)."""
+    from .report import terminal_layout
+    return terminal_layout(sys.stdout)
+
+
+def console(stream=None, width: Optional[int] = None):
+    """A rich Console for output laid out for a person: forced into a pipe by FORCE_COLOR, and
+    without colours under NO_COLOR (bold and dim stay: they are not colours)."""
+    from rich.console import Console
+
+    from .report import terminal_layout, use_color
+    stream = sys.stdout if stream is None else stream
+    return Console(file=stream, highlight=False, width=width, force_terminal=terminal_layout(stream),
+                   no_color=not use_color(stream))
 
 
 def output_label(name: Optional[str]) -> str:
@@ -232,8 +244,7 @@ def show(report: Report, precision: int, stream, terminal: bool) -> None:
     if not terminal:
         print(plain_text(report, precision), file=stream)
         return
-    from rich.console import Console
-    console = Console(file=stream, highlight=False)
-    console.print(rich_table(report, precision))
+    out = console(stream)
+    out.print(rich_table(report, precision))
     for note in report.notes:
-        console.print(f"[dim]{note}[/dim]")
+        out.print(f"[dim]{note}[/dim]")

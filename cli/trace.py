@@ -13,7 +13,6 @@ operation, and how to page through the rest with --from and --limit.
 from __future__ import annotations
 
 import os
-import sys
 from typing import Any, Optional
 
 import click
@@ -24,7 +23,7 @@ from autodiff.diffcore.display import format_number
 from .app import CONTEXT, cli, reported, terminal
 from .options import (limit_options, load, make_limits, output_options, parse_at, parse_names, parse_value,
                       program_options)
-from .render import dumps
+from .render import console, dumps
 
 INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^", "matmul": "@", "mod": "%"}
 DEFAULT_LIMIT = 200
@@ -34,7 +33,7 @@ WIDE_CELL = 40
 # ------------------------------------------------------------------ shared text helpers (graph uses them too)
 
 def color_wanted() -> bool:
-    """Colours and tables only on a terminal, and never with NO_COLOR."""
+    """Colours: where the layout is a terminal's (terminal()), and never with NO_COLOR."""
     return terminal() and not os.environ.get("NO_COLOR")
 
 
@@ -398,9 +397,8 @@ def trace_command(file, expr, at, of, wrt, vjp, limit, start, as_json, precision
     rows = Rows(rec, rec.ranges, precision)
     if as_json:
         click.echo(dumps(trace_document(rec, rows)))
-    elif color_wanted():
-        from rich.console import Console
-        rich_trace(Console(file=sys.stdout, highlight=False), rec, rows, precision)
+    elif terminal():                # NO_COLOR keeps the tables, without colours
+        rich_trace(console(), rec, rows, precision)
     else:
         click.echo(plain_trace(rec, rows, precision))
     return strict_status(options, rec.output_value, *rec.gradient.values())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import platform
+import re
 import sys
 from pathlib import Path
 
@@ -27,6 +28,44 @@ def in_repo(monkeypatch):
     monkeypatch.delenv("AUTODIFF_DEBUG", raising=False)
     for name in ("NO_COLOR", "FORCE_COLOR", "PAGER", "AUTODIFF_PAGER"):
         monkeypatch.delenv(name, raising=False)
+
+
+class _Bytes(io.BytesIO):
+    """The bytes under a text stream that may claim to be a terminal."""
+
+    def __init__(self, tty: bool):
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def run_streams(argv: list, tty: bool = False, encoding: str = "utf-8", stdin: bytes = b"") -> tuple:
+    """The entry point in-process, with standard streams of this encoding, stdout a terminal or
+    not: (exit code, stdout, stderr), decoded strictly (a character the encoding lacks fails)."""
+    out_bytes, err_bytes = _Bytes(tty), _Bytes(False)
+    out = io.TextIOWrapper(out_bytes, encoding=encoding, write_through=True)
+    err = io.TextIOWrapper(err_bytes, encoding=encoding, write_through=True)
+    old_stdin = sys.stdin
+    sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
+    code = "did not exit"
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main(argv)
+            except SystemExit as exc:
+                code = exc.code
+            out.flush()
+            err.flush()
+    finally:
+        sys.stdin = old_stdin
+    text_out, text_err = out_bytes.getvalue().decode(encoding), err_bytes.getvalue().decode(encoding)
+    assert "Traceback" not in text_out + text_err, text_err
+    return code, text_out, text_err
+
+
+COLOUR = re.compile(r"\x1b\[[0-9;]*(3[0-9]|9[0-7])[;m]")      # an ANSI foreground colour
 
 
 def run_broken(monkeypatch, argv: list) -> tuple:
@@ -177,3 +216,46 @@ def test_jacobian_auto_is_one_rule_for_the_command_and_the_language(monkeypatch,
     assert match, note
     assert match.group(1) == expected and match.group(4).startswith(expected)
     assert (int(match.group(2)), int(match.group(3))) == (n_out, n_in)
+
+
+# ----------------------------------------------------------- 9. FORCE_COLOR and NO_COLOR
+
+VIEWS = [["grad", "samples/seed_graph.expr"], ["trace", "samples/seed_graph.expr"],
+         ["graph", "samples/seed_graph.expr", "--format", "tree"]]
+
+
+@pytest.mark.parametrize("argv", VIEWS, ids=lambda argv: argv[0])
+def test_force_color_lays_out_and_colours_a_pipe(monkeypatch, argv):
+    monkeypatch.setenv("COLUMNS", "100")
+    code, plain, _ = run_streams(argv)
+    assert code == 0 and "\x1b[" not in plain and "╭" not in plain
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    code, forced, _ = run_streams(argv)             # still a pipe
+    assert code == 0 and COLOUR.search(forced), forced
+    monkeypatch.setenv("FORCE_COLOR", "0")          # "0" does not force
+    assert run_streams(argv)[1] == plain
+
+
+@pytest.mark.parametrize("argv", VIEWS, ids=lambda argv: argv[0])
+def test_no_color_keeps_the_terminal_layout(monkeypatch, argv):
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setenv("TERM", "xterm")
+    code, coloured, _ = run_streams(argv, tty=True)
+    assert code == 0 and COLOUR.search(coloured)
+    monkeypatch.setenv("NO_COLOR", "1")
+    code, uncoloured, _ = run_streams(argv, tty=True)
+    assert code == 0 and not COLOUR.search(uncoloured)
+    # the same layout: the same text once the escape codes are taken out
+    strip = re.compile(r"\x1b\[[0-9;]*m")
+    assert strip.sub("", uncoloured) == strip.sub("", coloured)
+    if argv[0] != "graph":
+        assert "╭" in uncoloured or "┏" in uncoloured or "━" in uncoloured or "─" in uncoloured
+
+
+def test_force_color_colours_error_reports_in_a_pipe(monkeypatch):
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    code, _, err = run_streams(["grad", "-e", "x^"])
+    assert code == 1 and COLOUR.search(err)
+    monkeypatch.setenv("NO_COLOR", "1")            # NO_COLOR wins: no colours, same text
+    code, _, err = run_streams(["grad", "-e", "x^"])
+    assert code == 1 and not COLOUR.search(err) and "syntax error" in err
