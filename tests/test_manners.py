@@ -259,3 +259,73 @@ def test_force_color_colours_error_reports_in_a_pipe(monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")            # NO_COLOR wins: no colours, same text
     code, _, err = run_streams(["grad", "-e", "x^"])
     assert code == 1 and not COLOUR.search(err) and "syntax error" in err
+
+
+# ----------------------------------------------------------- 2. ASCII streams
+
+ASCII_CASES = [
+    (["grad", "samples/seed_vjp.expr", "--vjp", "[1, 0.5]"], "v*dy/dx = [2.0, 6.0]"),
+    (["jvp", "samples/vector_field.expr", "--direction", "x=[1, 0, 0]"], "J*v of v = [2.0, -0.824361]"),
+    (["hvp", "samples/rosenbrock.expr", "--direction", "x=[1, 0, 0]"], "(H*v)[x] = [1330.0, -480.0, 0.0]"),
+    (["graph", "samples/seed_graph.expr", "--format", "tree"], "`-- v4 e: mul = 40.0"),
+    (["graph", "-e", "input x = 2\ny = x * 3\nz = y * y + y", "--format", "tree"], "^ shared: shown above"),
+    (["trace", "-e", "input x = 0.5\nt = 0\nfor i in range(50):\n    t = t + x * 0.5", "--limit", "4"],
+     ": 97 entries not shown"),
+    (["trace", "-e", "input x = 0.5\nt = 0\nfor i in range(50):\n    t = t + x * 0.5", "--limit", "4"],
+     "+ ... 46 more ... +"),
+    (["plot", "-e", "sin(x)", "--height", "6", "--width", "60"], "* f   + f'"),
+    (["plot", "-e", "sin(x)", "--order", "0", "--height", "6", "--width", "60"], "+---"),
+    (["jvp", "--help"], "The directional derivative J*v of the output"),
+]
+
+
+@pytest.mark.parametrize("argv, shown", ASCII_CASES, ids=lambda v: " ".join(v)[:40] if isinstance(v, list) else "")
+def test_an_ascii_stream_gets_ascii_stand_ins(argv, shown):
+    code, out, err = run_streams(argv, encoding="ascii")       # decoding as ASCII fails on anything else
+    assert code == 0, err
+    assert shown in out, out
+
+
+@pytest.mark.parametrize("tty", [False, True])
+def test_ascii_tables_on_a_terminal(monkeypatch, tty):
+    monkeypatch.setenv("COLUMNS", "80")
+    if not tty:
+        monkeypatch.setenv("FORCE_COLOR", "1")
+    code, out, _ = run_streams(["grad", "samples/seed_vjp.expr", "--vjp", "[1, 0.5]"], tty=tty, encoding="ascii")
+    assert code == 0 and "v*dy/dx" in out and "+----" in out and "| [2.0, 6.0]" in out
+
+
+def test_an_ascii_stream_gets_ascii_errors_and_prints():
+    code, out, err = run_streams(["eval", "-e", 'print("x·y")\ny = 2 ·'], encoding="ascii")
+    assert code == 1 and "y = 2 *" in err            # the source line under the caret
+    code, out, err = run_streams(["eval", "-e", 'print("pi: \u03c0")\n1'], encoding="ascii")
+    assert code == 0 and "pi: \\u03c0" in err and out == "f = 1.0\n"
+
+
+def test_a_latin1_stream_keeps_its_own_characters(monkeypatch):
+    code, out, _ = run_streams(["grad", "samples/seed_vjp.expr", "--vjp", "[1, 0.5]"], encoding="latin-1")
+    assert code == 0 and "v·dy/dx = [2.0, 6.0]" in out            # '·' is latin-1
+    code, out, _ = run_streams(["graph", "samples/seed_graph.expr", "--format", "tree"], encoding="latin-1")
+    assert code == 0 and "`-- v4 e" in out
+
+
+def test_a_utf8_stream_is_left_alone():
+    code, out, _ = run_streams(["grad", "samples/seed_vjp.expr", "--vjp", "[1, 0.5]"])
+    assert code == 0 and "v·dy/dx = [2.0, 6.0]" in out
+
+
+@pytest.mark.parametrize("env", [{"PYTHONIOENCODING": "ascii"},
+                                 {"LC_ALL": "C", "LANG": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0"}],
+                         ids=["PYTHONIOENCODING", "C locale"])
+def test_ascii_streams_of_a_real_process(env):
+    import os
+    import subprocess
+
+    from helpers import autodiff_command
+    full = {k: v for k, v in os.environ.items() if k not in ("PYTHONIOENCODING", "PYTHONUTF8", "LC_ALL",
+                                                               "LC_CTYPE", "NO_COLOR", "FORCE_COLOR")}
+    full.update(env)
+    proc = subprocess.run(autodiff_command() + ["grad", "samples/seed_vjp.expr", "--vjp", "[1, 0.5]"],
+                          capture_output=True, cwd=REPO, env=full, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.decode("ascii") == "y = [1.0, 8.0]\nv*dy/dx = [2.0, 6.0]\n"
