@@ -7,6 +7,7 @@ import os
 import click
 
 from .inputs import UsageError, traceback_option
+from .pager import no_pager_option
 # Re-exported for the command modules, which import them from here.
 from .render import input_rows, output_label, terminal  # noqa: F401
 from .report import finish, reported, run_reported, silence_stdout  # noqa: F401
@@ -23,16 +24,22 @@ COMMAND_MODULES = {
 }
 
 
+def no_pager() -> click.Option:
+    return click.Option(["--no-pager"], is_flag=True, expose_value=False, callback=no_pager_option,
+                        help="On a terminal, print long output directly instead of through $PAGER (less).")
+
+
 class AutodiffCommand(click.Command):
     """A command: our UsageError (raised by code that does not use click) becomes click's,
     so that click shows it with this command's usage line.
 
-    Every command also takes the group's --traceback (hidden), so that it works after the
-    command, where people put it, as well as before.
+    Every command also takes the group's --no-pager and --traceback (hidden), so that they
+    work after the command, where people put them, as well as before.
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.params.append(no_pager())
         self.params.append(click.Option(["--traceback"], is_flag=True, hidden=True, expose_value=False,
                                         callback=traceback_option,
                                         help="Show the Python traceback of an internal error."))
@@ -102,6 +109,8 @@ def _show_version(ctx: click.Context, param, value: bool) -> None:
 @click.option("--version", is_flag=True, is_eager=True, expose_value=False, callback=_show_version,
               help="Show the versions of autodiff, numpy and Python, and exit.")
 @click.option("--traceback", is_flag=True, hidden=True, help="Show Python tracebacks of internal errors.")
+@click.option("--no-pager", is_flag=True, expose_value=False, callback=no_pager_option,
+              help="On a terminal, print long output directly instead of through $PAGER (less).")
 def cli(traceback: bool) -> None:
     """Differentiate small programs: values, gradients, Jacobians.
 

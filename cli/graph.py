@@ -17,6 +17,7 @@ import numpy as np
 
 from .app import CONTEXT, cli, reported, terminal
 from .options import limit_options, load, output_options, parse_at, parse_names, program_options
+from .pager import write_paged
 from .render import console, dumps
 from .trace import (INFIX, format_index, limits_of, param_text, short_value, shown_params,
                     strict_status)
@@ -328,7 +329,10 @@ def graph_command(file, expr, at, of, fmt, with_grad, collapse, wrt, max_nodes, 
     else:
         root = build_tree(graph, out, precision, depth)
         if terminal():              # NO_COLOR keeps the layout, without colours
-            console().print(rich_tree(root))
+            out = console()
+            with out.capture() as captured:
+                out.print(rich_tree(root))
+            write_paged(captured.get())
         else:
             click.echo(plain_tree(root))
     return strict_status(options, rec.output_value, *(rec.gradient.values() if with_grad else ()))

@@ -23,6 +23,7 @@ from autodiff.diffcore.display import format_number
 from .app import CONTEXT, cli, reported, terminal
 from .options import (limit_options, load, make_limits, output_options, parse_at, parse_names, parse_value,
                       program_options)
+from .pager import write_paged
 from .render import console, dumps
 
 INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^", "matmul": "@", "mod": "%"}
@@ -398,7 +399,10 @@ def trace_command(file, expr, at, of, wrt, vjp, limit, start, as_json, precision
     if as_json:
         click.echo(dumps(trace_document(rec, rows)))
     elif terminal():                # NO_COLOR keeps the tables, without colours
-        rich_trace(console(), rec, rows, precision)
+        out = console()
+        with out.capture() as captured:
+            rich_trace(out, rec, rows, precision)
+        write_paged(captured.get())
     else:
         click.echo(plain_trace(rec, rows, precision))
     return strict_status(options, rec.output_value, *rec.gradient.values())

@@ -310,7 +310,7 @@ def test_hessian():
     assert same == doc
     out = invoke("hessian", "samples/rosenbrock.expr").stdout.splitlines()
     assert out[0] == "f = 23.4"
-    assert out[2].startswith("d2f/dx2 = [[1330.0, -480.0, 0.0],")
+    assert out[2].startswith("d2f/dx2 = [[1330.0, -480.0,    0.0],")        # an aligned block
 
 
 @pytest.mark.parametrize("mode", ["forward", "reverse"])

@@ -265,7 +265,7 @@ def test_force_color_colours_error_reports_in_a_pipe(monkeypatch):
 
 ASCII_CASES = [
     (["grad", "samples/seed_vjp.expr", "--vjp", "[1, 0.5]"], "v*dy/dx = [2.0, 6.0]"),
-    (["jvp", "samples/vector_field.expr", "--direction", "x=[1, 0, 0]"], "J*v of v = [2.0, -0.824361]"),
+    (["jvp", "samples/vector_field.expr", "--direction", "x=[1, 0, 0]"], "J*v of v = [2.00000, -0.824361]"),
     (["hvp", "samples/rosenbrock.expr", "--direction", "x=[1, 0, 0]"], "(H*v)[x] = [1330.0, -480.0, 0.0]"),
     (["graph", "samples/seed_graph.expr", "--format", "tree"], "`-- v4 e: mul = 40.0"),
     (["graph", "-e", "input x = 2\ny = x * 3\nz = y * y + y", "--format", "tree"], "^ shared: shown above"),
@@ -329,3 +329,150 @@ def test_ascii_streams_of_a_real_process(env):
                           capture_output=True, cwd=REPO, env=full, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.decode("ascii") == "y = [1.0, 8.0]\nv*dy/dx = [2.0, 6.0]\n"
+
+
+# ----------------------------------------------------------- 13. numbers
+
+def significant_digits(text: str) -> int:
+    mantissa = text.lstrip("-").split("e")[0].replace(".", "").lstrip("0")
+    return len(mantissa)
+
+
+def test_numbers_keep_their_point_and_share_their_significant_digits():
+    from autodiff.cli.layout import number_text, number_texts
+    assert number_texts(np.array([211.6000001, -7.9999999, -40.0000001]), 6) == ["211.6", "-8.000", "-40.00"]
+    assert number_text(-7.9999999, 6) == "-8.0"
+    assert number_text(123456.7, 6) == "123457.0"
+    assert number_texts(np.array([1330.0, -480.0, 0.0]), 6) == ["1330.0", "-480.0", "0.0"]   # whole numbers
+    assert number_texts(np.array([0.5, 0.25]), 6) == ["0.50", "0.25"]
+    assert number_texts(np.array([1e-7, 0.5]), 6) == ["1e-07", "5e-01"]        # one notation per array
+    assert number_texts(np.array([np.nan, -np.inf, 1.5]), 6) == ["nan", "-inf", "1.5"]
+    assert number_texts(np.array([0.1 + 0.2]), 17) == ["0.30000000000000004"]
+
+
+def test_every_element_of_an_array_has_the_same_significant_digits():
+    from autodiff.cli.layout import number_texts
+    rng = np.random.default_rng(7)
+    for precision in (3, 6, 10):
+        for scale in (1e-3, 1.0, 50.0):
+            values = rng.standard_normal(40) * scale
+            texts = number_texts(values, precision)
+            # (a text like "100.0" is a whole number shown with its point: the ".0" is no digit)
+            counts = {significant_digits(t) for t in texts if not t.endswith(".0")}
+            assert len(counts) == 1, texts
+            assert all("." in t or "e" in t for t in texts)
+            # and each is the value, to that many digits
+            digits = counts.pop()
+            np.testing.assert_allclose([float(t) for t in texts], values, rtol=10.0 ** (1 - digits))
+
+
+def test_gradient_of_rosenbrock_as_the_issue_showed_it():
+    code, out, err = run_main(["grad", "samples/rosenbrock.expr"])
+    assert code == 0, err
+    assert "df/dx = [211.6, -8.000, -40.00]" in out
+
+
+def test_the_language_prints_a_rounded_whole_number_with_its_point():
+    code, out, err = run_main(["eval", "-e", "print(7.9999999)\nx = 1"])
+    assert code == 0 and err == "8.0\n"
+
+
+# ----------------------------------------------------------- 12. wide results, and the pager
+
+def strip_ansi(text: str) -> str:
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def on_a_terminal(monkeypatch, argv: list, columns: int = 60, rows: int = 200) -> str:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    monkeypatch.setenv("LINES", str(rows))
+    monkeypatch.setenv("TERM", "xterm")
+    code, out, err = run_streams(argv, tty=True)
+    assert code == 0, err
+    return strip_ansi(out)
+
+
+def matrix_rows(text: str) -> list:
+    return [line for line in text.splitlines() if re.search(r"│ +\[?\[ *-?\d", line)]
+
+
+def test_a_wide_matrix_fits_a_narrow_terminal_as_an_aligned_block(monkeypatch):
+    out = on_a_terminal(monkeypatch, ["eval", "-e", "reshape(linspace(-1, 1, 160), 8, 20)", "--no-pager"])
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 60
+    rows = matrix_rows(out)
+    assert len(rows) == 8                           # one line per row of the matrix
+    assert all("..." in row for row in rows)        # the middle columns elided, as numpy does
+    assert len({row.index("...") for row in rows}) == 1 and len({len(row) for row in rows}) == 1   # aligned
+    assert "-1.00000" in rows[0] and "1.00000]]" in rows[-1]          # the first and last columns
+
+
+def test_full_shows_every_column_within_the_width(monkeypatch):
+    out = on_a_terminal(monkeypatch, ["eval", "-e", "reshape(linspace(-1, 1, 160), 8, 20)", "--full",
+                                      "--no-pager"])
+    assert max(len(line) for line in out.splitlines()) <= 60
+    numbers = re.findall(r"-?\d+\.\d+", out.split("value", 1)[1])
+    assert len(numbers) == 160 and "..." not in out
+    np.testing.assert_allclose([float(n) for n in numbers], np.linspace(-1, 1, 160), atol=1e-5)
+
+
+def test_a_long_vector_wraps_onto_aligned_lines(monkeypatch):
+    out = on_a_terminal(monkeypatch, ["eval", "-e", "linspace(0, 100, 40)", "--no-pager"])
+    assert max(len(line) for line in out.splitlines()) <= 60
+    numbers = re.findall(r"\d+\.\d+", out.split("value", 1)[1])
+    np.testing.assert_allclose([float(n) for n in numbers], np.linspace(0, 100, 40), rtol=1e-5)
+    cells = [line.split("│")[3] for line in out.splitlines() if line.count("│") == 4 and re.search(r"\d", line)]
+    assert len(cells) > 2 and len({len(c.rstrip()) for c in cells[:-1]}) == 1       # full lines, aligned
+
+
+def test_a_pipe_keeps_each_matrix_row_whole():
+    code, out, _ = run_streams(["eval", "-e", "reshape(linspace(-1, 1, 160), 8, 20)"])
+    assert code == 0 and len(out.splitlines()) == 8 and "..." not in out
+
+
+@pytest.fixture
+def pager(monkeypatch, tmp_path):
+    """A pager that saves what it is given: (the file, the environment it saw)."""
+    target = tmp_path / "paged.txt"
+    script = tmp_path / "pager.py"
+    script.write_text("import os, sys\n"
+                      f"open({str(target)!r}, 'wb').write(sys.stdin.buffer.read())\n"
+                      f"open({str(target) + '.env'!r}, 'w').write(os.environ.get('LESS', ''))\n")
+    monkeypatch.setenv("PAGER", f"{sys.executable} {script}")
+    monkeypatch.delenv("LESS", raising=False)
+    return target
+
+
+LONG = ["eval", "-e", "reshape(linspace(-1, 1, 160), 40, 4)"]
+
+
+def test_long_output_on_a_terminal_goes_through_the_pager(monkeypatch, pager):
+    out = on_a_terminal(monkeypatch, LONG, columns=80, rows=20)
+    assert out == ""
+    paged = strip_ansi(pager.read_text())
+    assert len(matrix_rows(paged)) == 40 and "╭" in paged
+    assert Path(str(pager) + ".env").read_text() == "FRX"          # as git sets it
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_no_pager_before_or_after_the_command(monkeypatch, pager, where):
+    argv = ["--no-pager"] + LONG if where == "before" else LONG + ["--no-pager"]
+    out = on_a_terminal(monkeypatch, argv, columns=80, rows=20)
+    assert len(matrix_rows(out)) == 40 and not pager.exists()
+
+
+def test_no_pager_for_short_output_a_pipe_or_cat(monkeypatch, pager):
+    assert "40.0" in on_a_terminal(monkeypatch, ["grad", "samples/seed_graph.expr"], rows=20)
+    assert not pager.exists()
+    code, out, _ = run_streams(LONG)                             # a pipe
+    assert code == 0 and len(out.splitlines()) == 40 and not pager.exists()
+    monkeypatch.setenv("PAGER", "cat")
+    assert len(matrix_rows(on_a_terminal(monkeypatch, LONG, columns=80, rows=20))) == 40
+
+
+@pytest.mark.parametrize("argv", [["trace", "-e", "input x = 1\nt = 0\nfor i in range(30):\n    t = t + x"],
+                                  ["graph", "-e", "input x = 1\nt = 0\nfor i in range(30):\n    t = t + x",
+                                   "--format", "tree"]], ids=["trace", "graph"])
+def test_trace_and_tree_are_paged_too(monkeypatch, pager, argv):
+    assert on_a_terminal(monkeypatch, argv, columns=100, rows=20) == ""
+    assert "v1" in strip_ansi(pager.read_text())
