@@ -7,10 +7,13 @@ import os
 import click
 
 from .inputs import UsageError, traceback_option
+from .completion import register as register_completion
 from .pager import no_pager_option
 # Re-exported for the command modules, which import them from here.
 from .render import input_rows, output_label, terminal  # noqa: F401
 from .report import finish, reported, run_reported, silence_stdout  # noqa: F401
+
+register_completion()       # click's completion scripts, with no space after '=' and '/'
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 

@@ -8,16 +8,17 @@ import click
 import numpy as np
 
 from .app import CONTEXT, cli, finish, input_rows, output_label, reported, terminal
-from .options import (compose, limit_options, load, make_limits, name_value_option, output_options, parse_at,
-                      parse_names, program_options, require_points)
+from .options import (complete_name_value, complete_names, compose, limit_options, load, make_limits,
+                      name_value_option, output_options, parse_at, parse_names, program_options, require_points)
 from .points import points_options, run_program_points
 from .render import Report, Row, dumps, show
 from .report import warnings_document
 
-wrt_option = click.option("--wrt", "wrt", multiple=True, metavar="NAMES",
+wrt_option = click.option("--wrt", "wrt", multiple=True, metavar="NAMES", shell_complete=complete_names,
                           help="Differentiate only with respect to these inputs (comma-separated).")
 direction_option = click.option(
     "--direction", "direction", multiple=True, required=True, metavar="NAME=VALUE", callback=name_value_option,
+    shell_complete=complete_name_value,
     help="The direction v, one input at a time (inputs not named move by zero). Repeatable.")
 
 common = compose(program_options, wrt_option, limit_options, output_options)

@@ -11,6 +11,7 @@ from typing import Callable
 
 import click
 
+from .completion import complete_name_value, complete_names, complete_program_path, complete_variable  # noqa: F401
 from .inputs import (ProgramFailed, UsageError, full_option, load, make_limits,  # noqa: F401
                      max_memory_option, name_value_option, parse_at, parse_names, parse_value, read_source,
                      require_points)
@@ -25,13 +26,15 @@ def compose(*decorators: Callable) -> Callable:
 
 
 program_options = compose(
-    click.argument("file", required=False, metavar="FILE"),
+    click.argument("file", required=False, metavar="FILE", shell_complete=complete_program_path),
     click.option("-e", "--expr", "expr", metavar="TEXT",
                  help="The program text itself, instead of FILE."),
     click.option("--at", "at", multiple=True, metavar="NAME=VALUE", callback=name_value_option,
+                 shell_complete=complete_name_value,
                  help="Set an input: a number, a list like [1, 2], or any constant expression "
                       "(pi/4, linspace(0, 1, 5)). Repeatable."),
-    click.option("--of", "of", metavar="NAME", help="Use this top-level variable as the output."),
+    click.option("--of", "of", metavar="NAME", shell_complete=complete_variable,
+                 help="Use this top-level variable as the output."),
 )
 
 limit_options = compose(

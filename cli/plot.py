@@ -21,7 +21,7 @@ import numpy as np
 from autodiff.grammar.source import ProgramError
 
 from .app import CONTEXT, cli, reported
-from .options import limit_options, load, output_options, parse_at, parse_value, program_options
+from .options import complete_names, limit_options, load, output_options, parse_at, parse_value, program_options
 from .render import console, dumps
 from .streams import can_encode
 from .trace import color_wanted, limits_of, strict_status
@@ -301,7 +301,7 @@ def parse_range(text: str) -> tuple[float, float]:
 
 @cli.command("plot", context_settings=CONTEXT)
 @program_options
-@click.option("--wrt", "wrt", metavar="NAME",
+@click.option("--wrt", "wrt", metavar="NAME", shell_complete=complete_names,
               help="The input to vary (needed when the program has several); the others keep their --at "
                    "or default values.")
 @click.option("--range", "span", default="-5:5", show_default=True, metavar="A:B",

@@ -21,8 +21,8 @@ import numpy as np
 from autodiff.diffcore.display import format_number
 
 from .app import CONTEXT, cli, reported, terminal
-from .options import (limit_options, load, make_limits, output_options, parse_at, parse_names, parse_value,
-                      program_options)
+from .options import (complete_names, limit_options, load, make_limits, output_options, parse_at, parse_names,
+                      parse_value, program_options)
 from .pager import write_paged
 from .render import console, dumps
 
@@ -367,7 +367,7 @@ def trace_document(rec, rows: Rows) -> dict:
 
 @cli.command("trace", context_settings=CONTEXT)
 @program_options
-@click.option("--wrt", "wrt", multiple=True, metavar="NAMES",
+@click.option("--wrt", "wrt", multiple=True, metavar="NAMES", shell_complete=complete_names,
               help="Record only these inputs (comma-separated); the others are constants.")
 @click.option("--vjp", "vjp", metavar="VALUE", help="For an array output: seed the sweep with this cotangent "
               "(default: ones, the gradient of the sum).")

@@ -476,3 +476,77 @@ def test_no_pager_for_short_output_a_pipe_or_cat(monkeypatch, pager):
 def test_trace_and_tree_are_paged_too(monkeypatch, pager, argv):
     assert on_a_terminal(monkeypatch, argv, columns=100, rows=20) == ""
     assert "v1" in strip_ansi(pager.read_text())
+
+
+# ----------------------------------------------------------- 10. shell completion
+
+def completions(args: list, incomplete: str) -> list:
+    from click.shell_completion import BashComplete
+
+    from autodiff.cli.app import cli
+    return [item.value for item in BashComplete(cli, {}, "autodiff", "_AUTODIFF_COMPLETE")
+            .get_completions(args, incomplete)]
+
+
+def test_file_arguments_complete_program_paths_expr_first(monkeypatch, tmp_path):
+    for name in ("b.expr", "a.txt", "a.expr", ".hidden.expr"):
+        (tmp_path / name).write_text("x\n")
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "m.expr").write_text("x\n")
+    (tmp_path / "models" / "notes.md").write_text("")
+    monkeypatch.chdir(tmp_path)
+    assert completions(["grad"], "") == ["a.expr", "b.expr", "models/", "a.txt"]
+    assert completions(["eval"], "a") == ["a.expr", "a.txt"]
+    assert completions(["trace"], ".") == [".hidden.expr"]          # hidden files when asked for
+    # a lone directory is opened, so that the shell does not end the word after it
+    assert completions(["plot"], "mod") == ["models/m.expr", "models/notes.md"]
+    assert completions(["jacobian"], "models/n") == ["models/notes.md"]
+
+
+@pytest.mark.parametrize("args, incomplete, expected", [
+    (["grad", "samples/rosenbrock.expr", "--at"], "", ["x="]),
+    (["grad", "--at", "y=1", "-e", "x + y * z", "--at"], "", ["x=", "z="]),       # those not given yet
+    (["hessian", "-e", "x + y * z", "--at"], "y", ["y="]),
+    (["grad", "-e", "x + y * z", "--wrt"], "x,", ["x,y", "x,z"]),
+    (["trace", "samples/seed_graph.expr", "--wrt"], "", ["a"]),
+    (["jvp", "samples/vector_field.expr", "--direction"], "", ["x="]),
+    (["eval", "samples/seed_graph.expr", "--of"], "", ["a", "b", "c", "d", "e"]),
+    (["plot", "samples/sigmoid.expr", "--wrt"], "", ["x"]),
+    (["grad", "--at"], "", []),                                     # no program on the line yet
+    (["grad", "no/such.expr", "--at"], "", []),
+    (["grad", "-e", "x +", "--at"], "", []),                        # not a valid program
+])
+def test_input_names_complete_once_the_program_is_on_the_line(args, incomplete, expected):
+    assert completions(args, incomplete) == expected
+
+
+def test_completion_through_the_entry_point(monkeypatch):
+    monkeypatch.setenv("_AUTODIFF_COMPLETE", "bash_complete")
+    monkeypatch.setenv("COMP_WORDS", "autodiff grad samples/rosenbrock.expr --at ")
+    monkeypatch.setenv("COMP_CWORD", "4")
+    code, out, err = run_main([])
+    assert code == 0 and out == "plain,x=\n", err
+    monkeypatch.setenv("COMP_WORDS", "autodiff hes")
+    monkeypatch.setenv("COMP_CWORD", "1")
+    assert run_main([])[1] == "plain,hessian\n"
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_scripts(monkeypatch, shell):
+    import shutil
+    import subprocess
+    monkeypatch.setenv("_AUTODIFF_COMPLETE", f"{shell}_source")
+    code, script, err = run_main([])
+    assert code == 0 and "_AUTODIFF_COMPLETE" in script and "autodiff" in script, err
+    if shell == "bash":
+        assert "compopt -o nospace" in script          # no space after 'x=' and 'samples/'
+    if shell == "zsh":
+        assert "compadd -S ''" in script
+    if shutil.which(shell) and shell in ("bash", "zsh"):
+        assert subprocess.run([shell, "-n"], input=script.encode(), timeout=30).returncode == 0
+
+
+def test_readme_documents_completion_for_each_shell():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for shell in ("bash", "zsh", "fish"):
+        assert f"_AUTODIFF_COMPLETE={shell}_source autodiff" in readme
