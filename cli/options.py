@@ -58,5 +58,6 @@ output_options = compose(
     click.option("--precision", type=click.IntRange(1, 17), default=6, show_default=True,
                  help="Significant digits in text and tables (JSON always has full precision)."),
     click.option("--full", is_flag=True, expose_value=False, callback=full_option,
-                 help="Print every element of large arrays (text and tables summarise arrays over 1000 elements)."),
+                 help="Print every element: no summary of arrays over 1000 elements, and no columns elided "
+                      "to fit the terminal's width."),
 )
