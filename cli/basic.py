@@ -9,14 +9,14 @@ import click
 
 from .app import CONTEXT, cli
 from .bodies import eval_command, grad_command
-from .options import compose, limit_options, output_options, program_options
+from .options import complete_names, compose, limit_options, output_options, program_options
 from .points import points_options
 
 eval_options = compose(program_options, limit_options, output_options, points_options)
 
 grad_options = compose(
     program_options,
-    click.option("--wrt", "wrt", multiple=True, metavar="NAMES",
+    click.option("--wrt", "wrt", multiple=True, metavar="NAMES", shell_complete=complete_names,
                  help="Differentiate only with respect to these inputs (comma-separated); the others are constants."),
     click.option("--vjp", "vjp", metavar="VALUE",
                  help="For an array output: the vector-Jacobian product with this cotangent."),

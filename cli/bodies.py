@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from .inputs import UsageError, load, make_limits, parse_at, parse_names, parse_value
+from .inputs import UsageError, load, make_limits, parse_at, parse_names, parse_value, require_points
 from .render import Report, Row, dumps_single, echo, input_rows, output_label, show, terminal
 from .report import finish, reported, warnings_document
 
@@ -28,6 +28,7 @@ def eval_command(file, expr, at, of, max_steps, max_depth, max_elements, timeout
                  points, points_format, json_lines, as_csv, on_error, jobs=1):
     """Run a program and print its output value."""
     from autodiff.diffcore.derivatives import evaluate
+    require_points(points, as_csv, json_lines)
     program = load(file, expr)
     limits = make_limits(max_steps, max_depth, max_elements, timeout)
     values = parse_at(at, limits)
@@ -56,6 +57,7 @@ def grad_command(file, expr, at, of, wrt, vjp, reduce_sum, order, max_steps, max
     the gradient of its sum.
     """
     from autodiff.diffcore.derivatives import Differentiator
+    require_points(points, as_csv, json_lines)
     if vjp is not None and reduce_sum:
         raise UsageError("--vjp and --sum are alternatives: give one")
     if order > 1:

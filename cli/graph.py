@@ -10,16 +10,16 @@ edges for data flow; adjoints with --grad) is built by
 """
 from __future__ import annotations
 
-import sys
 from typing import Optional
 
 import click
 import numpy as np
 
-from .app import CONTEXT, cli, reported
-from .options import limit_options, load, output_options, parse_at, parse_names, program_options
-from .render import dumps
-from .trace import (INFIX, color_wanted, format_index, limits_of, param_text, short_value, shown_params,
+from .app import CONTEXT, cli, reported, terminal
+from .options import complete_names, limit_options, load, output_options, parse_at, parse_names, program_options
+from .pager import write_paged
+from .render import console, dumps
+from .trace import (INFIX, format_index, limits_of, param_text, short_value, shown_params,
                     strict_status)
 
 DEFAULT_MAX_NODES = 2000
@@ -289,7 +289,7 @@ def graph_document(rec, graph) -> dict:
               help="Label each node with its adjoint and each edge with the cotangent sent back along it.")
 @click.option("--collapse", is_flag=True,
               help="One node per source operation (a loop's steps merge into one node with a count).")
-@click.option("--wrt", "wrt", multiple=True, metavar="NAMES",
+@click.option("--wrt", "wrt", multiple=True, metavar="NAMES", shell_complete=complete_names,
               help="Record only these inputs (comma-separated); the others are constants.")
 @click.option("--max-nodes", type=click.IntRange(1), default=DEFAULT_MAX_NODES, show_default=True,
               help="Refuse graphs with more nodes than this (use --collapse for loops).")
@@ -328,9 +328,11 @@ def graph_command(file, expr, at, of, fmt, with_grad, collapse, wrt, max_nodes, 
         click.echo(to_dot(graph, title, out, precision))
     else:
         root = build_tree(graph, out, precision, depth)
-        if color_wanted():
-            from rich.console import Console
-            Console(file=sys.stdout, highlight=False).print(rich_tree(root))
+        if terminal():              # NO_COLOR keeps the layout, without colours
+            out = console()
+            with out.capture() as captured:
+                out.print(rich_tree(root))
+            write_paged(captured.get())
         else:
             click.echo(plain_tree(root))
     return strict_status(options, rec.output_value, *(rec.gradient.values() if with_grad else ()))

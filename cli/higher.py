@@ -5,18 +5,20 @@ import sys
 from collections import Counter
 
 import click
+import numpy as np
 
 from .app import CONTEXT, cli, finish, input_rows, output_label, reported, terminal
-from .options import (compose, limit_options, load, make_limits, output_options, parse_at, parse_names,
-                      program_options)
+from .options import (complete_name_value, complete_names, compose, limit_options, load, make_limits,
+                      name_value_option, output_options, parse_at, parse_names, program_options, require_points)
 from .points import points_options, run_program_points
 from .render import Report, Row, dumps, show
 from .report import warnings_document
 
-wrt_option = click.option("--wrt", "wrt", multiple=True, metavar="NAMES",
+wrt_option = click.option("--wrt", "wrt", multiple=True, metavar="NAMES", shell_complete=complete_names,
                           help="Differentiate only with respect to these inputs (comma-separated).")
 direction_option = click.option(
-    "--direction", "direction", multiple=True, required=True, metavar="NAME=VALUE",
+    "--direction", "direction", multiple=True, required=True, metavar="NAME=VALUE", callback=name_value_option,
+    shell_complete=complete_name_value,
     help="The direction v, one input at a time (inputs not named move by zero). Repeatable.")
 
 common = compose(program_options, wrt_option, limit_options, output_options)
@@ -88,6 +90,7 @@ def hessian_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements,
     The Hessian is printed as blocks per pair of inputs, d2f/dx dy shaped
     x.shape + y.shape, computed by forward-over-reverse differentiation.
     """
+    require_points(points, as_csv, json_lines)
     return run_orders(file, expr, at, of, wrt, 2, make_limits(max_steps, max_depth, max_elements, timeout),
                       as_json, strict, precision, points=(points, points_format, json_lines, as_csv, on_error, jobs))
 
@@ -116,9 +119,11 @@ def jacobian_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements
     out = output_label(result.output_name)
     rows = input_rows(result.inputs) + [Row("output", out, result.output)]
     rows += [Row("jacobian", f"d{out}/d{name}", block) for name, block in blocks.items()]
-    chosen = f"mode: {result.mode}" + (" (chosen by --mode auto: fewer " +
-                                       ("inputs than outputs)" if result.mode == "forward" else
-                                        "outputs than inputs)") if mode == "auto" else "")
+    chosen = f"mode: {result.mode}"
+    if mode == "auto":
+        from autodiff.diffcore.transforms import jacobian_mode_reason
+        n_inputs = sum(int(np.size(result.inputs[name])) for name in result.wrt)
+        chosen += f" (chosen by --mode auto: {jacobian_mode_reason(n_inputs, int(np.size(result.output)))})"
     show(Report(program.source.filename, rows, notes=[chosen]), precision, sys.stdout, terminal())
     return finish(program, result.warnings, strict)
 
@@ -143,6 +148,7 @@ def jvp_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements, tim
                 direction, points, points_format, json_lines, as_csv, on_error, jobs):
     """The directional derivative J·v of the output, by one forward-mode pass."""
     from autodiff.diffcore.higher import directional
+    require_points(points, as_csv, json_lines)
     program = load(file, expr)
     limits = make_limits(max_steps, max_depth, max_elements, timeout)
     values = parse_at(at, limits)

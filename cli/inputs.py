@@ -104,6 +104,14 @@ def parse_value(text: str, label: str, limits=None) -> Any:
         raise ProgramFailed(error, Source(text, label), usage=True) from None
 
 
+def require_points(points: Optional[str], as_csv: bool, json_lines: bool) -> None:
+    """--csv and --json-lines format the results of --points; alone they would be ignored."""
+    if points is None and (as_csv or json_lines):
+        flag = "--csv" if as_csv else "--json-lines"
+        raise UsageError(f"{flag} needs --points: it formats the results of --points FILE (or --points - for "
+                         f"standard input); for one result as JSON use --json")
+
+
 def parse_names(items: tuple) -> Optional[list]:
     """--wrt x,y --wrt z -> ['x', 'y', 'z'] (None when not given)."""
     names = [n.strip() for item in items for n in item.split(",") if n.strip()]
@@ -149,6 +157,29 @@ def max_memory_option(ctx, param, value: str) -> None:
 def full_option(ctx, param, value: bool) -> None:
     from . import render
     render.SHOW_IN_FULL[0] = bool(value)
+
+
+def traceback_option(ctx, param, value: bool) -> None:
+    """--traceback, accepted after the command as well as before it (the internal-error message
+    tells users to add it, and they add it at the end): main() shows the traceback of an
+    internal error when AUTODIFF_DEBUG is set."""
+    if value:
+        import os
+        os.environ["AUTODIFF_DEBUG"] = "1"
+
+
+def name_value_option(ctx, param, items: tuple) -> tuple:
+    """--at and --direction: each item must be NAME=VALUE, checked while the command line is
+    parsed, so that `--at x 3` (a forgotten '=') is reported as that, and not as the stray
+    3 taken for FILE. The values themselves are read later (parse_at)."""
+    for item in items:
+        name, sep, _ = item.partition("=")
+        if not sep or not name.strip().isidentifier():
+            import click
+            option = param.opts[0] if param is not None else "--at"
+            raise click.BadParameter(f"{item!r}: {option} takes NAME=VALUE, e.g. {option} x=2 or "
+                                     f"{option} 'x=[1, 2]' (is the '=' missing?)")
+    return items
 
 
 def make_limits(max_steps: int, max_depth: int, max_elements: int, timeout: Optional[float]):

@@ -17,6 +17,8 @@ def main(argv: Optional[list] = None) -> None:
     (report.run_reported); here remain interruptions, click's own usage errors, and bugs.
     """
     args = sys.argv[1:] if argv is None else list(argv)
+    from .streams import fit_standard_streams
+    fit_standard_streams()
     try:
         from .fast import run
         code = run(args)

@@ -11,8 +11,10 @@ from typing import Callable
 
 import click
 
+from .completion import complete_name_value, complete_names, complete_program_path, complete_variable  # noqa: F401
 from .inputs import (ProgramFailed, UsageError, full_option, load, make_limits,  # noqa: F401
-                     max_memory_option, parse_at, parse_names, parse_value, read_source)
+                     max_memory_option, name_value_option, parse_at, parse_names, parse_value, read_source,
+                     require_points)
 
 
 def compose(*decorators: Callable) -> Callable:
@@ -24,13 +26,15 @@ def compose(*decorators: Callable) -> Callable:
 
 
 program_options = compose(
-    click.argument("file", required=False, metavar="FILE"),
+    click.argument("file", required=False, metavar="FILE", shell_complete=complete_program_path),
     click.option("-e", "--expr", "expr", metavar="TEXT",
                  help="The program text itself, instead of FILE."),
-    click.option("--at", "at", multiple=True, metavar="NAME=VALUE",
+    click.option("--at", "at", multiple=True, metavar="NAME=VALUE", callback=name_value_option,
+                 shell_complete=complete_name_value,
                  help="Set an input: a number, a list like [1, 2], or any constant expression "
                       "(pi/4, linspace(0, 1, 5)). Repeatable."),
-    click.option("--of", "of", metavar="NAME", help="Use this top-level variable as the output."),
+    click.option("--of", "of", metavar="NAME", shell_complete=complete_variable,
+                 help="Use this top-level variable as the output."),
 )
 
 limit_options = compose(
@@ -56,5 +60,6 @@ output_options = compose(
     click.option("--precision", type=click.IntRange(1, 17), default=6, show_default=True,
                  help="Significant digits in text and tables (JSON always has full precision)."),
     click.option("--full", is_flag=True, expose_value=False, callback=full_option,
-                 help="Print every element of large arrays (text and tables summarise arrays over 1000 elements)."),
+                 help="Print every element: no summary of arrays over 1000 elements, and no columns elided "
+                      "to fit the terminal's width."),
 )

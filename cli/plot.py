@@ -21,11 +21,14 @@ import numpy as np
 from autodiff.grammar.source import ProgramError
 
 from .app import CONTEXT, cli, reported
-from .options import limit_options, load, output_options, parse_at, parse_value, program_options
-from .render import dumps
+from .options import complete_names, limit_options, load, output_options, parse_at, parse_value, program_options
+from .render import console, dumps
+from .streams import can_encode
 from .trace import color_wanted, limits_of, strict_status
 
-INSTALL_HINT = "pip install 'autodiff[plot]' (or pip install '.[plot]' from a clone of autodiff)"
+# Not 'autodiff[plot]': the package index has an unrelated project of that name, and autodiff is
+# installed from a clone.
+INSTALL_HINT = "pip install matplotlib (or pip install '.[plot]' in your clone of autodiff)"
 COLORS = ["bright_cyan", "bright_magenta", "bright_yellow", "bright_green", "bright_red", "bright_blue"]
 MARKERS = ["*", "+", "o", "x", "#", "@"]
 BRAILLE = 0x2800
@@ -131,8 +134,14 @@ def draw_series(canvas: Canvas, s: int, xs: np.ndarray, ys: np.ndarray, x_range:
             canvas.dot(s, px[j], py[j])
 
 
-def terminal_plot(samples, width: int, height: int, color: bool, title: str, precision: int = 4) -> list:
-    """The plot as a list of rich Text lines (plain text when `color` is False)."""
+# The frame's characters: (tick, rule, corner, axis, tick on the axis), in Unicode and in ASCII.
+FRAME = {True: ("┤", "│", "└", "─", "┬"), False: ("+", "|", "+", "-", "+")}
+
+
+def terminal_plot(samples, width: int, height: int, color: bool, title: str, precision: int = 4,
+                  unicode: bool = True) -> list:
+    """The plot as a list of rich Text lines (plain text when `color` is False; ASCII only, with a
+    marker per series instead of braille, when `unicode` is False)."""
     from rich.text import Text
 
     from autodiff.diffcore.inspection import derivative_label, y_limits
@@ -150,7 +159,8 @@ def terminal_plot(samples, width: int, height: int, color: bool, title: str, pre
     # Draw the highest derivative first so that f ends up on top where series cross.
     for s in range(count):
         draw_series(canvas, s, samples.xs, series[s], (x0, x1), (lo, hi))
-    use_braille = color or count == 1
+    use_braille = unicode and (color or count == 1)
+    tick, rule, corner, axis_line, axis_tick = FRAME[unicode]
 
     def row_of(value: float) -> int:
         return int(round((hi - value) / (hi - lo) * rows - 0.5))
@@ -168,7 +178,7 @@ def terminal_plot(samples, width: int, height: int, color: bool, title: str, pre
     for r in range(rows):
         line = Text()
         label = tick_rows.get(r)
-        line.append((label or "").rjust(label_width) + (" ┤" if label else " │"),
+        line.append((label or "").rjust(label_width) + (f" {tick}" if label else f" {rule}"),
                     style="dim" if color else "")
         for c in range(columns):
             cell = canvas.bits[:, r, c]
@@ -188,18 +198,18 @@ def terminal_plot(samples, width: int, height: int, color: bool, title: str, pre
         lines.append(line)
     # The x axis, its ticks and their labels.
     x_ticks, x_step = nice_ticks(x0, x1, max(2, min(7, columns // 12)))
-    axis = ["─"] * columns
+    axis = [axis_line] * columns
     label_row = [" "] * columns
     for t in x_ticks:
         c = int(round((t - x0) / (x1 - x0) * (columns - 1)))
         if not 0 <= c < columns:
             continue
-        axis[c] = "┬"
+        axis[c] = axis_tick
         text = tick_text(t, x_step)
         start = min(max(0, c - len(text) // 2), columns - len(text))
         if all(ch == " " for ch in label_row[max(0, start - 1):start + len(text) + 1]):
             label_row[start:start + len(text)] = list(text)
-    lines.append(Text(" " * label_width + " └" + "".join(axis), style="dim" if color else ""))
+    lines.append(Text(" " * label_width + f" {corner}" + "".join(axis), style="dim" if color else ""))
     lines.append(Text(" " * (label_width + 2) + "".join(label_row).rstrip()))
     # The legend, and a note on the method and the gaps.
     legend = Text(" " * (label_width + 2))
@@ -291,7 +301,7 @@ def parse_range(text: str) -> tuple[float, float]:
 
 @cli.command("plot", context_settings=CONTEXT)
 @program_options
-@click.option("--wrt", "wrt", metavar="NAME",
+@click.option("--wrt", "wrt", metavar="NAME", shell_complete=complete_names,
               help="The input to vary (needed when the program has several); the others keep their --at "
                    "or default values.")
 @click.option("--range", "span", default="-5:5", show_default=True, metavar="A:B",
@@ -340,12 +350,11 @@ def plot_command(file, expr, at, of, wrt, span, order, points, output, width, he
         return status
     columns = width or shutil.get_terminal_size((80, 24)).columns
     color = color_wanted()
-    lines = terminal_plot(samples, columns, height, color, title, precision)
+    lines = terminal_plot(samples, columns, height, color, title, precision, unicode=can_encode(sys.stdout))
     if color:
-        from rich.console import Console
-        console = Console(file=sys.stdout, highlight=False, width=max(columns, 30))
+        out = console(width=max(columns, 30))
         for line in lines:
-            console.print(line, no_wrap=True, overflow="crop")
+            out.print(line, no_wrap=True, overflow="crop")
     else:
         click.echo("\n".join(line.plain.rstrip() for line in lines))
     return status

@@ -7,13 +7,14 @@ show its output, which keeps start-up fast for scripts.
 from __future__ import annotations
 
 import math
-import os
 import sys
 from typing import Any, Optional
 
 import numpy as np
 
 from autodiff.diffcore.display import format_number, format_value
+
+from .layout import SUMMARY_THRESHOLD, array_text, number_text
 
 
 # Row and Report are plain classes with the behaviour of the dataclasses they were:
@@ -50,8 +51,21 @@ class Report:
 
 
 def terminal() -> bool:
-    """Whether to draw rich tables: stdout is a terminal, and colour and layout are wanted."""
-    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb" and not os.environ.get("NO_COLOR")
+    """Whether to draw rich tables on stdout: a terminal, or FORCE_COLOR (report.terminal_layout).
+    NO_COLOR keeps the tables and drops their colours (console)."""
+    from .report import terminal_layout
+    return terminal_layout(sys.stdout)
+
+
+def console(stream=None, width: Optional[int] = None):
+    """A rich Console for output laid out for a person: forced into a pipe by FORCE_COLOR, and
+    without colours under NO_COLOR (bold and dim stay: they are not colours)."""
+    from rich.console import Console
+
+    from .report import terminal_layout, use_color
+    stream = sys.stdout if stream is None else stream
+    return Console(file=stream, highlight=False, width=width, force_terminal=terminal_layout(stream),
+                   no_color=not use_color(stream))
 
 
 def output_label(name: Optional[str]) -> str:
@@ -178,22 +192,31 @@ def _encode_string(text: str) -> str:
 
 # ------------------------------------------------------------- plain text
 
-# Arrays over SUMMARY_THRESHOLD elements are summarised (first and last items) unless --full.
-SUMMARY_THRESHOLD = 1000
+# Arrays over SUMMARY_THRESHOLD elements (layout.py) are summarised unless --full.
 SHOW_IN_FULL = [False]
 
 
-def format_array(value: Any, precision: int, indent: str = "") -> str:
+def format_array(value: Any, precision: int, indent: str = "", width: Optional[int] = None) -> str:
+    """A value as text (layout.py): an array as an aligned block within `width` columns
+    (None: a pipe's plain text), continuation lines indented by `indent`."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
     if not isinstance(value, np.ndarray):
-        if isinstance(value, (bool, int, float, np.number, np.bool_)):
+        if isinstance(value, (bool, np.bool_)):
             return format_number(value, precision)
+        if isinstance(value, (int, float, np.number)):
+            return number_text(value, precision)
         return format_value(value, precision)        # a tuple, a string, a function
     full = SHOW_IN_FULL[0]
-    text = np.array2string(value, separator=", ", threshold=sys.maxsize if full else SUMMARY_THRESHOLD,
-                           max_line_width=100, formatter={"float_kind": lambda v: format_number(v, precision)})
+    text = array_text(value, precision, width, full)
     if value.size > SUMMARY_THRESHOLD and not full:
-        text += f"  ({value.size:,} elements, shape {value.shape}; --full prints them all)"
-    return text.replace("\n", "\n" + indent)
+        note = f"({value.size:,} elements, shape {value.shape}; --full prints them all)"
+        if width is not None and len(note) > width:
+            import textwrap
+            note = textwrap.fill(note, width)
+        text += "\n" + note
+    return "\n".join([text.split("\n", 1)[0]] + [indent + line if line else line
+                                                for line in text.split("\n")[1:]])
 
 
 def plain_text(report: Report, precision: int) -> str:
@@ -201,7 +224,8 @@ def plain_text(report: Report, precision: int) -> str:
     for row in report.rows:
         if row.section == "input":
             continue
-        value = format_array(row.value, precision, indent=" " * (len(row.label) + 3))
+        indent = " " * (len(row.label) + 3)
+        value = format_array(row.value, precision, indent=indent)
         lines.append(f"{row.label} = {value}")
     lines += [f"# {note}" for note in report.notes]
     return "\n".join(lines)
@@ -209,7 +233,22 @@ def plain_text(report: Report, precision: int) -> str:
 
 # --------------------------------------------------------------------- rich
 
-def rich_table(report: Report, precision: int):
+# The columns a table takes beyond its cells: four borders and one space each side of three cells.
+TABLE_FRAME = 4 + 3 * 2
+# The narrowest value column worth laying arrays out for.
+MIN_VALUE_WIDTH = 20
+
+
+def value_width(report: Report, columns: int) -> int:
+    """The width left for the value column of `rich_table` on a terminal of `columns`."""
+    sections = max([len(row.section) for row in report.rows] + [0])
+    labels = max([len(row.label) for row in report.rows] + [len("name")])
+    return max(MIN_VALUE_WIDTH, columns - TABLE_FRAME - sections - labels)
+
+
+def rich_table(report: Report, precision: int, width: Optional[int] = None):
+    """The report as a table; its values laid out to fit a value column `width` wide (the
+    terminal's width less the other columns: a matrix never wraps inside its cell)."""
     from rich import box
     from rich.table import Table
     from rich.text import Text
@@ -217,13 +256,13 @@ def rich_table(report: Report, precision: int):
     table = Table(title=report.title, box=box.ROUNDED, show_header=True, header_style="bold")
     table.add_column("", style="dim")
     table.add_column("name", style="bold cyan")
-    table.add_column("value", justify="left")
+    table.add_column("value", justify="left", no_wrap=width is not None, overflow="ellipsis")
     previous: Optional[str] = None
     for row in report.rows:
         if previous is not None and row.section != previous:
             table.add_section()
         section = row.section if row.section != previous else ""
-        table.add_row(section, row.label, Text(format_array(row.value, precision)))
+        table.add_row(section, row.label, Text(format_array(row.value, precision, width=width)))
         previous = row.section
     return table
 
@@ -232,8 +271,10 @@ def show(report: Report, precision: int, stream, terminal: bool) -> None:
     if not terminal:
         print(plain_text(report, precision), file=stream)
         return
-    from rich.console import Console
-    console = Console(file=stream, highlight=False)
-    console.print(rich_table(report, precision))
-    for note in report.notes:
-        console.print(f"[dim]{note}[/dim]")
+    out = console(stream)
+    with out.capture() as captured:
+        out.print(rich_table(report, precision, value_width(report, out.width)))
+        for note in report.notes:
+            out.print(f"[dim]{note}[/dim]")
+    from .pager import write_paged
+    write_paged(captured.get(), stream)

@@ -22,8 +22,17 @@ INTERNAL_ERROR = 3
 INTERRUPTED = 130
 
 
+def terminal_layout(stream: TextIO) -> bool:
+    """Lay the output out for a person (tables, the terminal's width): the stream is a terminal
+    (not TERM=dumb), or FORCE_COLOR asks for it in a pipe (`| less -R`). NO_COLOR does not change
+    the layout, only the colours (use_color)."""
+    if os.environ.get("FORCE_COLOR", "0") != "0":
+        return True
+    return stream.isatty() and os.environ.get("TERM") != "dumb"
+
+
 def use_color(stream: TextIO) -> bool:
-    return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    return terminal_layout(stream) and not os.environ.get("NO_COLOR")
 
 
 def format_error(error: ProgramError, source: Optional[Source], color: bool = False) -> str:

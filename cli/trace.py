@@ -13,7 +13,6 @@ operation, and how to page through the rest with --from and --limit.
 from __future__ import annotations
 
 import os
-import sys
 from typing import Any, Optional
 
 import click
@@ -22,9 +21,10 @@ import numpy as np
 from autodiff.diffcore.display import format_number
 
 from .app import CONTEXT, cli, reported, terminal
-from .options import (limit_options, load, make_limits, output_options, parse_at, parse_names, parse_value,
-                      program_options)
-from .render import dumps
+from .options import (complete_names, limit_options, load, make_limits, output_options, parse_at, parse_names,
+                      parse_value, program_options)
+from .pager import write_paged
+from .render import console, dumps
 
 INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^", "matmul": "@", "mod": "%"}
 DEFAULT_LIMIT = 200
@@ -34,7 +34,7 @@ WIDE_CELL = 40
 # ------------------------------------------------------------------ shared text helpers (graph uses them too)
 
 def color_wanted() -> bool:
-    """Colours and tables only on a terminal, and never with NO_COLOR."""
+    """Colours: where the layout is a terminal's (terminal()), and never with NO_COLOR."""
     return terminal() and not os.environ.get("NO_COLOR")
 
 
@@ -367,7 +367,7 @@ def trace_document(rec, rows: Rows) -> dict:
 
 @cli.command("trace", context_settings=CONTEXT)
 @program_options
-@click.option("--wrt", "wrt", multiple=True, metavar="NAMES",
+@click.option("--wrt", "wrt", multiple=True, metavar="NAMES", shell_complete=complete_names,
               help="Record only these inputs (comma-separated); the others are constants.")
 @click.option("--vjp", "vjp", metavar="VALUE", help="For an array output: seed the sweep with this cotangent "
               "(default: ones, the gradient of the sum).")
@@ -398,9 +398,11 @@ def trace_command(file, expr, at, of, wrt, vjp, limit, start, as_json, precision
     rows = Rows(rec, rec.ranges, precision)
     if as_json:
         click.echo(dumps(trace_document(rec, rows)))
-    elif color_wanted():
-        from rich.console import Console
-        rich_trace(Console(file=sys.stdout, highlight=False), rec, rows, precision)
+    elif terminal():                # NO_COLOR keeps the tables, without colours
+        out = console()
+        with out.capture() as captured:
+            rich_trace(out, rec, rows, precision)
+        write_paged(captured.get())
     else:
         click.echo(plain_trace(rec, rows, precision))
     return strict_status(options, rec.output_value, *rec.gradient.values())

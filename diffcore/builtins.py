@@ -526,7 +526,8 @@ def value_and_grad(f, argnums=0):
 
 
 def jacobian(f, argnums=0):
-    """jacobian(f)(x): shape f(x).shape + x.shape, by forward mode when x is the smaller side."""
+    """jacobian(f)(x): shape f(x).shape + x.shape, in the mode transforms.jacobian_mode chooses
+    (reverse when f(x) has at most as many elements as x, else forward)."""
     from . import transforms
     f = _function_value(f, "jacobian")
 

@@ -21,7 +21,9 @@ def format_number(x: float, precision: int = 6) -> str:
         return "inf" if x > 0 else "-inf"
     if x == int(x) and abs(x) < 1e15:
         return f"{x:.1f}"
-    return f"{x:.{precision}g}"
+    text = f"{x:.{precision}g}"
+    # A float that rounds to a whole number keeps its point: -7.9999999 is "-8.0", not "-8".
+    return text if "." in text or "e" in text else text + ".0"
 
 
 def format_value(value: Any, precision: int = 6) -> str:

@@ -230,7 +230,7 @@ def _jacobian(program: Program, at: dict, mode: str, wrt, of, limits: Optional[L
     fn = ProgramFunction(program, at, wrt, of, limits)
     n_out = int(np.size(fn.output))
     if mode == "auto":
-        mode = "forward" if fn.size <= n_out else "reverse"
+        mode = T.jacobian_mode(fn.size, n_out)
     _check_size(fn.size * n_out, "the Jacobian")
     with numeric_context(fn.limits):
         if mode == "forward":

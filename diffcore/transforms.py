@@ -137,12 +137,31 @@ def _basis(shape: tuple) -> Iterator[tuple]:
         yield index, e
 
 
+def jacobian_mode(n_inputs: int, n_outputs: int) -> str:
+    """The mode of a Jacobian left to autodiff, by the language's `jacobian` and by
+    `autodiff jacobian --mode auto` alike: reverse (one sweep per output element) when the
+    output has at most as many elements as the inputs, else forward (one pass per input
+    element). At equal sizes both take as many passes; reverse reuses the run that was
+    recorded to learn the output's size."""
+    return "reverse" if n_outputs <= n_inputs else "forward"
+
+
+def jacobian_mode_reason(n_inputs: int, n_outputs: int) -> str:
+    """Why jacobian_mode chose what it chose, in the words the command prints."""
+    if jacobian_mode(n_inputs, n_outputs) == "reverse":
+        return (f"{n_outputs} output element{'s' if n_outputs != 1 else ''}, {n_inputs} input "
+                f"element{'s' if n_inputs != 1 else ''}: reverse when the output has at most as many "
+                f"elements as the inputs")
+    return (f"{n_outputs} output elements, {n_inputs} input element{'s' if n_inputs != 1 else ''}: "
+            f"forward when the inputs have fewer elements than the output")
+
+
 def jacobian(fn: Callable, x: Any, kwargs: dict = None) -> tuple:
-    """(f(x), J) by whichever mode needs fewer passes: reverse when f(x) has at most as many
-    elements as x (a sweep per output element, from the one recorded run), else forward (one
-    batched pass over all the input directions, which runs f again)."""
+    """(f(x), J) in the mode jacobian_mode chooses: reverse (a sweep per output element, from
+    the one recorded run), or forward (one batched pass over all the input directions, which
+    runs f again)."""
     value, rows = _recorded_for_rows(fn, x, kwargs)
-    if math.prod(value_shape(value)) <= math.prod(value_shape(x)):
+    if jacobian_mode(math.prod(value_shape(x)), math.prod(value_shape(value))) == "reverse":
         return value, rows()
     return jacobian_forward(fn, x, kwargs)
 

@@ -46,6 +46,7 @@ CORPUS = [
     (["eval", "-e", "x + 1", "--at", "x=1", "--max-steps=5", "--max-depth", "7", "--max-elements", "9"], b"", True),
     (["eval", "-e", "x + 1", "--at", "x=1", "--precision", "3", "--precision", "4"], b"", True),
     (["eval", "-e", "x + 1", "--at", "x=1", "--points-format", "csv", "--on-error", "skip"], b"", True),
+    (["eval", "-e", "x + 1", "--at", "x=1", "--traceback"], b"", True),
     # program errors
     (["grad", "-e", "x + )", "--at", "x=1"], b"", True),
     (["eval", "-e", "y = undefined_name + 1"], b"", True),
@@ -57,7 +58,8 @@ CORPUS = [
     (["grad", GRAPH, "-e", "x"], b"", True),
     (["grad", "no/such/file.expr"], b"", True),
     (["grad", str(SAMPLES)], b"", True),
-    (["grad", "-e", "x", "--at", "x"], b"", True),
+    (["grad", "-e", "x", "--csv"], b"", True),
+    (["eval", "-e", "x", "--at", "x=1", "--json-lines"], b"", True),
     (["grad", "-e", "x", "--at", "x=[1,"], b"", True),
     (["grad", "-e", "x", "--at", "nothere=1", "--at", "x=1"], b"", True),
     (["grad", "-e", "x", "--vjp", "1", "--sum"], b"", True),
@@ -74,6 +76,8 @@ CORPUS = [
     (["grad", "-e", "x", "--json=yes"], b"", False),
     (["grad", "-e", "x", "--unknown"], b"", False),
     (["grad", "-e", "x", "--at"], b"", False),
+    (["grad", "-e", "x", "--at", "x"], b"", False),         # the --at callback refuses it: click says so
+    (["grad", "-e", "x", "--at", "x", "3"], b"", False),
     (["grad", "-e", "x", "--vjp", "-1"], b"", False),
     (["grad", "a.expr", "b.expr"], b"", False),
     (["grad", "-x"], b"", False),

@@ -332,6 +332,14 @@ def check_sigmoid():
     assert differentiate(p, {"x": 2.0}).derivatives["x"] == pytest.approx(s * (1 - s), rel=1e-14)
 
 
+def check_loop():
+    # t = sum over 10^4 iterations of x * 0.5 = 5000 x: 2500 at x = 0.5, and dt/dx = 5000
+    d = differentiate(load("loop"), {})
+    assert d.output == 2500.0 and d.output_name == "t"
+    close(d.derivatives["x"], 5000.0)
+    assert d.tape_length > 10_000          # a long tape, for trace --limit
+
+
 SAMPLES = {
     "seed_graph": check_seed_graph,
     "seed_dot": check_seed_dot,
@@ -351,6 +359,7 @@ SAMPLES = {
     "xor_train": check_xor_train,
     "xor_mlp": check_xor_mlp,
     "sigmoid": check_sigmoid,
+    "loop": check_loop,
 }
 
 
