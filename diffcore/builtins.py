@@ -8,8 +8,9 @@ Errors raised here carry no span; the interpreter adds the call's location.
 """
 from __future__ import annotations
 
+import inspect
 import math
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import numpy as np
 
@@ -39,6 +40,14 @@ class Builtin:
 
     def __repr__(self) -> str:
         return f"<builtin {self.name}>"
+
+
+def signature_of(builtin: Builtin) -> Optional[inspect.Signature]:
+    """The parameters of a builtin, or None for a function that does not say (a C function)."""
+    try:
+        return inspect.signature(builtin.fn)
+    except (TypeError, ValueError):
+        return None
 
 
 # ------------------------------------------------------------ argument helpers
@@ -89,6 +98,16 @@ def to_int(v: Any, what: str) -> int:
         return to_int(v.reshape(-1)[0], what)
     raise ValueTypeError(f"{what} must be a whole number, not {v!r}" if isinstance(v, float)
                          else f"{what} must be a whole number, not {type_name(v)}")
+
+
+def to_float(v: Any, what: str) -> float:
+    """A number the program passed where one plain number is needed (a bound, a tolerance)."""
+    v = strip(v)
+    if isinstance(v, ndarray) and v.size == 1:
+        v = v.reshape(-1)[0]
+    if isinstance(v, (bool, int, float, np.bool_, np.integer, np.floating)):
+        return float(v)
+    raise ValueTypeError(f"{what} must be a number, not {type_name(v)}")
 
 
 def to_shape(dims: tuple, what: str = "a shape") -> tuple:
@@ -306,8 +325,9 @@ def eye(n, m=None):
 
 
 def arange(start, stop=None, step=1.0):
-    start, stop, step = (float(strip(start)), None if stop is None else float(strip(stop)),
-                         float(strip(step)))
+    start, stop, step = (to_float(start, "a bound of arange"),
+                         None if stop is None else to_float(stop, "a bound of arange"),
+                         to_float(step, "the step of arange"))
     if stop is None:
         start, stop = 0.0, start
     if step == 0:
@@ -328,7 +348,7 @@ def range_(*bounds):
 def linspace(start, stop, num=50):
     n = to_int(num, "the number of points")
     check_shape((n,))
-    return np.linspace(float(strip(start)), float(strip(stop)), n)
+    return np.linspace(to_float(start, "a bound of linspace"), to_float(stop, "a bound of linspace"), n)
 
 
 def detach(x):
@@ -351,11 +371,11 @@ def allclose(a, b, rtol=1e-5, atol=1e-8):
     a, b = strip(a), strip(b)
     if np.shape(a) != np.shape(b) and not _broadcastable(np.shape(a), np.shape(b)):
         return False
-    return bool(np.allclose(a, b, rtol=float(rtol), atol=float(atol), equal_nan=False))
+    return bool(np.allclose(a, b, rtol=to_float(rtol, "rtol"), atol=to_float(atol, "atol"), equal_nan=False))
 
 
 def isclose(a, b, rtol=1e-5, atol=1e-8):
-    return plain(np.isclose(strip(a), strip(b), rtol=float(rtol), atol=float(atol)))
+    return plain(np.isclose(strip(a), strip(b), rtol=to_float(rtol, "rtol"), atol=to_float(atol, "atol")))
 
 
 def _broadcastable(s1: tuple, s2: tuple) -> bool:

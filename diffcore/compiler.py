@@ -799,7 +799,10 @@ class Compiler:
             try:
                 return fn(*values, **named)
             except NUMERIC_FAILURES as exc:
-                raise translate(exc, span, f"{name}()") from None
+                # A user function's own operations are translated where they run: what escapes
+                # its call is autodiff's, unless a builtin's arguments explain it.
+                operands = (*values, *named.values()) if isinstance(fn, Builtin) else ()
+                raise translate(exc, span, f"{name}()", operands, (fn, values, named)) from None
             except ProgramError as exc:
                 raise locate(exc, span)
         return run_call
@@ -827,7 +830,7 @@ class Compiler:
                 try:
                     return fn(x)
                 except NUMERIC_FAILURES as exc:
-                    raise translate(exc, span, what, (x,)) from None
+                    raise translate(exc, span, what, (x,), (builtin, (x,), {})) from None
                 except ProgramError as exc:
                     raise locate(exc, span)
             return call_builtin_1
@@ -840,7 +843,7 @@ class Compiler:
                 try:
                     return fn(x, y)
                 except NUMERIC_FAILURES as exc:
-                    raise translate(exc, span, what, (x, y)) from None
+                    raise translate(exc, span, what, (x, y), (builtin, (x, y), {})) from None
                 except ProgramError as exc:
                     raise locate(exc, span)
             return call_builtin_2
@@ -852,7 +855,7 @@ class Compiler:
             try:
                 return fn(*values, **named)
             except NUMERIC_FAILURES as exc:
-                raise translate(exc, span, what) from None
+                raise translate(exc, span, what, (*values, *named.values()), (builtin, values, named)) from None
             except ProgramError as exc:
                 raise locate(exc, span)
         return call_builtin

@@ -254,8 +254,17 @@ NUMERIC_FAILURES = (ValueError, TypeError, IndexError, ZeroDivisionError, Overfl
                     ArrayTooLarge, TapeTooLarge, TraceClosed)
 
 
-def translate(exc: BaseException, span: Span, what: str, operands: tuple = ()) -> ProgramError:
-    """Turn an exception raised while computing `what` into the program error a user should see."""
+def translate(exc: BaseException, span: Span, what: str, operands: tuple = (),
+              call: Optional[tuple] = None) -> BaseException:
+    """Turn an exception raised while computing `what` into the program error a user should see.
+
+    `operands` are the values the program handed to the operation; `call`, for a call, is
+    (the function called, its positional arguments, its keyword arguments). A TypeError is the
+    program's mistake only when they explain it: an operand that is not a number or an array,
+    or arguments that do not fit a builtin's parameters. Any other TypeError comes from
+    autodiff's own code (values being differentiated are never handed to Python's operators or
+    to numpy), so it is returned unchanged, to be reported as an internal error (exit 3).
+    """
     if isinstance(exc, ProgramError):
         return locate(exc, span)
     if isinstance(exc, ArrayTooLarge):
@@ -275,12 +284,31 @@ def translate(exc: BaseException, span: Span, what: str, operands: tuple = ()) -
         if not is_numeric(v):
             kinds = " and ".join(type_name(o) for o in operands)
             return ValueTypeError(f"cannot compute {what} of {kinds}", span)
+    if isinstance(exc, TypeError):
+        return _mismatched_call(exc, span, what, call) or exc
     shapes = [np.shape(strip(v)) for v in operands]
     if len(shapes) == 2 and isinstance(exc, ValueError):
         return ShapeError(f"{what}: shapes {shape_text(shapes[0])} and {shape_text(shapes[1])} do not match",
                           span, hint=_shape_hint(what, *shapes))
     message = str(exc).split("\n")[0] or type(exc).__name__
     return RuntimeProgramError(f"{what}: {message}", span)
+
+
+def _mismatched_call(exc: TypeError, span: Span, what: str, call: Optional[tuple]) -> Optional[ProgramError]:
+    """The type error of a call of a builtin whose arguments do not fit its parameters, if that is the case."""
+    from .builtins import Builtin, signature_of
+    if call is None or not isinstance(call[0], Builtin):
+        return None
+    builtin, args, kwargs = call
+    signature = signature_of(builtin)
+    if signature is None:
+        return None
+    try:
+        signature.bind(*args, **kwargs)
+    except TypeError as mismatch:
+        return ValueTypeError(f"{builtin.name}() does not take these arguments: {mismatch}", span,
+                              hint=f"usage: {builtin.name}{signature}")
+    return None
 
 
 def _shape_hint(what: str, left: tuple, right: tuple) -> str:
@@ -293,14 +321,14 @@ def _shape_hint(what: str, left: tuple, right: tuple) -> str:
 
 def runtime_builtins(runtime: Runtime) -> dict:
     """Builtins that use the state of the run: printing and the seeded random generator."""
-    from .builtins import Builtin, to_shape
+    from .builtins import Builtin, to_int, to_shape
     from .display import format_value
 
     def print_(*values, sep=" "):
         runtime.print_fn(str(sep).join(v if isinstance(v, str) else format_value(v) for v in values))
 
     def seed(n):
-        runtime.rng = np.random.default_rng(int(strip(n)))
+        runtime.rng = np.random.default_rng(to_int(n, "a seed"))
 
     def randn(*dims):
         return _random(runtime.rng.standard_normal, dims)
