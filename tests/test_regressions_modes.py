@@ -216,3 +216,22 @@ def test_python_arithmetic_on_a_tracer_is_an_internal_error(monkeypatch):
 def test_type_errors_the_program_causes_are_still_its_errors(text, message):
     code, out, err = run_main(["eval", "-e", text])
     assert code == 1 and f"type error: {message}" in err, err
+
+
+# ------------------------------------- bug 13: grad of a function with a one-element array
+
+def test_grad_of_a_function_returning_an_array_of_one_element():
+    # z = sum(2 x a) + sum(x^2 a) + a over x = [1, 2]: 6a + 5a + a = 12a
+    text = ("input a = 0.7\ndef f(x):\n    return sum(x * x * a, keepdims=true)\n"
+            "v, g = value_and_grad(f)([1.0, 2.0])\n"
+            "z = sum(g) + sum(v) + sum(grad(lambda t: reshape(t * a, (1, 1)))(3.0))\n")
+    value, gradient, hessian, third = every_mode(text, {"a": 0.7})
+    assert (value, gradient[0], hessian[0, 0], third) == pytest.approx((8.4, 12.0, 0.0, 0.0), rel=1e-14)
+    shapes = run_json("f = lambda x: sum(x * x, keepdims=true)\nv, g = value_and_grad(f)([1.0, 2.0])\n"
+                      "z = [shape(v)[0], g[0], g[1]]\n", "eval")["output"]
+    assert shapes == [1.0, 2.0, 4.0]                 # the value keeps its shape, as in autograd
+
+
+def test_grad_still_refuses_an_output_of_several_elements():
+    code, out, err = run_main(["eval", "-e", "grad(lambda t: [t, t])(1.0)"])
+    assert code == 1 and "grad needs a function that returns one number" in err
