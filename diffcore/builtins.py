@@ -25,12 +25,15 @@ from .tracing import Tracer, strip
 class Builtin:
     """A builtin function value: what a program sees when it names `sin` or `sum`."""
 
-    __slots__ = ("name", "fn", "doc", "unary")
+    __slots__ = ("name", "fn", "doc", "unary", "wraps")
 
-    def __init__(self, name: str, fn: Callable, doc: str = ""):
+    def __init__(self, name: str, fn: Callable, doc: str = "", wraps: tuple = ()):
         self.name = name
         self.fn = fn
         self.doc = doc
+        # The function values this one calls (grad(f) wraps f): what `with checkpoint:` follows
+        # to find the variables a call can reach (see checkpoint.py).
+        self.wraps = wraps
         # What a call with exactly one positional argument may call directly (the compiler
         # uses it to skip a wrapper's argument handling on the hot path).
         self.unary: Callable = getattr(fn, "unary", fn)
@@ -406,14 +409,14 @@ def grad(f, argnums=0):
     from . import transforms
     f = _function_value(f, "grad")
     return Builtin(f"grad({getattr(f, 'name', 'f')})",
-                   lambda *args, **kwargs: transforms.grad(f, args, strip(argnums), kwargs))
+                   lambda *args, **kwargs: transforms.grad(f, args, strip(argnums), kwargs), wraps=(f,))
 
 
 def value_and_grad(f, argnums=0):
     from . import transforms
     f = _function_value(f, "value_and_grad")
     return Builtin(f"value_and_grad({getattr(f, 'name', 'f')})",
-                   lambda *args, **kwargs: transforms.value_and_grad(f, args, strip(argnums), kwargs))
+                   lambda *args, **kwargs: transforms.value_and_grad(f, args, strip(argnums), kwargs), wraps=(f,))
 
 
 def jacobian(f, argnums=0):
@@ -426,7 +429,7 @@ def jacobian(f, argnums=0):
         g = _fixing_others(f, args, k)
         x = args[k]
         return transforms.jacobian(g, x)[1]
-    return Builtin(f"jacobian({getattr(f, 'name', 'f')})", call)
+    return Builtin(f"jacobian({getattr(f, 'name', 'f')})", call, wraps=(f,))
 
 
 def hessian(f, argnums=0):
@@ -436,7 +439,7 @@ def hessian(f, argnums=0):
     def call(*args):
         k = to_int(argnums, "argnums")
         return transforms.hessian(_fixing_others(f, args, k), args[k])[2]
-    return Builtin(f"hessian({getattr(f, 'name', 'f')})", call)
+    return Builtin(f"hessian({getattr(f, 'name', 'f')})", call, wraps=(f,))
 
 
 def _as_tuple(v: Any) -> tuple:

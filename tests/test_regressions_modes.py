@@ -218,6 +218,46 @@ def test_type_errors_the_program_causes_are_still_its_errors(text, message):
     assert code == 1 and f"type error: {message}" in err, err
 
 
+# ---------------------------------- bug 2: checkpointed loops reaching variables around them
+
+def test_a_checkpointed_loop_calling_a_function_that_reads_a_top_level_input():
+    text = ("input x = 0.5\ndef step(b):\n    return b * x\nb = x\n"
+            "with checkpoint:\n    for i in range(1):\n        b = step(b)\nz = b * b\n")
+    value, gradient, hessian, third = same_in_every_mode(text, {"x": 0.5})
+    assert (value, gradient[0], hessian[0, 0], third) == (0.5 ** 4, 4 * 0.5 ** 3, 12 * 0.5 ** 2, 24 * 0.5)
+
+
+def test_a_checkpointed_loop_calling_grad_of_a_closure_over_an_input():
+    # (this one said "a value computed inside grad() was used after grad() returned")
+    text = ("input a = 0.8\ninput x = 0.3\nb = x\nwith checkpoint:\n    for i in range(4):\n"
+            "        b = b + grad(lambda t: sin(t) * a)(b) * 0.1\nz = b * a\n")
+    same_in_every_mode(text, {"a": 0.8, "x": 0.3})
+
+
+def test_a_checkpoint_in_a_function_reaching_its_own_enclosing_and_top_level_variables():
+    text = ("input a = 0.8\ninput x = 0.3\ndef run(b, c):\n    def step(u):\n        return sin(u) * c + a * u\n"
+            "    with checkpoint:\n        for i in range(5):\n            b = step(b) + a\n    return b\n"
+            "z = run(x, x * a)\n")
+    same_in_every_mode(text, {"a": 0.8, "x": 0.3})
+
+
+def test_a_checkpoint_reaching_inputs_inside_a_tuple_and_through_closures_made_elsewhere():
+    tuple_text = ("input a = 0.8\ninput x = 0.3\np = (a, (x, 2.0))\ndef step(u):\n"
+                  "    return u * p[0] + sin(p[1][0]) * u\nb = x\nwith checkpoint:\n    for i in range(6):\n"
+                  "        b = step(b)\nz = b\n")
+    same_in_every_mode(tuple_text, {"a": 0.8, "x": 0.3})
+    factory = "input a = 0.5\ninput x = 0.7\ndef make(c):\n    return lambda t: t * t * c + sin(t)\n"
+    loop = "    with checkpoint:\n        for i in range(3):\n            b = h(b) + b\n    return b\nz = run(x)\n"
+    same_in_every_mode(factory + "def run(b):\n    h = make(a * 2)\n" + loop, {"a": 0.5, "x": 0.7})
+    same_in_every_mode(factory + "def run(b):\n    h = grad(make(a * 2))\n" + loop, {"a": 0.5, "x": 0.7})
+
+
+def test_a_checkpoint_inside_an_in_language_grad_leaves_the_variables_around_it_as_they_were():
+    text = ("input a = 0.7\ndef run(b):\n    with checkpoint:\n        for i in range(4):\n"
+            "            b = sin(b) * a\n    return b\ng = grad(run)(0.3)\nz = g * a + run(a)\n")
+    same_in_every_mode(text, {"a": 0.7})
+
+
 # ------------------------------------- bug 13: grad of a function with a one-element array
 
 def test_grad_of_a_function_returning_an_array_of_one_element():
