@@ -19,7 +19,7 @@ from .builtins import shape_text, type_name, is_numeric
 from .errors import (LimitExceeded, RuntimeProgramError, ShapeError, ValueTypeError)
 from .numeric import ArrayTooLarge, TapeTooLarge, ndarray
 from .reverse import TraceClosed
-from .tracing import strip
+from .tracing import Tracer, strip
 from autodiff.grammar.source import ProgramError
 
 FIRST_SLOT = 2          # frame[0]: enclosing frame; frame[1]: return value
@@ -198,7 +198,7 @@ class UserFunction:
         return frame
 
     def __call__(self, *args, **kwargs):
-        if self.backward is not None and _records(args, kwargs):
+        if self.backward is not None and _traced(args, kwargs):
             from .custom import call_with_rule
             return call_with_rule(self, args, kwargs)
         return self.run(args, kwargs)
@@ -222,9 +222,9 @@ class UserFunction:
             runtime.depth -= 1
 
 
-def _records(args: tuple, kwargs: dict) -> bool:
-    from .reverse import Box
-    return any(type(a) is Box for a in args) or any(type(v) is Box for v in kwargs.values())
+def _traced(args: tuple, kwargs: dict) -> bool:
+    """Whether a call is being differentiated, by any mode: a custom rule then defines its derivative."""
+    return any(isinstance(a, Tracer) for a in args) or any(isinstance(v, Tracer) for v in kwargs.values())
 
 
 def truth(value: Any, span: Span) -> bool:

@@ -258,6 +258,65 @@ def test_a_checkpoint_inside_an_in_language_grad_leaves_the_variables_around_it_
     same_in_every_mode(text, {"a": 0.7})
 
 
+# ------------------------------------------- bug 5: a custom rule defines the derivative
+
+HARD = "def hard(x):\n    return clip(round(x), 0, 3)\nbackward hard(x, g):\n    return g\n"
+
+
+def test_a_straight_through_rule_in_every_mode_and_order():
+    # The rule says hard' = 1: y = hard(x) x has y' = hard(x) + x = 3.6 and y'' = 2 at 1.6
+    # (forward and Taylor mode used to differentiate the body: y' = 2, y'' = 0).
+    value, gradient, hessian, third = every_mode(HARD + "input x = 1.6\ny = hard(x) * x\n", {"x": 1.6},
+                                                 differences=False)
+    assert (value, gradient[0], hessian[0, 0], third) == (3.2, 3.6, 2.0, 0.0)
+    nested = run_json(HARD + "f = lambda x: hard(x) * x\nz = [grad(grad(f))(1.6), jvp(f, 1.6, 1.0)[1], "
+                      "hessian(f)(1.6), vjp(f, 1.6, 1.0)[1]]\n", "eval")["output"]
+    assert nested == [2.0, 3.6, 2.0, 3.6]
+
+
+def test_a_straight_through_rule_gives_a_symmetric_hessian():
+    value, gradient, hessian = every_mode(HARD + "input x = 1.6\ninput w = 0.5\ny = hard(x) * x * w\n",
+                                          {"x": 1.6, "w": 0.5}, differences=False)
+    close(gradient, [0.5 * 3.6, 2.0 * 1.6])
+    close(hessian, [[1.0, 3.6], [3.6, 0.0]])                # it was [[0.5, 3.6], [2.0, 0.0]]
+
+
+def test_a_rule_that_depends_on_x_is_followed_at_every_order():
+    # The rule says f' = 2 cos x (twice the body's): y = f(x) x, with f(x) = sin x as a value, has
+    # y' = 2x cos x + sin x, y'' = 4 cos x - 2x sin x, y''' = -6 sin x - 2x cos x.
+    text = ("def f(x):\n    return sin(x)\nbackward f(x, g):\n    return 2 * g * cos(x)\n"
+            "input x = 0.9\ny = f(x) * x\n")
+    x = 0.9
+    value, gradient, hessian, third = every_mode(text, {"x": x}, differences=False)
+    assert gradient[0] == pytest.approx(2 * x * math.cos(x) + math.sin(x), rel=1e-14)
+    assert hessian[0, 0] == pytest.approx(4 * math.cos(x) - 2 * x * math.sin(x), rel=1e-14)
+    assert third == pytest.approx(-6 * math.sin(x) - 2 * x * math.cos(x), rel=1e-6)
+
+
+def test_a_rule_on_arrays_under_batched_forward_mode():
+    # hard elementwise on a vector (jacobian --mode forward pushes all directions at once):
+    # y = sum(hard(v) v w): dy/dv = w (hard(v) + v), dy/dw = sum(hard(v) v).
+    v, w = [1.6, 0.4, 2.6], 0.5
+    value, gradient, hessian = every_mode(HARD + "input v = [0.0]\ninput w = 0.0\ny = sum(hard(v) * v * w)\n",
+                                          {"v": v, "w": w}, differences=False)
+    hard = np.clip(np.round(v), 0, 3)
+    close(gradient, list(w * (hard + v)) + [float(np.sum(hard * np.array(v)))])
+    expected = np.zeros((4, 4))
+    expected[:3, :3] = np.diag([2 * w] * 3)
+    expected[:3, 3] = expected[3, :3] = hard + v
+    close(hessian, expected)
+
+
+def test_the_seed_quadratic_rule_in_every_mode():
+    text = ("def quadratic(x, a, b, c):\n    return a * x^2 + b * x + c\n"
+            "backward quadratic(x, a, b, c, g):\n    return g * (2*a*x + b), g * x^2, g * x, g\n"
+            "input x = 3.0\ninput a = 2.0\ninput b = 1.0\ninput c = 4.0\ny = quadratic(x, a, b, c)\n")
+    value, gradient, hessian = every_mode(text, {"x": 3.0, "a": 2.0, "b": 1.0, "c": 4.0})
+    assert value == 25.0
+    close(gradient, [13.0, 9.0, 3.0, 1.0])
+    close(hessian, [[4, 6, 1, 0], [6, 0, 0, 0], [1, 0, 0, 0], [0, 0, 0, 0]])
+
+
 # ------------------------------------- bug 13: grad of a function with a one-element array
 
 def test_grad_of_a_function_returning_an_array_of_one_element():
