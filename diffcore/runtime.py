@@ -261,7 +261,8 @@ def translate(exc: BaseException, span: Span, what: str, operands: tuple = (),
     `operands` are the values the program handed to the operation; `call`, for a call, is
     (the function called, its positional arguments, its keyword arguments). A TypeError is the
     program's mistake only when they explain it: an operand that is not a number or an array,
-    or arguments that do not fit a builtin's parameters. Any other TypeError comes from
+    an array of booleans (which numpy does not subtract), or arguments that do not fit a
+    builtin's parameters. Any other TypeError comes from
     autodiff's own code (values being differentiated are never handed to Python's operators or
     to numpy), so it is returned unchanged, to be reported as an internal error (exit 3).
     """
@@ -285,6 +286,10 @@ def translate(exc: BaseException, span: Span, what: str, operands: tuple = (),
             kinds = " and ".join(type_name(o) for o in operands)
             return ValueTypeError(f"cannot compute {what} of {kinds}", span)
     if isinstance(exc, TypeError):
+        if any(type(strip(v)) is ndarray and strip(v).dtype == bool for v in operands):
+            # numpy's rules for arrays of booleans (a comparison's result): no `-` between them
+            return ValueTypeError(f"cannot compute {what} of an array of booleans", span,
+                                  hint="turn a mask into numbers first, e.g. where(mask, 1, 0)")
         return _mismatched_call(exc, span, what, call) or exc
     shapes = [np.shape(strip(v)) for v in operands]
     if len(shapes) == 2 and isinstance(exc, ValueError):

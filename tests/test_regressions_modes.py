@@ -212,6 +212,7 @@ def test_python_arithmetic_on_a_tracer_is_an_internal_error(monkeypatch):
     ("seed([1.0, 2.0])", "a seed must be a whole number, not an array of shape (2,)"),
     ("arange([1.0, 2.0])", "a bound of arange must be a number, not an array of shape (2,)"),
     ("allclose([1, 2], [1, 2], rtol=[1, 2])", "rtol must be a number, not an array of shape (2,)"),
+    ("([1.0, -2.0] > 0) - ([1.0, -2.0] < 0)", "cannot compute '-' of an array of booleans"),
 ])
 def test_type_errors_the_program_causes_are_still_its_errors(text, message):
     code, out, err = run_main(["eval", "-e", text])
