@@ -8,8 +8,9 @@ Errors raised here carry no span; the interpreter adds the call's location.
 """
 from __future__ import annotations
 
+import inspect
 import math
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import numpy as np
 
@@ -24,12 +25,15 @@ from .tracing import Tracer, strip
 class Builtin:
     """A builtin function value: what a program sees when it names `sin` or `sum`."""
 
-    __slots__ = ("name", "fn", "doc", "unary")
+    __slots__ = ("name", "fn", "doc", "unary", "wraps")
 
-    def __init__(self, name: str, fn: Callable, doc: str = ""):
+    def __init__(self, name: str, fn: Callable, doc: str = "", wraps: tuple = ()):
         self.name = name
         self.fn = fn
         self.doc = doc
+        # The function values this one calls (grad(f) wraps f): what `with checkpoint:` follows
+        # to find the variables a call can reach (see checkpoint.py).
+        self.wraps = wraps
         # What a call with exactly one positional argument may call directly (the compiler
         # uses it to skip a wrapper's argument handling on the hot path).
         self.unary: Callable = getattr(fn, "unary", fn)
@@ -39,6 +43,14 @@ class Builtin:
 
     def __repr__(self) -> str:
         return f"<builtin {self.name}>"
+
+
+def signature_of(builtin: Builtin) -> Optional[inspect.Signature]:
+    """The parameters of a builtin, or None for a function that does not say (a C function)."""
+    try:
+        return inspect.signature(builtin.fn)
+    except (TypeError, ValueError):
+        return None
 
 
 # ------------------------------------------------------------ argument helpers
@@ -515,14 +527,14 @@ def grad(f, argnums=0):
     from . import transforms
     f = _function_value(f, "grad")
     return Builtin(f"grad({getattr(f, 'name', 'f')})",
-                   lambda *args, **kwargs: transforms.grad(f, args, strip(argnums), kwargs))
+                   lambda *args, **kwargs: transforms.grad(f, args, strip(argnums), kwargs), wraps=(f,))
 
 
 def value_and_grad(f, argnums=0):
     from . import transforms
     f = _function_value(f, "value_and_grad")
     return Builtin(f"value_and_grad({getattr(f, 'name', 'f')})",
-                   lambda *args, **kwargs: transforms.value_and_grad(f, args, strip(argnums), kwargs))
+                   lambda *args, **kwargs: transforms.value_and_grad(f, args, strip(argnums), kwargs), wraps=(f,))
 
 
 def jacobian(f, argnums=0):
@@ -536,7 +548,7 @@ def jacobian(f, argnums=0):
         g = _fixing_others(f, args, k)
         x = args[k]
         return transforms.jacobian(g, x)[1]
-    return Builtin(f"jacobian({getattr(f, 'name', 'f')})", call)
+    return Builtin(f"jacobian({getattr(f, 'name', 'f')})", call, wraps=(f,))
 
 
 def hessian(f, argnums=0):
@@ -546,7 +558,7 @@ def hessian(f, argnums=0):
     def call(*args):
         k = to_int(argnums, "argnums")
         return transforms.hessian(_fixing_others(f, args, k), args[k])[2]
-    return Builtin(f"hessian({getattr(f, 'name', 'f')})", call)
+    return Builtin(f"hessian({getattr(f, 'name', 'f')})", call, wraps=(f,))
 
 
 def _as_tuple(v: Any) -> tuple:

@@ -2,7 +2,9 @@
 
 A checkpointed loop runs in segments of about sqrt(N) iterations. Each
 segment is recorded as one entry of a multi-output primitive whose inputs are
-the variables the loop uses and whose outputs are the variables it assigns:
+the variables the loop uses, and every value being differentiated that the
+code it calls can reach (a top-level input read by a function, say), and
+whose outputs are the variables it assigns:
 its forward function runs the segment on plain values, recording nothing, and
 its derivative runs the segment again under a fresh trace, sweeps that short
 tape from all the outputs' cotangents at once, and returns the inputs'
@@ -18,11 +20,11 @@ reaches the segment (see `reverse._accumulate`).
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
-from .builtins import is_numeric
-from .runtime import UNSET
-from .reverse import Box, ReverseTrace, _accumulate, backward_from
+from .builtins import Builtin, is_numeric
+from .runtime import FIRST_SLOT, UNSET, UserFunction
+from .reverse import Box, ReverseTrace, TraceClosed, _accumulate, backward_from
 from .tracing import Primitive, Tracer, next_level, release_level, strip
 
 
@@ -47,30 +49,47 @@ def _recorded_by_reverse(values: Sequence) -> bool:
     return any(isinstance(v, Box) for v in values)
 
 
-def run_segment(segment: Callable[[tuple], tuple], inputs: tuple, name: str = "checkpoint") -> tuple:
-    """Run `segment(inputs) -> outputs` as one recorded step (or directly, when nothing records)."""
+def run_segment(segment: Callable[[tuple], tuple], inputs: tuple, outside: Callable[[], Exception],
+                name: str = "checkpoint") -> tuple:
+    """Run `segment(inputs) -> outputs` as one recorded step (or directly, when nothing records).
+
+    `outside()` is the error raised if the segment reaches a value being differentiated other
+    than its inputs: the recorded step's derivative would miss it.
+    """
     if not _recorded_by_reverse(inputs):
         return segment(inputs)              # forward and Taylor modes differentiate the body itself
-    prim = _segment_primitive(segment, len(inputs), name)
+    prim = _segment_primitive(segment, len(inputs), name, outside)
     packed = prim.bind(*inputs)
     count = len(strip(packed))
     return tuple(tuple_item.bind(packed, index=k) for k in range(count))
 
 
-def _segment_primitive(segment: Callable[[tuple], tuple], n_inputs: int, name: str) -> Primitive:
+def _segment_primitive(segment: Callable[[tuple], tuple], n_inputs: int, name: str,
+                       outside: Callable[[], Exception]) -> Primitive:
     cache: dict = {}
 
     def impl(*plain):
-        return tuple(segment(plain))
+        outputs = tuple(segment(plain))
+        # Every input arrives here as a plain value (each trace unwraps its own): a tracer in
+        # the outputs came from elsewhere, and this entry's derivative would miss it.
+        if any(_tracers(v) for v in outputs):
+            raise outside()
+        return outputs
 
     def cotangents(g: tuple, inputs: tuple) -> list:
         if cache.get("g") is not g:
             cache["g"] = g
-            cache["grads"] = _recompute(segment, inputs, g)
+            cache["grads"] = _recompute(segment, inputs, g, outside)
         return cache["grads"]
 
     def vjp_for(k: int):
-        return lambda g, ans, *inputs: cotangents(g, inputs)[k]
+        def vjp(g, ans, *inputs):
+            grad = cotangents(g, inputs)[k]
+            if grad is None:            # an input the segment's outputs do not depend on
+                from .transforms import zeros_like
+                return zeros_like(inputs[k])
+            return grad
+        return vjp
 
     def jvp(tangents, ans, *inputs):
         # Forward mode over a checkpoint (e.g. inside a Hessian): push the tangents through the segment.
@@ -88,12 +107,16 @@ def _segment_primitive(segment: Callable[[tuple], tuple], n_inputs: int, name: s
     return Primitive(name, impl, tuple(vjp_for(k) for k in range(n_inputs)), jvp)
 
 
-def _recompute(segment: Callable, inputs: tuple, g: tuple) -> list:
+def _recompute(segment: Callable, inputs: tuple, g: tuple, outside: Callable[[], Exception]) -> list:
     """Run the segment again on a fresh tape and sweep it from the outputs' cotangents."""
     tape = ReverseTrace(next_level())
     try:
         boxes = [tape.new_input(v) if _differentiable(v) else v for v in inputs]
         outputs = segment(tuple(boxes))
+    except TraceClosed:
+        # The sweep of the recording that holds this segment has closed it; the segment reached
+        # one of its values, which was not passed in as an input.
+        raise outside() from None
     finally:
         tape.close()
         release_level()
@@ -111,27 +134,99 @@ def _differentiable(value: Any) -> bool:
     return isinstance(value, Tracer) or (is_numeric(value) and not isinstance(strip(value), bool))
 
 
-def checkpointed(frame_of: Callable[[list], list], segments: Callable[[list], list], in_slots: list,
-                 out_slots: list, after_segment: Callable[[list], None]) -> Callable[[list], None]:
+def _tracers(value: Any) -> list:
+    """The tracers in a variable's value: the value itself, or those inside a tuple (at any depth)."""
+    if isinstance(value, Tracer):
+        return [value]
+    if value.__class__ is tuple:
+        return [t for item in value for t in _tracers(item)]
+    return []
+
+
+def _replace_tracers(value: Any, replacements: Iterator) -> Any:
+    """`value` with its tracers (in the order of `_tracers`) replaced by the next of `replacements`."""
+    if isinstance(value, Tracer):
+        return next(replacements)
+    if value.__class__ is tuple:
+        return tuple(_replace_tracers(item, replacements) for item in value)
+    return value
+
+
+def _reachable(frames: list) -> list:
+    """`frames`, and the frames that the functions held in them close over (transitively)."""
+    found: dict = {}
+    queue = list(frames)
+    while queue:
+        frame = queue.pop(0)
+        if id(frame) in found:
+            continue
+        found[id(frame)] = frame
+        for value in frame[FIRST_SLOT:]:
+            for fn in _functions(value):
+                closure = fn.closure
+                while closure is not None:
+                    queue.append(closure)
+                    closure = closure[0]
+    return list(found.values())
+
+
+def _functions(value: Any) -> list:
+    """The user functions in a value: itself, those inside a tuple, those a builtin wraps (grad(f))."""
+    if isinstance(value, UserFunction):
+        return [value]
+    if value.__class__ is tuple:
+        return [fn for item in value for fn in _functions(item)]
+    if isinstance(value, Builtin):
+        return [fn for wrapped in value.wraps for fn in _functions(wrapped)]
+    return []
+
+
+def checkpointed(frame_of: Callable[[list], list], frames_around: Callable[[list], list],
+                 segments: Callable[[list], list], in_slots: list, out_slots: list,
+                 after_segment: Callable[[list], None], outside: Callable[[], Exception]) -> Callable[[list], None]:
     """The statement `with checkpoint:` as a closure over frames.
 
     `segments(f)` lists the block's segments, each a function that runs its share of the
     block on a frame; the block's variables in `in_slots` are each segment's inputs and those
     in `out_slots` its outputs.
+
+    The block can also reach, through the functions it calls, every variable of the frames
+    `frames_around(f)` (its own function's, the enclosing functions' and the top level's) and
+    of the frames that the functions held there close over. The values being differentiated
+    among them (tracers, also inside tuples) are inputs of each segment too: a segment runs on
+    plain values, and its derivative runs it again on values of its own recording, so it must
+    not find the outer recording's values in those frames. They are put in place for each run
+    of a segment and restored after it. `outside()` is the error for a segment that still
+    reaches one some other way (a safety net: the derivative would miss it).
     """
+    in_set = frozenset(in_slots)
+
     def run(f):
         frame = frame_of(f)
         for advance in segments(f):
             slots = [s for s in in_slots if frame[s] is not UNSET]
+            captured = [(around, s) for around in _reachable(frames_around(f))
+                        for s in range(FIRST_SLOT, len(around))
+                        if not (around is frame and s in in_set) and _tracers(around[s])]
+            templates = [around[s] for around, s in captured]
 
-            def segment(values, advance=advance, slots=slots):
+            def segment(values, advance=advance, slots=slots, captured=captured, templates=templates):
+                saved = [around[s] for around, s in captured]
                 for s, v in zip(slots, values):
                     frame[s] = v
-                advance(frame)
-                return tuple(frame[s] for s in out_slots)
+                moved = iter(values[len(slots):])
+                for (around, s), template in zip(captured, templates):
+                    around[s] = _replace_tracers(template, moved)
+                try:
+                    advance(frame)
+                    return tuple(frame[s] for s in out_slots)
+                finally:
+                    for (around, s), value in zip(captured, saved):
+                        around[s] = value
 
             before = tuple(frame[s] for s in slots)
-            outputs = run_segment(segment, before)
+            reached = tuple(t for v in templates for t in _tracers(v))
+            outputs = run_segment(segment, before + reached, outside)
             for s, v in zip(slots, before):         # the plain run overwrote the recorded inputs
                 frame[s] = v
             for s, v in zip(out_slots, outputs):

@@ -544,20 +544,29 @@ class Compiler:
         from . import checkpoint
         current = scope.slots if scope.kind == "function" else self.module.slots
         read, assigned = names_read(node.body), assigned_names(node.body)
-        outside = [n for n in dict.fromkeys(read) if n not in current and n not in self.builtins]
-        guards = [(n, self.read_name(ast.Name(node.span, n), scope)) for n in outside]
         in_slots = [current[n] for n in dict.fromkeys(read + assigned) if n in current]
         out_names = [n for n in assigned if n in current]
         out_slots = [current[n] for n in out_names]
         g, runtime, module = self.g, self.runtime, scope.kind == "module"
 
         def frame_of(f):
-            for name, read_outside in guards:       # recomputation cannot reach another scope's trace
-                if isinstance(read_outside(f), Tracer):
-                    raise ValueTypeError(
-                        f"the checkpointed block uses '{name}', a differentiated value from outside its "
-                        "function", node.span, hint=f"pass '{name}' to the function as a parameter")
             return g if module else f
+
+        def frames_around(f):
+            """The frames whose variables the block reaches: its own, the enclosing functions', the top level's."""
+            if module:
+                return [g]
+            frames = []
+            while f is not None:
+                frames.append(f)
+                f = f[0]
+            return frames + [g]
+
+        def outside():
+            return ValueTypeError(
+                "the checkpointed block reaches a differentiated value that is not held by a variable it "
+                "can see (of its function, an enclosing function, the top level, or a function's closure)",
+                node.span, hint="pass the value to the function that uses it as a parameter")
 
         def after_segment(frame):
             if module and runtime.output_name in out_names:
@@ -575,7 +584,8 @@ class Compiler:
                                                 self.loop_body(loop.body, scope), lambda: tick(span))
         else:
             segments = checkpoint.block_segments(self.block(node.body, scope))
-        return checkpoint.checkpointed(frame_of, segments, in_slots, out_slots, after_segment)
+        return checkpoint.checkpointed(frame_of, frames_around, segments, in_slots, out_slots, after_segment,
+                                       outside)
 
     # ------------------------------------------------------------ expressions
 
@@ -810,7 +820,10 @@ class Compiler:
             try:
                 return fn(*values, **named)
             except NUMERIC_FAILURES as exc:
-                raise translate(exc, span, f"{name}()") from None
+                # A user function's own operations are translated where they run: what escapes
+                # its call is autodiff's, unless a builtin's arguments explain it.
+                operands = (*values, *named.values()) if isinstance(fn, Builtin) else ()
+                raise translate(exc, span, f"{name}()", operands, (fn, values, named)) from None
             except ProgramError as exc:
                 raise locate(exc, span)
         return run_call
@@ -838,7 +851,7 @@ class Compiler:
                 try:
                     return fn(x)
                 except NUMERIC_FAILURES as exc:
-                    raise translate(exc, span, what, (x,)) from None
+                    raise translate(exc, span, what, (x,), (builtin, (x,), {})) from None
                 except ProgramError as exc:
                     raise locate(exc, span)
             return call_builtin_1
@@ -851,7 +864,7 @@ class Compiler:
                 try:
                     return fn(x, y)
                 except NUMERIC_FAILURES as exc:
-                    raise translate(exc, span, what, (x, y)) from None
+                    raise translate(exc, span, what, (x, y), (builtin, (x, y), {})) from None
                 except ProgramError as exc:
                     raise locate(exc, span)
             return call_builtin_2
@@ -863,7 +876,7 @@ class Compiler:
             try:
                 return fn(*values, **named)
             except NUMERIC_FAILURES as exc:
-                raise translate(exc, span, what) from None
+                raise translate(exc, span, what, (*values, *named.values()), (builtin, values, named)) from None
             except ProgramError as exc:
                 raise locate(exc, span)
         return call_builtin

@@ -1,11 +1,21 @@
 """Custom derivative rules: `backward f(x, a, g): return ...`.
 
-A function with a declared rule is, for reverse mode, a primitive of its own:
-its forward function is the function's body and its derivative is the rule,
-which is ordinary language code built from primitives, so it is recorded like
-any other code when an outer derivative is taken. Forward mode has no use for
-a reverse rule and differentiates the body, as JAX's custom_vjp does not and
-PyTorch's Function does only with a separate jvp; the README says so.
+A function with a declared rule is, whenever it is differentiated, a primitive of
+its own: its forward function is the function's body and its derivative is the
+rule, which is ordinary language code built from primitives, so it is recorded
+like any other code when an outer derivative is taken.
+
+The rule defines the derivative for every mode and order, so that no command can
+give a number the rule disagrees with:
+- reverse mode calls it (g -> J^T g);
+- forward mode needs J t. The rule is linear in g, and the transpose of a linear
+  map is its reverse-mode derivative: J t = grad over g of <rule(x, g), t>, taken
+  by a small reverse pass through the rule (JAX's linearize-then-transpose, run
+  the other way). Forward-over-reverse Hessians, `jvp`, `hvp` and
+  `jacobian --mode forward` therefore agree with `grad` and with nested grad();
+- Taylor mode has no series for the rule, so the commands that use it
+  (`grad --order N`, `hessian` with one scalar input) fall back to nested
+  differentiation, which goes through the rule at every order.
 """
 from __future__ import annotations
 
@@ -13,8 +23,9 @@ from typing import Any
 
 from autodiff.grammar import ast
 
-from .broadcasting import value_shape
+from .broadcasting import sum_, value_shape
 from .builtins import shape_text, type_name, is_numeric
+from .elementwise import add, mul
 from .errors import CompileError, ShapeError, ValueTypeError
 from .runtime import FIRST_SLOT, UserFunction
 from .tracing import Primitive, Tracer
@@ -63,10 +74,19 @@ def _primitive_of(fn: UserFunction) -> Primitive:
         return vjp
 
     def jvp(tangents, ans, *xs):
-        # Forward mode has no use for a reverse rule: push the tangents through the body.
-        from .transforms import jvp as forward, zeros_like
-        filled = tuple(zeros_like(x) if t is None else t for t, x in zip(tangents, xs))
-        return forward(lambda *z: fn.run_body(z), xs, filled)[1]
+        # J t by transposing the rule (see the module's docstring): the gradient over g of
+        # <rule(xs, g), t>, at g = 0 (a linear rule gives the same at any g). xs and t may be
+        # values of outer traces: the reverse pass over g is a trace of its own, inside them.
+        from .transforms import grad, zeros_like
+        moving = [k for k, t in enumerate(tangents) if t is not None]
+
+        def pairing(g):
+            grads = _gradients(rule, xs, g, fn.name)
+            total = 0.0
+            for k in moving:
+                total = add(total, sum_(mul(grads[k], tangents[k])))
+            return total
+        return grad(pairing, (zeros_like(ans),))
 
     return Primitive(f"custom:{fn.name}", impl, tuple(vjp_for(k) for k in range(n)), jvp)
 

@@ -357,12 +357,17 @@ def backward_from(tape: ReverseTrace, seeds: dict, input_nodes: list[int],
                 except _SCALAR_FALLBACK:
                     c0 = c1 = _NOT_FINITE
                 if c0 - c0 == 0.0 and c1 - c1 == 0.0:       # both finite: the general rule agrees
+                    # The cotangent already held by a parent may come from another entry's rule run
+                    # on an outer trace's values (a closure over a differentiated input), so it can
+                    # be a tracer of that trace: only two floats are added with Python's `+`.
                     if p0 != NO_PARENT:
                         previous = adjoint[p0]
-                        adjoint[p0] = c0 if previous is None else previous + c0
+                        adjoint[p0] = (c0 if previous is None else previous + c0 if previous.__class__ is float
+                                       else _accumulate(previous, c0, owned))
                     if p1 != NO_PARENT:
                         previous = adjoint[p1]
-                        adjoint[p1] = c1 if previous is None else previous + c1
+                        adjoint[p1] = (c1 if previous is None else previous + c1 if previous.__class__ is float
+                                       else _accumulate(previous, c1, owned))
                     continue
         sent = _contributions(prim, node, g, p0, first, second, parent1, params, ans)
         if observer is not None:

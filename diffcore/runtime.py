@@ -20,7 +20,7 @@ from .errors import (LimitExceeded, RuntimeProgramError, ShapeError, ValueTypeEr
 from .numeric import METER
 from .numeric import ArrayTooLarge, NotANumber, OutOfTime, TapeTooLarge, ndarray
 from .reverse import TraceClosed
-from .tracing import strip
+from .tracing import Tracer, strip
 from autodiff.grammar.source import ProgramError
 
 FIRST_SLOT = 2          # frame[0]: enclosing frame; frame[1]: return value
@@ -204,7 +204,7 @@ class UserFunction:
         return frame
 
     def __call__(self, *args, **kwargs):
-        if self.backward is not None and _records(args, kwargs):
+        if self.backward is not None and _traced(args, kwargs):
             from .custom import call_with_rule
             return call_with_rule(self, args, kwargs)
         return self.run(args, kwargs)
@@ -228,9 +228,9 @@ class UserFunction:
             runtime.depth -= 1
 
 
-def _records(args: tuple, kwargs: dict) -> bool:
-    from .reverse import Box
-    return any(type(a) is Box for a in args) or any(type(v) is Box for v in kwargs.values())
+def _traced(args: tuple, kwargs: dict) -> bool:
+    """Whether a call is being differentiated, by any mode: a custom rule then defines its derivative."""
+    return any(isinstance(a, Tracer) for a in args) or any(isinstance(v, Tracer) for v in kwargs.values())
 
 
 def truth(value: Any, span: Span) -> bool:
@@ -260,8 +260,18 @@ NUMERIC_FAILURES = (ValueError, TypeError, IndexError, ZeroDivisionError, Overfl
                     ArrayTooLarge, TapeTooLarge, TraceClosed, OutOfTime)
 
 
-def translate(exc: BaseException, span: Span, what: str, operands: tuple = ()) -> ProgramError:
-    """Turn an exception raised while computing `what` into the program error a user should see."""
+def translate(exc: BaseException, span: Span, what: str, operands: tuple = (),
+              call: Optional[tuple] = None) -> BaseException:
+    """Turn an exception raised while computing `what` into the program error a user should see.
+
+    `operands` are the values the program handed to the operation; `call`, for a call, is
+    (the function called, its positional arguments, its keyword arguments). A TypeError is the
+    program's mistake only when they explain it: an operand that is not a number or an array,
+    an array of booleans (which numpy does not subtract), or arguments that do not fit a
+    builtin's parameters. Any other TypeError comes from
+    autodiff's own code (values being differentiated are never handed to Python's operators or
+    to numpy), so it is returned unchanged, to be reported as an internal error (exit 3).
+    """
     if isinstance(exc, ProgramError):
         return locate(exc, span)
     if isinstance(exc, ArrayTooLarge):
@@ -284,12 +294,35 @@ def translate(exc: BaseException, span: Span, what: str, operands: tuple = ()) -
         if not is_numeric(v):
             kinds = " and ".join(type_name(o) for o in operands)
             return ValueTypeError(f"cannot compute {what} of {kinds}", span, hint=type_hint(v))
+    if isinstance(exc, TypeError):
+        if any(type(strip(v)) is ndarray and strip(v).dtype == bool for v in operands):
+            # numpy's rules for arrays of booleans (a comparison's result): no `-` between them
+            return ValueTypeError(f"cannot compute {what} of an array of booleans", span,
+                                  hint="turn a mask into numbers first, e.g. where(mask, 1, 0)")
+        return _mismatched_call(exc, span, what, call) or exc
     shapes = [np.shape(strip(v)) for v in operands]
     if len(shapes) == 2 and isinstance(exc, ValueError):
         return ShapeError(f"{what}: shapes {shape_text(shapes[0])} and {shape_text(shapes[1])} do not match",
                           span, hint=_shape_hint(what, *shapes))
     message = str(exc).split("\n")[0] or type(exc).__name__
     return RuntimeProgramError(f"{what}: {message}", span)
+
+
+def _mismatched_call(exc: TypeError, span: Span, what: str, call: Optional[tuple]) -> Optional[ProgramError]:
+    """The type error of a call of a builtin whose arguments do not fit its parameters, if that is the case."""
+    from .builtins import Builtin, signature_of
+    if call is None or not isinstance(call[0], Builtin):
+        return None
+    builtin, args, kwargs = call
+    signature = signature_of(builtin)
+    if signature is None:
+        return None
+    try:
+        signature.bind(*args, **kwargs)
+    except TypeError as mismatch:
+        return ValueTypeError(f"{builtin.name}() does not take these arguments: {mismatch}", span,
+                              hint=f"usage: {builtin.name}{signature}")
+    return None
 
 
 def _shape_hint(what: str, left: tuple, right: tuple) -> str:
@@ -309,7 +342,7 @@ def runtime_builtins(runtime: Runtime) -> dict:
         runtime.print_fn(str(sep).join(v if isinstance(v, str) else format_value(v) for v in values))
 
     def seed(n):
-        runtime.rng = np.random.default_rng(abs(to_int(n, "the seed")))
+        runtime.rng = np.random.default_rng(abs(to_int(n, "a seed")))
 
     def randn(*dims):
         return _random(runtime.rng.standard_normal, dims)

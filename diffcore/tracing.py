@@ -62,6 +62,23 @@ class Tracer:
     def primal(self) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _misuse(self, *args):
+        # Values being differentiated combine only through primitives, which hand them to the
+        # right trace. Python's operators and conversions on a tracer mean autodiff code mixed
+        # levels or forgot to unwrap a value: a bug, which must not pass for the program's
+        # TypeError (see runtime.translate).
+        raise TracerMisuse(f"Python arithmetic or a conversion was applied to a {type(self).__name__} "
+                           "(values being differentiated combine only through primitives)")
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _misuse
+    __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = __pow__ = __rpow__ = _misuse
+    __matmul__ = __rmatmul__ = __neg__ = __pos__ = __abs__ = _misuse
+    __float__ = __int__ = __index__ = __complex__ = _misuse
+
+
+class TracerMisuse(RuntimeError):
+    """Python arithmetic or a conversion reached a tracer: a bug in autodiff, never in the program."""
+
 
 # The traces currently open, innermost last. Only their count matters to
 # dispatch (for the next level number); it also lets no-grad regions pause them.

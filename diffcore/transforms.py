@@ -21,7 +21,7 @@ from .errors import ShapeError, ValueTypeError
 from .forward import Dual, ForwardTrace
 from .numeric import Limits as NumericLimits
 from .reverse import Box, backward, recording
-from .tracing import next_level, release_level, strip
+from .tracing import Tracer, next_level, release_level, strip
 
 
 def zeros_like(x: Any) -> Any:
@@ -59,11 +59,15 @@ def value_and_grad(fn: Callable, args: Sequence, argnums: Any = 0, kwargs: dict 
             boxes[k] = args[k] = tape.new_input(args[k])
         out = fn(*args, **(kwargs or {}))
     value = out.value if type(out) is Box and out.trace is tape else out
-    if not is_numeric(value) and not isinstance(value, (Box, Dual)) or value_shape(value) != ():
+    # Any value with one element has a gradient (an array of shape (1,) or (1, 1), as from
+    # sum(x, keepdims=true), as in autograd and PyTorch): its seed is a one of its shape.
+    if not is_numeric(value) and not isinstance(value, Tracer) or math.prod(value_shape(value)) != 1:
         raise ValueTypeError(f"grad needs a function that returns one number, but it returned "
                              f"{type_name(value)}", hint="use jacobian(f) for functions returning arrays")
     if type(out) is Box and out.trace is tape:
-        grads = backward(tape, out.node, 1.0, [boxes[k].node for k in indices])
+        shape = value_shape(value)
+        seed = np.ones(shape) if shape else 1.0
+        grads = backward(tape, out.node, seed, [boxes[k].node for k in indices])
     else:
         grads = [None] * len(indices)
     grads = [zeros_like(boxes[k].value) if g is None else g for k, g in zip(indices, grads)]
