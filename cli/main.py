@@ -9,6 +9,10 @@ from . import report as exit_codes
 from .report import silence_stdout
 
 
+# Environment variables that options of one invocation set for that invocation only.
+_RUN_SWITCHES = ("AUTODIFF_DEBUG", "AUTODIFF_PAGER")
+
+
 def main(argv: Optional[list] = None) -> None:
     """Entry point: every outcome becomes one of the documented exit codes, never a traceback.
 
@@ -19,6 +23,10 @@ def main(argv: Optional[list] = None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     from .streams import fit_standard_streams
     fit_standard_streams()
+    # --traceback and --no-pager are read by their option callbacks, before the command runs,
+    # and say so through the environment; an in-process caller (a test, a notebook) gets its
+    # environment back as it was.
+    switches = {name: os.environ.get(name) for name in _RUN_SWITCHES}
     try:
         from .fast import run
         code = run(args)
@@ -32,6 +40,12 @@ def main(argv: Optional[list] = None) -> None:
         code = exit_codes.OK
     except Exception as exc:  # an autodiff bug: say so briefly, with the traceback on request
         code = _internal_error(exc)
+    finally:
+        for name, value in switches.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     _exit(code if isinstance(code, int) else exit_codes.OK)
 
 

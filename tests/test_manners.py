@@ -550,3 +550,14 @@ def test_readme_documents_completion_for_each_shell():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     for shell in ("bash", "zsh", "fish"):
         assert f"_AUTODIFF_COMPLETE={shell}_source autodiff" in readme
+
+
+def test_switches_of_one_invocation_do_not_outlive_it(monkeypatch):
+    # --traceback and --no-pager set AUTODIFF_DEBUG / AUTODIFF_PAGER for the run; an in-process
+    # caller (a later test, a notebook) must get its environment back unchanged.
+    import os
+    monkeypatch.delenv("AUTODIFF_DEBUG", raising=False)
+    monkeypatch.delenv("AUTODIFF_PAGER", raising=False)
+    code, _, _ = run_main(["eval", "-e", "1 + 1", "--traceback", "--no-pager"])
+    assert code == 0
+    assert "AUTODIFF_DEBUG" not in os.environ and "AUTODIFF_PAGER" not in os.environ
