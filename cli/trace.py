@@ -58,7 +58,7 @@ def short_value(value: Any, precision: int = 6, width: int = 40) -> str:
     body = "[" + ", ".join(items) + (", …]" if len(items) < flat.size else "]")
     if value.ndim == 1 and len(items) == flat.size:
         return body
-    from autodiff.diffcore.builtins import shape_text
+    from autodiff.diffcore.kinds import shape_text
     return f"{shape_text(value.shape)} {body}"
 
 

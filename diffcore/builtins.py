@@ -18,6 +18,7 @@ from . import arrays as A
 from . import elementwise as E
 from .broadcasting import reshape, sum_, value_shape
 from .errors import ShapeError, ValueTypeError
+from .kinds import is_numeric, require_numeric, shape_text, to_bool, to_float, to_int, type_name
 from .numeric import broadcast_size, check_elements, check_shape, ndarray, plain
 from .tracing import Tracer, strip
 
@@ -54,87 +55,6 @@ def signature_of(builtin: Builtin) -> Optional[inspect.Signature]:
 
 
 # ------------------------------------------------------------ argument helpers
-
-def is_numeric(v: Any) -> bool:
-    v = strip(v)
-    return type(v) in (float, int, bool, ndarray) or isinstance(v, (np.floating, np.integer, np.bool_))
-
-
-def require_numeric(v: Any, what: str) -> Any:
-    if not is_numeric(v):
-        raise ValueTypeError(f"{what} must be a number or an array, not {type_name(v)}", hint=type_hint(v))
-    return v
-
-
-def type_hint(value: Any) -> str:
-    """What to do instead, by the kind of value an operation or a builtin was wrongly given."""
-    value = strip(value)
-    if isinstance(value, str):
-        return "strings are for messages: join them with + and fill them with %, e.g. 'x = %g' % x"
-    if isinstance(value, tuple):
-        return "a tuple holds several values (a, b = t); to compute with them, make an array: [a, b]"
-    if value is None:
-        return "the value comes from a function that returns nothing: add a `return`"
-    if isinstance(value, ndarray):
-        return "reduce the array to one number first, e.g. with sum(...), or index it: x[0]"
-    if callable(value):
-        return "a function must be called first: f(x), not f"
-    return "arithmetic and builtins take numbers and arrays"
-
-
-def to_float(v: Any, what: str) -> float:
-    """A single number (not differentiated): a float, a boolean, or an array of one element."""
-    plain_v = strip(v)
-    if isinstance(plain_v, ndarray) and plain_v.size == 1:
-        plain_v = plain_v.reshape(-1)[0]
-    if isinstance(plain_v, ndarray) or not is_numeric(plain_v):
-        raise ValueTypeError(f"{what} must be a number, not {type_name(plain_v)}", hint=type_hint(plain_v))
-    return float(plain_v)
-
-
-def type_name(v: Any) -> str:
-    v = strip(v)
-    if v is None:
-        return "nothing (a function that returned no value?)"
-    if isinstance(v, bool):
-        return "a boolean"
-    if isinstance(v, (int, float)):
-        return "a number"
-    if isinstance(v, ndarray):
-        return f"an array of shape {shape_text(v.shape)}"
-    if isinstance(v, str):
-        return "a string"
-    if isinstance(v, tuple):
-        return f"a tuple of {len(v)}"
-    if callable(v):
-        return "a function"
-    return type(v).__name__
-
-
-def shape_text(shape: tuple) -> str:
-    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
-def to_int(v: Any, what: str) -> int:
-    v = strip(v)
-    if isinstance(v, (bool, np.bool_)):
-        return int(v)
-    if isinstance(v, (int, np.integer)):
-        return int(v)
-    if isinstance(v, (float, np.floating)) and math.isfinite(v) and float(v).is_integer():
-        return int(v)
-    if isinstance(v, ndarray) and v.size == 1:
-        return to_int(v.reshape(-1)[0], what)
-    if isinstance(v, float):
-        raise ValueTypeError(f"{what} must be a whole number, not {v!r}",
-                             hint="round it first, e.g. with round(...) or floor(...)")
-    raise ValueTypeError(f"{what} must be a whole number, not {type_name(v)}", hint=type_hint(v))
-
-
-def to_bool(v: Any, what: str) -> bool:
-    """A single truth value: true/false, or a number (0 is false)."""
-    return to_float(v, what) != 0.0
-
 
 def to_shape(dims: tuple, what: str = "a shape") -> tuple:
     """zeros(3), zeros(2, 3), zeros([2, 3]), zeros(shape(x)) all name a shape."""

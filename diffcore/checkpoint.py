@@ -22,7 +22,8 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Iterator, Sequence
 
-from .builtins import Builtin, is_numeric
+from .builtins import Builtin
+from .kinds import is_numeric
 from .runtime import FIRST_SLOT, UNSET, UserFunction
 from .reverse import Box, ReverseTrace, TraceClosed, _accumulate, backward_from
 from .tracing import Primitive, Tracer, next_level, release_level, strip

@@ -26,7 +26,8 @@ from . import arrays as A
 from . import elementwise as E
 from . import fusion
 from .analysis import Scope, assigned_names, names_read, refuse_jumps
-from .builtins import BUILTINS, SPREAD_LIST_ARGUMENT, Builtin, to_int, type_name
+from .builtins import BUILTINS, SPREAD_LIST_ARGUMENT, Builtin
+from .kinds import to_int, type_name
 from .diagnostics import comparison_at_equality
 from .display import format_value
 from .errors import (AssertionFailed, CompileError, RuntimeProgramError, UndefinedNameError,

@@ -24,7 +24,7 @@ from typing import Any
 from autodiff.grammar import ast
 
 from .broadcasting import sum_, value_shape
-from .builtins import shape_text, type_name, is_numeric
+from .kinds import shape_text, type_name, is_numeric
 from .elementwise import add, mul
 from .errors import CompileError, ShapeError, ValueTypeError
 from .runtime import FIRST_SLOT, UserFunction

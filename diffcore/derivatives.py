@@ -13,7 +13,7 @@ import numpy as np
 
 from . import diagnostics
 from .broadcasting import sum_, value_shape
-from .builtins import shape_text
+from .kinds import shape_text
 from .errors import ShapeError
 from .numeric import look_at_clock
 from .program import Program, RunResult, UsageError, numeric_context, plain_output, run_clock

@@ -20,7 +20,7 @@ import numpy as np
 from . import arrays as A
 from . import transforms as T
 from .broadcasting import reshape
-from .builtins import shape_text
+from .kinds import shape_text
 from . import diagnostics
 from .derivatives import MAX_TENSOR_ENTRIES, Differentiator, check_tensor_size, resolve_wrt
 from .errors import ShapeError

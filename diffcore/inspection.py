@@ -37,7 +37,7 @@ from autodiff.grammar import ast, parse
 from autodiff.grammar.ast import Span
 from autodiff.grammar.source import ProgramError
 
-from .builtins import shape_text
+from .kinds import shape_text
 from .derivatives import resolve_wrt
 from .reverse import recording
 from .errors import LimitExceeded, ShapeError

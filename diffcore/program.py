@@ -11,7 +11,7 @@ from autodiff.grammar import Source, parse
 from autodiff.grammar.ast import Record, Span
 from autodiff.grammar.source import ProgramError
 
-from .builtins import type_name
+from .kinds import type_name
 from .compiler import Compiler, CompiledModule
 from .errors import InputError, RuntimeProgramError, did_you_mean
 from .numeric import METER

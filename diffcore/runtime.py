@@ -15,7 +15,7 @@ import numpy as np
 
 from autodiff.grammar.ast import Span
 
-from .builtins import shape_text, type_hint, type_name, is_numeric
+from .kinds import shape_text, type_hint, type_name, is_numeric
 from .errors import (LimitExceeded, RuntimeProgramError, ShapeError, ValueTypeError)
 from .numeric import METER
 from .numeric import ArrayTooLarge, NotANumber, OutOfTime, TapeTooLarge, ndarray
@@ -335,7 +335,8 @@ def _shape_hint(what: str, left: tuple, right: tuple) -> str:
 
 def runtime_builtins(runtime: Runtime) -> dict:
     """Builtins that use the state of the run: printing and the seeded random generator."""
-    from .builtins import Builtin, to_int, to_shape
+    from .builtins import Builtin, to_shape
+    from .kinds import to_int
     from .display import format_value
 
     def print_(*values, sep=" "):

@@ -98,7 +98,7 @@ def _size(value: Any, what: str, star: bool = False) -> Optional[int]:
     if not star:
         number = int(value or 0)                # (".": precision 0)
     else:
-        from .builtins import to_int
+        from .kinds import to_int
         number = abs(to_int(value, f"a {what}"))
     check_length(number, f"a {what} of {number:,}")
     return number
@@ -122,7 +122,7 @@ def _convert(value: Any, kind: str, flags: str, width: Optional[int], precision:
 
 
 def _as_number(value: Any, kind: str) -> float:
-    from .builtins import is_numeric, type_name
+    from .kinds import is_numeric, type_name
     from .numeric import ndarray
     if isinstance(value, ndarray) and value.size == 1:
         value = value.reshape(-1)[0]

@@ -16,7 +16,7 @@ import numpy as np
 from . import arrays as A
 from .batching import ELEMENT_BUDGET, ChunkTooLarge, batching
 from .broadcasting import broadcast_to, reshape, value_shape
-from .builtins import shape_text, type_name, is_numeric
+from .kinds import shape_text, type_name, is_numeric
 from .errors import ShapeError, ValueTypeError
 from .forward import Dual, ForwardTrace
 from .numeric import Limits as NumericLimits

@@ -16,7 +16,8 @@ from autodiff.grammar.ast import Span
 from autodiff.grammar.source import ProgramError
 
 from . import arrays as A
-from .builtins import Builtin, is_numeric, shape_text, to_int, type_name
+from .builtins import Builtin
+from .kinds import is_numeric, shape_text, to_int, type_name
 from .broadcasting import value_shape
 from .errors import CompileError, InputError, RuntimeProgramError, ShapeError, ValueTypeError
 from .numeric import check_elements, ndarray
