@@ -39,14 +39,14 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from autodiff.cli.workers import usable_cores
-from autodiff.diffcore import arrays as A
-from autodiff.diffcore import elementwise as E
-from autodiff.diffcore import transforms as T
-from autodiff.diffcore.broadcasting import sum_
+from autodiff.diffcore.engine import arrays as A
+from autodiff.diffcore.engine import elementwise as E
+from autodiff.diffcore.engine import transforms as T
+from autodiff.diffcore.engine.broadcasting import sum_
 from autodiff.diffcore.derivatives import Differentiator, evaluate
 from autodiff.diffcore.higher import derivative_tensors
 from autodiff.diffcore.program import Program
-from autodiff.diffcore.taylor import taylor_derivatives
+from autodiff.diffcore.engine.taylor import taylor_derivatives
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "bench" / "cases"

@@ -9,7 +9,7 @@
         right: 13.0
     1 passed, 1 failed, 0 errors in 0.05s
 
-The checking itself is `autodiff.diffcore.checking`; this module collects the
+The checking itself is `autodiff.diffcore.checks.runner`; this module collects the
 paths, shows progress and results, and writes the JUnit and JSON-lines reports.
 """
 from __future__ import annotations
@@ -65,7 +65,7 @@ def check_command(paths, gradcheck, rtol, atol, jobs, junit, json_lines, quiet,
     usage error. --timeout is per file. See docs/check.md for the pragmas
     (`# check: gradcheck`, `# check: at x=0.5`, `# check: rtol=1e-6 atol=1e-9`).
     """
-    from autodiff.diffcore.checking import CheckOptions, collect, run_checks
+    from autodiff.diffcore.checks.runner import CheckOptions, collect, run_checks
     if not paths:
         raise click.UsageError("give at least one PATH: a .expr file or a directory of them")
     try:

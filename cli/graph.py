@@ -6,7 +6,7 @@
 
 The graph itself (nodes for inputs, constants, operations and the output;
 edges for data flow; adjoints with --grad) is built by
-`autodiff.diffcore.inspection.build_graph`; this module only writes it out.
+`autodiff.diffcore.views.recorder.build_graph`; this module only writes it out.
 """
 from __future__ import annotations
 
@@ -306,8 +306,8 @@ def graph_command(file, expr, at, of, fmt, with_grad, collapse, wrt, max_nodes, 
     --grad adds adjoints (d output / d node) and the contribution each edge
     sends back; --collapse merges the repeated steps of loops and calls.
     """
-    from autodiff.diffcore.errors import LimitExceeded
-    from autodiff.diffcore.inspection import build_graph, record
+    from autodiff.diffcore.engine.errors import LimitExceeded
+    from autodiff.diffcore.views.recorder import build_graph, record
     if as_json:
         fmt = "json"
     program = load(file, expr)

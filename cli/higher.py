@@ -121,7 +121,7 @@ def jacobian_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements
     rows += [Row("jacobian", f"d{out}/d{name}", block) for name, block in blocks.items()]
     chosen = f"mode: {result.mode}"
     if mode == "auto":
-        from autodiff.diffcore.transforms import jacobian_mode_reason
+        from autodiff.diffcore.engine.transforms import jacobian_mode_reason
         n_inputs = sum(int(np.size(result.inputs[name])) for name in result.wrt)
         chosen += f" (chosen by --mode auto: {jacobian_mode_reason(n_inputs, int(np.size(result.output)))})"
     show(Report(program.source.filename, rows, notes=[chosen]), precision, sys.stdout, terminal())

@@ -9,6 +9,8 @@ from typing import Any, Optional
 
 from autodiff.grammar.source import ProgramError, Source
 
+from .report import ProgramFailed  # noqa: F401  (raised here; its home is the report)
+
 
 class UsageError(Exception):
     """A mistake on the command line (exit 2), reported the way click reports its own.
@@ -20,19 +22,6 @@ class UsageError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-
-
-class ProgramFailed(Exception):
-    """A ProgramError together with the source it points into (for the report).
-
-    `usage`: the error is in a command-line value (--at, --vjp, --direction), so exit code 2.
-    """
-
-    def __init__(self, error: ProgramError, source: Optional[Source], usage: bool = False):
-        super().__init__(str(error))
-        self.error = error
-        self.source = source
-        self.usage = usage or error.kind == "usage error"
 
 
 # ------------------------------------------------------------------ the program
@@ -61,7 +50,7 @@ def read_source(file: Optional[str], expr: Optional[str]) -> Source:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        from autodiff.diffcore.errors import InputError
+        from autodiff.diffcore.engine.errors import InputError
         raise ProgramFailed(InputError(f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
                                        f"{exc.start})", hint="save the program as UTF-8"), Source("", name))
     return Source(text, name)
@@ -183,7 +172,7 @@ def name_value_option(ctx, param, items: tuple) -> tuple:
 
 
 def make_limits(max_steps: int, max_depth: int, max_elements: int, timeout: Optional[float]):
-    from autodiff.diffcore.runtime import Limits
+    from autodiff.diffcore.interpreter.runtime import Limits
     limits = Limits(max_steps=max_steps, max_depth=max_depth, max_elements=max_elements,
                     timeout=timeout or None)        # --timeout 0: no limit
     if _MAX_MEMORY[0] is not None:

@@ -4,7 +4,7 @@
     autodiff plot -e 'sin(x) * x' --range 0:10
 
 The values come from the engine (Taylor mode, or nested reverse mode where a
-primitive has no Taylor rule) through `autodiff.diffcore.inspection`. With -o
+primitive has no Taylor rule) through `autodiff.diffcore.views.recorder`. With -o
 the picture is drawn by matplotlib, an optional dependency imported only
 then; without -o it is drawn in the terminal with braille characters by the
 small plotter below, which needs nothing but rich.
@@ -144,7 +144,7 @@ def terminal_plot(samples, width: int, height: int, color: bool, title: str, pre
     marker per series instead of braille, when `unicode` is False)."""
     from rich.text import Text
 
-    from autodiff.diffcore.inspection import derivative_label, y_limits
+    from autodiff.diffcore.views.recorder import derivative_label, y_limits
 
     series = samples.values
     count = series.shape[0]
@@ -226,7 +226,7 @@ def terminal_plot(samples, width: int, height: int, color: bool, title: str, pre
 
 
 def gap_notes(samples) -> list:
-    from autodiff.diffcore.inspection import derivative_label
+    from autodiff.diffcore.views.recorder import derivative_label
     parts = []
     points = samples.values.shape[1]
     for k in range(samples.values.shape[0]):
@@ -250,7 +250,7 @@ def write_image(samples, path: str, title: str) -> None:
     except ImportError:
         raise MissingDependency("writing an image (-o) needs matplotlib, which is not installed",
                                 hint=f"{INSTALL_HINT}; or leave out -o to plot in the terminal") from None
-    from autodiff.diffcore.inspection import derivative_label, y_limits
+    from autodiff.diffcore.views.recorder import derivative_label, y_limits
 
     fig = Figure(figsize=(8, 5), dpi=150)
     canvas = FigureCanvasAgg(fig)
@@ -326,7 +326,7 @@ def plot_command(file, expr, at, of, wrt, span, order, points, output, width, he
     or nested reverse mode where a primitive has no Taylor rule. Points where
     the function or a derivative is not finite are left as gaps.
     """
-    from autodiff.diffcore.inspection import sample_derivatives
+    from autodiff.diffcore.views.recorder import sample_derivatives
     lo, hi = parse_range(span)
     program = load(file, expr)
     limits = limits_of(options)
@@ -361,7 +361,7 @@ def plot_command(file, expr, at, of, wrt, span, order, points, output, width, he
 
 
 def _labels(order: int) -> list:
-    from autodiff.diffcore.inspection import derivative_label
+    from autodiff.diffcore.views.recorder import derivative_label
     return [derivative_label(k) for k in range(order + 1)]
 
 

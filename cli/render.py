@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from autodiff.diffcore.display import format_number, format_value
+from autodiff.diffcore.interpreter.display import format_number, format_value
 
 from .layout import SUMMARY_THRESHOLD, array_text, number_text
 

@@ -22,6 +22,19 @@ INTERNAL_ERROR = 3
 INTERRUPTED = 130
 
 
+class ProgramFailed(Exception):
+    """A ProgramError together with the source it points into (for the report).
+
+    `usage`: the error is in a command-line value (--at, --vjp, --direction), so exit code 2.
+    """
+
+    def __init__(self, error: ProgramError, source: Optional[Source], usage: bool = False):
+        super().__init__(str(error))
+        self.error = error
+        self.source = source
+        self.usage = usage or error.kind == "usage error"
+
+
 def terminal_layout(stream: TextIO) -> bool:
     """Lay the output out for a person (tables, the terminal's width): the stream is a terminal
     (not TERM=dumb), or FORCE_COLOR asks for it in a pipe (`| less -R`). NO_COLOR does not change
@@ -105,7 +118,6 @@ def run_reported(command: Callable[[], object]) -> int:
     The command returns an exit code (or None for 0). Shared by click's command group
     (app.py) and the fast path (fast.py), so that both end a command alike.
     """
-    from autodiff.cli.inputs import ProgramFailed
     try:
         result = command()
     except ProgramFailed as failure:
@@ -124,7 +136,6 @@ def run_reported(command: Callable[[], object]) -> int:
 @contextmanager
 def reported(program):
     """Attach the program's source to any error diffcore reports, for the caret display."""
-    from autodiff.cli.inputs import ProgramFailed
     try:
         yield
     except ProgramError as error:

@@ -5,7 +5,7 @@
     ...
     v0  a  12.0 (via b) + 10.0 (via c) = 22.0
 
-The rows come from `autodiff.diffcore.inspection`; this module only lays them
+The rows come from `autodiff.diffcore.views.recorder`; this module only lays them
 out: a rich table on a terminal, aligned plain text in a pipe, JSON with
 --json. A long tape (a loop) shows its first and last rows, the count of each
 operation, and how to page through the rest with --from and --limit.
@@ -18,7 +18,7 @@ from typing import Any, Optional
 import click
 import numpy as np
 
-from autodiff.diffcore.display import format_number
+from autodiff.diffcore.interpreter.display import format_number
 
 from .app import CONTEXT, cli, reported, terminal
 from .options import (complete_names, limit_options, load, make_limits, output_options, parse_at, parse_names,
@@ -58,7 +58,7 @@ def short_value(value: Any, precision: int = 6, width: int = 40) -> str:
     body = "[" + ", ".join(items) + (", …]" if len(items) < flat.size else "]")
     if value.ndim == 1 and len(items) == flat.size:
         return body
-    from autodiff.diffcore.kinds import shape_text
+    from autodiff.diffcore.engine.kinds import shape_text
     return f"{shape_text(value.shape)} {body}"
 
 
@@ -387,7 +387,7 @@ def trace_command(file, expr, at, of, wrt, vjp, limit, start, as_json, precision
     contributions it sends to its operands; an adjoint summed from several
     paths is shown as that sum.
     """
-    from autodiff.diffcore.inspection import page, record
+    from autodiff.diffcore.views.recorder import page, record
     program = load(file, expr)
     limits = limits_of(options)
     values = parse_at(at, limits)

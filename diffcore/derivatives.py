@@ -11,15 +11,15 @@ from typing import Any, Optional
 
 import numpy as np
 
-from . import diagnostics
-from .broadcasting import sum_, value_shape
-from .kinds import shape_text
-from .errors import ShapeError
-from .numeric import look_at_clock
+from .engine import diagnostics, notes
+from .engine.broadcasting import sum_, value_shape
+from .engine.kinds import shape_text
+from .engine.errors import ShapeError
+from .engine.numeric import look_at_clock
 from .program import Program, RunResult, UsageError, numeric_context, plain_output, run_clock
-from .reverse import Box, ReverseTrace, backward
-from .runtime import Limits
-from .tracing import next_level, release_level, strip
+from .engine.reverse import Box, ReverseTrace, backward
+from .interpreter.runtime import Limits
+from .engine.tracing import next_level, release_level, strip
 
 
 # The most entries a derivative tensor (a Jacobian, a Hessian, an order-k tensor) may have: each
@@ -116,7 +116,7 @@ def resolve_wrt(program: Program, wrt: Optional[list]) -> list:
         return names
     for name in wrt:
         if name not in names:
-            from .errors import did_you_mean
+            from .engine.errors import did_you_mean
             raise UsageError(f"--wrt {name}: {program.source.filename} has no input named '{name}' "
                              f"(its inputs: {', '.join(names) or 'none'})", hint=did_you_mean(name, names))
     return list(dict.fromkeys(wrt))
@@ -158,7 +158,7 @@ class Differentiator:
         tape.fuse = self.fuse
         if keep_all:            # (only ever turned on here: a tape may keep everything by itself)
             tape.keep_all = True
-        diagnostics.listen()
+        notes.listen()
         try:
             def watch(name, value):
                 if name not in watched:
@@ -176,7 +176,7 @@ class Differentiator:
         finally:
             tape.close()
             release_level()
-            noted = diagnostics.stop_listening()
+            noted = notes.stop_listening()
         return tape, result, output, out_value, summed, boxes, noted
 
     def _differentiate(self, at: dict) -> Derivatives:
@@ -231,7 +231,7 @@ class Differentiator:
             scanned = self._record(at, True, lambda text: None)[0] if tape.dropped else tape
             found = diagnostics.first_non_finite_value(scanned)
             warnings.append(found or diagnostics.Diagnostic(
-                "non-finite", "output", f"the output is {diagnostics._short(out_value)}", None))
+                "non-finite", "output", f"the output is {diagnostics.short_text(out_value)}", None))
         elif depends and not diagnostics.all_finite(derivatives):
             seed = self.cotangent if self.cotangent is not None else (
                 1.0 if not out_shape else np.ones(out_shape))

@@ -17,17 +17,17 @@ from typing import Any, Iterator, Optional
 
 import numpy as np
 
-from . import arrays as A
-from . import transforms as T
-from .broadcasting import reshape
-from .kinds import shape_text
-from . import diagnostics
+from .engine import arrays as A
+from .engine import transforms as T
+from .engine.broadcasting import reshape
+from .engine.kinds import shape_text
+from .engine import diagnostics, notes
 from .derivatives import MAX_TENSOR_ENTRIES, Differentiator, check_tensor_size, resolve_wrt
-from .errors import ShapeError
+from .engine.errors import ShapeError
 from .program import Program, UsageError, numeric_context, plain_output, run_clock
-from .reverse import Box
-from .runtime import Limits
-from .tracing import strip
+from .engine.reverse import Box
+from .interpreter.runtime import Limits
+from .engine.tracing import strip
 
 class ProgramFunction:
     """The program's output as a function of the flat vector of the inputs in `wrt`."""
@@ -76,12 +76,12 @@ class ProgramFunction:
         if watched is not None and not watched and isinstance(z, Box):
             # The first run recorded by a reverse trace while diagnosing: its tape and the kinks
             # noted while it runs are what the Differentiator's own run would have given.
-            diagnostics.listen()
+            notes.listen()
             try:
                 result = self.program.run(self.at, self.limits, watch=lambda name, v: values.get(name, v),
                                           of=self.of)
             finally:
-                noted = diagnostics.stop_listening()
+                noted = notes.stop_listening()
             watched.append((z.trace, noted))
             return result.output
         result = self.program.run(self.at, self.limits, watch=lambda name, v: values.get(name, v), of=self.of)
@@ -170,7 +170,7 @@ def _check_size(entries: int, what: str) -> None:
 def derivative_tensors(program: Program, at: dict, order: int, wrt=None, of=None,
                        limits: Optional[Limits] = None) -> HigherResult:
     """All derivatives of a scalar output up to `order`, as blocks per tuple of inputs."""
-    from .taylor import MAX_ORDER
+    from .engine.taylor import MAX_ORDER
     if order > MAX_ORDER:
         raise UsageError(f"--order {order}: the highest order computed is {MAX_ORDER}",
                          hint=f"k! overflows float64 past {MAX_ORDER}!, and the Taylor coefficients f^(k)/k! "
@@ -208,7 +208,7 @@ def derivative_tensors(program: Program, at: dict, order: int, wrt=None, of=None
 
 def _taylor(fn: ProgramFunction, order: int) -> Optional[list]:
     """f, f', ..., f^(order) of a program of one scalar input by Taylor mode (None: not applicable)."""
-    from .taylor import TaylorUnsupported, taylor_derivatives
+    from .engine.taylor import TaylorUnsupported, taylor_derivatives
     name = fn.wrt[0]
     with numeric_context(fn.limits):
         try:

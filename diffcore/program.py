@@ -11,14 +11,14 @@ from autodiff.grammar import Source, parse
 from autodiff.grammar.ast import Record, Span
 from autodiff.grammar.source import ProgramError
 
-from .kinds import type_name
-from .compiler import Compiler, CompiledModule
-from .errors import InputError, RuntimeProgramError, did_you_mean
-from .numeric import METER
-from .numeric import Limits as NumericLimits
-from .runtime import UNSET, Limits
-from .tracing import strip
-from .values import boolean_input
+from .engine.kinds import type_name
+from .interpreter.compiler import Compiler, CompiledModule
+from .engine.errors import InputError, RuntimeProgramError, did_you_mean
+from .engine.numeric import METER
+from .engine.numeric import Limits as NumericLimits
+from .interpreter.runtime import UNSET, Limits
+from .engine.tracing import strip
+from .interpreter.values import boolean_input
 
 # Each user-level call costs a few dozen Python frames of nested closures.
 _RECURSION_PER_CALL = 60

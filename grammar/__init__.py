@@ -1,4 +1,9 @@
-"""The autodiff language: its Lark grammar, the AST it builds, and source-located errors."""
+"""The autodiff language: its Lark grammar, the AST it builds, and source-located errors.
+
+Syntax only: nothing here computes a value. records.py (immutable records, spans) and
+source.py (program text, located errors) are the floor every layer may stand on. May import
+lark and the standard library; never diffcore or the command line.
+"""
 from . import ast
 from .source import ProgramError, ProgramSyntaxError, Source
 

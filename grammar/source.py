@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from .ast import Record, Span
+from .records import Record, Span
 
 
 class Source(Record):

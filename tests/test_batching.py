@@ -20,13 +20,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from autodiff.diffcore import batching as batching_module
-from autodiff.diffcore import transforms as T
-from autodiff.diffcore.batching import Batched, batching
+from autodiff.diffcore.engine import batching as batching_module
+from autodiff.diffcore.engine import transforms as T
+from autodiff.diffcore.engine.batching import Batched, batching
 from autodiff.diffcore.higher import ProgramFunction, derivative_tensors, jacobian
 from autodiff.diffcore.program import Program, numeric_context
-from autodiff.diffcore.runtime import Limits
-from autodiff.diffcore.tracing import REGISTRY, Primitive, strip
+from autodiff.diffcore.interpreter.runtime import Limits
+from autodiff.diffcore.engine.tracing import REGISTRY, Primitive, strip
 from autodiff.grammar.source import ProgramError
 from fuzzing.programs import programs
 
@@ -113,7 +113,7 @@ CASES = _cases()
 
 
 def _differentiable_primitives() -> list:
-    import autodiff.diffcore.builtins  # noqa: F401 - defines every primitive
+    import autodiff.diffcore.interpreter.builtins  # noqa: F401 - defines every primitive
     return sorted(name for name, prim in REGISTRY.items() if prim.jvp is not None)
 
 
@@ -186,7 +186,7 @@ def test_fallback_with_multiple_outputs_and_scalars():
 
 
 def test_unbatched_values_broadcast_and_batched_values_show_one_examples_shape():
-    from autodiff.diffcore.broadcasting import value_shape
+    from autodiff.diffcore.engine.broadcasting import value_shape
     with batching(4) as trace:
         t = trace.wrap(np.zeros((4, 2, 3)))
         assert value_shape(t) == (2, 3)
@@ -426,7 +426,7 @@ def test_the_element_limit_applies_to_one_example_not_to_the_batch():
 
 
 def test_an_array_over_the_limit_is_cut_into_examples_then_reported():
-    from autodiff.diffcore.numeric import ArrayTooLarge
+    from autodiff.diffcore.engine.numeric import ArrayTooLarge
     with numeric_context(Limits(max_elements=5)):
         with batching(2) as trace:           # 2 x 9 elements: over the limit because of the batch
             with pytest.raises(batching_module.ChunkTooLarge) as raised:
@@ -531,8 +531,8 @@ def _same(a, b):
 
 @pytest.mark.parametrize("name", UNARY + BINARY)
 def test_forward_fast_entries_agree_with_process(name):
-    from autodiff.diffcore.forward import Dual, ForwardTrace
-    from autodiff.diffcore.tracing import next_level, release_level
+    from autodiff.diffcore.engine.forward import Dual, ForwardTrace
+    from autodiff.diffcore.engine.tracing import next_level, release_level
     prim, rng = REGISTRY[name], np.random.default_rng(3)
     for shapes in FAST_ENTRY_SHAPES[len(prim.vjps)]:
         for count in range(1, len(shapes) + 1):
@@ -559,8 +559,8 @@ def test_forward_fast_entries_agree_with_process(name):
 
 @pytest.mark.parametrize("name", ["mul", "sin", "sub"])
 def test_forward_fast_entries_batched_tangents_and_no_grad(name, monkeypatch):
-    from autodiff.diffcore.forward import Dual, ForwardTrace
-    from autodiff.diffcore.tracing import Trace, next_level, release_level
+    from autodiff.diffcore.engine.forward import Dual, ForwardTrace
+    from autodiff.diffcore.engine.tracing import Trace, next_level, release_level
     prim, rng = REGISTRY[name], np.random.default_rng(4)
     values = [_positive(rng, (3,)) for _ in prim.vjps]
     with batching(B) as batch:
@@ -581,8 +581,8 @@ def test_forward_fast_entries_batched_tangents_and_no_grad(name, monkeypatch):
 
 
 def test_forward_fast_entries_refuse_a_primitive_without_a_forward_rule():
-    from autodiff.diffcore.forward import Dual, ForwardTrace
-    from autodiff.diffcore.tracing import next_level, release_level
+    from autodiff.diffcore.engine.forward import Dual, ForwardTrace
+    from autodiff.diffcore.engine.tracing import next_level, release_level
     unary = Primitive("test_no_jvp_1", lambda x: x * 2.0, (None,))
     binary = Primitive("test_no_jvp_2", lambda x, y: x * y, (None, None))
     trace = ForwardTrace(next_level())
@@ -599,8 +599,8 @@ def test_forward_fast_entries_refuse_a_primitive_without_a_forward_rule():
 def test_broadcasting_results_over_the_element_limit_are_refused(monkeypatch):
     # binary_impl computes the broadcast shape only when the sizes' product is over the limit
     # (a broadcast result holds at most that many elements): the limit must still hold exactly.
-    from autodiff.diffcore import numeric
-    from autodiff.diffcore.elementwise import add, mul
+    from autodiff.diffcore.engine import numeric
+    from autodiff.diffcore.engine.elementwise import add, mul
     monkeypatch.setattr(numeric.Limits, "max_elements", 40)
     row, column = np.arange(5.0), np.arange(8.0).reshape(8, 1)
     np.testing.assert_array_equal(mul(np.ones((2, 5)), row), np.stack([row, row]))     # 50 > 40, result 10
@@ -617,7 +617,7 @@ def test_broadcasting_results_over_the_element_limit_are_refused(monkeypatch):
 
 def test_array_all_finite_agrees_with_isfinite_and_raises_no_floating_point_error():
     import warnings
-    from autodiff.diffcore.numeric import array_all_finite
+    from autodiff.diffcore.engine.numeric import array_all_finite
     big = np.full((3, 4), 1e200)                # finite, but its squares overflow
     cases = [np.arange(12.0).reshape(3, 4), np.arange(12.0).reshape(3, 4).T, np.arange(12.0)[::2], big, big.T,
              np.array(2.0), np.array(np.inf), np.zeros(0), np.broadcast_to(np.array([1.0, np.nan]), (1000, 2)),

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from autodiff.cli.main import main
-from autodiff.diffcore import checking
+from autodiff.diffcore.checks import runner as checking
 from autodiff.grammar.source import Source
 
 REPO = Path(__file__).resolve().parents[1]

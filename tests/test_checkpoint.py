@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autodiff.diffcore import elementwise as E
+from autodiff.diffcore.engine import elementwise as E
 from autodiff.diffcore.derivatives import differentiate
 from autodiff.diffcore.higher import derivative_tensors
 from autodiff.diffcore.program import Program
@@ -92,8 +92,8 @@ def test_a_traced_value_from_the_top_level_is_an_input_of_the_segments():
 def test_a_segment_that_reaches_a_traced_value_it_was_not_given_is_refused():
     # The compiler passes every traced value a block can reach; should one still escape it, the
     # segment's entry would miss its derivative, so the step refuses instead of giving a number.
-    from autodiff.diffcore.checkpoint import run_segment
-    from autodiff.diffcore.reverse import recording
+    from autodiff.diffcore.interpreter.checkpoint import run_segment
+    from autodiff.diffcore.engine.reverse import recording
 
     class Outside(Exception):
         pass

@@ -23,19 +23,19 @@ import pytest
 
 from autodiff.cli.render import dumps, dumps_single
 from autodiff.diffcore.derivatives import Derivatives, Evaluation
-from autodiff.diffcore.diagnostics import Diagnostic
+from autodiff.diffcore.engine.diagnostics import Diagnostic
 from autodiff.diffcore.program import InputInfo, RunResult
-from autodiff.diffcore.runtime import Limits
+from autodiff.diffcore.interpreter.runtime import Limits
 from autodiff.grammar import _tables, generate
 from autodiff.grammar.ast import Span
 from autodiff.grammar.source import Source
 
 HEAVY = ("click", "lark", "regex", "rich", "logging", "autodiff.cli.points", "autodiff.cli.app",
-         "autodiff.diffcore.higher", "autodiff.diffcore.forward", "autodiff.diffcore.taylor", "difflib",
+         "autodiff.diffcore.higher", "autodiff.diffcore.engine.forward", "autodiff.diffcore.engine.taylor", "difflib",
          # the results are plain classes and eval/grad write their JSON themselves (~6 ms together)
          "dataclasses", "json",
-         "autodiff.diffcore.transforms", "autodiff.diffcore.custom", "autodiff.diffcore.checkpoint",
-         "autodiff.diffcore.checking", "autodiff.diffcore.inspection")
+         "autodiff.diffcore.engine.transforms", "autodiff.diffcore.interpreter.custom", "autodiff.diffcore.interpreter.checkpoint",
+         "autodiff.diffcore.checks.runner", "autodiff.diffcore.views.recorder")
 
 
 def imported_by(argv: list, stdin: str = "") -> tuple:
@@ -113,7 +113,7 @@ def test_the_results_behave_like_the_dataclasses_they_were():
         "tape_length=0, warnings=[], summed=False)")
     first, second = Derivatives({}, 1.0, None, [], "gradient"), Derivatives({}, 1.0, None, [], "gradient")
     assert first == second and first.warnings is not second.warnings
-    # Limits is mutable, and dataclasses.replace still works on it (diffcore/checking.py uses it).
+    # Limits is mutable, and dataclasses.replace still works on it (diffcore/checks/runner.py uses it).
     limits = Limits(max_steps=5, timeout=2.0)
     limits.max_memory = 1024
     assert repr(limits) == ("Limits(max_steps=5, max_depth=200, max_elements=10000000, timeout=2.0, "

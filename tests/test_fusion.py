@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from autodiff.cli.app import cli
 from autodiff.diffcore.derivatives import Differentiator
 from autodiff.diffcore.program import Program
-from autodiff.diffcore.reverse import FUSED, ReverseTrace
+from autodiff.diffcore.engine.reverse import FUSED, ReverseTrace
 
 import autodiff.cli.main  # noqa: F401 - registers the commands
 
@@ -146,5 +146,5 @@ def test_a_fused_entry_holds_its_partials():
     x = tape.new_input(2.0, "x")
     y = tape.record_fused(12.0, (7.0,), (x.node,), None)
     assert tape.prims[y.node] is FUSED and tape.first[y.node] == (7.0,) and tape.second[y.node] == (x.node,)
-    from autodiff.diffcore.reverse import backward
+    from autodiff.diffcore.engine.reverse import backward
     assert backward(tape, y.node, 2.0, [x.node]) == [14.0]

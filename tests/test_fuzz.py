@@ -37,14 +37,14 @@ from hypothesis import event as hypothesis_event
 from hypothesis import strategies as st
 
 import autodiff.cli.main  # noqa: F401 - registers the commands
-from autodiff.diffcore import compiler as compiler_module
+from autodiff.diffcore.interpreter import compiler as compiler_module
 from autodiff.diffcore import derivatives as derivatives_module
-from autodiff.diffcore import forward as forward_module
+from autodiff.diffcore.engine import forward as forward_module
 from autodiff.diffcore.derivatives import Differentiator, differentiate
 from autodiff.diffcore.higher import derivative_tensors, jacobian
 from autodiff.diffcore.program import Program, plain_output
-from autodiff.diffcore.runtime import Limits
-from autodiff.diffcore.tracing import strip
+from autodiff.diffcore.interpreter.runtime import Limits
+from autodiff.diffcore.engine.tracing import strip
 from autodiff.grammar import Source, parse
 from autodiff.grammar.source import ProgramError
 from fuzzing.programs import STYLES, Generated, programs, strip_spans, to_source
@@ -810,7 +810,7 @@ def test_finding_traced_number_compared_with_a_string(command):
 
     Minimal: `autodiff grad -e 'x * (x != "a")' --at x=1` -> exit 3, "internal error:
     UFuncTypeError: ufunc 'equal' did not contain a loop with signature matching types
-    (_PyFloatDType, StrDType)". compiler.run_compare calls diagnostics.comparison_at_equality
+    (_PyFloatDType, StrDType)". compiler.run_compare calls notes.comparison_at_equality
     for traced operands, whose np.equal(a, b) failed for a string. `autodiff eval` of the same
     program printed f = 1.0 (found by mutating samples/seed_higher.expr: `assert first == "..."`).
     """

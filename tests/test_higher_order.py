@@ -387,7 +387,7 @@ def test_in_language_jacobian_shape_and_values():
 @pytest.mark.parametrize("outputs, forward", [(1, False), (2, False), (5, True)])
 def test_in_language_jacobian_picks_the_mode_that_needs_fewer_passes(outputs, forward, monkeypatch):
     """jacobian(f)(x) with x of 2 elements: reverse for up to 2 outputs, one forward pass beyond."""
-    from autodiff.diffcore import transforms
+    from autodiff.diffcore.engine import transforms
     calls = []
     original = transforms.jacobian_forward
     monkeypatch.setattr(transforms, "jacobian_forward", lambda *a, **k: calls.append(1) or original(*a, **k))

@@ -24,15 +24,15 @@ import pytest
 
 import autodiff.cli.main  # noqa: F401 - registers the commands
 from autodiff.grammar.source import ProgramError
-from autodiff.diffcore import elementwise as E
-from autodiff.diffcore.builtins import BUILTINS, Builtin
+from autodiff.diffcore.engine import elementwise as E
+from autodiff.diffcore.interpreter.builtins import BUILTINS, Builtin
 from autodiff.diffcore.derivatives import Differentiator, evaluate
-from autodiff.diffcore.errors import LimitExceeded, ValueTypeError
-from autodiff.diffcore.numeric import METER, WORK_PER_LOOK, ArrayTooLarge, OutOfTime
+from autodiff.diffcore.engine.errors import LimitExceeded, ValueTypeError
+from autodiff.diffcore.engine.numeric import METER, WORK_PER_LOOK, ArrayTooLarge, OutOfTime
 from autodiff.diffcore.program import Program, numeric_context, run_clock
-from autodiff.diffcore.runtime import DEFAULT_TIMEOUT, Limits, Runtime, runtime_builtins
-from autodiff.diffcore.strings import MAX_STRING_LENGTH
-from autodiff.diffcore.tracing import REGISTRY
+from autodiff.diffcore.interpreter.runtime import DEFAULT_TIMEOUT, Limits, Runtime, runtime_builtins
+from autodiff.diffcore.interpreter.strings import MAX_STRING_LENGTH
+from autodiff.diffcore.engine.tracing import REGISTRY
 from helpers import run_main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -490,7 +490,7 @@ def test_type_errors_of_the_issue_are_located_with_a_hint(mode, text, fragment):
 
 def test_derivatives_up_to_the_highest_order_are_exact_without_overflow():
     from autodiff.diffcore.higher import derivative_tensors
-    from autodiff.diffcore.taylor import MAX_ORDER
+    from autodiff.diffcore.engine.taylor import MAX_ORDER
     assert MAX_ORDER == 170
     result = derivative_tensors(Program.from_text("exp(x)"), {"x": 0.5}, MAX_ORDER)
     assert result.mode == "taylor"
@@ -506,7 +506,7 @@ def test_an_order_past_the_highest_is_a_usage_error():
 
 
 def test_coefficients_past_the_largest_factorial_do_not_overflow():
-    from autodiff.diffcore.taylor import coefficient_derivative
+    from autodiff.diffcore.engine.taylor import coefficient_derivative
     big = math.lgamma(172)          # 171! = 1.2e309: past the largest float64
     assert coefficient_derivative(0.0, 171) == 0.0
     assert coefficient_derivative(math.exp(-big + 2), 171) == pytest.approx(math.exp(2), rel=1e-12)

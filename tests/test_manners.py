@@ -178,7 +178,7 @@ def test_version_names_autodiff_numpy_and_python():
 
 def language_jacobian_mode(monkeypatch, n_in: int, n_out: int) -> str:
     """The mode the language's jacobian() took for f: R^n_in -> R^n_out (forward mode is spied on)."""
-    from autodiff.diffcore import transforms
+    from autodiff.diffcore.engine import transforms
     from autodiff.diffcore.derivatives import evaluate
     from autodiff.diffcore.program import Program
     used = []
@@ -198,7 +198,7 @@ def test_jacobian_auto_is_one_rule_for_the_command_and_the_language(monkeypatch,
     import json
     import re
 
-    from autodiff.diffcore.transforms import jacobian_mode
+    from autodiff.diffcore.engine.transforms import jacobian_mode
     program = f"input x = linspace(1, 2, {n_in})\ny = " + \
         "[" + ", ".join(f"sum(x * x) * {k + 1}" for k in range(n_out)) + "]\n"
     code, out, err = run_main(["jacobian", "-e", program, "--json"])

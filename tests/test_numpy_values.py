@@ -15,9 +15,9 @@ from typing import Callable
 import numpy as np
 import pytest
 
-import autodiff.diffcore.builtins  # noqa: F401 - defines every primitive
-from autodiff.diffcore.builtins import BUILTINS, Builtin
-from autodiff.diffcore.tracing import REGISTRY
+import autodiff.diffcore.interpreter.builtins  # noqa: F401 - defines every primitive
+from autodiff.diffcore.interpreter.builtins import BUILTINS, Builtin
+from autodiff.diffcore.engine.tracing import REGISTRY
 
 DRAWS = 25
 

@@ -30,11 +30,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autodiff.diffcore import arrays as A
-from autodiff.diffcore import broadcasting as B
-from autodiff.diffcore import elementwise as E
-from autodiff.diffcore.reverse import Box, ReverseTrace, backward
-from autodiff.diffcore.tracing import REGISTRY, next_level, release_level
+from autodiff.diffcore.engine import arrays as A
+from autodiff.diffcore.engine import broadcasting as B
+from autodiff.diffcore.engine import elementwise as E
+from autodiff.diffcore.engine.reverse import Box, ReverseTrace, backward
+from autodiff.diffcore.engine.tracing import REGISTRY, next_level, release_level
 
 # IEEE specials (log(0), 1/0, 0 * inf) are computed on purpose here: numpy's warnings are noise.
 pytestmark = pytest.mark.filterwarnings("ignore:.*encountered in:RuntimeWarning")

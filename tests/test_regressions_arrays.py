@@ -19,12 +19,12 @@ import math
 import numpy as np
 import pytest
 
-from autodiff.diffcore.builtins import BUILTINS, Builtin
+from autodiff.diffcore.interpreter.builtins import BUILTINS, Builtin
 from autodiff.diffcore.derivatives import differentiate
 from autodiff.diffcore.higher import derivative_tensors, jacobian
 from autodiff.diffcore.program import Program
-from autodiff.diffcore.runtime import Runtime, runtime_builtins
-from autodiff.diffcore.tracing import strip
+from autodiff.diffcore.interpreter.runtime import Runtime, runtime_builtins
+from autodiff.diffcore.engine.tracing import strip
 from helpers import run_main
 
 

@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pytest
 
-from autodiff.diffcore import elementwise as E
+from autodiff.diffcore.engine import elementwise as E
 from autodiff.diffcore.derivatives import differentiate, evaluate
 from autodiff.diffcore.program import Program
 from helpers import close, run_main

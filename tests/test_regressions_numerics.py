@@ -21,9 +21,9 @@ import re
 import numpy as np
 import pytest
 
-from autodiff.diffcore import elementwise as E
-from autodiff.diffcore import taylor
-from autodiff.diffcore.arrays import cot_matmul
+from autodiff.diffcore.engine import elementwise as E
+from autodiff.diffcore.engine import taylor
+from autodiff.diffcore.engine.arrays import cot_matmul
 from autodiff.diffcore.derivatives import differentiate
 from autodiff.diffcore.higher import derivative_tensors, directional, hessian_vector, jacobian
 from autodiff.diffcore.program import Program

@@ -19,15 +19,15 @@ import numpy as np
 import pytest
 
 from autodiff.diffcore import derivatives as derivatives_module
-from autodiff.diffcore import elementwise as E
-from autodiff.diffcore.broadcasting import sum_, value_shape
+from autodiff.diffcore.engine import elementwise as E
+from autodiff.diffcore.engine.broadcasting import sum_, value_shape
 from autodiff.diffcore.derivatives import Differentiator, differentiate, evaluate
-from autodiff.diffcore.diagnostics import Diagnostic
-from autodiff.diffcore.inspection import record
+from autodiff.diffcore.engine.diagnostics import Diagnostic
+from autodiff.diffcore.views.recorder import record
 from autodiff.diffcore.program import Program
-from autodiff.diffcore.reverse import Box, ReverseTrace, backward
-from autodiff.diffcore.arrays import stack
-from autodiff.diffcore.tracing import REGISTRY, NotSaved, Primitive, ValueNotSaved, next_level, release_level
+from autodiff.diffcore.engine.reverse import Box, ReverseTrace, backward
+from autodiff.diffcore.engine.arrays import stack
+from autodiff.diffcore.engine.tracing import REGISTRY, NotSaved, Primitive, ValueNotSaved, next_level, release_level
 from test_primitives import CASES, random_like, rng_for, shape_of
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*encountered in:RuntimeWarning")

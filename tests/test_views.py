@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from autodiff.cli.app import cli
-from autodiff.diffcore.inspection import assigned_names, build_graph, page, record
+from autodiff.diffcore.views.recorder import assigned_names, build_graph, page, record
 from autodiff.diffcore.program import Program
 from autodiff.grammar import Source, parse
 from helpers import run_main
@@ -257,7 +257,7 @@ def test_plot_values_are_the_engines_derivatives():
 
 
 def test_plot_falls_back_to_nested_reverse_mode(monkeypatch):
-    from autodiff.diffcore import taylor
+    from autodiff.diffcore.engine import taylor
 
     def unsupported(*args, **kwargs):
         raise taylor.TaylorUnsupported("test")
@@ -298,7 +298,7 @@ def test_terminal_plot_fits_80_columns_and_has_a_legend():
 def test_terminal_plot_in_colour_with_rich():
     from rich.console import Console
     from autodiff.cli.plot import terminal_plot
-    from autodiff.diffcore.inspection import sample_derivatives
+    from autodiff.diffcore.views.recorder import sample_derivatives
     program = Program.from_text(Path(SIGMOID).read_text(), "samples/sigmoid.expr")
     samples = sample_derivatives(program, {}, "x", -6, 6, 200, 2)
     console = Console(width=80, record=True, force_terminal=True, color_system="truecolor")

@@ -23,10 +23,10 @@ import math
 from typing import Any, Callable, Iterator, Sequence
 
 from .builtins import Builtin
-from .kinds import is_numeric
+from ..engine.kinds import is_numeric
 from .runtime import FIRST_SLOT, UNSET, UserFunction
-from .reverse import Box, ReverseTrace, TraceClosed, _accumulate, backward_from
-from .tracing import Primitive, Tracer, next_level, release_level, strip
+from ..engine.reverse import Box, ReverseTrace, TraceClosed, _accumulate, backward_from
+from ..engine.tracing import Primitive, Tracer, next_level, release_level, strip
 
 
 def _tuple_item_impl(values: tuple, index: int) -> Any:
@@ -87,14 +87,14 @@ def _segment_primitive(segment: Callable[[tuple], tuple], n_inputs: int, name: s
         def vjp(g, ans, *inputs):
             grad = cotangents(g, inputs)[k]
             if grad is None:            # an input the segment's outputs do not depend on
-                from .transforms import zeros_like
+                from ..engine.transforms import zeros_like
                 return zeros_like(inputs[k])
             return grad
         return vjp
 
     def jvp(tangents, ans, *inputs):
         # Forward mode over a checkpoint (e.g. inside a Hessian): push the tangents through the segment.
-        from .transforms import jvp as forward, zeros_like
+        from ..engine.transforms import jvp as forward, zeros_like
         movable = [k for k, x in enumerate(inputs) if _differentiable(x)]
 
         def of_movable(*values):

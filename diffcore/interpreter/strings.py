@@ -13,8 +13,8 @@ import math
 import re
 from typing import Any, Optional
 
-from .errors import LimitExceeded, ValueTypeError
-from .tracing import strip
+from ..engine.errors import LimitExceeded, ValueTypeError
+from ..engine.tracing import strip
 
 # The longest string a program may make (README, "Limits"): a message, not a data structure.
 MAX_STRING_LENGTH = 1_000_000
@@ -98,7 +98,7 @@ def _size(value: Any, what: str, star: bool = False) -> Optional[int]:
     if not star:
         number = int(value or 0)                # (".": precision 0)
     else:
-        from .kinds import to_int
+        from ..engine.kinds import to_int
         number = abs(to_int(value, f"a {what}"))
     check_length(number, f"a {what} of {number:,}")
     return number
@@ -122,8 +122,8 @@ def _convert(value: Any, kind: str, flags: str, width: Optional[int], precision:
 
 
 def _as_number(value: Any, kind: str) -> float:
-    from .kinds import is_numeric, type_name
-    from .numeric import ndarray
+    from ..engine.kinds import is_numeric, type_name
+    from ..engine.numeric import ndarray
     if isinstance(value, ndarray) and value.size == 1:
         value = value.reshape(-1)[0]
     if not is_numeric(value) or isinstance(value, ndarray):

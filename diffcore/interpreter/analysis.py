@@ -6,7 +6,7 @@ from typing import Optional
 from autodiff.grammar import ast
 from autodiff.grammar.ast import Span
 
-from .errors import CompileError
+from ..engine.errors import CompileError
 from .runtime import FIRST_SLOT
 
 

@@ -14,13 +14,13 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from . import arrays as A
-from . import elementwise as E
-from .broadcasting import reshape, sum_, value_shape
-from .errors import ShapeError, ValueTypeError
-from .kinds import is_numeric, require_numeric, shape_text, to_bool, to_float, to_int, type_name
-from .numeric import broadcast_size, check_elements, check_shape, ndarray, plain
-from .tracing import Tracer, strip
+from ..engine import arrays as A
+from ..engine import elementwise as E
+from ..engine.broadcasting import reshape, sum_, value_shape
+from ..engine.errors import ShapeError, ValueTypeError
+from ..engine.kinds import is_numeric, require_numeric, shape_text, to_bool, to_float, to_int, type_name
+from ..engine.numeric import broadcast_size, check_elements, check_shape, ndarray, plain
+from ..engine.tracing import Tracer, strip
 
 
 class Builtin:
@@ -444,14 +444,14 @@ def _fixing_others(f, args: tuple, k: int):
 
 def grad(f, argnums=0):
     """grad(f) is the gradient function of a scalar-valued f (of its first argument, or of argnums)."""
-    from . import transforms
+    from ..engine import transforms
     f = _function_value(f, "grad")
     return Builtin(f"grad({getattr(f, 'name', 'f')})",
                    lambda *args, **kwargs: transforms.grad(f, args, strip(argnums), kwargs), wraps=(f,))
 
 
 def value_and_grad(f, argnums=0):
-    from . import transforms
+    from ..engine import transforms
     f = _function_value(f, "value_and_grad")
     return Builtin(f"value_and_grad({getattr(f, 'name', 'f')})",
                    lambda *args, **kwargs: transforms.value_and_grad(f, args, strip(argnums), kwargs), wraps=(f,))
@@ -460,7 +460,7 @@ def value_and_grad(f, argnums=0):
 def jacobian(f, argnums=0):
     """jacobian(f)(x): shape f(x).shape + x.shape, in the mode transforms.jacobian_mode chooses
     (reverse when f(x) has at most as many elements as x, else forward)."""
-    from . import transforms
+    from ..engine import transforms
     f = _function_value(f, "jacobian")
 
     def call(*args):
@@ -472,7 +472,7 @@ def jacobian(f, argnums=0):
 
 
 def hessian(f, argnums=0):
-    from . import transforms
+    from ..engine import transforms
     f = _function_value(f, "hessian")
 
     def call(*args):
@@ -487,13 +487,13 @@ def _as_tuple(v: Any) -> tuple:
 
 def jvp(f, primals, tangents):
     """jvp(f, x, v) is the pair (f(x), J·v); for several arguments pass tuples: jvp(f, (x, y), (u, w))."""
-    from . import transforms
+    from ..engine import transforms
     return transforms.jvp(_function_value(f, "jvp"), _as_tuple(primals), _as_tuple(tangents))
 
 
 def vjp(f, primals, cotangent):
     """vjp(f, x, v) is the pair (f(x), v·J); for several arguments pass a tuple of them."""
-    from . import transforms
+    from ..engine import transforms
     return transforms.vjp(_function_value(f, "vjp"), _as_tuple(primals), cotangent)
 
 

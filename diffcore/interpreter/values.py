@@ -15,15 +15,15 @@ from autodiff.grammar import ast
 from autodiff.grammar.ast import Span
 from autodiff.grammar.source import ProgramError
 
-from . import arrays as A
+from ..engine import arrays as A
 from .builtins import Builtin
-from .kinds import is_numeric, shape_text, to_int, type_name
-from .broadcasting import value_shape
-from .errors import CompileError, InputError, RuntimeProgramError, ShapeError, ValueTypeError
-from .numeric import check_elements, ndarray
-from .reverse import location
+from ..engine.kinds import is_numeric, shape_text, to_int, type_name
+from ..engine.broadcasting import value_shape
+from ..engine.errors import CompileError, InputError, RuntimeProgramError, ShapeError, ValueTypeError
+from ..engine.numeric import check_elements, ndarray
+from ..engine.notes import location
 from .runtime import locate
-from .tracing import Tracer, strip
+from ..engine.tracing import Tracer, strip
 
 Closure = Callable[[list], Any]
 

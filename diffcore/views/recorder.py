@@ -37,14 +37,14 @@ from autodiff.grammar import ast, parse
 from autodiff.grammar.ast import Span
 from autodiff.grammar.source import ProgramError
 
-from .kinds import shape_text
-from .derivatives import resolve_wrt
-from .reverse import recording
-from .errors import LimitExceeded, ShapeError
-from .program import Program, UsageError, numeric_context, plain_output, run_clock
-from .reverse import NO_PARENT, VARIADIC, Box, backward
-from .runtime import Limits
-from .tracing import strip
+from ..engine.kinds import shape_text
+from ..derivatives import resolve_wrt
+from ..engine.reverse import recording
+from ..engine.errors import LimitExceeded, ShapeError
+from ..program import Program, UsageError, numeric_context, plain_output, run_clock
+from ..engine.reverse import NO_PARENT, VARIADIC, Box, backward
+from ..interpreter.runtime import Limits
+from ..engine.tracing import strip
 
 # How many contributions to one adjoint are kept to show how it was summed
 # (the first and the last ones; the count is always exact).
@@ -658,8 +658,8 @@ def sample_derivatives(program: Program, at: dict, wrt: Optional[str], lo: float
     without a Taylor rule falls back to nested reverse mode. A point where the program
     fails (an assertion, a domain error it checks itself) is a gap, like a non-finite value.
     """
-    from .taylor import TaylorUnsupported, taylor_derivatives
-    from . import transforms as T
+    from ..engine.taylor import TaylorUnsupported, taylor_derivatives
+    from ..engine import transforms as T
 
     name = plot_input(program, at, wrt)
     limits = limits or Limits()

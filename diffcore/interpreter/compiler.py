@@ -22,24 +22,24 @@ from autodiff.grammar import ast
 from autodiff.grammar.ast import Span
 from autodiff.grammar.source import ProgramError
 
-from . import arrays as A
-from . import elementwise as E
+from ..engine import arrays as A
+from ..engine import elementwise as E
 from . import fusion
 from .analysis import Scope, assigned_names, names_read, refuse_jumps
 from .builtins import BUILTINS, SPREAD_LIST_ARGUMENT, Builtin
-from .kinds import to_int, type_name
-from .diagnostics import comparison_at_equality
+from ..engine.kinds import to_int, type_name
+from ..engine.notes import comparison_at_equality
 from .display import format_value
-from .errors import (AssertionFailed, CompileError, RuntimeProgramError, UndefinedNameError,
+from ..engine.errors import (AssertionFailed, CompileError, RuntimeProgramError, UndefinedNameError,
                      ValueTypeError, did_you_mean)
-from .numeric import broadcast_size, check_elements, ndarray
-from .reverse import location
+from ..engine.numeric import broadcast_size, check_elements, ndarray
+from ..engine.notes import location
 from .strings import string_operation
 from .runtime import (BREAK, CONTINUE, FIRST_SLOT, NUMERIC_FAILURES, RETURN, UNSET, Runtime,
                       UserFunction, locate, runtime_builtins, translate, truth)
 from .values import (FloatRange, array_of, check_arity, check_index, constant_array, index_int, index_item,
                      input_value, message_text, missing_input, plain_truth, unassigned)
-from .tracing import Trace, Tracer, current_level, strip
+from ..engine.tracing import Trace, Tracer, current_level, strip
 
 Closure = Callable[[list], Any]
 
@@ -478,7 +478,8 @@ class Compiler:
         def run_def(f):
             fn = make(f)
             if make_rule is not None:
-                fn.backward = make_rule(f)
+                from .custom import call_with_rule
+                fn.backward, fn.call_with_rule = make_rule(f), call_with_rule
             if write is not None:
                 write(f, fn)
             else:

@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Optional
 
 from .elementwise import add, cot_mul
+from .notes import location
 from .numeric import Limits as NumericLimits
 from .numeric import TapeTooLarge, ndarray
 from .tracing import FALLBACK, NotSaved, Primitive, Trace, Tracer, next_level, release_level
@@ -37,9 +38,6 @@ NO_PARAMS: dict = {}
 _NOTHING: frozenset = frozenset()
 VARIADIC = -2       # parent0 marker: `first` holds the argument tuple, `second` the parent tuple
 
-# The source location of the operation being executed, set by the interpreter
-# before it calls a primitive, so that every tape entry knows where it came from.
-location: list = [None]
 
 
 class _PartialRules:

@@ -33,11 +33,11 @@ from autodiff.grammar import ast
 from autodiff.grammar.source import ProgramError
 
 from .builtins import Builtin
-from .diagnostics import KINK_CHECKS
-from .elementwise import neg
-from .reverse import Box
+from ..engine.diagnostics import KINK_CHECKS
+from ..engine.elementwise import neg
+from ..engine.reverse import Box
 from .runtime import NUMERIC_FAILURES, translate
-from .tracing import Primitive, Trace
+from ..engine.tracing import Primitive, Trace
 
 # A float operation inside the generated function failed: the ordinary path will say why.
 FUSION_FAILURES = (ArithmeticError, ValueError, TypeError)

@@ -15,108 +15,13 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from autodiff.grammar.ast import Record, Span
-
 from .numeric import array_all_finite
-from .reverse import VARIADIC, ReverseTrace, backward, location
-from .tracing import Tracer, strip
-
-
-class Diagnostic(Record):
-    """A warning about one operation of a run: immutable, compared and hashed by value.
-
-    kind: 'kink' or 'non-finite'; operation: the primitive or construct ('abs', 'maximum', '<', ...).
-    """
-
-    __slots__ = ("kind", "operation", "message", "span")
-
-
-# Kinks noted while a program runs (comparisons, step functions); None when nobody listens.
-_noted: list = []
-_listening = [False]
-
-
-def listen() -> None:
-    _noted.clear()
-    _listening[0] = True
-
-
-def stop_listening() -> list:
-    _listening[0] = False
-    found = list(_noted)
-    _noted.clear()
-    return found
-
-
-def note_kink(operation: str, message: str) -> None:
-    if _listening[0]:
-        _noted.append(Diagnostic("kink", operation, message, location[0]))
-
-
-def is_traced(value: Any) -> bool:
-    return isinstance(value, Tracer)
-
-
-def comparison_at_equality(op: str, a: Any, b: Any, result: Any) -> None:
-    """Called by the interpreter for a comparison of traced values: a tie means a one-sided choice."""
-    if not _listening[0]:
-        return
-    if a.__class__ is float and b.__class__ is float:      # the common case, without numpy
-        if a != b:
-            return
-        note_kink(op, f"'{op}' compares equal values ({_short(a)}); the branch for "
-                      f"{'true' if result else 'false'} was taken, so the derivative is one-sided here")
-        return
-    if not _any_equal(a, b):
-        return
-    note_kink(op, _array_tie_message(op, a, b, result))
-
-
-def _array_tie_message(op: str, a: Any, b: Any, result: Any) -> str:
-    """Where an array comparison ties, at which value, and the branch taken at the tie.
-
-    Only the tied elements matter: the others are not at a kink. At a tie the result is the
-    same for every tied element (false for <, > and !=, true for <=, >= and ==), and that is
-    the branch named; the value is the first tied element's (the others are counted).
-    """
-    a, b = np.asarray(a), np.asarray(b)
-    shape = np.broadcast_shapes(a.shape, b.shape)
-    tied = np.broadcast_to(np.equal(a, b), shape)
-    values = np.broadcast_to(a, shape)[tied]
-    first = tuple(int(i) for i in np.argwhere(tied)[0])
-    taken = "true" if np.broadcast_to(np.asarray(result), shape)[first] else "false"
-    if not shape:
-        return (f"'{op}' compares equal values ({_short(float(values[0]))}); the branch for {taken} was taken, "
-                "so the derivative is one-sided here")
-    at = "[" + ", ".join(map(str, first)) + "]"
-    count = int(values.size)
-    value = _short(float(values[0]))
-    if count == 1:
-        where = f"{value} at {at} of an array of shape {shape}"
-    else:
-        same = bool(np.all(values == values[0]))
-        where = (f"{value if same else value + ' and other values'} at {count} elements of an array of "
-                 f"shape {shape}, the first at {at}")
-    return (f"'{op}' compares equal values ({where}); the branch for {taken} was taken there, so the "
-            "derivative is one-sided here")
-
-
-def step_at_jump(name: str, x: Any, jumps: Callable[[Any], Any]) -> None:
-    """floor/ceil/round/sign of a traced value exactly where the function jumps."""
-    if _listening[0] and (bool(jumps(x)) if x.__class__ is float else np.any(jumps(x))):
-        note_kink(name, f"{name} at {_short(x)}, where it jumps: its derivative is taken as 0")
+from .notes import Diagnostic, any_equal, short_text  # noqa: F401  (Diagnostic: its home is notes.py)
+from .reverse import VARIADIC, ReverseTrace, backward
+from .tracing import strip
 
 
 # ------------------------------------------------------------- tape scans
-
-def _any_equal(a: Any, b: Any) -> bool:
-    if a.__class__ is float and b.__class__ is float:      # most scalar entries: no numpy call
-        return a == b
-    try:
-        return bool(np.any(np.equal(a, b)))
-    except (TypeError, ValueError):     # a string or shapes that do not broadcast: no tie to report
-        return False
-
 
 def _kink_at_zero(operand: str, message: str) -> Callable:
     """The check of a kink where `operand` ('x', or the result 'ans') is 0.
@@ -125,14 +30,14 @@ def _kink_at_zero(operand: str, message: str) -> Callable:
     operand is a nonzero float without calling the check.
     """
     def check(x, y, ans, params):
-        return message if _any_equal(ans if operand == "ans" else x, 0.0) else None
+        return message if any_equal(ans if operand == "ans" else x, 0.0) else None
     check.zero_of = operand
     return check
 
 
 def _kink_tie(name):
     def check(x, y, ans, params):
-        if _any_equal(x, y):
+        if any_equal(x, y):
             return f"{name} of equal values: the gradient is shared 0.5 / 0.5 (as in PyTorch and JAX)"
         return None
     return check
@@ -214,7 +119,7 @@ def first_non_finite_value(tape: ReverseTrace) -> Optional[Diagnostic]:
         if not _finite(value):
             prim = tape.prims[node]
             name = prim.name if prim is not None else "input"
-            what = _short(strip(value))
+            what = short_text(strip(value))
             return Diagnostic("non-finite", name, f"{name} produced {what}: the first non-finite value",
                               tape.spans[node])
     return None
@@ -239,17 +144,3 @@ def all_finite(value: Any) -> bool:
     if isinstance(value, dict):
         return all(all_finite(v) for v in value.values())
     return _finite(value)
-
-
-def _short(value: Any) -> str:
-    value = strip(value)
-    if isinstance(value, np.ndarray):
-        if value.size == 1:
-            return _short(float(value.reshape(-1)[0]))
-        bad = value[~np.isfinite(value)] if value.dtype.kind == "f" else value
-        shown = bad if 0 < bad.size < value.size else value
-        return f"an array of shape {value.shape} containing {_short(float(shown.reshape(-1)[0]))}"
-    if isinstance(value, float):
-        return "nan" if math.isnan(value) else ("inf" if value == math.inf else
-                                                ("-inf" if value == -math.inf else f"{value:g}"))
-    return str(value)

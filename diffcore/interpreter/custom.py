@@ -19,16 +19,19 @@ give a number the rule disagrees with:
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autodiff.grammar import ast
 
-from .broadcasting import sum_, value_shape
-from .kinds import shape_text, type_name, is_numeric
-from .elementwise import add, mul
-from .errors import CompileError, ShapeError, ValueTypeError
-from .runtime import FIRST_SLOT, UserFunction
-from .tracing import Primitive, Tracer
+from ..engine.broadcasting import sum_, value_shape
+from ..engine.kinds import shape_text, type_name, is_numeric
+from ..engine.elementwise import add, mul
+from ..engine.errors import CompileError, ShapeError, ValueTypeError
+from .runtime import FIRST_SLOT
+from ..engine.tracing import Primitive, Tracer
+
+if TYPE_CHECKING:
+    from .runtime import UserFunction
 
 
 def check_backward(compiler, node: ast.BackwardDef, scope) -> ast.FunctionDef:
@@ -77,7 +80,7 @@ def _primitive_of(fn: UserFunction) -> Primitive:
         # J t by transposing the rule (see the module's docstring): the gradient over g of
         # <rule(xs, g), t>, at g = 0 (a linear rule gives the same at any g). xs and t may be
         # values of outer traces: the reverse pass over g is a trace of its own, inside them.
-        from .transforms import grad, zeros_like
+        from ..engine.transforms import grad, zeros_like
         moving = [k for k, t in enumerate(tangents) if t is not None]
 
         def pairing(g):

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .tracing import strip
+from ..engine.tracing import strip
 
 
 def format_number(x: float, precision: int = 6) -> str:

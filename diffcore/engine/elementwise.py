@@ -33,6 +33,7 @@ from .broadcasting import batch_elementwise, broadcast_to, lift, unbroadcast, va
 from .numeric import (array_all_finite, binary_impl, broadcast_size, logistic, logistic_array, max_scalar,
                       min_scalar, ndarray, plain, relu_scalar, same_size, sign_scalar, softplus_array,
                       softplus_scalar, tie_weight, unary_impl, where_size)
+from .notes import step_at_jump
 from .tracing import Tracer, primitive, strip
 
 
@@ -315,7 +316,6 @@ def _constant(name: str, scalar_fn, array_fn, jumps: Callable = None) -> Callabl
         if isinstance(x, Tracer):
             x = strip(x)
             if jumps is not None:
-                from .diagnostics import step_at_jump
                 step_at_jump(name, x, jumps)
         return impl(x)
     constant.__name__ = name

@@ -48,8 +48,8 @@ from autodiff.grammar import ast
 from autodiff.grammar.ast import Span
 from autodiff.grammar.source import ProgramError, Source
 
-from .errors import AssertionFailed, LimitExceeded, RuntimeProgramError, closest
-from .runtime import Limits
+from ..engine.errors import AssertionFailed, LimitExceeded, RuntimeProgramError, closest
+from ..interpreter.runtime import Limits
 
 PASS, FAIL, ERROR = "pass", "fail", "error"
 
@@ -166,7 +166,7 @@ def parse_pragmas(source: Source, input_names: Iterable[str], limits: Optional[L
 
     The values of `at` pragmas are constant expressions, run under `limits` (the file's).
     """
-    from .program import constant_value as run_value
+    from ..program import constant_value as run_value
 
     def constant_value(text: str, label: str) -> Any:
         return run_value(text, label, limits)
@@ -303,8 +303,8 @@ def without_asserts(module: ast.Module) -> ast.Module:
 def program_without_asserts(source: Source):
     """A Program compiled from `source` with its asserts removed."""
     from autodiff.grammar import parse
-    from .compiler import Compiler
-    from .program import InputInfo, Program
+    from ..interpreter.compiler import Compiler
+    from ..program import InputInfo, Program
     program = Program(source)           # every attribute a Program has; then its code is swapped
     program.compiled = Compiler().compile_module(without_asserts(parse(source)))
     declared = [InputInfo(name, span, True, has_default)
@@ -357,8 +357,8 @@ def _discard(text: str) -> None:
 
 def check_path(path: str, options: CheckOptions) -> FileResult:
     """Check one file. Never raises (except KeyboardInterrupt): every outcome is a FileResult."""
-    from autodiff.diffcore import tracing
-    from autodiff.diffcore.reverse import ReverseTrace
+    from ..engine import tracing
+    from ..engine.reverse import ReverseTrace
     started = time.perf_counter()
     result = FileResult(path, PASS, 0.0)
     saved_level, saved_frozen = tracing._open_levels[0], ReverseTrace.frozen_level
@@ -405,7 +405,7 @@ def _problem(error: ProgramError, **extra) -> Problem:
 
 def plain_data(value: Any) -> Any:
     """A language value as data that pickles and renders: floats, bools, float arrays, tuples, strings."""
-    from .tracing import strip
+    from ..engine.tracing import strip
     value = strip(value)
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
@@ -417,7 +417,7 @@ def plain_data(value: Any) -> Any:
         return tuple(plain_data(v) for v in value)
     if value is None or isinstance(value, str):
         return value
-    from .display import format_value
+    from ..interpreter.display import format_value
     return format_value(value)
 
 
@@ -426,18 +426,18 @@ def _read(path: str) -> Source:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
-        from .errors import InputError
+        from ..engine.errors import InputError
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
         return Source(data.decode("utf-8-sig"), path)
     except UnicodeDecodeError as exc:
-        from .errors import InputError
+        from ..engine.errors import InputError
         raise InputError(f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
                          hint="save the program as UTF-8") from None
 
 
 def _check(path: str, options: CheckOptions, result: FileResult) -> None:
-    from .program import Program
+    from ..program import Program
     source = _read(path)
     result.source = source
     deadline = Deadline(options)
@@ -506,9 +506,9 @@ def gradcheck(program, at: dict, wrt: Optional[list], rtol: float, atol: float, 
     Returns (mismatches, number of elements compared). `stage[0]` names the computation under way,
     for the report of an error raised by one of them.
     """
-    from .derivatives import differentiate
-    from .higher import jacobian
-    from .program import plain_output
+    from ..derivatives import differentiate
+    from ..higher import jacobian
+    from ..program import plain_output
     names = program.input_names
     at = {n: v for n, v in at.items() if n in names}       # an input read only by an assert is gone here
     wrt = [n for n in (wrt if wrt is not None else names) if n in names]

@@ -15,12 +15,12 @@ import numpy as np
 
 from autodiff.grammar.ast import Span
 
-from .kinds import shape_text, type_hint, type_name, is_numeric
-from .errors import (LimitExceeded, RuntimeProgramError, ShapeError, ValueTypeError)
-from .numeric import METER
-from .numeric import ArrayTooLarge, NotANumber, OutOfTime, TapeTooLarge, ndarray
-from .reverse import TraceClosed
-from .tracing import Tracer, strip
+from ..engine.kinds import shape_text, type_hint, type_name, is_numeric
+from ..engine.errors import (LimitExceeded, RuntimeProgramError, ShapeError, ValueTypeError)
+from ..engine.numeric import METER
+from ..engine.numeric import ArrayTooLarge, NotANumber, OutOfTime, TapeTooLarge, ndarray
+from ..engine.reverse import TraceClosed
+from ..engine.tracing import Tracer, strip
 from autodiff.grammar.source import ProgramError
 
 FIRST_SLOT = 2          # frame[0]: enclosing frame; frame[1]: return value
@@ -161,7 +161,7 @@ class UserFunction:
     """A function defined by the program (`def` or `lambda`): a value like any other."""
 
     __slots__ = ("name", "params", "defaults", "body", "template", "closure", "runtime", "span",
-                 "backward")
+                 "backward", "call_with_rule")
 
     def __init__(self, name: str, params: tuple, defaults: tuple, body: Callable, nslots: int,
                  closure: Optional[list], runtime: Runtime, span: Span):
@@ -174,6 +174,9 @@ class UserFunction:
         self.runtime = runtime
         self.span = span
         self.backward: Optional[UserFunction] = None     # a custom derivative rule, if declared
+        # How a call under differentiation runs when a rule is declared (custom.call_with_rule,
+        # set with the rule by the compiler: the runtime does not depend on custom rules).
+        self.call_with_rule: Optional[Callable] = None
 
     def __repr__(self) -> str:
         return f"<function {self.name}>"
@@ -205,8 +208,7 @@ class UserFunction:
 
     def __call__(self, *args, **kwargs):
         if self.backward is not None and _traced(args, kwargs):
-            from .custom import call_with_rule
-            return call_with_rule(self, args, kwargs)
+            return self.call_with_rule(self, args, kwargs)
         return self.run(args, kwargs)
 
     def run_body(self, args: tuple) -> Any:
@@ -336,7 +338,7 @@ def _shape_hint(what: str, left: tuple, right: tuple) -> str:
 def runtime_builtins(runtime: Runtime) -> dict:
     """Builtins that use the state of the run: printing and the seeded random generator."""
     from .builtins import Builtin, to_shape
-    from .kinds import to_int
+    from ..engine.kinds import to_int
     from .display import format_value
 
     def print_(*values, sep=" "):

@@ -1,0 +1,14 @@
+"""The interpreter: an AST compiled once into Python closures and run on the engine.
+
+    analysis.py     scopes, assigned and read names, jumps: what the compiler learns first
+    compiler.py     AST -> closures; every decision that depends only on the text
+    fusion.py       one tape entry for a whole scalar expression
+    checkpoint.py   `with checkpoint:` segments (recompute instead of store)
+    custom.py       `backward f(x, g): ...` rules, in every mode
+    runtime.py      limits, counters, frames and function values of a run
+    builtins.py     the language's builtin functions: the only names a program can reach
+    values.py, strings.py, display.py  lists, indices and inputs; strings; how print shows values
+
+May import the engine and autodiff.grammar; never the face above it (program.py ...), the
+check runner, the views or the command line.
+"""
