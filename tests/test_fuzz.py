@@ -40,6 +40,7 @@ from autodiff.diffcore.higher import derivative_tensors, jacobian
 from autodiff.diffcore.program import Program, plain_output
 from autodiff.grammar import Source, parse
 from autodiff.grammar.source import ProgramError
+from fuzzing.agreement import DOCUMENTED_REFUSALS
 from fuzzing.programs import STYLES, Generated, programs, strip_spans, to_source
 from fuzzing.watch import (ATOL, HUGE, LIMITS, MODE_RTOL, RTOL, SECOND_ORDER_MAX_SIZE, STEP, ForwardWatch,
                            PathWatch, TapeWatch, event, finite_difference, jacobian_blocks, moved,
@@ -76,9 +77,12 @@ def check_program(generated: Generated, stats: Counter) -> None:
     """Every property of section 1 for one generated program; raises AssertionError on a finding.
 
     For `raw` programs (whose operations may leave their domains) the
-    derivatives are taken, which must not fail, but not compared.
+    derivatives are taken, which must not fail, but not compared; nor for
+    programs with a surrogate `backward` rule (straight-through rounding...),
+    whose derivative is the rule's, not the function's (test_fuzz_agreement.py
+    holds every mode to the rule instead).
     """
-    compare = not generated.raw
+    compare = not generated.raw and not generated.surrogate
     text = generated.source
     stats["programs"] += 1
     # The printer and the parser agree: the reparsed tree is the generated one.
@@ -111,6 +115,9 @@ def check_program(generated: Generated, stats: Counter) -> None:
             forward = jacobian_blocks(program, at, "forward")
         reverse = jacobian_blocks(program, at, "reverse")
     except ProgramError as error:
+        if any(fragment in str(error) for fragment in DOCUMENTED_REFUSALS):
+            stats["documented refusal"] += 1
+            return
         raise AssertionError(f"the program runs, but differentiating it fails: {type(error).__name__}: "
                              f"{error}\n{text}") from None
     except Exception as error:
