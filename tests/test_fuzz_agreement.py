@@ -38,7 +38,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import autodiff.cli.main  # noqa: F401 - registers the commands
-from autodiff.diffcore.derivatives import differentiate
 from autodiff.diffcore.higher import derivative_tensors
 from autodiff.diffcore.program import Program, plain_output
 from autodiff.grammar import Source, parse
@@ -111,7 +110,7 @@ AGREEMENT = Findings()
 
 
 @settings(max_examples=30, derandomize=True, deadline=None, database=None, suppress_health_check=HEALTH)
-@given(programs(**SMALL))
+@given(st.one_of(programs(**SMALL), programs(**SMALL, one_scalar_input=True)))
 def test_every_way_of_computing_a_derivative_agrees(generated):
     AGREEMENT.settle(Agreement(generated, AGREEMENT.stats).check())
 
@@ -142,7 +141,8 @@ def test_every_way_of_computing_a_derivative_agrees_long():
     the run (hypothesis would stop at the first), so that one run reports them all."""
     collect = bool(os.environ.get("AUTODIFF_FUZZ_FINDINGS"))
     long_run("agreement (long profile)",
-             st.one_of(programs(**SMALL), programs(max_depth=3, max_statements=4, extra=True)),
+             st.one_of(programs(**SMALL), programs(max_depth=3, max_statements=4, extra=True),
+                       programs(**SMALL, one_scalar_input=True)),
              lambda g, findings: findings.settle(Agreement(g, findings.stats).check(), raise_new=not collect,
                                                  generated=g))
 
@@ -475,6 +475,17 @@ def test_issue_11_bug_8_repeated_index_assignment_follows_the_last_write():
     assert listed["gradient"]["v"] == written["gradient"]["v"] == [0.0, 1.0]
 
 
+@pytest.mark.xfail(strict=False, reason="issue 11 bug 8: forward and reverse mode disagree on it")
+def test_issue_11_bug_8_forward_and_reverse_mode_agree_on_a_repeated_index():
+    """Found by the agreement fuzzer: whatever bug 8's decision, the modes must make the same one.
+    Today `jacobian --mode forward` gives dy/dv = [0, 4] (the last write wins, as the value does) and
+    `--mode reverse` (and grad, and hessian's gradient) [2, 4]."""
+    text = "input v = [1, 2]\nt = [0.0, 0.0]\nt[[0, 0]] = v * v\ny = sum(t)\n"
+    forward = derivatives(text, ["jacobian", "--mode", "forward"])["jacobian"]["v"]
+    reverse = derivatives(text, ["jacobian", "--mode", "reverse"])["jacobian"]["v"]
+    assert forward == reverse
+
+
 @pytest.mark.xfail(strict=False, reason="issue 11 bug 9")
 @pytest.mark.parametrize("text, expected", [
     ("sum(linspace(x, 2.0, 5))", 2.5),          # the twin x + (2 - x) * [0, 0.25, 0.5, 0.75, 1]
@@ -532,18 +543,22 @@ def test_finding_n1_checkpoint_nested_in_a_checkpointed_loop():
 
 
 @pytest.mark.xfail(strict=False, reason="finding N2 of the extended fuzzer, not fixed yet")
-@pytest.mark.parametrize("value", ["floor(x)", "detach(x)", "grad(lambda p: 0)(x)"])
-def test_finding_n2_checkpointed_block_with_a_constant_output(value):
+@pytest.mark.parametrize("value", ["floor(x)", "detach(x)", "grad(lambda p: 0)(x)", "linspace(0, x, 1)[0]"])
+@pytest.mark.parametrize("command", [["grad"], ["jvp", "--direction", "x=1"], ["hessian"]], ids=" ".join)
+def test_finding_n2_checkpointed_block_with_a_constant_output(value, command):
     """FINDING N2: a checkpointed block whose output does not depend differentiably on its inputs.
 
     `autodiff grad` of `input x = 1.0 / with checkpoint: t = floor(x) / out = x + t` exits 3,
-    "internal error: TypeError: unsupported operand type(s) for +: 'float' and 'NoneType'" (also
-    with detach(x), or an in-language grad of a constant function); without the checkpoint,
-    dout/dx = 1. Found by the checkpoint rewrite on a loop whose body assigned
+    "internal error: TypeError: unsupported operand type(s) for +: 'float' and 'NoneType'" (in
+    reverse._accumulate); also with detach(x), an in-language grad of a constant function, or
+    linspace(0, x, 1) (a constant while bug 9 stands); and so does every derivative command, jvp
+    and jacobian --mode forward included, whose warnings come from a reverse-mode run. Without the
+    checkpoint, dout/dx = 1. Found by the checkpoint rewrite on a loop whose body assigned
     `jacobian(lambda p6: [0, 0])(...)`.
     """
-    doc = derivatives(f"input x = 1.0\nwith checkpoint:\n    t = {value}\nout = x + t\n", ["grad"])
-    assert doc["gradient"]["x"] == 1.0
+    doc = derivatives(f"input x = 1.0\nwith checkpoint:\n    t = {value}\nout = x + t\n", command)
+    first = doc.get("gradient") or doc.get("derivatives", {}).get("1") or {"x": doc.get("jvp")}
+    assert first["x"] == 1.0
 
 
 MIXED_INDEX = [

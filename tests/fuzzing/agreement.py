@@ -88,6 +88,12 @@ class Disagreement(AssertionError):
         return f"{self.check}: {detail}"
 
 
+def squared(magnitude: float) -> float:
+    """The square of the largest recorded value (second derivatives cancel terms of that size), at
+    least 1 and at most 1e300 (no overflow)."""
+    return min(max(1.0, magnitude), 1e150) ** 2
+
+
 def _value_kind(values: tuple) -> str:
     kinds = ["nan" if isinstance(v, float) and math.isnan(v) else "inf" if isinstance(v, float) and
              math.isinf(v) else "number" for v in values]
@@ -95,9 +101,11 @@ def _value_kind(values: tuple) -> str:
 
 
 def agree(a: np.ndarray, b: np.ndarray, rtol: float, atol: float = 0.0) -> np.ndarray:
-    """Elementwise: equal to the tolerance, or the same non-finite value (nan and nan, inf and inf)."""
+    """Elementwise: equal to the tolerance, or both not finite. (Where values overflow, one order of
+    operations gives inf and another inf - inf = nan: both say "not finite", which is what matters;
+    a number against nan or inf is a disagreement.)"""
     with np.errstate(all="ignore"):
-        same = (np.isnan(a) & np.isnan(b)) | (a == b)
+        same = (~np.isfinite(a) & ~np.isfinite(b)) | (a == b)
         near = np.abs(a - b) <= atol + rtol * np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))
     return same | (np.isfinite(a) & np.isfinite(b) & near)
 
@@ -134,6 +142,7 @@ class Agreement:
         self.stats = stats if stats is not None else Counter()
         self.found: list = []
         self.non_finite = False         # a value recorded by reverse mode is inf or nan
+        self.hessian_label = "hessian"  # with its method, once known: 'hessian (taylor)', 'hessian (nested)'
 
     # ---- plumbing
 
@@ -265,12 +274,12 @@ class Agreement:
 
     def second_order(self, program, at, names, sizes, v, gradient, magnitude) -> Optional[np.ndarray]:
         sized = {n: s for n, (s, _) in sizes.items()}
-        atol = 1e-12 * max(1.0, magnitude) ** 2
+        atol = 1e-12 * squared(magnitude)
         main = self.attempt("hessian", lambda: derivative_tensors(program, at, 2, limits=LIMITS))
         label = "hessian"
         H = None
         if main is not None:
-            label = f"hessian ({main.mode or 'nested'})"
+            label = self.hessian_label = f"hessian ({main.mode or 'nested'})"
             H = square(main.orders[2], names, sized)
             self.compare("hessian", f"{label}'s gradient", flat({k[0]: b for k, b in main.orders[1].items()}, names),
                          "grad", gradient, SECOND_RTOL, atol)
@@ -387,8 +396,9 @@ class Agreement:
                 tensors = self.attempt(f"hessian with {label}",
                                        lambda: derivative_tensors(other, other_at, 2, limits=LIMITS))
                 if tensors is not None:
-                    self.compare(check, "hessian", hessian, f"hessian with {label}",
+                    self.compare(check, self.hessian_label, hessian,
+                                 f"hessian with {label} ({tensors.mode or 'nested'})",
                                  square(tensors.orders[2], names, sized), SECOND_RTOL,
-                                 1e-12 * max(1.0, magnitude) ** 2)
+                                 1e-12 * squared(magnitude))
             for finding in self.found[start:]:
                 finding.detail += f"\n--- rewritten ({label}):\n{text}"

@@ -617,6 +617,11 @@ class Gen:
             inner.variables[pname] = own.variables[pname] = shape
             params.append(pname)
         mine, theirs = self.expr(own, body_shape, depth), self.expr(inner, body_shape, depth)
+        outer = [n for n in scope.of_shape(()) if n not in params]
+        numbers = [p for p, s in zip(params, param_shapes) if not s]
+        if outer and numbers and not body_shape and self.coin(0.3):
+            # a * p: a product of an outer value and a parameter (bug 1 of issue 11 is `p*p + a*p`)
+            theirs = binop("*", name(self.pick(outer)), name(self.pick(numbers)))
         op = self.pick(["+", "*", "-"])
         body = binop(op, mine, theirs) if self.coin(0.5) else binop(op, theirs, mine)
         return ast.Lambda(SPAN, tuple(ast.Param(SPAN, p, None) for p in params), body)
@@ -1115,7 +1120,8 @@ MESSAGES = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", 
 
 @st.composite
 def programs(draw, max_depth: int = 3, max_statements: int = 4, max_functions: int = 2,
-             wild: float = 0.005, raw: bool = False, extra: bool = False) -> Generated:
+             wild: float = 0.005, raw: bool = False, extra: bool = False,
+             one_scalar_input: bool = False) -> Generated:
     """A random well-formed program whose output (the last statement) is meant to be a number.
 
     max_depth bounds the nesting of expressions, max_statements the top-level
@@ -1130,6 +1136,8 @@ def programs(draw, max_depth: int = 3, max_statements: int = 4, max_functions: i
     custom `backward` rules (true and surrogate), masked singularities, constructors with
     differentiated arguments, `dot` and `matmul` above 2-D, integer-list, boolean-mask and mixed
     advanced indexing, and assignment through index lists.
+    one_scalar_input makes the program a function of one number, which `hessian` and
+    `grad --order N` differentiate by Taylor mode.
     """
     g = Gen(draw, wild, raw, extra)
     scope = Scope()
@@ -1144,8 +1152,8 @@ def programs(draw, max_depth: int = 3, max_statements: int = 4, max_functions: i
         scope.functions.append(info)
     inputs: dict = {}
     implicit = []
-    for _ in range(1 + g.choice(3)):
-        shape = g.pick(SHAPES)
+    for _ in range(1 if one_scalar_input else 1 + g.choice(3)):
+        shape = () if one_scalar_input else g.pick(SHAPES)
         input_name = scope.fresh("x")
         value = draw(literal_value(shape))
         inputs[input_name] = value

@@ -15,6 +15,7 @@ import zlib
 import numpy as np
 from hypothesis import event as hypothesis_event
 
+from autodiff.diffcore import checkpoint as checkpoint_module
 from autodiff.diffcore import compiler as compiler_module
 from autodiff.diffcore import derivatives as derivatives_module
 from autodiff.diffcore import forward as forward_module
@@ -99,20 +100,27 @@ class TapeWatch:
     legitimately (0 * inf: the same happens in PyTorch and JAX, e.g. behind an
     index that drops the bad element), so derivatives are only compared where
     every recorded value is finite. This patches the name `ReverseTrace` in
-    diffcore.derivatives for the duration; if that name ever goes away, every
-    tape counts as finite (the comparison becomes stricter, not weaker). Its
-    tapes keep every value (`keep_all`), not only what the derivative rules read.
+    diffcore.derivatives for the duration, and in diffcore.checkpoint, whose
+    segments are recorded again, on tapes of their own, during the backward
+    sweep (a value inside a checkpointed loop is on no other tape); if those
+    names ever go away, every tape counts as finite (the comparison becomes
+    stricter, not weaker). Its tapes keep every value (`keep_all`), not only
+    what the derivative rules read.
     """
+
+    MODULES = (derivatives_module, checkpoint_module)
 
     def __init__(self):
         self.tapes: list = []
         self._kink = None
 
     def __enter__(self):
-        base = getattr(derivatives_module, "ReverseTrace", None)
-        self.base = base
-        if base is not None:
-            tapes = self.tapes
+        self.bases = {}
+        tapes = self.tapes
+        for module in self.MODULES:
+            base = getattr(module, "ReverseTrace", None)
+            if base is None:
+                continue
 
             class WatchedTrace(base):
                 def __init__(self, *args, **kwargs):
@@ -120,12 +128,13 @@ class TapeWatch:
                     self.keep_all = True
                     tapes.append(self)
 
-            derivatives_module.ReverseTrace = WatchedTrace
+            self.bases[module] = base
+            module.ReverseTrace = WatchedTrace
         return self
 
     def __exit__(self, *exc):
-        if self.base is not None:
-            derivatives_module.ReverseTrace = self.base
+        for module, base in self.bases.items():
+            module.ReverseTrace = base
 
     def values(self):
         for tape in self.tapes:
