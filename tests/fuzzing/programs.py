@@ -112,14 +112,31 @@ class Scope:
 
 
 class Generated:
-    """A generated program: the tree, and the value of each input (as --at would give it)."""
+    """A generated program: the tree, and the value of each input (as --at would give it).
 
-    __slots__ = ("module", "inputs", "raw")
+    With the classes of issue 11 (`programs(extra=True)`) it also carries:
+    `twins`, {id(node): (node, equivalent node)}: another spelling of the same
+    value for some nodes (a boolean mask and the integer indices it selects,
+    `dot` of arrays above 2-D and the sum it stands for, ...), which
+    `rewrites.with_twins` substitutes; `features`, the classes the program
+    uses (for the statistics and to recognise known bugs); `custom`, the
+    functions with a `backward` rule; and `surrogate`, whether one of those
+    rules is not the derivative of its function (straight-through and the
+    like), so that finite differences do not apply, only the agreement of
+    every way of computing the derivative the rule defines.
+    """
 
-    def __init__(self, module: ast.Module, inputs: dict, raw: bool = False):
+    __slots__ = ("module", "inputs", "raw", "twins", "features", "custom", "surrogate")
+
+    def __init__(self, module: ast.Module, inputs: dict, raw: bool = False, twins: Optional[dict] = None,
+                 features: frozenset = frozenset(), custom: frozenset = frozenset(), surrogate: bool = False):
         self.module = module
         self.inputs = inputs    # name -> float or float64 array
         self.raw = raw          # operations may leave their domains (see `programs`)
+        self.twins = twins or {}
+        self.features = features
+        self.custom = custom
+        self.surrogate = surrogate
 
     @property
     def source(self) -> str:
@@ -127,7 +144,8 @@ class Generated:
 
     def __repr__(self) -> str:   # what hypothesis prints for a falsifying example
         at = ", ".join(f"{k}={_value_text(v)}" for k, v in self.inputs.items())
-        return f"Generated({'raw, ' if self.raw else ''}inputs: {at or 'none'})\n{self.source}"
+        classes = f", classes: {' '.join(sorted(self.features))}" if self.features else ""
+        return f"Generated({'raw, ' if self.raw else ''}inputs: {at or 'none'}{classes})\n{self.source}"
 
     def _repr_pretty_(self, printer, cycle) -> None:   # hypothesis prints examples with this
         printer.text(repr(self))
@@ -182,11 +200,16 @@ def _broadcast(a: Shape, b: Shape) -> Optional[Shape]:
 class Gen:
     """The drawing functions share `draw` and the options; each returns an AST node."""
 
-    def __init__(self, draw, wild: float = 0.005, raw: bool = False):
+    def __init__(self, draw, wild: float = 0.005, raw: bool = False, extra: bool = False):
         self.draw = draw
         self.wild = wild
         self.raw = raw                # domain errors allowed: log, sqrt, asin... of anything
         self.constant_rate = 0.35     # how often a leaf is a constant although variables exist
+        self.extra = extra            # the classes of issue 11 (see `programs`)
+        self.twins: dict = {}         # id(node) -> (node, another spelling of it): see Generated
+        self.features: set = set()
+        self.custom: set = set()
+        self.surrogate = False
 
     def choice(self, n: int) -> int:
         """An index below n; hypothesis shrinks it towards 0, so list the simplest option first."""
@@ -242,6 +265,13 @@ class Gen:
         else:
             productions += [self.matrix_literal, self.matrix_product, self.transposed, self.outer_product,
                             self.reshaped, self.stacked, self.kept_dims]
+        if self.extra:
+            productions += [self.closure_derivative, self.closure_derivative, self.masked_singularity,
+                            self.advanced_index, self.constructed]
+            if len(shape) == 2:
+                productions += [self.dot_above_2d, self.batched_matmul]
+            elif not shape:
+                productions += [self.contracted]
         return self.pick(productions)(scope, shape, depth - 1)
 
     def leaf_production(self, scope, shape, depth):
@@ -563,6 +593,366 @@ class Gen:
         source = self.pick([(c, r), (r * c,)] if r * c <= 3 else [(c, r)])
         return call("reshape", self.expr(scope, source, depth), num(float(r)), num(float(c)))
 
+    # ---- the classes of issue 11 (with `extra`): what the generator never wrote before.
+    # Each production notes its class in `features`, and where a value has another spelling
+    # (a boolean mask and the indices it selects, numpy's `dot` and the sum it stands for),
+    # records it with `twin`: a program and the program with its twins substituted must agree.
+
+    def note(self, feature: str) -> None:
+        self.features.add(feature)
+
+    def twin(self, node, alternative, feature: str):
+        """Record `alternative` as another spelling of `node` (the same value); return `node`."""
+        self.twins[id(node)] = (node, alternative, feature)
+        return node
+
+    def lambda_of(self, scope: Scope, param_shapes: list, body_shape: Shape, depth: int) -> ast.Lambda:
+        """lambda p, q: body, where the body combines a term of its parameters only with a term that
+        may read anything around it: a closure over the program's (differentiated) values."""
+        inner = scope.child()
+        own = Scope(counter=scope.counter, functions=list(scope.functions))
+        params = []
+        for shape in param_shapes:
+            pname = scope.fresh("p")
+            inner.variables[pname] = own.variables[pname] = shape
+            params.append(pname)
+        mine, theirs = self.expr(own, body_shape, depth), self.expr(inner, body_shape, depth)
+        outer = [n for n in scope.of_shape(()) if n not in params]
+        numbers = [p for p, s in zip(params, param_shapes) if not s]
+        if outer and numbers and not body_shape and self.coin(0.3):
+            # a * p: a product of an outer value and a parameter (bug 1 of issue 11 is `p*p + a*p`)
+            theirs = binop("*", name(self.pick(outer)), name(self.pick(numbers)))
+        op = self.pick(["+", "*", "-"])
+        body = binop(op, mine, theirs) if self.coin(0.5) else binop(op, theirs, mine)
+        return ast.Lambda(SPAN, tuple(ast.Param(SPAN, p, None) for p in params), body)
+
+    def closure_derivative(self, scope, shape, depth):
+        """grad, value_and_grad, vjp, jvp, jacobian or hessian of a lambda closing over the program's
+        values, inside a program that is itself differentiated (bugs 1 and 13 of issue 11)."""
+        self.note("closure derivative")
+        arg = lambda s: self.expr(scope, s, depth)     # noqa: E731
+        applied = lambda transform, *args: ast.Call(SPAN, transform, tuple(args), ())   # noqa: E731
+        if not shape:
+            kind = self.choice(9)
+            if kind == 0:
+                return applied(call("grad", self.lambda_of(scope, [()], (), depth)), arg(()))
+            if kind == 1:
+                return applied(call("grad", call("grad", self.lambda_of(scope, [()], (), depth))), arg(()))
+            if kind == 2:
+                return applied(call("grad", self.lambda_of(scope, [(), ()], (), depth), num(1.0)), arg(()), arg(()))
+            if kind == 3:
+                return index(applied(call("value_and_grad", self.lambda_of(scope, [()], (), depth)), arg(())),
+                             num(float(self.choice(2))))
+            if kind == 4:
+                return index(call("vjp", self.lambda_of(scope, [()], (), depth), arg(()), arg(())), num(1.0))
+            if kind == 5:
+                return index(call("jvp", self.lambda_of(scope, [()], (), depth), arg(()), arg(())),
+                             num(float(self.choice(2))))
+            if kind == 6:
+                return applied(call("hessian", self.lambda_of(scope, [()], (), depth)), arg(()))
+            if kind == 7:
+                n = self.pick([2, 3])
+                gradient = applied(call("grad", self.lambda_of(scope, [(n,)], (), depth)), arg((n,)))
+                return call("sum", gradient) if self.coin(0.5) else index(gradient, num(float(self.choice(n))))
+            # an output of one element in an array: autograd and PyTorch take it as a number (bug 13)
+            self.note("grad of a one-element array")
+            return applied(call("grad", self.lambda_of(scope, [()], self.pick([(1,), (1, 1)]), depth)), arg(()))
+        if len(shape) == 1:
+            kind = self.choice(4)
+            if kind == 0:
+                return applied(call("grad", self.lambda_of(scope, [shape], (), depth)), arg(shape))
+            if kind == 1:
+                return applied(call("jacobian", self.lambda_of(scope, [()], shape, depth)), arg(()))
+            if kind == 2:
+                k = self.pick([1, 2, 3])
+                return index(call("vjp", self.lambda_of(scope, [shape], (k,), depth), arg(shape), arg((k,))),
+                             num(1.0))
+            return index(call("jvp", self.lambda_of(scope, [()], shape, depth), arg(()), arg(())), num(1.0))
+        r, c = shape
+        if r == c and self.coin(0.5):
+            return applied(call("hessian", self.lambda_of(scope, [(r,)], (), depth)), arg((r,)))
+        return applied(call("jacobian", self.lambda_of(scope, [(c,)], (r,), depth)), arg((c,)))
+
+    def masked_singularity(self, scope, shape, depth):
+        """A value or derivative that is infinite at 0, masked by where(), or a power at 0 (bugs 4, 6
+        and 11). The operand is often an input itself, and inputs are often exactly 0."""
+        self.note("masked singularity")
+        e = self.leaf(scope, shape) if self.coin(0.6) else self.expr(scope, shape, depth)
+        zero = num(0.0)
+        above = compare([">"], [e, zero])
+        kind = self.choice(9)
+        if kind == 0:
+            return call("where", above, call("sqrt", e), zero)
+        if kind == 1:
+            return call("where", above, binop("*", e, call("log", e)), zero)
+        if kind == 2:
+            q = self.positive(scope, self.operand_shape(shape), depth)
+            return call("where", above, binop("*", e, call("log", binop("/", e, q))), zero)
+        if kind == 3:
+            return call("where", compare(["!="], [e, zero]), binop("/", call("sin", e), e), num(1.0))
+        if kind == 4:
+            return call("where", above, call("log", e), num(-1.0))
+        if kind == 5:       # e^2.5 is smooth enough at 0 (f' = f'' = 0)
+            return call("where", compare([">="], [e, zero]), binop("^", e, num(2.5)), zero)
+        if kind == 6:       # |e|^2.5
+            return binop("^", binop("^", e, num(2.0)), num(1.25))
+        if kind == 7:       # 0^y with y > 0: 0, and so is its derivative
+            return call("pow", zero, self.positive(scope, shape, depth))
+        # norm along rows, one of which is all zeros (a kink: its subgradient is 0)
+        if len(shape) == 2:
+            return call("where", above, call("sqrt", e), zero)
+        r, c = (shape[0] if shape else self.pick([2, 3])), self.pick([1, 2, 3])
+        rows = [self.expr(scope, (c,), depth) for _ in range(r)]
+        rows[self.choice(r)] = listlit(num(0.0) for _ in range(c))
+        norms = call("norm", listlit(rows), axis=num(1.0))
+        return norms if shape else call("sum", norms)
+
+    def tensor3(self, scope: Scope, shape: Shape, depth: int) -> ast.Expr:
+        """An array of three dimensions: a stack of matrices (or a reshaped short vector)."""
+        a, b, c = shape
+        if a * b * c <= 3 and self.coin(0.3):
+            return call("reshape", self.expr(scope, (a * b * c,), depth), *(num(float(n)) for n in shape))
+        return call("stack", listlit(self.expr(scope, (b, c), depth) for _ in range(a)))
+
+    def reshaped_to(self, e, *dims) -> ast.Expr:
+        return call("reshape", e, *(num(float(d)) for d in dims))
+
+    def dot_above_2d(self, scope, shape, depth):
+        """dot of arrays above 2-D, numpy's way: the last axis of a with the second-to-last of b (bug 10).
+        Its twin is the sum that defines it."""
+        self.note("dot above 2-D")
+        r, c = shape
+        k = self.pick([1, 2, 3])
+        all_ = ast.Slice(SPAN, None, None, None)
+        kind = self.choice(4)
+        if kind == 0:       # (k,) . (r, k, c) -> (r, c)
+            v, B = self.expr(scope, (k,), depth), self.tensor3(scope, (r, k, c), depth)
+            return self.twin(call("dot", v, B),
+                             call("sum", binop("*", self.reshaped_to(v, 1, k, 1), B), axis=num(1.0)), "dot above 2-D")
+        if kind == 1:       # (r, k) . (p, k, c) -> (r, p, c), then [:, j, :]
+            p = self.pick([1, 2])
+            j = num(float(self.choice(p)))
+            A, B = self.expr(scope, (r, k), depth), self.tensor3(scope, (p, k, c), depth)
+            product = binop("*", self.reshaped_to(A, r, 1, k, 1), self.reshaped_to(B, 1, p, k, c))
+            return self.twin(index(call("dot", A, B), all_, j, all_),
+                             index(call("sum", product, axis=num(2.0)), all_, j, all_), "dot above 2-D")
+        if kind == 2:       # (r, c, k) . (k,) -> (r, c)
+            S, v = self.tensor3(scope, (r, c, k), depth), self.expr(scope, (k,), depth)
+            return self.twin(call("dot", S, v), call("sum", binop("*", S, v), axis=num(2.0)), "dot above 2-D")
+        p = self.pick([1, 2])  # (p, r, k) . (k, c) -> (p, r, c), then [j]
+        j = num(float(self.choice(p)))
+        S, M = self.tensor3(scope, (p, r, k), depth), self.expr(scope, (k, c), depth)
+        product = binop("*", self.reshaped_to(S, p, r, k, 1), self.reshaped_to(M, 1, 1, k, c))
+        return self.twin(index(call("dot", S, M), j), index(call("sum", product, axis=num(2.0)), j), "dot above 2-D")
+
+    def batched_matmul(self, scope, shape, depth):
+        """matmul of stacks of matrices (broadcast over the first axis); the twin multiplies one pair."""
+        self.note("batched matmul")
+        r, c = shape
+        p, k = self.pick([1, 2]), self.pick([1, 2, 3])
+        j = num(float(self.choice(p)))
+        S = self.tensor3(scope, (p, r, k), depth)
+        stacked = self.coin(0.5)          # a stack too, or one matrix for every element of the stack
+        other = self.tensor3(scope, (p, k, c), depth) if stacked else self.expr(scope, (k, c), depth)
+        product = binop("@", S, other) if self.coin(0.5) else call("matmul", S, other)
+        return self.twin(index(product, j), binop("@", index(S, j), index(other, j) if stacked else other),
+                         "batched matmul")
+
+    def contracted(self, scope, shape, depth):
+        """A number from an array above 2-D: sum of a dot or a batched matmul."""
+        r, c = self.pick([(2, 2), (1, 3), (2, 3), (3, 1)])
+        return call("sum", self.pick([self.dot_above_2d, self.batched_matmul])(scope, (r, c), depth))
+
+    def advanced_index(self, scope, shape, depth):
+        """Integer lists (with repeats), boolean masks (bug 3) and advanced indices mixed with slices,
+        whose axes numpy moves first when a slice separates them (bug 12). Each twin picks the same
+        elements one by one."""
+        if not shape:
+            return call("sum", self.advanced_index(scope, (self.pick([1, 2, 3]),), depth))
+        numbers = lambda items: listlit(num(float(i)) for i in items)       # noqa: E731
+        all_ = ast.Slice(SPAN, None, None, None)
+        stacked = lambda items: call("stack", listlit(items))               # noqa: E731
+        if len(shape) == 1:
+            n = shape[0]
+            kind = self.choice(3)
+            if kind == 0:       # v[[1, 1, 0]]
+                self.note("integer-array index")
+                m = self.pick([1, 2, 3])
+                chosen = [self.choice(m) for _ in range(n)]
+                v = self.expr(scope, (m,), depth)
+                return self.twin(index(v, numbers(chosen)), listlit(index(v, num(float(i))) for i in chosen),
+                                 "integer-array index")
+            if kind == 1:       # v[[true, false, true]]
+                self.note("boolean mask")
+                m = min(3, n + self.choice(2))
+                chosen = sorted(self.draw(st.permutations(range(m)))[:n])
+                v = self.expr(scope, (m,), depth)
+                mask = listlit(ast.Bool(SPAN, i in chosen) for i in range(m))
+                return self.twin(index(v, mask), listlit(index(v, num(float(i))) for i in chosen), "boolean mask")
+            self.note("integer-array index")  # M[[0, 1], [2, 0]]
+            r, c = self.pick([(2, 2), (2, 3), (3, 2)])
+            rows, cols = [self.choice(r) for _ in range(n)], [self.choice(c) for _ in range(n)]
+            M = self.expr(scope, (r, c), depth)
+            return self.twin(index(M, numbers(rows), numbers(cols)),
+                             listlit(index(M, num(float(i)), num(float(j))) for i, j in zip(rows, cols)),
+                             "integer-array index")
+        r, c = shape
+        kind = self.choice(5)
+        a, b = self.pick([1, 2]), self.pick([1, 2, 3])
+        if kind == 0:           # X[i, :, [j, j']]: shape (r, c), the list's axis first
+            self.note("mixed advanced index")
+            X, i, js = self.tensor3(scope, (a, c, b), depth), num(float(self.choice(a))), \
+                [self.choice(b) for _ in range(r)]
+            return self.twin(index(X, i, all_, numbers(js)), stacked(index(X, i, all_, num(float(j))) for j in js),
+                             "mixed advanced index")
+        if kind == 1:           # X[[i, i'], :, j]
+            self.note("mixed advanced index")
+            X, j, is_ = self.tensor3(scope, (a, c, b), depth), num(float(self.choice(b))), \
+                [self.choice(a) for _ in range(r)]
+            return self.twin(index(X, numbers(is_), all_, j), stacked(index(X, num(float(i)), all_, j) for i in is_),
+                             "mixed advanced index")
+        if kind == 2:           # X[i, [j, j'], :]: next to each other, the advanced axes stay in place
+            self.note("mixed advanced index")
+            X, i, js = self.tensor3(scope, (a, b, c), depth), num(float(self.choice(a))), \
+                [self.choice(b) for _ in range(r)]
+            return self.twin(index(X, i, numbers(js), all_), stacked(index(X, i, num(float(j)), all_) for j in js),
+                             "mixed advanced index")
+        if kind == 3:           # M[:, [j, j']]
+            self.note("integer-array index")
+            M, js = self.expr(scope, (r, b), depth), [self.choice(b) for _ in range(c)]
+            return self.twin(index(M, all_, numbers(js)),
+                             call("transpose", stacked(index(M, all_, num(float(j))) for j in js)),
+                             "integer-array index")
+        self.note("boolean mask")   # M[[true, false, true]]: rows
+        m = min(3, r + self.choice(2))
+        chosen = sorted(self.draw(st.permutations(range(m)))[:r])
+        M = self.expr(scope, (m, c), depth)
+        mask = listlit(ast.Bool(SPAN, i in chosen) for i in range(m))
+        return self.twin(index(M, mask), stacked(index(M, num(float(i))) for i in chosen), "boolean mask")
+
+    def constructed(self, scope, shape, depth):
+        """linspace, arange and full with differentiated arguments (bug 9); the twins spell them out."""
+        if not shape:
+            n = self.pick([1, 2, 3])
+            vector = self.constructed(scope, (n,), depth)
+            return call("sum", vector) if self.coin(0.5) else index(vector, num(float(self.choice(n))))
+        if len(shape) == 2:
+            self.note("full")
+            r, c = shape
+            v = self.expr(scope, (), depth)
+            return self.twin(call("full", num(float(r)), num(float(c)), v),
+                             listlit(listlit(v for _ in range(c)) for _ in range(r)), "full")
+        n = shape[0]
+        kind = self.choice(3)
+        if kind == 0:
+            self.note("linspace")
+            a, b = self.expr(scope, (), depth), self.expr(scope, (), depth)
+            fractions = [k / (n - 1) for k in range(n)] if n > 1 else [0.0]
+            return self.twin(call("linspace", a, b, num(float(n))),
+                             binop("+", a, binop("*", binop("-", b, a), listlit(num(f) for f in fractions))),
+                             "linspace")
+        if kind == 1:           # arange(a, a + n - 0.5) has n elements, whatever the rounding
+            self.note("arange")
+            a = self.expr(scope, (), depth)
+            return self.twin(call("arange", a, binop("+", a, num(n - 0.5))),
+                             binop("+", a, listlit(num(float(k)) for k in range(n))), "arange")
+        self.note("full")
+        v = self.expr(scope, (), depth)
+        return self.twin(call("full", num(float(n)), v), listlit(v for _ in range(n)), "full")
+
+    def checkpointed(self, scope: Scope, depth: int, budget: int) -> list:
+        """`with checkpoint:` around a loop or a block, which may call functions, including functions
+        that read the program's inputs (bug 2)."""
+        self.note("checkpoint")
+        kind = self.choice(3)
+        if kind == 0:
+            init, loop = self.for_loop(scope, depth, budget, jumps=False)
+            return [init, ast.With(SPAN, name("checkpoint"), (loop,))]
+        if kind == 1:
+            init, loop = self.while_loop(scope, depth, budget)
+            return [init, ast.With(SPAN, name("checkpoint"), (loop,))]
+        body = self.block(scope, depth, budget, 1 + self.choice(2))
+        return [ast.With(SPAN, name("checkpoint"), tuple(body))]
+
+    def list_assignment(self, scope: Scope, depth: int) -> Optional[ast.Stmt]:
+        """t[[i, j]] = w: assignment through a list of indices, sometimes repeated (numpy keeps the
+        last write: bug 8). The twin writes the elements one by one, in order."""
+        vectors = sorted(n for n in scope.assignable if len(scope.variables[n]) == 1)
+        if not vectors:
+            return None
+        target = self.pick(vectors)
+        n = scope.variables[target][0]
+        count = self.pick([1, 2, 2, 3])
+        chosen = [self.choice(n) for _ in range(count)]
+        feature = "repeated index assignment" if len(set(chosen)) < count else "integer-array assignment"
+        self.note(feature)
+        value = self.expr(scope, (count,), depth)
+        node = ast.Assign(SPAN, (index(name(target), listlit(num(float(i)) for i in chosen)),), value)
+        temporary = scope.fresh("t")      # the value is computed once, before any write
+        writes = (ast.Assign(SPAN, (name(temporary),), value),) + tuple(
+            ast.Assign(SPAN, (index(name(target), num(float(i))),), index(name(temporary), num(float(k))))
+            for k, i in enumerate(chosen))
+        return self.twin(node, ast.If(SPAN, ((ast.Bool(SPAN, True), writes),), ()), feature)
+
+    def closure_function(self, scope: Scope, depth: int) -> tuple:
+        """def fN(p, ...): a function that reads the program's inputs and variables (not only its
+        parameters): called directly, in loops, inside checkpoints and by in-language grad."""
+        self.note("closure function")
+        fname = scope.fresh("f")
+        params = [self.pick([(), (), (2,), (3,)]) for _ in range(1 + self.choice(2))]
+        inner = Scope(dict(scope.variables), set(), list(scope.functions), counter=scope.counter)
+        nodes = []
+        for shape in params:
+            pname = inner.fresh("p")
+            inner.variables[pname] = shape
+            nodes.append(ast.Param(SPAN, pname, None))
+        result = params[0] if self.coin(0.5) else self.pick([(), (), (2,), (3,)])
+        body = [] if self.coin(0.5) else self.block(inner, depth, 1, 1 + self.choice(2))   # one line: inlinable
+        body.append(ast.Return(SPAN, self.expr(inner, result, depth)))
+        return ast.FunctionDef(SPAN, fname, tuple(nodes), tuple(body)), Function(fname, params, 0, result)
+
+    def custom_function(self, scope: Scope, depth: int) -> tuple:
+        """def cN(...) with `backward cN(..., g)`: a custom rule, under every command (bug 5).
+
+        Either the rule is the function's own derivative (by vjp of the same body), or it is a
+        surrogate (straight-through rounding and the like): then it defines the derivative, which
+        finite differences do not see, but every mode and order must still agree with it.
+        """
+        fname = scope.fresh("c")
+        inner = Scope(counter=scope.counter, functions=list(scope.functions))
+        self.custom.add(fname)
+        g = inner.fresh("g")
+        if self.choice(3) < 2:
+            self.note("custom rule")
+            params = [self.pick([(), (), (2,), (3,)]) for _ in range(1 + self.choice(2))]
+            pnames = []
+            for shape in params:
+                pnames.append(inner.fresh("p"))
+                inner.variables[pnames[-1]] = shape
+            result = self.pick([(), (), (2,)])
+            rate, self.constant_rate = self.constant_rate, 0.1
+            body = self.expr(inner, result, depth)
+            self.constant_rate = rate
+            own = ast.Lambda(SPAN, tuple(ast.Param(SPAN, p, None) for p in pnames), body)
+            primals = name(pnames[0]) if len(pnames) == 1 else ast.TupleLiteral(SPAN, tuple(map(name, pnames)))
+            rule = index(call("vjp", own, primals, name(g)), num(1.0))
+        else:
+            self.note("surrogate rule")
+            self.surrogate = True
+            shape = self.pick([(), (), (2,)])
+            params, result = [shape], shape
+            pnames = [inner.fresh("p")]
+            p = name(pnames[0])
+            body = self.pick([call("round", p), call("clip", call("round", p), num(0.0), num(3.0)),
+                              call("floor", p), binop("*", call("sign", p), num(2.0)),
+                              binop("*", call("sin", p), num(2.0))])
+            rule = self.pick([name(g), binop("*", name(g), num(0.5)), binop("*", name(g), call("cos", p))])
+        definition = ast.FunctionDef(SPAN, fname, tuple(ast.Param(SPAN, p, None) for p in pnames),
+                                     (ast.Return(SPAN, body),))
+        backward = ast.BackwardDef(SPAN, fname, tuple(ast.Param(SPAN, p, None) for p in pnames + [g]),
+                                   (ast.Return(SPAN, rule),))
+        return [definition, backward], Function(fname, params, 0, result)
+
     # ---- statements
 
     def new_variable(self, scope: Scope, shape: Shape, value) -> tuple:
@@ -571,7 +961,14 @@ class Gen:
 
     def statement(self, scope: Scope, depth: int, budget: int) -> list:
         """One statement (or a few that belong together), updating `scope` with what it defines."""
-        kind = self.choice(9) if budget > 0 else self.choice(3)
+        kind = self.choice(11 if self.extra else 9) if budget > 0 else self.choice(3)
+        if kind == 9:
+            return self.checkpointed(scope, depth, budget - 1)
+        if kind == 10:
+            assignment = self.list_assignment(scope, depth)
+            if assignment is not None:
+                return [assignment]
+            kind = 0
         if kind == 0 or (kind in (1, 2) and not scope.assignable):
             shape = self.pick(SHAPES)
             target, stmt = self.new_variable(scope, shape, self.expr(scope, shape, depth))
@@ -646,8 +1043,8 @@ class Gen:
         scope.assignable.add(target)
         return [ast.If(SPAN, tuple(branches), tuple(orelse))]
 
-    def for_loop(self, scope: Scope, depth: int, budget: int) -> list:
-        """acc = init; for i in range(k): acc op= ...; acc[i] = ..."""
+    def for_loop(self, scope: Scope, depth: int, budget: int, jumps: bool = True) -> list:
+        """acc = init; for i in range(k): acc op= ...; acc[i] = ... (`jumps`: maybe a break or continue)"""
         shape = self.pick(SHAPES)
         accumulator, init = self.new_variable(scope, shape, self.expr(scope, shape, depth))
         scope.variables[accumulator] = shape
@@ -657,9 +1054,15 @@ class Gen:
         inner = scope.child(in_loop=True)
         inner.variables[counter] = ()
         inner.loop_bounds[counter] = k
-        body = self.loop_exit(inner, depth)
+        body = self.loop_exit(inner, depth) if jumps else []
         body += self.block(inner, depth, budget, self.choice(2))
         body.append(self.element_assignment(inner, depth) if shape and self.coin(0.3) else None)
+        updates = [f for f in scope.functions if f.params[:1] == [shape] and f.result == shape]
+        if body[-1] is None and updates and self.extra and self.coin(0.4):
+            # acc = f(acc, ...): a loop that calls a function on what it carries (the shape of bug 2)
+            function = self.pick(updates)
+            args = [name(accumulator)] + self.arguments(inner, function, depth)[1:]
+            body[-1] = ast.Assign(SPAN, (name(accumulator),), ast.Call(SPAN, name(function.name), tuple(args), ()))
         if body[-1] is None:
             body[-1] = ast.AugAssign(SPAN, name(accumulator), self.pick(["+", "*", "-"]),
                                      self.expr(inner, self.pick([shape, ()]), depth), SPAN)
@@ -702,7 +1105,8 @@ class Gen:
                 defaults = 1
             nodes.append(ast.Param(SPAN, pname, default))
         result = self.pick([(), (), (2,), (3,)])
-        body = self.block(inner, depth, 1, self.choice(3))
+        # one `return` only, more often with `extra`: such functions are inlined (rewrites.inlined)
+        body = [] if self.extra and self.coin(0.5) else self.block(inner, depth, 1, self.choice(3))
         rate, self.constant_rate = self.constant_rate, 0.1
         body.append(ast.Return(SPAN, self.expr(inner, result, depth)))
         self.constant_rate = rate
@@ -716,7 +1120,8 @@ MESSAGES = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", 
 
 @st.composite
 def programs(draw, max_depth: int = 3, max_statements: int = 4, max_functions: int = 2,
-             wild: float = 0.005, raw: bool = False) -> Generated:
+             wild: float = 0.005, raw: bool = False, extra: bool = False,
+             one_scalar_input: bool = False) -> Generated:
     """A random well-formed program whose output (the last statement) is meant to be a number.
 
     max_depth bounds the nesting of expressions, max_statements the top-level
@@ -726,18 +1131,29 @@ def programs(draw, max_depth: int = 3, max_statements: int = 4, max_functions: i
     raw lets log, sqrt, asin, real powers and divisions take any operand (so
     NaN, infinities and singular derivatives happen); without it their operands
     are kept in their domains, away from the singular points.
+    extra adds the classes of issue 11 (docs/fuzzing.md): derivatives of closures over the
+    inputs, functions that read the inputs, checkpointed loops and blocks that call functions,
+    custom `backward` rules (true and surrogate), masked singularities, constructors with
+    differentiated arguments, `dot` and `matmul` above 2-D, integer-list, boolean-mask and mixed
+    advanced indexing, and assignment through index lists.
+    one_scalar_input makes the program a function of one number, which `hessian` and
+    `grad --order N` differentiate by Taylor mode.
     """
-    g = Gen(draw, wild, raw)
+    g = Gen(draw, wild, raw, extra)
     scope = Scope()
     body: list = []
     for _ in range(g.choice(max_functions + 1)):
-        node, info = g.function(scope, max(1, max_depth - 1))
-        body.append(node)
+        if extra and g.coin(0.5):
+            nodes, info = g.custom_function(scope, max(1, max_depth - 1))
+            body += nodes
+        else:
+            node, info = g.function(scope, max(1, max_depth - 1))
+            body.append(node)
         scope.functions.append(info)
     inputs: dict = {}
     implicit = []
-    for _ in range(1 + g.choice(3)):
-        shape = g.pick(SHAPES)
+    for _ in range(1 if one_scalar_input else 1 + g.choice(3)):
+        shape = () if one_scalar_input else g.pick(SHAPES)
         input_name = scope.fresh("x")
         value = draw(literal_value(shape))
         inputs[input_name] = value
@@ -750,6 +1166,10 @@ def programs(draw, max_depth: int = 3, max_statements: int = 4, max_functions: i
         else:
             implicit.append(input_name)     # read but never assigned: an input all the same
     for _ in range(g.choice(max_statements + 1)):
+        if extra and g.coin(0.35):
+            node, info = g.closure_function(scope, max(1, max_depth - 1))
+            body.append(node)
+            scope.functions.append(info)
         body += g.statement(scope, max_depth, 2)
     g.constant_rate = 0.05          # the output reads the variables (and so the inputs) much more often
     output = g.expr(scope, (), max_depth)
@@ -759,7 +1179,8 @@ def programs(draw, max_depth: int = 3, max_statements: int = 4, max_functions: i
         body.append(ast.ExprStmt(SPAN, output))
     else:
         body.append(ast.Assign(SPAN, (name("out"),), output))
-    return Generated(ast.Module(tuple(body)), inputs, raw)
+    return Generated(ast.Module(tuple(body)), inputs, raw, g.twins, frozenset(g.features), frozenset(g.custom),
+                     g.surrogate)
 
 
 # ---------------------------------------------------------------- the printer
