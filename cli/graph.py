@@ -17,7 +17,7 @@ import click
 import numpy as np
 
 from .app import CONTEXT, cli, reported
-from .options import limit_options, load, output_options, parse_at, parse_names, program_options
+from .options import MAX_COUNT, limit_options, load, output_options, parse_at, parse_names, program_options
 from .render import dumps
 from .trace import (INFIX, color_wanted, format_index, limits_of, param_text, short_value, shown_params,
                     strict_status)
@@ -291,7 +291,7 @@ def graph_document(rec, graph) -> dict:
               help="One node per source operation (a loop's steps merge into one node with a count).")
 @click.option("--wrt", "wrt", multiple=True, metavar="NAMES",
               help="Record only these inputs (comma-separated); the others are constants.")
-@click.option("--max-nodes", type=click.IntRange(1), default=DEFAULT_MAX_NODES, show_default=True,
+@click.option("--max-nodes", type=click.IntRange(1, MAX_COUNT), default=DEFAULT_MAX_NODES, show_default=True,
               help="Refuse graphs with more nodes than this (use --collapse for loops).")
 @click.option("--depth", type=click.IntRange(1, 10_000), default=DEFAULT_DEPTH, show_default=True,
               help="--format tree: show operands down to this depth.")

@@ -7,6 +7,7 @@ names are re-exported here for the commands that import them from this module.
 """
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import click
@@ -33,15 +34,33 @@ program_options = compose(
     click.option("--of", "of", metavar="NAME", help="Use this top-level variable as the output."),
 )
 
+# The largest value of a count option (--max-steps, --max-elements, trace --limit, ...): far beyond
+# what any run reaches (10^15 steps take years), and small enough for every integer type downstream.
+MAX_COUNT = 10**15
+# The highest derivative order of `grad --order N`: Taylor mode costs about N^2 times an evaluation.
+MAX_ORDER = 1000
+
+
+class FiniteFloatRange(click.FloatRange):
+    """A float range that refuses nan and the infinities: click's range checks let nan through
+    (every comparison with it is false), and `--timeout nan` would then never fire."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
+
+
 limit_options = compose(
-    click.option("--max-steps", type=click.IntRange(1), default=10_000_000, show_default=True,
+    click.option("--max-steps", type=click.IntRange(1, MAX_COUNT), default=10_000_000, show_default=True,
                  help="Most loop iterations plus function calls a run may execute."),
     click.option("--max-depth", type=click.IntRange(1, 5000), default=200, show_default=True,
                  help="Deepest nesting of user-function calls."),
-    click.option("--max-elements", type=click.IntRange(1), default=10_000_000, show_default=True,
+    click.option("--max-elements", type=click.IntRange(1, MAX_COUNT), default=10_000_000, show_default=True,
                  help="Most elements in any one array."),
-    click.option("--timeout", type=click.FloatRange(0, min_open=True), default=None,
-                 metavar="SECONDS", help="Wall-time limit of a run."),
+    click.option("--timeout", type=FiniteFloatRange(0), default=None,
+                 metavar="SECONDS", help="Wall-time limit of a run (0: none)."),
     click.option("--max-memory", default="4G", show_default=True, metavar="SIZE", expose_value=False,
                  callback=max_memory_option,
                  help="Most memory the recording of a run may hold (e.g. 500M, 8G)."),

@@ -286,6 +286,10 @@ def parse_range(text: str) -> tuple[float, float]:
     lo, hi = float(lo), float(hi)
     if not (math.isfinite(lo) and math.isfinite(hi)) or not lo < hi:
         raise click.UsageError(f"--range {text!r}: needs finite A < B")
+    if not math.isfinite(hi - lo):
+        # The samples and the axes are computed from B - A, which must be a float64 too.
+        raise click.UsageError(f"--range {text!r}: too wide (B - A overflows a float64); "
+                               "each end at most about 8.9e307 in size")
     return lo, hi
 
 

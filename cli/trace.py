@@ -22,7 +22,7 @@ import numpy as np
 from autodiff.diffcore.display import format_number
 
 from .app import CONTEXT, cli, reported, terminal
-from .options import (limit_options, load, make_limits, output_options, parse_at, parse_names, parse_value,
+from .options import (MAX_COUNT, limit_options, load, make_limits, output_options, parse_at, parse_names, parse_value,
                       program_options)
 from .render import dumps
 
@@ -371,9 +371,9 @@ def trace_document(rec, rows: Rows) -> dict:
               help="Record only these inputs (comma-separated); the others are constants.")
 @click.option("--vjp", "vjp", metavar="VALUE", help="For an array output: seed the sweep with this cotangent "
               "(default: ones, the gradient of the sum).")
-@click.option("--limit", type=click.IntRange(1), default=DEFAULT_LIMIT, show_default=True,
+@click.option("--limit", type=click.IntRange(1, MAX_COUNT), default=DEFAULT_LIMIT, show_default=True,
               help="Show at most N tape entries (a longer tape shows its first and last ones).")
-@click.option("--from", "start", type=click.IntRange(0), default=None, metavar="N",
+@click.option("--from", "start", type=click.IntRange(0, MAX_COUNT), default=None, metavar="N",
               help="Show the entries from tape entry N on (with --limit: one page).")
 @limit_options
 @output_options
