@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from typing import Any, Optional
 
-from autodiff.grammar.source import ProgramError, Source
+from autodiff.grammar.source import ProgramError, Source, read_program_bytes
 
 
 class UsageError(Exception):
@@ -44,20 +44,21 @@ def read_source(file: Optional[str], expr: Optional[str]) -> Source:
         return Source(expr, "<expr>")
     if file is None:
         raise UsageError("give a program: FILE, '-' for standard input, or -e TEXT")
-    if file == "-":
-        data = sys.stdin.buffer.read()
-        name = "<stdin>"
-    else:
-        try:
+    name = "<stdin>" if file == "-" else file
+    try:
+        if file == "-":
+            data = read_program_bytes(sys.stdin.buffer)
+        else:
             with open(file, "rb") as handle:
-                data = handle.read()
-        except IsADirectoryError:
-            raise UsageError(f"{file} is a directory, not a program file") from None
-        except FileNotFoundError:
-            raise UsageError(f"{file}: no such file") from None
-        except OSError as exc:
-            raise UsageError(f"cannot read {file}: {exc.strerror or exc}") from None
-        name = file
+                data = read_program_bytes(handle)
+    except IsADirectoryError:
+        raise UsageError(f"{file} is a directory, not a program file") from None
+    except FileNotFoundError:
+        raise UsageError(f"{file}: no such file") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {file}: {exc.strerror or exc}") from None
+    except ProgramError as error:       # too large
+        raise ProgramFailed(error, Source("", name)) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
