@@ -330,14 +330,19 @@ def flatten(name: str, value: Any) -> list[tuple[str, Any]]:
 class Output:
     """Where the results go: at once, point by point, when the points arrive live (from a pipe,
     or shown on a terminal); otherwise in blocks, whatever Python's own buffering (this keeps a
-    write per point from becoming a system call per point under PYTHONUNBUFFERED)."""
+    write per point from becoming a system call per point under PYTHONUNBUFFERED).
 
-    BLOCK = 256         # lines
+    A block is measured in characters, not in writes (a worker's whole chunk of results is one
+    write): it is written soon enough that a reader that has gone away (`| head -1`) is noticed
+    within a block, which stops the run."""
+
+    BLOCK = 1 << 16     # characters
 
     def __init__(self, stream: TextIO, live: bool):
         self.stream = stream
         self.live = live
         self.pending: list = []
+        self.size = 0
 
     def write(self, text: str) -> None:
         if self.live:
@@ -345,13 +350,16 @@ class Output:
             self.stream.flush()
             return
         self.pending.append(text)
-        if len(self.pending) >= self.BLOCK:
+        self.size += len(text)
+        if self.size >= self.BLOCK:
             self.flush()
 
     def flush(self) -> None:
         if self.pending:
-            self.stream.write("".join(self.pending))
+            text = "".join(self.pending)
             self.pending.clear()
+            self.size = 0
+            self.stream.write(text)
         self.stream.flush()
 
 
@@ -386,12 +394,13 @@ def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tup
 
     `compute(at)` returns (the JSON document of the result, its CSV columns).
     `describe_error(exc)` turns a program error into a JSON-able dict (kind, message, position).
-    With jobs > 1, points from a file are computed by that many worker processes (workers.py);
+    With jobs other than 1, points from a file are computed by that many worker processes (0: one
+    per usable core, and never more; workers.py);
     points that arrive live (standard input, or output to a terminal) are computed here, one
     by one, each result written at once.
     """
     from autodiff.grammar.source import ProgramError
-    from .workers import ordered_map
+    from .workers import ordered_map, worker_count
 
     def outcome(point: Point) -> tuple:
         """(line, True, the JSON line or the CSV columns, printed) or (line, False, error, printed)."""
@@ -436,11 +445,12 @@ def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tup
     live = path == "-" or sys.stdout.isatty()
     out = Output(sys.stdout, live=live)
     writer = CsvWriter(out) if as_csv else None
+    outcomes = iter(())
     with open_points(path) as stream:
         try:
             points = read_points(stream, path, fmt)
-            outcomes = (ordered_map(outcome_in_worker, points, jobs, merged) if jobs > 1 and not live
-                        else map(outcome, points))
+            outcomes = (ordered_map(outcome_in_worker, points, worker_count(jobs), merged)
+                        if jobs != 1 and not live else map(outcome, points))
             for line, ok, payload, printed in outcomes:
                 if printed:
                     sys.stderr.write(printed)
@@ -462,14 +472,15 @@ def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tup
                 if on_error == "stop":
                     print(f"autodiff: stopped at line {line} (--on-error skip would go on)", file=sys.stderr)
                     break
-        except UnicodeDecodeError:
-            raise click.UsageError(f"--points {path}: not UTF-8 text") from None
         except BrokenProcessPool:
             out.flush()
             print("autodiff: a worker process died (out of memory, or killed); the results stop here. "
                   "Run again with --jobs 1 to compute the points in one process.", file=sys.stderr)
             return 1
         finally:
+            close = getattr(outcomes, "close", None)
+            if close is not None:
+                close()                 # stops the workers now, whatever ended the loop
             out.flush()
     return 1 if failures else 0
 
@@ -522,8 +533,6 @@ def run_program_points(program, file: str, points: str, points_format: str, base
         out = document.get("output_name") or "f"
         return document, (csv_columns(document, derivative_keys, out) if as_csv else [])
 
-    from .workers import usable_cores
     with numeric_context(limits):
         return run_points(points, points_format, base_at, one, as_csv, on_error,
-                          lambda error: error_document(error, program.source.filename),
-                          jobs or usable_cores())
+                          lambda error: error_document(error, program.source.filename), jobs)

@@ -630,9 +630,11 @@ def _context():
     return multiprocessing.get_context()
 
 
-def _ignore_sigint() -> None:
-    import signal
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of workers that never outlive this process (see processes.py)."""
+    from .processes import start_worker
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=start_worker,
+                               initargs=(os.getpid(),))
 
 
 def run_checks(files: list[str], options: CheckOptions, jobs: int = 1,
@@ -653,7 +655,7 @@ def run_checks(files: list[str], options: CheckOptions, jobs: int = 1,
     workers = max(1, min(jobs, len(files)))
     while pending:
         suspects: list[tuple[str, float]] = []
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_ignore_sigint) as pool:
+        with _pool(workers) as pool:
             running: dict = {}
             try:
                 while pending or running:
@@ -687,19 +689,18 @@ def run_checks(files: list[str], options: CheckOptions, jobs: int = 1,
 
 
 def _run_alone(path: str, options: CheckOptions, started: float) -> FileResult:
-    with ProcessPoolExecutor(max_workers=1, mp_context=_context(), initializer=_ignore_sigint) as pool:
+    with _pool(1) as pool:
         try:
             return pool.submit(WORKER, path, options).result()
         except BrokenProcessPool:
             return crashed(path, time.perf_counter() - started)
+        except BaseException:
+            _terminate(pool)
+            raise
 
 
 def _terminate(pool: ProcessPoolExecutor) -> None:
-    """Stop a pool's workers now (on Ctrl-C, or once the pool is broken)."""
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
-        try:
-            process.terminate()
-        except Exception:
-            pass
-    pool.shutdown(wait=False, cancel_futures=True)
+    """Stop a pool's workers now (on Ctrl-C, SIGTERM, a closed pipe, or once the pool is broken)."""
+    from .processes import stop
+    stop(pool)
 
