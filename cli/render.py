@@ -214,7 +214,10 @@ def rich_table(report: Report, precision: int):
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=report.title, box=box.ROUNDED, show_header=True, header_style="bold")
+    # Every text from the user (the title is a file name) goes in as Text, never as a str that rich
+    # would read as markup: a file named '[/b].expr' is a name, not a closing tag.
+    table = Table(title=Text(report.title, style="table.title"), box=box.ROUNDED, show_header=True,
+                  header_style="bold")
     table.add_column("", style="dim")
     table.add_column("name", style="bold cyan")
     table.add_column("value", justify="left")
@@ -223,7 +226,7 @@ def rich_table(report: Report, precision: int):
         if previous is not None and row.section != previous:
             table.add_section()
         section = row.section if row.section != previous else ""
-        table.add_row(section, row.label, Text(format_array(row.value, precision)))
+        table.add_row(Text(section), Text(row.label), Text(format_array(row.value, precision)))
         previous = row.section
     return table
 
@@ -233,7 +236,8 @@ def show(report: Report, precision: int, stream, terminal: bool) -> None:
         print(plain_text(report, precision), file=stream)
         return
     from rich.console import Console
+    from rich.text import Text
     console = Console(file=stream, highlight=False)
     console.print(rich_table(report, precision))
     for note in report.notes:
-        console.print(f"[dim]{note}[/dim]")
+        console.print(Text(note, style="dim"))

@@ -300,7 +300,9 @@ def rich_trace(console, rec, rows: Rows, precision: int) -> None:
     from rich.text import Text
 
     def table(title: str, header: tuple, data: list, styles: dict) -> Table:
-        t = Table(title=title, box=box.ROUNDED, header_style="bold", title_justify="left")
+        # The title holds the file name: Text, so that rich does not read it as markup.
+        t = Table(title=Text(title, style="table.title"), box=box.ROUNDED, header_style="bold",
+                  title_justify="left")
         for name in header:
             t.add_column(name, style=styles.get(name, ""), overflow="fold")
         for row in data:
