@@ -21,6 +21,7 @@ import numpy as np
 from autodiff.grammar.source import ProgramError
 
 from .app import CONTEXT, cli, reported
+from .files import probe, write_atomically
 from .options import limit_options, load, output_options, parse_at, parse_value, program_options
 from .render import dumps
 from .trace import color_wanted, limits_of, strict_status
@@ -264,13 +265,15 @@ def write_image(samples, path: str, title: str) -> None:
     ax.grid(True, alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    try:
-        # No creation dates in the file, so that the same plot gives the same bytes.
-        metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(extension)
+    # No creation dates in the file, so that the same plot gives the same bytes.
+    metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(extension)
+
+    def save(target: str) -> None:
         with matplotlib.rc_context({"svg.hashsalt": "autodiff"}):
-            fig.savefig(path, metadata=metadata)
-    except OSError as exc:
-        raise click.UsageError(f"-o {path}: cannot write it ({exc.strerror or exc})") from None
+            fig.savefig(target, format=extension, metadata=metadata)
+    # A plot killed half-way leaves the old image whole. (A path that cannot be written at all was
+    # refused before the work, by probe(); an error here, a full disk, is an I/O error: exit 1.)
+    write_atomically(path, save, "-o")
 
 
 # ------------------------------------------------------------------ the command
@@ -322,6 +325,8 @@ def plot_command(file, expr, at, of, wrt, span, order, points, output, width, he
     """
     from autodiff.diffcore.inspection import sample_derivatives
     lo, hi = parse_range(span)
+    if output is not None:
+        probe(output, "-o")                     # before the work, and before anything is printed
     program = load(file, expr)
     values = parse_at(at)
     limits = limits_of(options)
@@ -330,13 +335,14 @@ def plot_command(file, expr, at, of, wrt, span, order, points, output, width, he
     title = program.source.filename if file is not None else (
         f"{expr.strip()}" if expr is not None and len(expr) <= 60 else program.source.filename)
     status = strict_status(options, samples.values)       # with --strict a gap is an error
+    if output is not None:                  # first: a failure to write it leaves stdout empty
+        write_image(samples, output, title)
     if as_json:
         click.echo(dumps({"program": program.source.filename, "wrt": samples.wrt,
                           "output_name": samples.output_name, "order": order, "method": samples.method,
                           "range": [lo, hi], "points": points, "x": samples.xs,
                           "derivatives": {str(k): samples.values[k] for k in range(order + 1)}}))
     if output is not None:
-        write_image(samples, output, title)
         click.echo(f"wrote {output}: {', '.join(_labels(order))} of {program.source.filename} for "
                    f"{samples.wrt} in [{lo:g}, {hi:g}] ({points} points, {samples.method} mode)", err=True)
         return status
