@@ -254,7 +254,8 @@ def _read_csv(lines: Lines) -> Iterator[Point]:
             # The reader starts its next record afresh after any of these.
             problem = _line_problem(exc) if not isinstance(exc, csv.Error) else _csv_problem(exc)
             if header is None:
-                raise click.UsageError(f"--points: cannot read the header (line {lines.number}): {problem}") from None
+                raise click.UsageError(f"--points: cannot read the header (line {lines.number}): "
+                                       f"{problem}") from None
             yield Point(lines.number, None, problem)
             continue
         if not row or not "".join(row).strip():
