@@ -9,7 +9,7 @@ import click
 
 from .app import CONTEXT, cli
 from .bodies import eval_command, grad_command
-from .options import complete_names, compose, limit_options, output_options, program_options
+from .options import MAX_ORDER, complete_names, compose, limit_options, output_options, program_options
 from .points import points_options
 
 eval_options = compose(program_options, limit_options, output_options, points_options)
@@ -21,7 +21,7 @@ grad_options = compose(
     click.option("--vjp", "vjp", metavar="VALUE",
                  help="For an array output: the vector-Jacobian product with this cotangent."),
     click.option("--sum", "reduce_sum", is_flag=True, help="For an array output: differentiate its sum."),
-    click.option("--order", type=click.IntRange(1), default=1, show_default=True,
+    click.option("--order", type=click.IntRange(1, MAX_ORDER), default=1, show_default=True,
                  help="Derivatives up to this order (Taylor mode for one scalar input; Hessian blocks for 2)."),
     limit_options,
     output_options,

@@ -30,9 +30,11 @@ from autodiff.grammar.source import ProgramError
 
 from . import report as exit_codes
 from .app import CONTEXT, cli
-from .options import limit_options, make_limits
+from .options import FiniteFloatRange, limit_options, make_limits
+from .files import probe, write_atomically
 from .render import to_json
 from .report import format_error, use_color
+from .workers import sigterm_raises, worker_count
 
 MAX_SHOWN_MISMATCHES = 10
 INDENT = "    "
@@ -43,12 +45,13 @@ INDENT = "    "
 @click.option("--gradcheck", is_flag=True,
               help="Check every file's gradient against finite differences and forward mode "
                    "(a file can ask for it with `# check: gradcheck`).")
-@click.option("--rtol", type=click.FloatRange(0), default=None, metavar="X",
+@click.option("--rtol", type=FiniteFloatRange(0), default=None, metavar="X",
               help="Relative tolerance of gradcheck  [default: 1e-5; a file's `# check: rtol=X` wins]")
-@click.option("--atol", type=click.FloatRange(0), default=None, metavar="X",
+@click.option("--atol", type=FiniteFloatRange(0), default=None, metavar="X",
               help="Absolute tolerance of gradcheck  [default: 1e-6; a file's `# check: atol=X` wins]")
 @click.option("-j", "--jobs", type=click.IntRange(0), default=1, show_default=True,
-              help="Check files in this many worker processes (0: one per CPU; 1: in this process).")
+              help="Check files in this many worker processes (0: one per usable core, and never more; "
+                   "1: in this process).")
 @click.option("--junit", "junit", type=click.Path(dir_okay=False), metavar="FILE",
               help="Also write a JUnit XML report (Jenkins, GitLab) to FILE.")
 @click.option("--json-lines", "json_lines", is_flag=True,
@@ -69,21 +72,19 @@ def check_command(paths, gradcheck, rtol, atol, jobs, junit, json_lines, quiet,
     if not paths:
         raise click.UsageError("give at least one PATH: a .expr file or a directory of them")
     try:
-        files, empty = collect(paths)
+        files, empty, skipped = collect(paths)
     except FileNotFoundError as missing:
         raise click.UsageError(f"{missing.args[0]}: no such file or directory") from None
+    for path, why in skipped:
+        print(f"autodiff check: warning: skipped {path}: {why}", file=sys.stderr)
     if not files:
         raise click.UsageError("no .expr files to check under " + ", ".join(paths))
     for directory in empty:
         print(f"autodiff check: warning: no .expr files under {directory}", file=sys.stderr)
-    junit_handle = None
     if junit is not None:
-        try:
-            junit_handle = open(junit, "w", encoding="utf-8")
-        except OSError as exc:
-            raise click.UsageError(f"--junit {junit}: cannot write: {exc.strerror or exc}") from None
-    if jobs == 0:
-        jobs = os.cpu_count() or 1
+        probe(junit, "--junit")
+    if jobs != 1:
+        jobs = worker_count(jobs)
     options = CheckOptions(gradcheck=gradcheck, rtol=rtol, atol=atol,
                            limits=make_limits(max_steps, max_depth, max_elements, timeout))
     started = time.perf_counter()
@@ -91,36 +92,46 @@ def check_command(paths, gradcheck, rtol, atol, jobs, junit, json_lines, quiet,
     counts = {"pass": 0, "fail": 0, "error": 0}
     color = use_color(sys.stdout) and not json_lines
     progress = Progress(len(files), jobs) if show_progress() else None
-    try:
-        if progress is not None:
-            progress.start()
-        for result in run_checks(files, options, jobs, idle=progress.refresh if progress else None):
-            results.append(result)
-            counts[result.status] += 1
-            if json_lines:
-                print(json.dumps(record(result), allow_nan=False), file=sys.stdout, flush=True)
-            elif not (quiet and result.status == "pass"):
-                print(format_result(result, color), file=sys.stdout, flush=True)
+
+    def write_junit(seconds: float) -> None:
+        if junit is not None:
+            text = junit_xml(results, files, seconds)
+            write_atomically(junit, lambda path: _write_text(path, text), "--junit")
+
+    with sigterm_raises():         # SIGTERM ends the run as Ctrl-C does: workers stopped, JUnit written
+        checks = run_checks(files, options, jobs, idle=progress.refresh if progress else None)
+        try:
             if progress is not None:
-                progress.advance(result.status != "pass")
-    except BaseException:           # Ctrl-C, a closed pipe: the JUnit file gets what finished
-        if junit_handle is not None:
-            with junit_handle:
-                junit_handle.write(junit_xml(results, files, time.perf_counter() - started))
-        raise
-    finally:
-        if progress is not None:
-            progress.stop()
+                progress.start()
+            for result in checks:
+                results.append(result)
+                counts[result.status] += 1
+                if json_lines:
+                    print(json.dumps(record(result), allow_nan=False), file=sys.stdout, flush=True)
+                elif not (quiet and result.status == "pass"):
+                    print(format_result(result, color), file=sys.stdout, flush=True)
+                if progress is not None:
+                    progress.advance(result.status != "pass")
+        except BaseException:           # Ctrl-C, SIGTERM, a closed pipe: the JUnit file gets what finished
+            checks.close()              # stops the workers now
+            write_junit(time.perf_counter() - started)
+            raise
+        finally:
+            if progress is not None:
+                progress.stop()
     seconds = time.perf_counter() - started
     line = summary(counts, seconds)
     if json_lines:
         print(line, file=sys.stderr)
     else:
         print(colored_summary(counts, line) if color else line, file=sys.stdout)
-    if junit_handle is not None:
-        with junit_handle:
-            junit_handle.write(junit_xml(results, files, seconds))
+    write_junit(seconds)
     return exit_codes.OK if counts["fail"] == counts["error"] == 0 else exit_codes.PROGRAM_ERROR
+
+
+def _write_text(path: str, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 # ---------------------------------------------------------------- progress
@@ -232,7 +243,9 @@ def details(result, color: bool = False) -> str:
 def mismatch_line(m) -> str:
     text = (f"{m.label}: reverse {number(m.reverse)}, finite difference {number(m.finite_difference)}, "
             f"forward {number(m.forward)}, error {number(m.error)}")
-    if m.error <= m.tolerance:          # reverse agrees with the finite difference: forward mode is off
+    if m.reason is not None:
+        text += f" ({m.reason})"
+    elif m.error <= m.tolerance:        # reverse agrees with the finite difference: forward mode is off
         text += f" (forward mode differs from reverse by {number(m.forward_error)})"
     return text
 
@@ -314,7 +327,7 @@ def json_details(result) -> Optional[dict]:
         "point": problem.point, "point_line": problem.point_line, "stage": problem.stage,
         "mismatches": [{"input": m.input, "index": list(m.index), "reverse": m.reverse,
                         "finite_difference": m.finite_difference, "forward": m.forward, "error": m.error,
-                        "forward_error": m.forward_error, "tolerance": m.tolerance}
+                        "forward_error": m.forward_error, "tolerance": m.tolerance, "reason": m.reason}
                        for m in problem.mismatches],
         "mismatch_count": problem.mismatch_count,
         "rtol": problem.rtol, "atol": problem.atol,

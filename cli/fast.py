@@ -29,6 +29,9 @@ _CLICK_ONLY = {
 }
 
 
+_INF = float("inf")
+
+
 def run(argv: list) -> Optional[int]:
     """The exit code of the command line, or None when click should run it."""
     if not argv or argv[0] not in COMMANDS:
@@ -120,6 +123,8 @@ def _convert(value: str, value_type: Any) -> Any:
         number = int(value) if kind == "int" else float(value)
     except ValueError:
         return None
+    if number != number or number in (_INF, -_INF):
+        return None                         # click refuses non-finite values (options.FiniteFloatRange)
     if low is not None and (number <= low if low_open else number < low):
         return None
     if high is not None and (number >= high if high_open else number > high):

@@ -16,7 +16,8 @@ import click
 import numpy as np
 
 from .app import CONTEXT, cli, reported, terminal
-from .options import complete_names, limit_options, load, output_options, parse_at, parse_names, program_options
+from .options import (MAX_COUNT, complete_names, limit_options, load, output_options, parse_at, parse_names,
+                      program_options)
 from .pager import write_paged
 from .render import console, dumps
 from .trace import (INFIX, format_index, limits_of, param_text, short_value, shown_params,
@@ -291,7 +292,7 @@ def graph_document(rec, graph) -> dict:
               help="One node per source operation (a loop's steps merge into one node with a count).")
 @click.option("--wrt", "wrt", multiple=True, metavar="NAMES", shell_complete=complete_names,
               help="Record only these inputs (comma-separated); the others are constants.")
-@click.option("--max-nodes", type=click.IntRange(1), default=DEFAULT_MAX_NODES, show_default=True,
+@click.option("--max-nodes", type=click.IntRange(1, MAX_COUNT), default=DEFAULT_MAX_NODES, show_default=True,
               help="Refuse graphs with more nodes than this (use --collapse for loops).")
 @click.option("--depth", type=click.IntRange(1, 10_000), default=DEFAULT_DEPTH, show_default=True,
               help="--format tree: show operands down to this depth.")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from typing import Any, Optional
 
-from autodiff.grammar.source import ProgramError, Source
+from autodiff.grammar.source import ProgramError, Source, read_program_bytes
 
 from .report import ProgramFailed  # noqa: F401  (raised here; its home is the report)
 
@@ -33,20 +33,21 @@ def read_source(file: Optional[str], expr: Optional[str]) -> Source:
         return Source(expr, "<expr>")
     if file is None:
         raise UsageError("give a program: FILE, '-' for standard input, or -e TEXT")
-    if file == "-":
-        data = sys.stdin.buffer.read()
-        name = "<stdin>"
-    else:
-        try:
+    name = "<stdin>" if file == "-" else file
+    try:
+        if file == "-":
+            data = read_program_bytes(sys.stdin.buffer)
+        else:
             with open(file, "rb") as handle:
-                data = handle.read()
-        except IsADirectoryError:
-            raise UsageError(f"{file} is a directory, not a program file") from None
-        except FileNotFoundError:
-            raise UsageError(f"{file}: no such file") from None
-        except OSError as exc:
-            raise UsageError(f"cannot read {file}: {exc.strerror or exc}") from None
-        name = file
+                data = read_program_bytes(handle)
+    except IsADirectoryError:
+        raise UsageError(f"{file} is a directory, not a program file") from None
+    except FileNotFoundError:
+        raise UsageError(f"{file}: no such file") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {file}: {exc.strerror or exc}") from None
+    except ProgramError as error:       # too large
+        raise ProgramFailed(error, Source("", name)) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -115,20 +116,34 @@ _MAX_MEMORY: list = [None]
 _UNITS = ("K", "M", "G", "T", "k", "m", "g", "t")
 
 
+# The largest --max-memory: far beyond any machine's memory, so a larger one means "no limit" anyway.
+MAX_MEMORY_SIZE = 1024 ** 5        # 1024T
+
+
 def memory_size(text: str) -> Optional[int]:
-    """'500M', '8G', '1.5GiB' -> bytes; None when the text is not a size."""
+    """'500M', '8G', '1.5GiB' -> bytes (rounded down); None when the text is not a size."""
     text = str(text)
     number, unit = text[:-1], text[-1:]
     if number.isascii() and number.isdigit() and unit in _UNITS:
         # The default (4G) and its like, without compiling the pattern below (~0.2 ms at every start).
-        return int(float(number) * 1024 ** " KMGT".index(unit.upper()))
+        return _scaled(number, "", unit)
     import re
     # ASCII: with Unicode case folding, the Kelvin sign would match K and then not be found.
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*", str(text), re.IGNORECASE | re.ASCII)
+    match = re.fullmatch(r"\s*(\d+)(?:\.(\d+))?\s*([KMGT]?)i?B?\s*", text, re.IGNORECASE | re.ASCII)
     if not match:
         return None
-    number, unit = float(match.group(1)), match.group(2).upper()
-    return int(number * 1024 ** " KMGT".index(unit or " "))
+    return _scaled(match.group(1), match.group(2) or "", match.group(3))
+
+
+def _scaled(whole: str, fraction: str, unit: str) -> int:
+    """whole.fraction times the unit, in bytes, in exact integers (a 400-digit size must not
+    overflow a float); digits past any sensible size are dropped to keep int() cheap."""
+    whole = whole.lstrip("0") or "0"
+    if len(whole) > 30:
+        return 10 ** 30                     # out of range whatever the unit
+    fraction = fraction[:30]
+    scale = 1024 ** " KMGT".index(unit.upper() or " ")
+    return int(whole + fraction) * scale // 10 ** len(fraction)
 
 
 # The callbacks of --max-memory and --full (options.py), whose values are not passed to the
@@ -137,9 +152,10 @@ def memory_size(text: str) -> Optional[int]:
 
 def max_memory_option(ctx, param, value: str) -> None:
     size = memory_size(value)
-    if size is None:
+    if size is None or not 0 < size <= MAX_MEMORY_SIZE:
         import click
-        raise click.BadParameter(f"{value!r}: expected a size like 500M or 8G")
+        shown = value if len(value) <= 40 else value[:40] + "..."
+        raise click.BadParameter(f"{shown!r}: expected a size like 500M or 8G, more than 0 and at most 1024T")
     _MAX_MEMORY[0] = size
 
 

@@ -35,9 +35,14 @@ def main(argv: Optional[list] = None) -> None:
     except KeyboardInterrupt:
         print("autodiff: interrupted", file=sys.stderr)
         code = exit_codes.INTERRUPTED
+    except exit_codes.Terminated:
+        print("autodiff: terminated", file=sys.stderr)
+        code = exit_codes.TERMINATED
     except BrokenPipeError:
         silence_stdout()
         code = exit_codes.OK
+    except OSError as exc:    # the output could not be written: a full disk, a device that refuses
+        code = _io_error(exc)
     except Exception as exc:  # an autodiff bug: say so briefly, with the traceback on request
         code = _internal_error(exc)
     finally:
@@ -85,9 +90,23 @@ def _internal_error(exc: BaseException) -> int:
     return exit_codes.INTERNAL_ERROR
 
 
+def _io_error(exc: OSError) -> int:
+    """An I/O error (exit 1), not a bug. The files autodiff reads are checked where they are
+    opened, with their own messages, so what reaches here is output that could not be written."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        silence_stdout()        # or Python's own last flush would fail again, with a traceback
+    where = exc.filename or "the output"
+    print(f"autodiff: I/O error: cannot write {where}: {exc.strerror or exc}", file=sys.stderr)
+    return exit_codes.IO_ERROR
+
+
 def _exit(code: int) -> None:
     try:
         sys.stdout.flush()
     except BrokenPipeError:
         silence_stdout()
+    except OSError as exc:
+        code = _io_error(exc)
     sys.exit(code)

@@ -7,6 +7,7 @@ names are re-exported here for the commands that import them from this module.
 """
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import click
@@ -37,16 +38,37 @@ program_options = compose(
                  help="Use this top-level variable as the output."),
 )
 
+# The largest value of a count option (--max-steps, --max-elements, trace --limit, ...): far beyond
+# what any run reaches (10^15 steps take years), and small enough for every integer type downstream.
+MAX_COUNT = 10**15
+# The highest derivative order of `grad --order N`: k! overflows float64 past 170! (and Taylor
+# coefficients f^(k)/k! underflow with it). diffcore.engine.taylor.MAX_ORDER is the same number
+# (not imported here: it would load numpy before click has parsed anything); tests/test_limits.py
+# checks that they agree.
+MAX_ORDER = 170
+
+
+class FiniteFloatRange(click.FloatRange):
+    """A float range that refuses nan and the infinities: click's range checks let nan through
+    (every comparison with it is false), and `--timeout nan` would then never fire."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
+
+
 limit_options = compose(
-    click.option("--max-steps", type=click.IntRange(1), default=10_000_000, show_default=True,
+    click.option("--max-steps", type=click.IntRange(1, MAX_COUNT), default=10_000_000, show_default=True,
                  help="Most loop iterations plus function calls a run may execute."),
     click.option("--max-depth", type=click.IntRange(1, 5000), default=200, show_default=True,
                  help="Deepest nesting of user-function calls."),
-    click.option("--max-elements", type=click.IntRange(1), default=10_000_000, show_default=True,
+    click.option("--max-elements", type=click.IntRange(1, MAX_COUNT), default=10_000_000, show_default=True,
                  help="Most elements in any one array."),
-    # The default is diffcore.runtime.DEFAULT_TIMEOUT (not imported here: it would load numpy
+    # The default is diffcore's DEFAULT_TIMEOUT (not imported here: it would load numpy
     # before click has parsed anything); tests/test_limits.py checks that they agree.
-    click.option("--timeout", type=click.FloatRange(0), default=60.0, show_default=True, metavar="SECONDS",
+    click.option("--timeout", type=FiniteFloatRange(0), default=60.0, show_default=True, metavar="SECONDS",
                  help="Wall-time limit of a run (one evaluation or differentiation at one point); 0: none."),
     click.option("--max-memory", default="4G", show_default=True, metavar="SIZE", expose_value=False,
                  callback=max_memory_option,

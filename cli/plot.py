@@ -21,6 +21,7 @@ import numpy as np
 from autodiff.grammar.source import ProgramError
 
 from .app import CONTEXT, cli, reported
+from .files import probe, write_atomically
 from .options import complete_names, limit_options, load, output_options, parse_at, parse_value, program_options
 from .render import console, dumps
 from .streams import can_encode
@@ -274,13 +275,15 @@ def write_image(samples, path: str, title: str) -> None:
     ax.grid(True, alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    try:
-        # No creation dates in the file, so that the same plot gives the same bytes.
-        metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(extension)
+    # No creation dates in the file, so that the same plot gives the same bytes.
+    metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(extension)
+
+    def save(target: str) -> None:
         with matplotlib.rc_context({"svg.hashsalt": "autodiff"}):
-            fig.savefig(path, metadata=metadata)
-    except OSError as exc:
-        raise click.UsageError(f"-o {path}: cannot write it ({exc.strerror or exc})") from None
+            fig.savefig(target, format=extension, metadata=metadata)
+    # A plot killed half-way leaves the old image whole. (A path that cannot be written at all was
+    # refused before the work, by probe(); an error here, a full disk, is an I/O error: exit 1.)
+    write_atomically(path, save, "-o")
 
 
 # ------------------------------------------------------------------ the command
@@ -296,6 +299,10 @@ def parse_range(text: str) -> tuple[float, float]:
     lo, hi = float(lo), float(hi)
     if not (math.isfinite(lo) and math.isfinite(hi)) or not lo < hi:
         raise click.UsageError(f"--range {text!r}: needs finite A < B")
+    if not math.isfinite(hi - lo):
+        # The samples and the axes are computed from B - A, which must be a float64 too.
+        raise click.UsageError(f"--range {text!r}: too wide (B - A overflows a float64); "
+                               "each end at most about 8.9e307 in size")
     return lo, hi
 
 
@@ -328,6 +335,8 @@ def plot_command(file, expr, at, of, wrt, span, order, points, output, width, he
     """
     from autodiff.diffcore.views.recorder import sample_derivatives
     lo, hi = parse_range(span)
+    if output is not None:
+        probe(output, "-o")                     # before the work, and before anything is printed
     program = load(file, expr)
     limits = limits_of(options)
     values = parse_at(at, limits)
@@ -336,13 +345,14 @@ def plot_command(file, expr, at, of, wrt, span, order, points, output, width, he
     title = program.source.filename if file is not None else (
         f"{expr.strip()}" if expr is not None and len(expr) <= 60 else program.source.filename)
     status = strict_status(options, samples.values)       # with --strict a gap is an error
+    if output is not None:                  # first: a failure to write it leaves stdout empty
+        write_image(samples, output, title)
     if as_json:
         click.echo(dumps({"program": program.source.filename, "wrt": samples.wrt,
                           "output_name": samples.output_name, "order": order, "method": samples.method,
                           "range": [lo, hi], "points": points, "x": samples.xs,
                           "derivatives": {str(k): samples.values[k] for k in range(order + 1)}}))
     if output is not None:
-        write_image(samples, output, title)
         click.echo(f"wrote {output}: {', '.join(_labels(order))} of {program.source.filename} for "
                    f"{samples.wrt} in [{lo:g}, {hi:g}] ({points} points, {samples.method} mode)", err=True)
         return status

@@ -11,13 +11,14 @@ point failed.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import math
 import re
 import sys
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Callable, Iterator, NamedTuple, Optional, TextIO
+from typing import Any, BinaryIO, Callable, Iterator, NamedTuple, Optional, TextIO
 
 import click
 import numpy as np
@@ -56,18 +57,86 @@ class Point(NamedTuple):         # a tuple: cheap to hand to a worker process
 
 # ------------------------------------------------------------------- reading
 
-def open_points(path: str) -> TextIO:
+# A line of a points file holds at most this many bytes, so that memory stays bounded whatever
+# the file is. A longer line is an error, and the file is read no further: where it ends may be
+# arbitrarily far (a file of /dev/zero has no line end at all).
+MAX_LINE_BYTES = 10_000_000
+# Arrays in a point nest at most this deep (numpy's own limit is 64 dimensions).
+MAX_NESTING = 32
+_INFINITIES = ("inf", "+inf", "-inf", "infinity", "+infinity", "-infinity")
+
+
+class LineTooLong(Exception):
+    """A line of the points file over MAX_LINE_BYTES: its number."""
+
+
+def open_points(path: str) -> BinaryIO:
     if path == "-":
-        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", errors="strict")
+        return sys.stdin.buffer
     try:
-        return open(path, encoding="utf-8-sig")
+        return open(path, "rb")
     except IsADirectoryError:
         raise click.UsageError(f"--points {path}: a directory, not a file") from None
     except OSError as exc:
         raise click.UsageError(f"--points {path}: {exc.strerror or exc}") from None
 
 
-def read_points(stream: TextIO, path: str, fmt: str) -> Iterator[Point]:
+class Lines:
+    """The lines of a points file as text, each read to at most MAX_LINE_BYTES and decoded on its
+    own, so that a line that is not UTF-8 is an error of that line only.
+
+    Iterating raises UnicodeDecodeError for a line that is not UTF-8 (iteration may go on), and
+    LineTooLong for a line over the limit, which ends the lines. `number` is the line last read.
+    """
+
+    def __init__(self, stream: BinaryIO):
+        self.stream = stream
+        self.number = 0
+        self._peeked: Optional[bytes] = None
+        self._ended = False
+
+    def __iter__(self):
+        return self
+
+    def _read(self) -> bytes:
+        if self._ended:
+            return b""
+        line = self.stream.readline(MAX_LINE_BYTES + 1)
+        if self.number == 0 and line.startswith(b"\xef\xbb\xbf"):
+            line = line[3:]                 # a byte-order mark
+        return line
+
+    def peek(self) -> bytes:
+        """The next line, raw, without consuming it (for sniffing the format)."""
+        if self._peeked is None:
+            self._peeked = self._read()
+        return self._peeked
+
+    def __next__(self) -> str:
+        if self._peeked is not None:
+            line, self._peeked = self._peeked, None
+        else:
+            line = self._read()
+        if not line:
+            raise StopIteration
+        self.number += 1
+        if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+            self._ended = True
+            raise LineTooLong(self.number)
+        return line.decode("utf-8")
+
+
+def _line_problem(exc: BaseException) -> str:
+    """What is wrong with a line that could not be read, for its error report."""
+    if isinstance(exc, LineTooLong):
+        return f"the line is longer than {MAX_LINE_BYTES:,} bytes (the file is read no further)"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at column {exc.start + 1})"
+    return str(exc)
+
+
+def read_points(stream: BinaryIO, path: str, fmt: str) -> Iterator[Point]:
+    lines = Lines(stream)
     if fmt == "auto":
         lowered = path.lower()
         if lowered.endswith(".csv"):
@@ -75,35 +144,28 @@ def read_points(stream: TextIO, path: str, fmt: str) -> Iterator[Point]:
         elif lowered.endswith((".jsonl", ".ndjson", ".json")):
             fmt = "jsonl"
         else:
-            first = stream.readline()
-            fmt = "jsonl" if first.lstrip().startswith("{") else "csv"
-            stream = _Prepended(first, stream)
-    return _read_jsonl(stream) if fmt == "jsonl" else _read_csv(stream)
+            fmt = "jsonl" if lines.peek().lstrip().startswith(b"{") else "csv"
+    return _read_jsonl(lines) if fmt == "jsonl" else _read_csv(lines)
 
 
-class _Prepended(io.TextIOBase):
-    """A stream with one line already read put back in front (for sniffing standard input)."""
-
-    def __init__(self, first: str, rest: TextIO):
-        self._first, self._rest = first, rest
-
-    def readline(self, size: int = -1) -> str:
-        if self._first is not None:
-            line, self._first = self._first, None
-            return line
-        return self._rest.readline()
-
-    def __iter__(self):
-        return self
-
-    def __next__(self) -> str:
-        line = self.readline()
-        if not line:
-            raise StopIteration
-        return line
+def _float(text: str) -> float:
+    """A number as written (in JSON or CSV); one beyond float64's range is an error, not an infinity."""
+    value = float(text)
+    if value - value != 0.0 and value == value and text.strip().lower() not in _INFINITIES:
+        text = text.strip()
+        shown = text if len(text) <= 40 else f"{text[:20]}...{text[-10:]} ({len(text)} characters)"
+        raise PointError(f"the number {shown} is beyond the range of float64 (write inf for an infinity)")
+    return value
 
 
-def _number(value: Any, where: str) -> Any:
+@functools.cache
+def _decoder() -> json.JSONDecoder:
+    """A JSON decoder whose numbers are all float64: an integer of 400 digits must not become a
+    Python int that no float holds."""
+    return json.JSONDecoder(parse_float=_float, parse_int=_float)
+
+
+def _number(value: Any, where: str, depth: int = 0) -> Any:
     """A JSON value as an input value: numbers, nested lists, and "nan"/"inf"/"-inf" strings."""
     if isinstance(value, bool):
         return float(value)
@@ -112,27 +174,45 @@ def _number(value: Any, where: str) -> Any:
     if isinstance(value, str) and value.strip().lower() in ("nan", "inf", "+inf", "-inf", "infinity", "-infinity"):
         return float(value.strip().lower().replace("infinity", "inf"))
     if isinstance(value, list):
+        if depth >= MAX_NESTING:
+            raise PointError(f"{where}: arrays nested more than {MAX_NESTING} levels deep")
         try:
-            array = np.array([_number(v, where) for v in value], dtype=np.float64)
+            array = np.array([_number(v, where, depth + 1) for v in value], dtype=np.float64)
         except ValueError:
             raise PointError(f"{where}: the rows of an array must have the same length") from None
         return array
     raise PointError(f"{where}: expected a number or a list of numbers, got {json.dumps(value)[:40]}")
 
 
-def _read_jsonl(stream: TextIO) -> Iterator[Point]:
-    for line_number, line in enumerate(stream, start=1):
+def _json(text: str) -> Any:
+    """json.loads with every number a float64. Raises json.JSONDecodeError for text that is not
+    JSON, and PointError for a number beyond float64 or nesting deeper than Python recurses."""
+    try:
+        return _decoder().decode(text)
+    except RecursionError:
+        raise PointError("arrays nested too deeply") from None
+
+
+def _read_jsonl(lines: Lines) -> Iterator[Point]:
+    while True:
+        try:
+            line = next(lines)
+        except StopIteration:
+            return
+        except (LineTooLong, UnicodeDecodeError) as exc:
+            yield Point(lines.number, None, _line_problem(exc))
+            continue
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = _json(line)
             if not isinstance(record, dict):
                 raise PointError("expected a JSON object of input values, e.g. {\"x\": 1.5}")
-            yield Point(line_number, {str(k): _number(v, f"input '{k}'") for k, v in record.items()})
+            yield Point(lines.number, {str(k): _number(v, f"input '{k}'") for k, v in record.items()})
         except json.JSONDecodeError as exc:
-            yield Point(line_number, None, f"not valid JSON: {exc.msg} (column {exc.colno})")
+            yield Point(lines.number, None, f"not valid JSON: {exc.msg} (column {exc.colno})")
         except PointError as exc:
-            yield Point(line_number, None, str(exc))
+            yield Point(lines.number, None, str(exc))
 
 
 def _cell(text: str, column: str) -> Any:
@@ -141,26 +221,50 @@ def _cell(text: str, column: str) -> Any:
         raise PointError(f"no value for '{column}'")
     if text.startswith("["):
         try:
-            return _number(json.loads(text), f"column '{column}'")
+            value = _json(text)
         except json.JSONDecodeError:
             raise PointError(f"column '{column}': not a JSON array: {text[:40]}") from None
+        except PointError as exc:
+            raise PointError(f"column '{column}': {exc}") from None
+        return _number(value, f"column '{column}'")
     try:
-        return float(text)
+        return _float(text)
     except ValueError:
         raise PointError(f"column '{column}': not a number: {text[:40]!r}") from None
+    except PointError as exc:
+        raise PointError(f"column '{column}': {exc}") from None
 
 
-def _read_csv(stream: TextIO) -> Iterator[Point]:
-    reader = csv.reader(stream)
+def _csv_problem(exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return (f"a cell holds more than {csv.field_size_limit():,} characters, the most a CSV cell may "
+                "(write large arrays as JSON Lines, or as flattened columns x[0], x[1], ...)")
+    return f"not valid CSV: {exc}"
+
+
+def _read_csv(lines: Lines) -> Iterator[Point]:
+    reader = csv.reader(lines)
     header = None
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except (LineTooLong, UnicodeDecodeError, csv.Error) as exc:
+            # The reader starts its next record afresh after any of these.
+            problem = _line_problem(exc) if not isinstance(exc, csv.Error) else _csv_problem(exc)
+            if header is None:
+                raise click.UsageError(f"--points: cannot read the header (line {lines.number}): "
+                                       f"{problem}") from None
+            yield Point(lines.number, None, problem)
+            continue
         if not row or not "".join(row).strip():
             continue
         if header is None:
             header = [h.strip() for h in row]
             plan = _column_plan(header)
             continue
-        line = reader.line_num
+        line = lines.number
         if len(row) != len(header):
             yield Point(line, None, f"{len(row)} values for {len(header)} columns")
             continue
@@ -227,14 +331,19 @@ def flatten(name: str, value: Any) -> list[tuple[str, Any]]:
 class Output:
     """Where the results go: at once, point by point, when the points arrive live (from a pipe,
     or shown on a terminal); otherwise in blocks, whatever Python's own buffering (this keeps a
-    write per point from becoming a system call per point under PYTHONUNBUFFERED)."""
+    write per point from becoming a system call per point under PYTHONUNBUFFERED).
 
-    BLOCK = 256         # lines
+    A block is measured in characters, not in writes (a worker's whole chunk of results is one
+    write): it is written soon enough that a reader that has gone away (`| head -1`) is noticed
+    within a block, which stops the run."""
+
+    BLOCK = 1 << 16     # characters
 
     def __init__(self, stream: TextIO, live: bool):
         self.stream = stream
         self.live = live
         self.pending: list = []
+        self.size = 0
 
     def write(self, text: str) -> None:
         if self.live:
@@ -242,13 +351,16 @@ class Output:
             self.stream.flush()
             return
         self.pending.append(text)
-        if len(self.pending) >= self.BLOCK:
+        self.size += len(text)
+        if self.size >= self.BLOCK:
             self.flush()
 
     def flush(self) -> None:
         if self.pending:
-            self.stream.write("".join(self.pending))
+            text = "".join(self.pending)
             self.pending.clear()
+            self.size = 0
+            self.stream.write(text)
         self.stream.flush()
 
 
@@ -283,12 +395,13 @@ def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tup
 
     `compute(at)` returns (the JSON document of the result, its CSV columns).
     `describe_error(exc)` turns a program error into a JSON-able dict (kind, message, position).
-    With jobs > 1, points from a file are computed by that many worker processes (workers.py);
+    With jobs other than 1, points from a file are computed by that many worker processes (0: one
+    per usable core, and never more; workers.py);
     points that arrive live (standard input, or output to a terminal) are computed here, one
     by one, each result written at once.
     """
     from autodiff.grammar.source import ProgramError
-    from .workers import ordered_map
+    from .workers import ordered_map, worker_count
 
     def outcome(point: Point) -> tuple:
         """(line, True, the JSON line or the CSV columns, printed) or (line, False, error, printed)."""
@@ -333,11 +446,12 @@ def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tup
     live = path == "-" or sys.stdout.isatty()
     out = Output(sys.stdout, live=live)
     writer = CsvWriter(out) if as_csv else None
+    outcomes = iter(())
     with open_points(path) as stream:
         try:
             points = read_points(stream, path, fmt)
-            outcomes = (ordered_map(outcome_in_worker, points, jobs, merged) if jobs > 1 and not live
-                        else map(outcome, points))
+            outcomes = (ordered_map(outcome_in_worker, points, worker_count(jobs), merged)
+                        if jobs != 1 and not live else map(outcome, points))
             for line, ok, payload, printed in outcomes:
                 if printed:
                     sys.stderr.write(printed)
@@ -359,14 +473,15 @@ def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tup
                 if on_error == "stop":
                     print(f"autodiff: stopped at line {line} (--on-error skip would go on)", file=sys.stderr)
                     break
-        except UnicodeDecodeError:
-            raise click.UsageError(f"--points {path}: not UTF-8 text") from None
         except BrokenProcessPool:
             out.flush()
             print("autodiff: a worker process died (out of memory, or killed); the results stop here. "
                   "Run again with --jobs 1 to compute the points in one process.", file=sys.stderr)
             return 1
         finally:
+            close = getattr(outcomes, "close", None)
+            if close is not None:
+                close()                 # stops the workers now, whatever ended the loop
             out.flush()
     return 1 if failures else 0
 
@@ -419,8 +534,6 @@ def run_program_points(program, file: str, points: str, points_format: str, base
         out = document.get("output_name") or "f"
         return document, (csv_columns(document, derivative_keys, out) if as_csv else [])
 
-    from .workers import usable_cores
     with numeric_context(limits):
         return run_points(points, points_format, base_at, one, as_csv, on_error,
-                          lambda error: error_document(error, program.source.filename),
-                          jobs or usable_cores())
+                          lambda error: error_document(error, program.source.filename), jobs)

@@ -253,7 +253,10 @@ def rich_table(report: Report, precision: int, width: Optional[int] = None):
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=report.title, box=box.ROUNDED, show_header=True, header_style="bold")
+    # Every text from the user (the title is a file name) goes in as Text, never as a str that rich
+    # would read as markup: a file named '[/b].expr' is a name, not a closing tag.
+    table = Table(title=Text(report.title, style="table.title"), box=box.ROUNDED, show_header=True,
+                  header_style="bold")
     table.add_column("", style="dim")
     table.add_column("name", style="bold cyan")
     table.add_column("value", justify="left", no_wrap=width is not None, overflow="ellipsis")
@@ -262,7 +265,7 @@ def rich_table(report: Report, precision: int, width: Optional[int] = None):
         if previous is not None and row.section != previous:
             table.add_section()
         section = row.section if row.section != previous else ""
-        table.add_row(section, row.label, Text(format_array(row.value, precision, width=width)))
+        table.add_row(Text(section), Text(row.label), Text(format_array(row.value, precision, width=width)))
         previous = row.section
     return table
 
@@ -271,10 +274,11 @@ def show(report: Report, precision: int, stream, terminal: bool) -> None:
     if not terminal:
         print(plain_text(report, precision), file=stream)
         return
+    from rich.text import Text
     out = console(stream)
     with out.capture() as captured:
         out.print(rich_table(report, precision, value_width(report, out.width)))
         for note in report.notes:
-            out.print(f"[dim]{note}[/dim]")
+            out.print(Text(note, style="dim"))
     from .pager import write_paged
     write_paged(captured.get(), stream)

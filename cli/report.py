@@ -17,9 +17,16 @@ from autodiff.grammar.source import ProgramError, Source
 # The documented exit codes (README, "Exit codes").
 OK = 0
 PROGRAM_ERROR = 1       # also: a failed check
+IO_ERROR = 1            # the output could not be written (a full disk)
 USAGE_ERROR = 2
 INTERNAL_ERROR = 3
 INTERRUPTED = 130
+TERMINATED = 143        # 128 + SIGTERM, as a shell reports a process that SIGTERM ended
+
+
+class Terminated(BaseException):
+    """SIGTERM, turned into an exception where the command has workers to stop (cli/workers.py).
+    A BaseException, like KeyboardInterrupt: no `except Exception` may swallow it."""
 
 
 class ProgramFailed(Exception):

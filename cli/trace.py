@@ -21,8 +21,8 @@ import numpy as np
 from autodiff.diffcore.interpreter.display import format_number
 
 from .app import CONTEXT, cli, reported, terminal
-from .options import (complete_names, limit_options, load, make_limits, output_options, parse_at, parse_names,
-                      parse_value, program_options)
+from .options import (MAX_COUNT, complete_names, limit_options, load, make_limits, output_options, parse_at,
+                      parse_names, parse_value, program_options)
 from .pager import write_paged
 from .render import console, dumps
 
@@ -300,7 +300,9 @@ def rich_trace(console, rec, rows: Rows, precision: int) -> None:
     from rich.text import Text
 
     def table(title: str, header: tuple, data: list, styles: dict) -> Table:
-        t = Table(title=title, box=box.ROUNDED, header_style="bold", title_justify="left")
+        # The title holds the file name: Text, so that rich does not read it as markup.
+        t = Table(title=Text(title, style="table.title"), box=box.ROUNDED, header_style="bold",
+                  title_justify="left")
         for name in header:
             t.add_column(name, style=styles.get(name, ""), overflow="fold")
         for row in data:
@@ -371,9 +373,9 @@ def trace_document(rec, rows: Rows) -> dict:
               help="Record only these inputs (comma-separated); the others are constants.")
 @click.option("--vjp", "vjp", metavar="VALUE", help="For an array output: seed the sweep with this cotangent "
               "(default: ones, the gradient of the sum).")
-@click.option("--limit", type=click.IntRange(1), default=DEFAULT_LIMIT, show_default=True,
+@click.option("--limit", type=click.IntRange(1, MAX_COUNT), default=DEFAULT_LIMIT, show_default=True,
               help="Show at most N tape entries (a longer tape shows its first and last ones).")
-@click.option("--from", "start", type=click.IntRange(0), default=None, metavar="N",
+@click.option("--from", "start", type=click.IntRange(0, MAX_COUNT), default=None, metavar="N",
               help="Show the entries from tape entry N on (with --limit: one page).")
 @limit_options
 @output_options

@@ -5,13 +5,15 @@ set, so they inherit both: only the points and the results cross between
 processes. The main process reads the points and writes the results, in input
 order, while the workers compute the chunks `2 * jobs` ahead of it, so memory
 stays bounded however long the file is. Where processes cannot be forked (not
-Linux), the points run in this process.
+Linux), the points run in this process. An interrupt, SIGTERM or a closed
+output stops the workers at once (diffcore/checks/processes.py).
 """
 from __future__ import annotations
 
 import os
 import sys
 from collections import deque
+from contextlib import contextmanager
 from itertools import chain, islice
 from typing import Any, Callable, Iterable, Iterator
 
@@ -28,8 +30,45 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+def worker_count(requested: int) -> int:
+    """The worker processes for `--jobs N` (0: one per usable core): never more than the usable
+    cores, since the work is all computation and more workers only share the same cores (and
+    memory); saying so on stderr when capping."""
+    cores = usable_cores()
+    if requested == 0:
+        return cores
+    if requested > cores:
+        print(f"autodiff: --jobs {requested}: using {cores} worker process{'es' if cores > 1 else ''}, "
+              f"one per usable core", file=sys.stderr)
+        return cores
+    return requested
+
+
 def can_fork() -> bool:
     return sys.platform.startswith("linux")
+
+
+@contextmanager
+def sigterm_raises() -> Iterator[None]:
+    """SIGTERM raises Terminated here instead of ending this process on the spot, so that its
+    worker processes are stopped and the results computed so far are written (see
+    diffcore/checks/processes.py). Outside the main thread (a test runner's), signals are left alone."""
+    import signal
+
+    from .report import Terminated
+
+    def terminated(signum, frame):
+        raise Terminated()
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminated)
+    except ValueError:          # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def ordered_map(task: Callable[[Any], Any], items: Iterable, jobs: int,
@@ -38,7 +77,8 @@ def ordered_map(task: Callable[[Any], Any], items: Iterable, jobs: int,
 
     One chunk or less runs here (a pool would cost more than it saves), as does everything
     when jobs <= 1 or processes cannot be forked. A worker passes each chunk's results
-    through `combine` (which may join them) before handing them back.
+    through `combine` (which may join them) before handing them back. Close the iterator
+    when stopping early: that stops the workers at once.
     """
     items = iter(items)
     if jobs <= 1 or not can_fork():
@@ -53,28 +93,41 @@ def _in_workers(task: Callable[[Any], Any], combine: Callable[[list], list], ite
                 jobs: int) -> Iterator:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+
+    from autodiff.diffcore.checks.processes import start_worker, stop
+
+    from .report import Terminated
     _task[0] = (task, combine)
     chunks = iter(lambda: list(islice(items, CHUNK)), [])
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
-                             initializer=_ignore_sigint) as pool:
+    with sigterm_raises(), ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
+                                               initializer=start_worker, initargs=(os.getpid(),)) as pool:
+        finished = False
         pending = deque(pool.submit(_run_chunk, chunk) for chunk in islice(chunks, 2 * jobs))
         try:
             while pending:
-                results = pending.popleft().result()
+                results = pending[0].result()       # popped once done: an interrupt here keeps it
+                pending.popleft()
                 for chunk in islice(chunks, 1):
                     pending.append(pool.submit(_run_chunk, chunk))
                 yield from results
-        finally:                # stopped early (--on-error stop, an interrupt): drop what is queued
-            for future in pending:
-                future.cancel()
+            finished = True
+        except (KeyboardInterrupt, Terminated):
+            stop(pool)
+            # The chunks finished before the interrupt, next in order, are still handed on.
+            while pending and _succeeded(pending[0]):
+                yield from pending.popleft().result()
+            raise
+        finally:
+            # Stopped early (an interrupt, a closed pipe, --on-error stop): leaving the pool
+            # would wait for the running chunks; stop them instead.
+            if not finished:
+                stop(pool)
+
+
+def _succeeded(future) -> bool:
+    return future.done() and not future.cancelled() and future.exception() is None
 
 
 def _run_chunk(chunk: list) -> list:
     task, combine = _task[0]
     return combine([task(item) for item in chunk])
-
-
-def _ignore_sigint() -> None:
-    # Ctrl-C goes to the main process, which stops the pool; a worker finishes its chunk.
-    import signal
-    signal.signal(signal.SIGINT, signal.SIG_IGN)

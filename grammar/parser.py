@@ -57,7 +57,7 @@ from typing import Any, Optional
 from . import ast
 from .ast import Span
 from .lalr import ParseError, Parser, ParserState, Token, UnexpectedCharacters, UnexpectedToken
-from .source import ProgramSyntaxError, Source
+from .source import MAX_SOURCE_CHARS, ProgramSyntaxError, Source
 
 __all__ = ["parse", "MAX_EXPRESSION_DEPTH", "MAX_BLOCK_DEPTH", "MAX_SOURCE_CHARS"]
 
@@ -69,7 +69,6 @@ MAX_BLOCK_DEPTH = 100
 STACK_LIMIT = 10_000
 # Parsing runs at roughly 100,000 tokens a second, so a cap on the size keeps
 # even a huge flat program (a 10 MB list literal) from hanging the command.
-MAX_SOURCE_CHARS = 1_000_000
 # How much of an oversized program is read before it is refused.
 OVERSIZED_PROGRAM_PREFIX = 50_000
 

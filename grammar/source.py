@@ -44,3 +44,24 @@ class ProgramError(Exception):
 
 class ProgramSyntaxError(ProgramError):
     kind = "syntax error"
+
+
+# The largest program the parser reads ("program too large" past it): read no more than it needs.
+MAX_SOURCE_CHARS = 1_000_000
+
+
+def read_program_bytes(stream) -> bytes:
+    """The bytes of a program from a binary stream (a file, standard input), read only as far as
+    the parser's size limit makes useful: a file of /dev/zero is refused after a few megabytes
+    instead of filling the memory.
+
+    A program has at most MAX_SOURCE_CHARS characters, so at most four bytes each in
+    UTF-8 (and a byte-order mark): a stream longer than that is too large whatever it holds.
+    """
+    limit = 4 * MAX_SOURCE_CHARS + 3
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ProgramSyntaxError(f"program too large (more than {limit:,} bytes; a program has at most "
+                                 f"{MAX_SOURCE_CHARS:,} characters)", None,
+                                 hint="keep large data out of the program text")
+    return data

@@ -8,6 +8,7 @@ exception -- run `main()` in-process with a module-level hook monkeypatched.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -123,11 +124,11 @@ def test_failing_summary_and_exit_code(failing):
     proc, found, _ = failing
     assert proc.returncode == 1
     assert len(found) >= 6
-    assert summary(proc.stdout) == (0, 4, 4)
+    assert summary(proc.stdout) == (0, 5, 4)
     statuses = {Path(p).name: block.split()[0] for p, block in found.items()}
     assert statuses == {
         "assert_allclose.expr": "FAIL", "assert_at_point.expr": "FAIL", "assert_compare.expr": "FAIL",
-        "gradcheck_wrong_rule.expr": "FAIL",
+        "gradcheck_wrong_rule.expr": "FAIL", "gradcheck_nan_output.expr": "FAIL",
         "infinite_loop.expr": "ERROR", "pragma_typo.expr": "ERROR", "shape_error.expr": "ERROR",
         "syntax_error.expr": "ERROR"}
 
@@ -191,6 +192,30 @@ def test_gradcheck_mismatch_of_a_wrong_backward_rule(failing):
     assert len(lines) == 5
 
 
+def test_gradcheck_over_a_nan_output_fails_with_the_reason(failing):
+    """A wrong rule in a program whose output is NaN: reverse, forward and the finite difference
+    are all NaN, which once counted as agreement (a PASS)."""
+    assert failing[1][f"{FAILING}/gradcheck_nan_output.expr"] == expected(f"""
+        FAIL {FAILING}/gradcheck_nan_output.expr (T)
+            {FAILING}/gradcheck_nan_output.expr: gradcheck failed at the inputs' defaults: 1 of 1 derivative element differs
+            x: reverse nan, finite difference nan, forward nan, error nan (the output is not finite near the point, so finite differences cannot check the derivative)
+            (a pass is |reverse - finite difference| <= atol + rtol*|finite difference|, and the same for forward; rtol=1e-05, atol=1e-06)
+        """)
+
+
+def test_gradcheck_of_an_infinite_derivative_fails():
+    """A finite output whose slope overflows: reverse, forward and the finite difference are all
+    +inf, equal, and still no evidence that the rule is right. Never a pass."""
+    from autodiff.diffcore.program import Program
+    program = Program.from_text("input x = 0\ny = 1.7e308 * tanh(x * 1e10)")
+    deadline = checking.Deadline(checking.CheckOptions())
+    mismatches, checked = checking.gradcheck(program, {}, None, 1e-5, 1e-6, deadline, ["reverse mode"])
+    assert checked == 1
+    (m,) = mismatches
+    assert (m.reverse, m.finite_difference, m.forward) == (math.inf, math.inf, math.inf)
+    assert m.reason == "not finite (reverse, finite difference, forward): a gradcheck compares finite values only"
+
+
 def test_syntax_error_report(failing):
     assert failing[1][f"{FAILING}/syntax_error.expr"] == expected(f"""
         ERROR {FAILING}/syntax_error.expr (T)
@@ -239,7 +264,7 @@ def test_junit_report_parses_and_counts_match(failing):
     cases = suite.findall("testcase")
     for element in (root, suite):
         assert element.get("tests") == str(len(found)) == str(len(cases))
-        assert element.get("failures") == "4" and element.get("errors") == "4"
+        assert element.get("failures") == "5" and element.get("errors") == "4"
         assert float(element.get("time")) >= 0
     assert [c.get("name") for c in cases] == sorted(Path(p).name for p in found)
     assert {c.get("classname") for c in cases} == {FAILING}
@@ -252,7 +277,7 @@ def test_junit_report_parses_and_counts_match(failing):
     assert error.get("type") == "syntax error" and "unexpected ')'" in error.get("message")
     assert "    y = x + )" in error.text
     assert by_name["gradcheck_wrong_rule.expr"].find("failure").get("type") == "gradcheck failed"
-    assert sum(len(c.findall("failure")) for c in cases) == 4
+    assert sum(len(c.findall("failure")) for c in cases) == 5
     assert sum(len(c.findall("error")) for c in cases) == 4
 
 
@@ -271,7 +296,7 @@ def test_json_lines_one_valid_object_per_file(json_runs):
     records = [json.loads(line) for line in proc.stdout.splitlines()]      # nothing else on stdout
     n_files = len(list((REPO / CASES).glob("*.expr"))) + len(list((REPO / FAILING).glob("*.expr")))
     assert len(records) == n_files == len({r["file"] for r in records})
-    assert SUMMARY.match(proc.stderr.strip()) and summary(proc.stderr) == (n_files - 8, 4, 4)
+    assert SUMMARY.match(proc.stderr.strip()) and summary(proc.stderr) == (n_files - 9, 5, 4)
     for r in records:
         assert set(r) == {"file", "status", "seconds", "points", "gradchecked", "details"}
         assert r["status"] in ("pass", "fail", "error") and r["seconds"] >= 0
@@ -288,7 +313,10 @@ def test_json_lines_one_valid_object_per_file(json_runs):
     first = grad["mismatches"][0]
     assert first["input"] == "x" and first["index"] == [0] and first["reverse"] == 2.0
     assert first["forward"] == 2.0 and abs(first["finite_difference"] - 3.0) < 1e-8      # forward: the rule
-    assert abs(first["error"] - 1.0) < 1e-8
+    assert abs(first["error"] - 1.0) < 1e-8 and first["reason"] is None
+    nan = by_file[f"{FAILING}/gradcheck_nan_output.expr"]["details"]["mismatches"][0]
+    assert (nan["reverse"], nan["forward"], nan["finite_difference"]) == ("nan", "nan", "nan")
+    assert nan["reason"].startswith("the output is not finite near the point")
     syntax = by_file[f"{FAILING}/syntax_error.expr"]["details"]
     assert (syntax["kind"], syntax["line"], syntax["col"]) == ("syntax error", 3, 9)
     assert by_file[f"{CASES}/seed_graph.expr"]["gradchecked"] == 1
@@ -484,9 +512,9 @@ def test_pragmas():
 def test_collect_recurses_sorted_and_skips_hidden(tmp_path):
     for name in ["b.expr", "a/z.expr", "a/b/c.expr", ".hidden/x.expr", "a/.dot.expr", "notes.txt"]:
         write(tmp_path, name, "y = 1\n")
-    files, empty = checking.collect([str(tmp_path), str(tmp_path / "b.expr"), str(tmp_path / "notes.txt")])
+    files, empty, skipped = checking.collect([str(tmp_path), str(tmp_path / "b.expr"), str(tmp_path / "notes.txt")])
     relative = [os.path.relpath(f, tmp_path) for f in files]
     assert relative == ["a/b/c.expr", "a/z.expr", "b.expr", "notes.txt"]      # b.expr only once
-    assert empty == []
+    assert empty == [] and skipped == []
     with pytest.raises(FileNotFoundError):
         checking.collect([str(tmp_path / "nope")])

@@ -502,7 +502,10 @@ def test_derivatives_up_to_the_highest_order_are_exact_without_overflow():
 
 def test_an_order_past_the_highest_is_a_usage_error():
     code, out, err = run_main(["grad", "--order", "171", "-e", "x", "--at", "x=0.5"])
-    assert code == 2 and "the highest order computed is 170" in err
+    assert code == 2 and "171 is not in the range 1<=x<=170" in err
+    from autodiff.cli.options import MAX_ORDER as OPTION_MAXIMUM
+    from autodiff.diffcore.engine.taylor import MAX_ORDER
+    assert OPTION_MAXIMUM == MAX_ORDER
 
 
 def test_coefficients_past_the_largest_factorial_do_not_overflow():

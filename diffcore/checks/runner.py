@@ -36,6 +36,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import stat
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -83,6 +84,7 @@ class Mismatch:
     error: float                    # |reverse - finite_difference|
     forward_error: float            # |reverse - forward|
     tolerance: float                # atol + rtol * |finite_difference|
+    reason: Optional[str] = None    # why the element cannot pass even where the numbers are equal
 
     @property
     def label(self) -> str:
@@ -422,11 +424,18 @@ def plain_data(value: Any) -> Any:
 
 
 def _read(path: str) -> Source:
+    from autodiff.grammar.source import read_program_bytes
+    from ..engine.errors import InputError
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        # Without blocking, and only a regular file: a named pipe or a device that took the place of
+        # a collected file must not hang or flood the check (collect() skips those it sees).
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as handle:
+            kind = file_kind(os.fstat(fd).st_mode)
+            if kind is not None:
+                raise InputError(f"cannot read {path}: not a regular file ({kind})")
+            data = read_program_bytes(handle)
     except OSError as exc:
-        from ..engine.errors import InputError
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
         return Source(data.decode("utf-8-sig"), path)
@@ -570,28 +579,54 @@ def gradcheck(program, at: dict, wrt: Optional[list], rtol: float, atol: float, 
             r, w = float(rev[index]), float(fwd[index])
             tolerance = atol + rtol * abs(fd)
             checked += 1
-            if not (_close(r, fd, atol, rtol) and _close(r, w, atol, rtol)):
+            reason = _not_checkable(r, fd, w, f_plus, f_minus)
+            if reason is not None or not (_close(r, fd, atol, rtol) and _close(r, w, atol, rtol)):
                 mismatches.append(Mismatch(name, tuple(int(i) for i in index), r, fd, w, abs(r - fd),
-                                           abs(r - w), tolerance))
+                                           abs(r - w), tolerance, reason))
     return mismatches, checked
 
 
 def _close(value: float, reference: float, atol: float, rtol: float) -> bool:
-    if math.isfinite(value) and math.isfinite(reference):
-        return abs(value - reference) <= atol + rtol * abs(reference)
-    return value == reference or (math.isnan(value) and math.isnan(reference))
+    return abs(value - reference) <= atol + rtol * abs(reference)
+
+
+def _not_checkable(reverse: float, fd: float, forward: float, f_plus: float, f_minus: float) -> Optional[str]:
+    """Why a derivative element cannot be checked, or None. A comparison over non-finite values
+    proves nothing: a NaN output makes every method's derivative NaN, so a wrong rule would
+    "agree" (nan == nan); such an element fails, with this reason, and never passes."""
+    if not (math.isfinite(f_plus) and math.isfinite(f_minus)):
+        return "the output is not finite near the point, so finite differences cannot check the derivative"
+    names = [label for label, v in (("reverse", reverse), ("finite difference", fd), ("forward", forward))
+             if not math.isfinite(v)]
+    if names:
+        return f"not finite ({', '.join(names)}): a gradcheck compares finite values only"
+    return None
 
 
 # ------------------------------------------------------------- many programs
 
-def collect(paths: Iterable[str]) -> tuple[list[str], list[str]]:
-    """The files to check: (files, directories that held no .expr file).
+def file_kind(mode: int) -> Optional[str]:
+    """None for a regular file; otherwise what it is, in words."""
+    if stat.S_ISREG(mode):
+        return None
+    for test, kind in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "not a file"
+
+
+def collect(paths: Iterable[str]) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """The files to check: (files, directories that held no .expr file, skipped (path, why)).
 
     A directory contributes every *.expr file under it, recursively and sorted, skipping hidden
     files and directories (names starting with '.'); a file is taken as given. Each file once.
+    Only regular files are checked (after symbolic links): a named pipe would block the check
+    forever and a link to /dev/zero would never end, so those are skipped, with the reason.
     Raises FileNotFoundError for a path that does not exist.
     """
-    files, empty, seen = [], [], set()
+    files, empty, skipped, seen = [], [], [], set()
     for path in paths:
         if os.path.isdir(path):
             found = []
@@ -606,11 +641,19 @@ def collect(paths: Iterable[str]) -> tuple[list[str], list[str]]:
         else:
             raise FileNotFoundError(path)
         for file in found:
+            try:
+                kind = file_kind(os.stat(file).st_mode)
+                why = f"not a regular file ({kind})"
+            except OSError as exc:          # a broken symbolic link, a file gone since the walk
+                kind = why = f"cannot read it ({exc.strerror or exc})"
+            if kind is not None:
+                skipped.append((file, why))
+                continue
             key = os.path.realpath(file)
             if key not in seen:
                 seen.add(key)
                 files.append(os.path.normpath(file) if file != path else file)
-    return files, empty
+    return files, empty, skipped
 
 
 # The function a worker process runs on one file. Tests replace it (in the parent, before the pool
@@ -636,9 +679,11 @@ def _context():
     return multiprocessing.get_context()
 
 
-def _ignore_sigint() -> None:
-    import signal
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of workers that never outlive this process (see processes.py)."""
+    from .processes import start_worker
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=start_worker,
+                               initargs=(os.getpid(),))
 
 
 def run_checks(files: list[str], options: CheckOptions, jobs: int = 1,
@@ -659,7 +704,7 @@ def run_checks(files: list[str], options: CheckOptions, jobs: int = 1,
     workers = max(1, min(jobs, len(files)))
     while pending:
         suspects: list[tuple[str, float]] = []
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_ignore_sigint) as pool:
+        with _pool(workers) as pool:
             running: dict = {}
             try:
                 while pending or running:
@@ -693,19 +738,18 @@ def run_checks(files: list[str], options: CheckOptions, jobs: int = 1,
 
 
 def _run_alone(path: str, options: CheckOptions, started: float) -> FileResult:
-    with ProcessPoolExecutor(max_workers=1, mp_context=_context(), initializer=_ignore_sigint) as pool:
+    with _pool(1) as pool:
         try:
             return pool.submit(WORKER, path, options).result()
         except BrokenProcessPool:
             return crashed(path, time.perf_counter() - started)
+        except BaseException:
+            _terminate(pool)
+            raise
 
 
 def _terminate(pool: ProcessPoolExecutor) -> None:
-    """Stop a pool's workers now (on Ctrl-C, or once the pool is broken)."""
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
-        try:
-            process.terminate()
-        except Exception:
-            pass
-    pool.shutdown(wait=False, cancel_futures=True)
+    """Stop a pool's workers now (on Ctrl-C, SIGTERM, a closed pipe, or once the pool is broken)."""
+    from .processes import stop
+    stop(pool)
 

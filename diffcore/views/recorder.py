@@ -26,6 +26,7 @@ contributions only for the entries the caller asks about.
 """
 from __future__ import annotations
 
+import time
 from array import array
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -657,19 +658,55 @@ def sample_derivatives(program: Program, at: dict, wrt: Optional[str], lo: float
     Taylor mode gives all orders in one pass per point; a program using a primitive
     without a Taylor rule falls back to nested reverse mode. A point where the program
     fails (an assertion, a domain error it checks itself) is a gap, like a non-finite value.
+
+    `limits.timeout` is the wall time of the whole plot, shared by all its runs (a plot of
+    many points must not take --samples times the timeout); the other limits hold for each
+    run, one per point (a few per point in nested mode).
     """
+    deadline = _SharedDeadline(limits or Limits())
+    try:
+        return _sample(program, at, wrt, lo, hi, points, order, of, deadline)
+    except LimitExceeded as error:
+        if error.limit == "timeout" and deadline.end is not None:
+            raise deadline.expired(error.span) from None    # the plot's limit, not a run's remainder
+        raise
+
+
+class _SharedDeadline:
+    """One --timeout for many runs: each run gets the time that is left."""
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.end = time.monotonic() + limits.timeout if limits.timeout else None
+
+    def next_run(self) -> Limits:
+        if self.end is None:
+            return self.limits
+        left = self.end - time.monotonic()
+        if left <= 0:
+            raise self.expired()
+        return self.limits.replace(timeout=left)
+
+    def expired(self, span: Optional[Span] = None) -> LimitExceeded:
+        return LimitExceeded(f"the plot took longer than {self.limits.timeout:g} s", span,
+                             hint="raise the limit with --timeout SECONDS, or plot fewer --samples",
+                             limit="timeout")
+
+
+def _sample(program: Program, at: dict, wrt: Optional[str], lo: float, hi: float, points: int, order: int,
+            of: Optional[str], deadline: _SharedDeadline) -> Samples:
     from ..engine.taylor import TaylorUnsupported, taylor_derivatives
     from ..engine import transforms as T
 
     name = plot_input(program, at, wrt)
-    limits = limits or Limits()
+    limits = deadline.limits
     xs = np.linspace(lo, hi, points)
     # One plain run: checks the input and the output are scalars, with a clear error if not.
     info = next(i for i in program.inputs if i.name == name)
     at = dict(at)
     if name not in at and not info.has_default:
         at[name] = float(xs[0])
-    first = program.run(at, limits, of=of)
+    first = program.run(at, deadline.next_run(), of=of)
     value = first.inputs.get(name)
     if np.ndim(value):
         raise UsageError(f"plot varies one number, but the input '{name}' has shape "
@@ -682,7 +719,7 @@ def sample_derivatives(program: Program, at: dict, wrt: Optional[str], lo: float
                          "(e.g. sum(...))")
 
     def f(x):
-        return program.run(at, limits, watch=lambda n, v: x if n == name else v, of=of).output
+        return program.run(at, deadline.next_run(), watch=lambda n, v: x if n == name else v, of=of).output
 
     def nested(k):
         fn = f

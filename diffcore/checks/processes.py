@@ -1,0 +1,55 @@
+"""Worker processes that never outlive the command (`--points --jobs N`, `check --jobs N`).
+
+Both run their work in a `ProcessPoolExecutor` of forked workers. Three things keep the workers
+from running on once the command is over:
+
+* `start_worker`, the pool's initializer: a worker ignores Ctrl-C (the terminal sends it to the
+  whole process group; the main process decides what happens), takes the default action on
+  SIGTERM (dies at once, even inside numpy), and is killed by the kernel if its parent dies,
+  however it dies (SIGKILL included), so it can never be left blocked on a pipe.
+* `stop`: terminates the workers at once, in the middle of their work, and drops what is
+  queued; the callers use it whenever they leave the pool early (an interrupt, a closed pipe,
+  --on-error stop), where leaving the `with` block would wait for the running work to finish.
+* the main process turns SIGTERM into an exception around its pools (cli/workers.py), so that
+  it gets to call `stop`.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+_PR_SET_PDEATHSIG = 1       # from <linux/prctl.h>
+
+
+def start_worker(parent: int) -> None:
+    """The initializer of a forked worker process; `parent` is the main process's pid."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass                # no prctl: stop() still ends the workers whenever the parent can
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+
+def stop(pool) -> None:
+    """Stop a pool's workers now, whatever they are doing, and drop the work still queued."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        try:
+            process.terminate()
+        except Exception:       # already gone
+            pass
+    for process in processes:
+        try:
+            process.join(1.0)
+            if process.is_alive():
+                process.kill()
+        except Exception:
+            pass
+    pool.shutdown(wait=False, cancel_futures=True)
