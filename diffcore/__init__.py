@@ -19,8 +19,8 @@ Layers, from the bottom up (tests/test_layers.py holds the code to them):
                   Both may import the face and everything below it, never the command line.
 
 Where a new thing goes: a primitive in engine/ (elementwise.py, arrays.py or
-broadcasting.py, with every rule beside its forward function); a builtin in
-interpreter/builtins.py; a new derivative command's computation in the face; a new view's
+broadcasting.py, with every rule beside its forward function: docs/primitives.md); a builtin
+in interpreter/builtins.py; a new derivative command's computation in the face; a new view's
 data in views/. This package may import nothing from autodiff.cli.
 
 The names below load on first use, so `import autodiff.diffcore` stays cheap at start-up.

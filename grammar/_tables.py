@@ -1,11 +1,11 @@
 """LALR(1) tables of autodiff.lark, for lalr.py. Generated: do not edit.
 
 Made by `python -m autodiff.grammar.generate` with lark 1.3.1
-from autodiff.lark with sha256 5a2d2e6698abc2320143acc0e5cb14bdb34ac1761995b27c4c7492ae36b26324.
+from autodiff.lark with sha256 fb29036a373eda47f0ad95c438904ede946967d5d9f5c2208209263d0a4371d6.
 The tables are data computed by lark from our grammar; no lark code is included.
 """
 
-GRAMMAR_SHA256 = '5a2d2e6698abc2320143acc0e5cb14bdb34ac1761995b27c4c7492ae36b26324'
+GRAMMAR_SHA256 = 'fb29036a373eda47f0ad95c438904ede946967d5d9f5c2208209263d0a4371d6'
 LARK_VERSION = '1.3.1'
 
 PATTERNS = (

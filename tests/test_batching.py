@@ -26,12 +26,14 @@ from autodiff.diffcore.engine.batching import Batched, batching
 from autodiff.diffcore.higher import ProgramFunction, derivative_tensors, jacobian
 from autodiff.diffcore.program import Program, numeric_context
 from autodiff.diffcore.interpreter.runtime import Limits
-from autodiff.diffcore.engine.tracing import REGISTRY, Primitive, strip
+from autodiff.diffcore.engine.tracing import REGISTRY, NoRule, Primitive, strip
 from autodiff.grammar.source import ProgramError
 from fuzzing.programs import programs
 
 REPO = Path(__file__).resolve().parents[1]
 B = 3
+# The declaration of the primitives made by the tests below, which no Taylor or batching trace runs.
+TEST_ONLY = NoRule("a primitive made by a test")
 
 
 # --------------------------------------------------- 1. every primitive, batched
@@ -120,7 +122,7 @@ def _differentiable_primitives() -> list:
 def test_every_primitive_with_a_forward_rule_has_a_batching_rule_and_cases():
     names = _differentiable_primitives()
     assert len(names) >= 40
-    assert [n for n in names if REGISTRY[n].batch is None] == [], "a primitive without its own batching rule"
+    assert [n for n in names if not REGISTRY[n].batch] == [], "a primitive without its own batching rule"
     assert [n for n in names if n not in CASES] == [], "a primitive without batching cases in this file"
 
 
@@ -168,8 +170,9 @@ def test_fallback_loops_over_examples_for_a_primitive_without_a_rule():
         calls.append(np.shape(x))
         return x * np.sum(y)
 
-    prim = Primitive("test_no_rule", impl, (None, None), jvp=None)
-    assert prim.batch is None
+    prim = Primitive("test_no_rule", impl, (None, None), jvp=None, taylor=TEST_ONLY,
+                     batch=NoRule("a test of the fallback"))
+    assert isinstance(prim.batch, NoRule) and not prim.batch
     x, y = np.arange(6.0).reshape(3, 2), np.array([1.0, 2.0])
     with batching(3) as trace:
         got = trace.unwrap(prim.bind(trace.wrap(x), y), (2,))
@@ -178,7 +181,7 @@ def test_fallback_loops_over_examples_for_a_primitive_without_a_rule():
 
 
 def test_fallback_with_multiple_outputs_and_scalars():
-    prim = Primitive("test_pair", lambda x: (x * 2.0, x + 1.0), (None,))
+    prim = Primitive("test_pair", lambda x: (x * 2.0, x + 1.0), (None,), taylor=TEST_ONLY, batch=TEST_ONLY)
     with batching(2) as trace:
         first, second = prim.bind(trace.wrap(np.array([1.0, 5.0])))
         np.testing.assert_array_equal(trace.unwrap(first, ()), [2.0, 10.0])
@@ -583,8 +586,8 @@ def test_forward_fast_entries_batched_tangents_and_no_grad(name, monkeypatch):
 def test_forward_fast_entries_refuse_a_primitive_without_a_forward_rule():
     from autodiff.diffcore.engine.forward import Dual, ForwardTrace
     from autodiff.diffcore.engine.tracing import next_level, release_level
-    unary = Primitive("test_no_jvp_1", lambda x: x * 2.0, (None,))
-    binary = Primitive("test_no_jvp_2", lambda x, y: x * y, (None, None))
+    unary = Primitive("test_no_jvp_1", lambda x: x * 2.0, (None,), taylor=TEST_ONLY, batch=TEST_ONLY)
+    binary = Primitive("test_no_jvp_2", lambda x, y: x * y, (None, None), taylor=TEST_ONLY, batch=TEST_ONLY)
     trace = ForwardTrace(next_level())
     try:
         x = Dual(np.ones(2), np.ones(2), trace)

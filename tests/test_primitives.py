@@ -11,7 +11,13 @@ For each case:
   differences along a random direction, with all and with single tangents;
 * the reverse rules are differentiated again by an outer reverse trace, which
   only works if they are written with primitives, and compared with finite
-  differences of the first-order gradient.
+  differences of the first-order gradient;
+* the Taylor rule (`Primitive.taylor`, called by a Taylor trace) gives the
+  series of the primitive along a random line, compared with derivatives of
+  every order up to 3 by nested forward mode.
+
+Every definition declares all its rules (the registry's own test, below): a
+primitive without a Taylor or batching rule says so with `NoRule(reason)`.
 
 Then hand-derived values pin down the conventions: ties, kinks, the
 zero-cotangent rule, pow at base 0, prod with zeros, matmul shapes, indexing,
@@ -33,8 +39,10 @@ from hypothesis import strategies as st
 from autodiff.diffcore.engine import arrays as A
 from autodiff.diffcore.engine import broadcasting as B
 from autodiff.diffcore.engine import elementwise as E
+from autodiff.diffcore.engine import transforms as T
 from autodiff.diffcore.engine.reverse import Box, ReverseTrace, backward
-from autodiff.diffcore.engine.tracing import REGISTRY, next_level, release_level
+from autodiff.diffcore.engine.taylor import Jet, TaylorTrace, TaylorUnsupported
+from autodiff.diffcore.engine.tracing import REGISTRY, NoRule, Primitive, next_level, primitive, release_level
 
 # IEEE specials (log(0), 1/0, 0 * inf) are computed on purpose here: numpy's warnings are noise.
 pytestmark = pytest.mark.filterwarnings("ignore:.*encountered in:RuntimeWarning")
@@ -506,6 +514,107 @@ def test_second_order_matches_finite_differences(name, case):
         assert_plain(hk, shape_of(x), f"second-order cotangent {k}")
         expected = fd_vjp(lambda *xs: phi(*xs), args, k, 1.0)
         close(hk, expected, rtol=2e-5, atol=2e-5, what=f"argument {k}")
+
+
+# ------------------------------------------------------------------ 3b. Taylor rules
+
+TAYLOR_ORDER = 3
+
+
+def taylor_coefficients(prim, args, directions, params, order=TAYLOR_ORDER) -> list:
+    """The Taylor coefficients of prim(args + t * directions) at t = 0, by the primitive's Taylor rule."""
+    trace = TaylorTrace(next_level(), order)
+    try:
+        jets = []
+        for a, v in zip(args, directions):
+            series = trace.series(a)
+            jets.append(Jet([series[0], np.float64(v) if shape_of(v) == () else v] + series[2:], trace))
+        out = prim(*jets, **params)
+    finally:
+        release_level()
+    assert type(out) is Jet and out.trace is trace
+    return out.coeffs
+
+
+def nested_forward_derivatives(prim, args, directions, params, order=TAYLOR_ORDER) -> list:
+    """[f(0), f'(0), ..., f^(order)(0)] of f(t) = prim(args + t * directions), by nested forward mode."""
+    def along(t):
+        return prim(*[E.add(a, E.mul(t, v)) for a, v in zip(args, directions)], **params)
+    functions = [along]
+    for _ in range(order):
+        functions.append((lambda f: lambda t: T.jvp(f, (t,), (1.0,))[1])(functions[-1]))
+    return [f(0.0) for f in functions]
+
+
+@pytest.mark.parametrize("name,case", ALL, ids=IDS)
+def test_taylor_rule_matches_nested_forward_mode(name, case):
+    """The rule each definition names (`taylor=`) is what Taylor mode runs: its k-th coefficient
+    times k! is the k-th derivative along a random line, by nested forward mode (the JVP rules)."""
+    prim = REGISTRY[name]
+    args = case.args(name)
+    r = rng_for(f"taylor/{name}/{case.id}")
+    directions = tuple(random_like(r, shape_of(x)) for x in args)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        coefficients = taylor_coefficients(prim, args, directions, case.params)
+        derivatives = nested_forward_derivatives(prim, args, directions, case.params)
+    assert len(coefficients) == TAYLOR_ORDER + 1
+    for k, (c, d) in enumerate(zip(coefficients, derivatives)):
+        assert np.shape(c) == np.shape(d), f"coefficient {k}: shape {np.shape(c)}, value shape {np.shape(d)}"
+        close(np.asarray(c) * math.factorial(k), d, rtol=1e-9, atol=1e-9, what=f"order {k}")
+
+
+# ------------------------------------------------------------------ 3c. the registry's declarations
+
+def test_every_registered_primitive_declares_every_rule():
+    """One definition per primitive holds all its rules: forward, VJPs, JVP, Taylor, batching, size."""
+    for name, prim in REGISTRY.items():
+        assert prim.name == name and callable(prim.impl) and callable(prim.bind)
+        if prim.arity >= 0:
+            assert len(prim.vjps) == prim.arity and all(callable(rule) for rule in prim.vjps), name
+        else:       # variadic: rule k for argument k
+            assert callable(prim.vjps[0]) and callable(prim.vjps[5]), name
+        assert callable(prim.jvp), f"{name}: no forward-mode rule"
+        assert callable(prim.size), f"{name}: no size rule"
+        for kind in ("taylor", "batch"):
+            rule = getattr(prim, kind)
+            assert callable(rule) or (isinstance(rule, NoRule) and rule.reason.strip()), (name, kind, rule)
+    # Today every registered primitive has both rules; a NoRule here would send Taylor mode to
+    # nested differentiation and batching to a loop over examples, for every program using it.
+    assert [name for name, prim in REGISTRY.items() if not prim.taylor] == []
+    assert [name for name, prim in REGISTRY.items() if not prim.batch] == []
+
+
+def test_a_definition_must_declare_its_taylor_and_batching_rules():
+    def impl(x):
+        return x
+
+    rules = dict(vjps=(lambda g, ans, x: g,), jvp=lambda ts, ans, x: ts[0], size=lambda x: 1)
+    with pytest.raises(TypeError, match="taylor"):
+        primitive("test_undeclared", impl, batch=NoRule("a test"), **rules)
+    with pytest.raises(TypeError, match="batch"):
+        Primitive("test_undeclared", impl, rules["vjps"], taylor=NoRule("a test"))
+    for taylor, batch in [(None, NoRule("a test")), (NoRule("a test"), None), ("series", NoRule("a test"))]:
+        with pytest.raises(ValueError, match="NoRule"):
+            primitive("test_undeclared", impl, taylor=taylor, batch=batch, **rules)
+    with pytest.raises(ValueError, match="reason"):
+        NoRule("  ")
+    with pytest.raises(ValueError, match="jvp"):
+        primitive("test_undeclared", impl, taylor=NoRule("a test"), batch=NoRule("a test"),
+                  **{**rules, "jvp": None})
+    assert "test_undeclared" not in REGISTRY
+
+
+def test_taylor_mode_refuses_a_declared_absence_with_its_reason():
+    """No silent fallback: a primitive declaring NoRule raises TaylorUnsupported, saying why."""
+    prim = Primitive("test_no_series", lambda x: x, (lambda g, ans, x: g,), lambda ts, ans, x: ts[0],
+                     taylor=NoRule("a test of the refusal"), batch=NoRule("a test"))
+    trace = TaylorTrace(next_level(), 2)
+    try:
+        with pytest.raises(TaylorUnsupported, match="test_no_series: a test of the refusal"):
+            prim(Jet([np.float64(1.0), np.float64(1.0), np.float64(0.0)], trace))
+    finally:
+        release_level()
 
 
 # ------------------------------------------------------------------ 4. random broadcast shapes

@@ -15,7 +15,9 @@ from .batching import advanced_axes_in_front, example_shape, with_batch_axis
 from .broadcasting import (batch_reduction, broadcast_to, example_stack, lift, reshape, shape_size, sum_,
                            unbroadcast, value_shape)
 from .elementwise import add, cot_mul, div, exp, sub, where
+from .kinks import at_zero, tied_elements
 from .numeric import Limits, array_all_finite, ndarray, plain, reduced_size, same_size, shape_of, size_of
+from .series import linear, numeric_sum, root_of_squares, series_exp, series_log, series_mul, zmul
 from .tracing import Tracer, primitive, strip
 
 
@@ -49,18 +51,28 @@ def _extremum_rule(g, ans, x, axis=None, keepdims=False):
     return cot_mul(_expand(g, value_shape(x), axis, keepdims), _extremum_share(ans, x, axis, keepdims))
 
 
+def _extremum_jvp(t, ans, x, axis, keepdims):
+    return sum_(cot_mul(t, _extremum_share(ans, x, axis, keepdims)), axis=axis, keepdims=keepdims)
+
+
+def _extremum_series(s, prim, axis=None, keepdims=False):
+    """Every coefficient of the elements that attain the extremum at t = 0, shared among ties."""
+    (x,) = s
+    ans = prim.impl(x[0], axis=axis, keepdims=keepdims)
+    share = _extremum_share(ans, x[0], axis, keepdims)
+    return [ans] + [numeric_sum(zmul(share, x[k]), axis, keepdims) for k in range(1, len(x))]
+
+
 amax = primitive("max", _reduction_impl(np.max), vjps=(_extremum_rule,),
                  jvp=lambda ts, ans, x, axis=None, keepdims=False:
                  _extremum_jvp(ts[0], ans, x, axis, keepdims),
-                 batch=batch_reduction, size=reduced_size)
+                 taylor=_extremum_series,
+                 batch=batch_reduction, size=reduced_size, kink=tied_elements("max"))
 amin = primitive("min", _reduction_impl(np.min), vjps=(_extremum_rule,),
                  jvp=lambda ts, ans, x, axis=None, keepdims=False:
                  _extremum_jvp(ts[0], ans, x, axis, keepdims),
-                 batch=batch_reduction, size=reduced_size)
-
-
-def _extremum_jvp(t, ans, x, axis, keepdims):
-    return sum_(cot_mul(t, _extremum_share(ans, x, axis, keepdims)), axis=axis, keepdims=keepdims)
+                 taylor=_extremum_series,
+                 batch=batch_reduction, size=reduced_size, kink=tied_elements("min"))
 
 
 def _prod_partial(ans, x, axis, keepdims):
@@ -114,8 +126,27 @@ def _product_of_others(xs: ndarray, axis) -> ndarray:
     return np.moveaxis((left * right).reshape(moved.shape), tuple(range(-len(axes), 0)), axes)
 
 
-prod = primitive("prod", _reduction_impl(np.prod), vjps=(_prod_rule,), jvp=_prod_jvp, batch=batch_reduction,
-                 size=reduced_size)
+def _prod_series(s, prim, axis=None, keepdims=False):
+    """The series of the product: Cauchy products of the elements' series, one element at a time."""
+    (x,) = s
+    x0 = np.asarray(x[0])
+    if x0.ndim == 0:
+        return list(x)
+    axes = tuple(range(x0.ndim)) if axis is None else axis
+    moved = [np.moveaxis(np.broadcast_to(c, x0.shape), axes, tuple(range(-len(axes), 0))) for c in x]
+    lead = moved[0].shape[:x0.ndim - len(axes)]
+    flat = [m.reshape(lead + (-1,)) for m in moved]
+    result = [f[..., 0] for f in flat]
+    for i in range(1, flat[0].shape[-1]):
+        result = series_mul(result, [f[..., i] for f in flat])
+    if keepdims:
+        kept = tuple(1 if d in axes else n for d, n in enumerate(x0.shape))
+        result = [np.reshape(r, kept) for r in result]
+    return [plain(np.asarray(r)) for r in result]
+
+
+prod = primitive("prod", _reduction_impl(np.prod), vjps=(_prod_rule,), jvp=_prod_jvp, taylor=_prod_series,
+                 batch=batch_reduction, size=reduced_size)
 
 
 def _norm_impl(x, axis=None, keepdims=False):
@@ -133,14 +164,22 @@ def _norm_partial(ans, x, axis, keepdims):
     return where(div(x, where(full, 1.0, cond=nonzero)), 0.0, cond=nonzero)
 
 
+def _norm_series(s, prim, axis=None, keepdims=False):
+    (x,) = s
+    squares = series_mul(x, x)
+    return root_of_squares([numeric_sum(c, axis, keepdims) if np.ndim(x[0]) else c for c in squares])
+
+
 norm = primitive(
     "norm", _norm_impl,
     vjps=(lambda g, ans, x, axis=None, keepdims=False:
           cot_mul(_expand(g, value_shape(x), axis, keepdims), _norm_partial(ans, x, axis, keepdims)),),
     jvp=lambda ts, ans, x, axis=None, keepdims=False:
     sum_(cot_mul(ts[0], _norm_partial(ans, x, axis, keepdims)), axis=axis, keepdims=keepdims),
+    taylor=_norm_series,
     batch=batch_reduction,
     size=reduced_size,
+    kink=at_zero("ans", "norm at 0: the subgradient 0 is used"),
 )
 
 
@@ -157,12 +196,29 @@ def _softmax_of(ans, x, axis, keepdims):
     return exp(sub(x, _expand(ans, value_shape(x), axis, keepdims)))
 
 
+def _logsumexp_series(s, prim, axis=None, keepdims=False):
+    """log(sum(exp(x))), shifted by the largest element as the forward function is."""
+    (x,) = s
+    if not np.ndim(x[0]):
+        return list(x)
+    top = np.max(x[0], axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    shifted = [x[0] - top] + list(x[1:])
+    total = [numeric_sum(c, axis, True) for c in series_exp(shifted)]
+    out = series_log(total)
+    out[0] = out[0] + top
+    if not keepdims:
+        out = [plain(np.squeeze(np.asarray(c), axis=axis)) for c in out]
+    return out
+
+
 logsumexp = primitive(
     "logsumexp", _logsumexp_impl,
     vjps=(lambda g, ans, x, axis=None, keepdims=False:
           cot_mul(_expand(g, value_shape(x), axis, keepdims), _softmax_of(ans, x, axis, keepdims)),),
     jvp=lambda ts, ans, x, axis=None, keepdims=False:
     sum_(cot_mul(ts[0], _softmax_of(ans, x, axis, keepdims)), axis=axis, keepdims=keepdims),
+    taylor=_logsumexp_series,
     batch=batch_reduction,
     size=reduced_size,
 )
@@ -189,6 +245,7 @@ transpose = primitive(
     "transpose", _transpose_impl,
     vjps=(lambda g, ans, x, axes=None: transpose(g, axes=_inverse_axes(axes)),),
     jvp=lambda ts, ans, x, axes=None: transpose(ts[0], axes=axes),
+    taylor=linear,
     batch=_transpose_batch,
     saves=("",),
     size=same_size,
@@ -306,11 +363,27 @@ def _promoted(x, batched: bool, shape: tuple, matrix: tuple, stack: tuple, rank:
     return reshape(x, shape=matrix) if matrix != shape else x
 
 
+def _matmul_series(s, prim, **params):
+    """matmul and cot_matmul: a product, so a Cauchy product with matmul for the coefficient products
+    (cot_matmul, zero-absorbing, for the derivatives' coefficients)."""
+    a, b = s
+    out = [prim.impl(a[0], b[0])]
+    product = cot_matmul.primitive.impl
+    for k in range(1, len(a)):
+        total = product(a[0], b[k])
+        for j in range(1, k + 1):
+            total = total + product(a[j], b[k - j])
+        out.append(total)
+    return out
+
+
 # Each rule reads both operands (_as_matrices reshapes a 1-D one even where only its shape is used).
 matmul = primitive("matmul", _matmul_impl, vjps=(_matmul_vjp_a, _matmul_vjp_b), jvp=_matmul_jvp,
-                   batch=_matmul_batch, saves=("x y", "x y"), size=_matmul_size, work=_matmul_work)
+                   taylor=_matmul_series, batch=_matmul_batch, saves=("x y", "x y"), size=_matmul_size,
+                   work=_matmul_work)
 cot_matmul = primitive("cot_matmul", _cot_matmul_impl, vjps=(_matmul_vjp_a, _matmul_vjp_b), jvp=_matmul_jvp,
-                       batch=_matmul_batch, saves=("x y", "x y"), size=_matmul_size, work=_matmul_work)
+                       taylor=_matmul_series, batch=_matmul_batch, saves=("x y", "x y"), size=_matmul_size,
+                       work=_matmul_work)
 
 
 # ------------------------------------------------------------------ indexing
@@ -432,6 +505,7 @@ getitem = primitive(
     "getitem", _getitem_impl,
     vjps=(lambda g, ans, x, index: scatter_add(g, index=index, shape=value_shape(x)),),
     jvp=lambda ts, ans, x, index: getitem(ts[0], index=index),
+    taylor=linear,
     accumulate_vjp=_getitem_accumulate,
     batch=_getitem_batch,
     saves=("",),
@@ -443,6 +517,7 @@ scatter_add = primitive(
     "scatter_add", _scatter_add_impl,
     vjps=(lambda gg, ans, g, index, shape: unbroadcast(getitem(gg, index=index), value_shape(g)),),
     jvp=lambda ts, ans, g, index, shape: scatter_add(ts[0], index=index, shape=shape),
+    taylor=linear,
     batch=_scatter_add_batch,
     saves=("",),
     size=shape_size,
@@ -495,6 +570,7 @@ index_set = primitive(
     "index_set", _index_set_impl,
     vjps=(lambda g, ans, x, v, index: index_set(g, 0.0, index=index), _index_set_vjp_v),
     jvp=_index_set_jvp,
+    taylor=linear,
     batch=_index_set_batch,
     saves=("", ""),
     size=lambda x, v, index: size_of(x),
@@ -544,6 +620,7 @@ def _joined_batch(extra_axis: int):
 
 stack = primitive("stack", _stack_impl, vjps=_PerArgument(_stack_vjp),
                   jvp=lambda ts, ans, *xs, **params: _variadic_jvp(stack)(ts, ans, *xs, **params),
+                  taylor=linear,
                   batch=_joined_batch(1),
                   size=lambda *xs, axis=0: len(xs) * max(size_of(x) for x in xs))
 
@@ -560,6 +637,7 @@ def _concat_vjp(k, g, ans, *xs, axis=0):
 
 concat = primitive("concat", _concat_impl, vjps=_PerArgument(_concat_vjp),
                    jvp=lambda ts, ans, *xs, **params: _variadic_jvp(concat)(ts, ans, *xs, **params),
+                   taylor=linear,
                    batch=_joined_batch(0),
                    size=lambda *xs, axis=0: sum(size_of(x) for x in xs))
 

@@ -4,7 +4,8 @@ A `Batched` tracer holds B values of the same shape stacked along a leading
 batch axis, one per *example*. A primitive called on it goes to its
 `BatchTrace` (through the level dispatch of tracing.py), which applies the
 primitive's batching rule to the unwrapped arrays and wraps the result again:
-one numpy call does the work of B. A primitive without a rule runs once per
+one numpy call does the work of B. A primitive that declares it has no rule
+(`batch=NoRule(reason)`: a custom rule, a checkpointed segment) runs once per
 example and its results are stacked, which is always right, only slow.
 
 The use is forward mode along many directions at once. `jacobian_forward`
@@ -15,8 +16,8 @@ direction). A Jacobian takes one pass instead of one per input element, and a
 Hessian one forward-over-reverse pass instead of one Hessian-vector product
 per column.
 
-A batching rule is data on the primitive (`Primitive.batch`), defined next to
-its forward function and derivative rules:
+A batching rule is data on the primitive (`Primitive.batch`), declared in its
+definition next to its forward function and derivative rules:
 
     rule(prim, args, batched, **params) -> the result, with its batch axis
 
@@ -129,7 +130,7 @@ class BatchTrace(Trace):
         return self._apply(prim, (x.value if bx else x, y.value if by else y), (bx, by), _NO_PARAMS)
 
     def _apply(self, prim: Primitive, args: tuple, batched: tuple, params: dict) -> Any:
-        rule = prim.batch or each_example
+        rule = prim.batch or each_example       # a declared NoRule is false: once per example
         try:
             # (without ** when there are no params: a plain call is the cheaper one for the interpreter)
             out = rule(prim, args, batched, **params) if params else rule(prim, args, batched)

@@ -13,6 +13,7 @@ import numpy as np
 
 from .batching import example_shape
 from .numeric import ndarray, plain, reduced_size, shape_of
+from .series import linear
 from .tracing import NotSaved, primitive, strip
 
 
@@ -61,6 +62,7 @@ sum_ = primitive(
     "sum", _sum_impl,
     vjps=(_sum_vjp,),
     jvp=lambda ts, ans, x, axis=None, keepdims=False: sum_(ts[0], axis=axis, keepdims=keepdims),
+    taylor=linear,
     batch=batch_reduction,
     saves=("",),        # the rule reads x's shape only
     size=reduced_size,
@@ -80,6 +82,7 @@ reshape = primitive(
     "reshape", _reshape_impl,
     vjps=(lambda g, ans, x, shape: reshape(g, shape=value_shape(x)),),
     jvp=lambda ts, ans, x, shape: reshape(ts[0], shape=shape),
+    taylor=linear,
     batch=lambda prim, args, batched, shape: reshape(args[0], shape=example_stack(args[0]) + shape),
     saves=("",),
     size=shape_size,
@@ -156,6 +159,7 @@ broadcast_to = primitive(
     "broadcast_to", _broadcast_to_impl,
     vjps=(lambda g, ans, x, shape: unbroadcast(g, value_shape(x)),),
     jvp=lambda ts, ans, x, shape: broadcast_to(ts[0], shape=shape),
+    taylor=linear,
     batch=lambda prim, args, batched, shape: broadcast_to(
         lift(args[0], True, len(shape)), shape=example_stack(args[0]) + shape),
     saves=("",),

@@ -1,7 +1,8 @@
 """Warnings about a result: where it stopped being finite, and where it sits on a kink.
 
 Nothing here runs on the hot path. Kinks of recorded operations (abs at 0, a
-tie in maximum) are found by scanning the tape after the run; comparisons
+tie in maximum) are found by scanning the tape after the run, with the check
+each primitive declares in its definition (kinks.py); comparisons
 and step functions (floor, sign), which are not recorded, note a kink while
 running when a traced value sits exactly at the switch; the first operation
 to produce a non-finite value is found by scanning the tape, and the first to
@@ -11,74 +12,21 @@ when a derivative actually is non-finite.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import numpy as np
 
 from .numeric import array_all_finite
-from .notes import Diagnostic, any_equal, short_text  # noqa: F401  (Diagnostic: its home is notes.py)
+from .notes import Diagnostic, short_text  # noqa: F401  (Diagnostic: its home is notes.py)
 from .reverse import VARIADIC, ReverseTrace, backward
-from .tracing import strip
+from .tracing import KINKED, strip
 
 
 # ------------------------------------------------------------- tape scans
 
-def _kink_at_zero(operand: str, message: str) -> Callable:
-    """The check of a kink where `operand` ('x', or the result 'ans') is 0.
-
-    `zero_of` names that operand, so that the tape scan can pass over scalar entries whose
-    operand is a nonzero float without calling the check.
-    """
-    def check(x, y, ans, params):
-        return message if any_equal(ans if operand == "ans" else x, 0.0) else None
-    check.zero_of = operand
-    return check
-
-
-def _kink_tie(name):
-    def check(x, y, ans, params):
-        if any_equal(x, y):
-            return f"{name} of equal values: the gradient is shared 0.5 / 0.5 (as in PyTorch and JAX)"
-        return None
-    return check
-
-
-def _kink_extremum(name):
-    def check(x, y, ans, params):
-        if type(x) is not np.ndarray:
-            return None
-        axis = (params or {}).get("axis")
-        top = np.max(x, axis=axis, keepdims=True) if name == "max" else np.min(x, axis=axis, keepdims=True)
-        if np.any(np.sum(np.equal(x, top), axis=axis) > 1):
-            return f"{name} with tied elements: the gradient is shared evenly among them"
-        return None
-    return check
-
-
-KINK_CHECKS: dict[str, Callable] = {
-    "abs": _kink_at_zero("x", "abs at 0: the subgradient 0 is used (as in PyTorch and JAX)"),
-    "relu": _kink_at_zero("x", "relu at 0: the subgradient 0 is used (as in PyTorch and JAX)"),
-    "maximum": _kink_tie("maximum"), "minimum": _kink_tie("minimum"),
-    "max": _kink_extremum("max"), "min": _kink_extremum("min"),
-    "norm": _kink_at_zero("ans", "norm at 0: the subgradient 0 is used"),
-    "hypot": _kink_at_zero("ans", "hypot at (0, 0): the subgradient 0 is used"),
-}
-
-
-def _kinked_primitives() -> dict:
-    """The primitives with a kink check, by identity (a set lookup per tape entry, not a name lookup)."""
-    if not _KINKED:
-        from .tracing import REGISTRY
-        _KINKED.update({prim: KINK_CHECKS[name] for name, prim in REGISTRY.items() if name in KINK_CHECKS})
-    return _KINKED
-
-
-_KINKED: dict = {}
-
-
 def kinks_on_tape(tape: ReverseTrace) -> list[Diagnostic]:
     found, seen = [], set()
-    kinked = _kinked_primitives()
+    kinked = KINKED         # the primitives that declare a kink check, by identity
     first, second, ans, parent0 = tape.first, tape.second, tape.ans, tape.parent0
     prims = tape.prims
     # Scalar entries whose kink is at 0 of one operand (abs, relu at x; norm at its result) and

@@ -30,10 +30,15 @@ from typing import Any, Callable
 import numpy as np
 
 from .broadcasting import batch_elementwise, broadcast_to, lift, unbroadcast, value_shape
+from .kinks import at_zero, tie
 from .numeric import (array_all_finite, binary_impl, broadcast_size, logistic, logistic_array, max_scalar,
                       min_scalar, ndarray, plain, relu_scalar, same_size, sign_scalar, softplus_array,
                       softplus_scalar, tie_weight, unary_impl, where_size)
 from .notes import step_at_jump
+from .series import (cauchy, derivative_in_t, is_constant, linear, one_minus_square, one_plus_square, rate_rule,
+                     reciprocal, root_of_squares, scale_by_selection, series_by_derivative, series_div,
+                     series_exp, series_integrate, series_log, series_mul, series_pow, series_pow_const,
+                     series_sincos, series_sinhcosh, series_sqrt, unary_value, zmul)
 from .tracing import Tracer, primitive, strip
 
 
@@ -86,22 +91,26 @@ def _sum_tangents(ts, ans, terms: Callable) -> Any:
     return total
 
 
-def _unary(name: str, scalar_fn, array_fn, rule: Callable, saves=None):
-    """An elementwise unary primitive; `rule(g, ans, x)` is its linear derivative map, reading `saves`."""
+def _unary(name: str, scalar_fn, array_fn, rule: Callable, taylor: Callable, saves=None, kink=None):
+    """An elementwise unary primitive; `rule(g, ans, x)` is its linear derivative map, reading `saves`,
+    and `taylor` its Taylor rule."""
     return primitive(
         name, unary_impl(scalar_fn, array_fn),
         vjps=(rule,),
         jvp=lambda ts, ans, x: rule(ts[0], ans, x),
+        taylor=taylor,
         batch=batch_elementwise,
         saves=None if saves is None else (saves,),
         size=same_size,
+        kink=kink,
     )
 
 
-def _binary(name: str, impl, partial_x: Callable, partial_y: Callable, scale=None, scalar_vjp=None,
-            saves=None):
-    """An elementwise binary primitive from its two partial derivatives (written with primitives);
-    `saves` says what each partial reads (besides that, the rules read only shapes)."""
+def _binary(name: str, impl, partial_x: Callable, partial_y: Callable, taylor: Callable, scale=None,
+            scalar_vjp=None, saves=None, kink=None):
+    """An elementwise binary primitive from its two partial derivatives (written with primitives)
+    and its Taylor rule; `saves` says what each partial reads (besides that, the rules read only
+    shapes)."""
     scale = scale or (lambda g, d: cot_mul(g, d))
     partials = (partial_x, partial_y)
     return primitive(
@@ -109,11 +118,25 @@ def _binary(name: str, impl, partial_x: Callable, partial_y: Callable, scale=Non
         vjps=(lambda g, ans, x, y: unbroadcast(scale(g, partial_x(ans, x, y)), value_shape(x)),
               lambda g, ans, x, y: unbroadcast(scale(g, partial_y(ans, x, y)), value_shape(y))),
         jvp=lambda ts, ans, x, y: _sum_tangents(ts, ans, lambda k, t: scale(t, partials[k](ans, x, y))),
+        taylor=taylor,
         scalar_vjp=scalar_vjp,
         batch=batch_elementwise,
         saves=saves,
         size=broadcast_size,
+        kink=kink,
     )
+
+
+# Taylor rules shared by several primitives here (the series arithmetic is series.py).
+
+def _product_series(s, prim, **params):
+    """mul and cot_mul: the Cauchy product (zero-absorbing in the derivatives' coefficients)."""
+    return series_mul(*s)
+
+
+def _quotient_series(s, prim, **params):
+    """div and cot_div."""
+    return series_div(*s)
 
 
 # ------------------------------------------------------------- arithmetic
@@ -124,6 +147,7 @@ _div_impl = binary_impl(operator.truediv, np.divide)
 neg = primitive("neg", unary_impl(operator.neg, np.negative),
                 vjps=(lambda g, ans, x: neg(g),),
                 jvp=lambda ts, ans, x: neg(ts[0]),
+                taylor=linear,
                 batch=batch_elementwise,
                 saves=("",), size=same_size)
 
@@ -131,6 +155,7 @@ add = primitive("add", binary_impl(operator.add, np.add),
                 vjps=(lambda g, ans, x, y: unbroadcast(g, value_shape(x)),
                       lambda g, ans, x, y: unbroadcast(g, value_shape(y))),
                 jvp=lambda ts, ans, x, y: _sum_tangents(ts, ans, lambda k, t: t),
+                taylor=linear,
                 scalar_vjp=lambda g, ans, x, y: (g, g),
                 batch=batch_elementwise,
                 saves=("", ""), size=broadcast_size)
@@ -141,6 +166,7 @@ sub = primitive("sub", binary_impl(operator.sub, np.subtract),
                 jvp=lambda ts, ans, x, y: (_sum_tangents((sub(ts[0], ts[1]),), ans, lambda k, t: t)
                                            if ts[0] is not None and ts[1] is not None else
                                            _sum_tangents(ts, ans, lambda k, t: t if k == 0 else neg(t))),
+                taylor=linear,
                 scalar_vjp=lambda g, ans, x, y: (g, -g),
                 batch=batch_elementwise,
                 saves=("", ""), size=broadcast_size)
@@ -149,6 +175,7 @@ mul = primitive("mul", _mul_impl,
                 vjps=(lambda g, ans, x, y: unbroadcast(cot_mul(g, y), value_shape(x)),
                       lambda g, ans, x, y: unbroadcast(cot_mul(g, x), value_shape(y))),
                 jvp=lambda ts, ans, x, y: _sum_tangents(ts, ans, lambda k, t: cot_mul(t, y if k == 0 else x)),
+                taylor=_product_series,
                 scalar_vjp=lambda g, ans, x, y: (g * y, g * x),
                 batch=batch_elementwise,
                 saves=("y", "x"), size=broadcast_size)
@@ -160,6 +187,7 @@ cot_mul = primitive("cot_mul", _cot_mul_impl,
                           lambda gg, ans, g, d: unbroadcast(cot_mul(gg, g), value_shape(d))),
                     jvp=lambda ts, ans, g, d: _sum_tangents(
                         ts, ans, lambda k, t: cot_mul(t, d) if k == 0 else cot_mul(g, t)),
+                    taylor=_product_series,
                     batch=batch_elementwise,
                     saves=("y", "x"), size=broadcast_size)
 
@@ -170,6 +198,7 @@ cot_div = primitive("cot_div", _cot_div_impl,
                           lambda gg, ans, g, d: unbroadcast(neg(cot_mul(gg, cot_div(ans, d))), value_shape(d))),
                     jvp=lambda ts, ans, g, d: _sum_tangents(
                         ts, ans, lambda k, t: cot_div(t, d) if k == 0 else neg(cot_mul(t, cot_div(ans, d)))),
+                    taylor=_quotient_series,
                     batch=batch_elementwise,
                     saves=("y", "ans y"), size=broadcast_size)
 
@@ -178,6 +207,7 @@ div = primitive("div", _div_impl,
                       lambda g, ans, x, y: unbroadcast(neg(cot_mul(g, div(ans, y))), value_shape(y))),
                 jvp=lambda ts, ans, x, y: _sum_tangents(
                     ts, ans, lambda k, t: cot_div(t, y) if k == 0 else neg(cot_mul(t, div(ans, y)))),
+                taylor=_quotient_series,
                 scalar_vjp=lambda g, ans, x, y: (g / y, -g * ans / y),
                 batch=batch_elementwise,
                 saves=("y", "ans y"), size=broadcast_size)
@@ -203,10 +233,18 @@ def _pow_partial_base(ans, x, y):
     return cot_mul(y, pow_(x, sub(y, 1.0)))
 
 
+def _pow_series(s, prim, **params):
+    x, y = s
+    if is_constant(y):
+        return series_pow_const(x, y[0])
+    return series_pow(x, y)
+
+
 pow_ = _binary("pow", binary_impl(operator.pow, np.power, scalar_exact=False),
                _pow_partial_base,
                # exactly 0 where x <= 0, even where x^y is inf or nan (as documented)
                lambda ans, x, y: cot_mul(ans, _log_base(x)),
+               _pow_series,
                scale=lambda g, d: cot_mul(g, d),
                # x <= 0 makes math.log raise, which sends those cases to the general rule
                scalar_vjp=lambda g, ans, x, y: (g * y * x ** (y - 1.0), g * ans * math.log(x)),
@@ -217,21 +255,56 @@ def _mod_scalar(x, y):
     return x % y if y else math.nan
 
 
+_floor_of = unary_impl(math.floor, np.floor)
+
+
+def _mod_series(s, prim):
+    # x mod y = x - floor(x / y) y, and floor is constant between its jumps
+    x, y = s
+    q = _floor_of(div.primitive.impl(x[0], y[0]))
+    return [prim.impl(x[0], y[0])] + [x[k] - zmul(q, y[k]) for k in range(1, len(x))]
+
+
 mod = _binary("mod", binary_impl(_mod_scalar, np.mod),
               lambda ans, x, y: 1.0,
-              lambda ans, x, y: neg(floor(div(x, y))))
+              lambda ans, x, y: neg(floor(div(x, y))),
+              _mod_series)
+
+
+def _tie_weights(first: bool):
+    """The Taylor rule's weights of maximum (first) or minimum: the branch taken, ties shared."""
+    def weights(x, y):
+        wx = tie_weight(x, y) if first else tie_weight(y, x)
+        return (wx, 1.0 - wx)
+    return weights
+
 
 # Ties share the gradient evenly (0.5 each), as PyTorch and JAX do for maximum/minimum.
 maximum = _binary("maximum", binary_impl(max_scalar, np.maximum),
                   lambda ans, x, y: tie_weight(strip(x), strip(y)),
-                  lambda ans, x, y: tie_weight(strip(y), strip(x)))
+                  lambda ans, x, y: tie_weight(strip(y), strip(x)),
+                  scale_by_selection(_tie_weights(True)),
+                  kink=tie("maximum"))
 minimum = _binary("minimum", binary_impl(min_scalar, np.minimum),
                   lambda ans, x, y: tie_weight(strip(y), strip(x)),
-                  lambda ans, x, y: tie_weight(strip(x), strip(y)))
+                  lambda ans, x, y: tie_weight(strip(x), strip(y)),
+                  scale_by_selection(_tie_weights(False)),
+                  kink=tie("minimum"))
+
+
+def _atan2_series(s, prim):
+    y, x = s
+    rate = series_div(
+        [a - b for a, b in zip(series_mul(x, derivative_in_t(y), rates=True),
+                               series_mul(y, derivative_in_t(x), rates=True))],
+        [a + b for a, b in zip(series_mul(x, x), series_mul(y, y))], rates=True)
+    return series_integrate(prim.impl(y[0], x[0]), rate)
+
 
 atan2 = _binary("atan2", binary_impl(math.atan2, np.arctan2),
                 lambda ans, y, x: div(x, add(mul(x, x), mul(y, y))),
                 lambda ans, y, x: neg(div(y, add(mul(x, x), mul(y, y)))),
+                _atan2_series,
                 scale=lambda g, d: cot_mul(g, d))
 
 
@@ -244,10 +317,17 @@ def _hypot_partial(ans, v):
     return where(div(v, where(ans, 1.0, cond=nonzero)), 0.0, cond=nonzero)
 
 
+def _hypot_series(s, prim):
+    x, y = s
+    return root_of_squares([a + b for a, b in zip(series_mul(x, x), series_mul(y, y))])
+
+
 hypot = _binary("hypot", binary_impl(math.hypot, np.hypot),
                 lambda ans, x, y: _hypot_partial(ans, x),
                 lambda ans, x, y: _hypot_partial(ans, y),
-                scale=lambda g, d: cot_mul(g, d))
+                _hypot_series,
+                scale=lambda g, d: cot_mul(g, d),
+                kink=at_zero("ans", "hypot at (0, 0): the subgradient 0 is used"))
 
 
 # ----------------------------------------------------------- elementwise
@@ -271,35 +351,88 @@ where = primitive(
     jvp=lambda ts, ans, x, y, cond: broadcast_to(
         where(0.0 if ts[0] is None else ts[0], 0.0 if ts[1] is None else ts[1], cond=cond),
         shape=value_shape(ans)),
+    taylor=linear,
     batch=_where_batch,
     saves=("", ""),     # cond is a param
     size=where_size,
 )
 
-exp = _unary("exp", math.exp, np.exp, lambda g, ans, x: cot_mul(g, ans), saves="ans")
-expm1 = _unary("expm1", math.expm1, np.expm1, lambda g, ans, x: cot_mul(g, add(ans, 1.0)), saves="ans")
-log = _unary("log", math.log, np.log, lambda g, ans, x: cot_div(g, x), saves="x")
-log1p = _unary("log1p", math.log1p, np.log1p, lambda g, ans, x: cot_div(g, add(x, 1.0)), saves="x")
-sqrt = _unary("sqrt", math.sqrt, np.sqrt, lambda g, ans, x: cot_div(g, mul(2.0, ans)), saves="ans")
-sin = _unary("sin", math.sin, np.sin, lambda g, ans, x: cot_mul(g, cos(x)), saves="x")
-cos = _unary("cos", math.cos, np.cos, lambda g, ans, x: neg(cot_mul(g, sin(x))), saves="x")
-tan = _unary("tan", math.tan, np.tan, lambda g, ans, x: cot_mul(g, add(1.0, mul(ans, ans))), saves="ans")
+def _tan_series(s, prim):
+    (x,) = s
+    return series_by_derivative(x, unary_value(np.tan, math.tan, x[0]),
+                                lambda u: lambda k: (1.0 if k == 0 else 0.0) + cauchy(u, u, k))
+
+
+def _tanh_series(s, prim):
+    (x,) = s
+    return series_by_derivative(x, unary_value(np.tanh, math.tanh, x[0]),
+                                lambda u: lambda k: (1.0 if k == 0 else 0.0) - cauchy(u, u, k))
+
+
+def _sigmoid_series(s, prim):
+    (x,) = s
+    return series_by_derivative(x, prim.impl(x[0]), lambda u: lambda k: u[k] - cauchy(u, u, k))
+
+
+def _softplus_series(s, prim):
+    (x,) = s
+    sig = _sigmoid_series(s, sigmoid.primitive)
+    return series_integrate(prim.impl(x[0]), series_mul(sig, derivative_in_t(x), rates=True))
+
+
+_sign_of = unary_impl(sign_scalar, np.sign)
+
+
+def _step_of(x):
+    return 1.0 * (np.asarray(x) > 0) if type(x) is np.ndarray else (1.0 if x > 0 else 0.0)
+
+
+exp = _unary("exp", math.exp, np.exp, lambda g, ans, x: cot_mul(g, ans),
+             lambda s, prim: series_exp(s[0]), saves="ans")
+expm1 = _unary("expm1", math.expm1, np.expm1, lambda g, ans, x: cot_mul(g, add(ans, 1.0)),
+               lambda s, prim: [prim.impl(s[0][0])] + series_exp(s[0])[1:], saves="ans")
+log = _unary("log", math.log, np.log, lambda g, ans, x: cot_div(g, x),
+             lambda s, prim: series_log(s[0]), saves="x")
+log1p = _unary("log1p", math.log1p, np.log1p, lambda g, ans, x: cot_div(g, add(x, 1.0)),
+               lambda s, prim: [prim.impl(s[0][0])] + series_log([1.0 + s[0][0]] + s[0][1:])[1:], saves="x")
+sqrt = _unary("sqrt", math.sqrt, np.sqrt, lambda g, ans, x: cot_div(g, mul(2.0, ans)),
+              lambda s, prim: series_sqrt(s[0]), saves="ans")
+sin = _unary("sin", math.sin, np.sin, lambda g, ans, x: cot_mul(g, cos(x)),
+             lambda s, prim: series_sincos(s[0])[0], saves="x")
+cos = _unary("cos", math.cos, np.cos, lambda g, ans, x: neg(cot_mul(g, sin(x))),
+             lambda s, prim: series_sincos(s[0])[1], saves="x")
+tan = _unary("tan", math.tan, np.tan, lambda g, ans, x: cot_mul(g, add(1.0, mul(ans, ans))), _tan_series,
+             saves="ans")
 asin = _unary("asin", math.asin, np.arcsin,
-              lambda g, ans, x: cot_div(g, sqrt(sub(1.0, mul(x, x)))), saves="x")
+              lambda g, ans, x: cot_div(g, sqrt(sub(1.0, mul(x, x)))),
+              rate_rule(lambda v: unary_value(np.arcsin, math.asin, v),
+                        lambda x: reciprocal(series_sqrt(one_minus_square(x)))), saves="x")
 acos = _unary("acos", math.acos, np.arccos,
-              lambda g, ans, x: neg(cot_div(g, sqrt(sub(1.0, mul(x, x))))), saves="x")
-atan = _unary("atan", math.atan, np.arctan, lambda g, ans, x: cot_div(g, add(1.0, mul(x, x))), saves="x")
-sinh = _unary("sinh", math.sinh, np.sinh, lambda g, ans, x: cot_mul(g, cosh(x)), saves="x")
-cosh = _unary("cosh", math.cosh, np.cosh, lambda g, ans, x: cot_mul(g, sinh(x)), saves="x")
-tanh = _unary("tanh", math.tanh, np.tanh, lambda g, ans, x: cot_mul(g, sub(1.0, mul(ans, ans))), saves="ans")
+              lambda g, ans, x: neg(cot_div(g, sqrt(sub(1.0, mul(x, x))))),
+              rate_rule(lambda v: unary_value(np.arccos, math.acos, v),
+                        lambda x: [-c for c in reciprocal(series_sqrt(one_minus_square(x)))]), saves="x")
+atan = _unary("atan", math.atan, np.arctan, lambda g, ans, x: cot_div(g, add(1.0, mul(x, x))),
+              rate_rule(lambda v: unary_value(np.arctan, math.atan, v), lambda x: reciprocal(one_plus_square(x))),
+              saves="x")
+sinh = _unary("sinh", math.sinh, np.sinh, lambda g, ans, x: cot_mul(g, cosh(x)),
+              lambda s, prim: series_sinhcosh(s[0])[0], saves="x")
+cosh = _unary("cosh", math.cosh, np.cosh, lambda g, ans, x: cot_mul(g, sinh(x)),
+              lambda s, prim: series_sinhcosh(s[0])[1], saves="x")
+tanh = _unary("tanh", math.tanh, np.tanh, lambda g, ans, x: cot_mul(g, sub(1.0, mul(ans, ans))), _tanh_series,
+              saves="ans")
 sigmoid = _unary("sigmoid", logistic, logistic_array,
-                 lambda g, ans, x: cot_mul(g, mul(ans, sub(1.0, ans))), saves="ans")
+                 lambda g, ans, x: cot_mul(g, mul(ans, sub(1.0, ans))), _sigmoid_series, saves="ans")
 softplus = _unary("softplus", softplus_scalar, softplus_array, lambda g, ans, x: cot_mul(g, sigmoid(x)),
-                  saves="x")
-# abs and relu take the subgradient 0 at the kink, as PyTorch and JAX do.
-abs_ = _unary("abs", abs, np.abs, lambda g, ans, x: cot_mul(g, sign(x)))
+                  _softplus_series, saves="x")
+# abs and relu take the subgradient 0 at the kink, as PyTorch and JAX do; being piecewise linear,
+# their Taylor rules scale every coefficient by the slope of the branch taken at t = 0.
+abs_ = _unary("abs", abs, np.abs, lambda g, ans, x: cot_mul(g, sign(x)),
+              scale_by_selection(lambda x: (_sign_of(x),)),
+              kink=at_zero("x", "abs at 0: the subgradient 0 is used (as in PyTorch and JAX)"))
 relu = _unary("relu", relu_scalar, lambda x: np.maximum(x, 0.0),
-              lambda g, ans, x: cot_mul(g, step(x)))
+              lambda g, ans, x: cot_mul(g, step(x)),
+              scale_by_selection(lambda x: (_step_of(x),)),
+              kink=at_zero("x", "relu at 0: the subgradient 0 is used (as in PyTorch and JAX)"))
 
 
 # ----------------------------------------------- non-differentiable (constant) operations

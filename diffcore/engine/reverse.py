@@ -31,7 +31,7 @@ from .elementwise import add, cot_mul
 from .notes import location
 from .numeric import Limits as NumericLimits
 from .numeric import TapeTooLarge, ndarray
-from .tracing import FALLBACK, NotSaved, Primitive, Trace, Tracer, next_level, release_level
+from .tracing import FALLBACK, NoRule, NotSaved, Primitive, Trace, Tracer, next_level, release_level
 
 NO_PARENT = -1
 NO_PARAMS: dict = {}
@@ -51,7 +51,8 @@ class _PartialRules:
 
 # The primitive of a fused entry (see fusion.py): a whole scalar expression recorded with its
 # partial derivatives, stored in `first` as a tuple, its parents in `second`. Not in the REGISTRY.
-FUSED = Primitive("fused", lambda *partials: None, _PartialRules())
+_TAPE_ONLY = NoRule("a fused entry exists only on a tape, for the backward sweep; no trace is handed it")
+FUSED = Primitive("fused", lambda *partials: None, _PartialRules(), taylor=_TAPE_ONLY, batch=_TAPE_ONLY)
 
 
 class Box(Tracer):

@@ -109,6 +109,31 @@ def top_trace(args: tuple) -> Optional[Trace]:
     return top
 
 
+class NoRule:
+    """The declaration that a primitive has no rule of one kind (Taylor or batching), and why.
+
+    Every definition names its Taylor rule and its batching rule; where one cannot be written,
+    it says so with a reason instead: `taylor=NoRule("...")`. What the mode then does is
+    declared, not chosen by a missing entry: Taylor mode raises `TaylorUnsupported`, on which
+    its callers fall back to nested differentiation (and report the method they used); the
+    batching trace runs the primitive once per example (`batching.each_example`). A NoRule is
+    false, so code asks `if prim.taylor:` or writes `prim.batch or each_example`.
+    """
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str):
+        if not isinstance(reason, str) or not reason.strip():
+            raise ValueError("NoRule needs the reason why the rule cannot be written")
+        self.reason = reason
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return f"NoRule({self.reason!r})"
+
+
 class Primitive:
     """A differentiable operation: the definition, as data.
 
@@ -119,10 +144,15 @@ class Primitive:
                                    in that argument)
     jvp(tangents, ans, *args, **params)
                                    the output tangent, given one tangent per
-                                   argument (None where the argument is constant)
+                                   argument (None where the argument is constant);
+                                   None: no forward-mode rule (forward mode refuses it)
+    taylor(series, prim, **params) the truncated Taylor series of the result, given
+                                   one series (a list of coefficients) per argument
+                                   (see taylor.py; the arithmetic is in series.py),
+                                   or NoRule(reason). Required.
     batch(prim, args, batched, **params)
                                    the result for a whole batch at once (see
-                                   batching.py; optional)
+                                   batching.py), or NoRule(reason). Required.
     saves[k]                       what vjps[k] reads besides shapes: a set of
                                    "ans", "x", "y" (the result, the first and
                                    the second argument). None: everything.
@@ -133,6 +163,12 @@ class Primitive:
                                    or the work count behind --timeout)
     work(*args, **params)          the work of one call, where it is not the
                                    elements touched (matmul's multiply-adds)
+    kink(x, y, ans, params)        where the primitive is not differentiable, the
+                                   message for a recorded call that sits on its kink
+                                   (None elsewhere); see kinks.py and diagnostics.py.
+                                   None: smooth wherever it is defined
+    scalar_vjp, accumulate_vjp     fast paths of the backward sweep (see __init__); they
+                                   must agree with `vjps`, which stay the definition
 
     `params` are static keyword arguments (an axis, a shape, an index): they
     are never differentiated. Code calls a primitive through `bind`, the fast
@@ -141,13 +177,13 @@ class Primitive:
     """
 
     __slots__ = ("name", "impl", "scalar", "vjps", "jvp", "taylor", "scalar_vjp", "accumulate_vjp", "batch",
-                 "arity", "has_params", "bind", "saves", "size")
+                 "arity", "has_params", "bind", "saves", "size", "kink")
 
-    def __init__(self, name: str, impl: Callable, vjps, jvp: Optional[Callable] = None,
-                 taylor: Optional[Callable] = None, scalar_vjp: Optional[Callable] = None,
-                 accumulate_vjp: Optional[Callable] = None, batch: Optional[Callable] = None,
-                 saves: Optional[tuple] = None, size: Optional[Callable] = None,
-                 work: Optional[Callable] = None):
+    def __init__(self, name: str, impl: Callable, vjps, jvp: Optional[Callable] = None, *,
+                 taylor, batch, scalar_vjp: Optional[Callable] = None,
+                 accumulate_vjp: Optional[Callable] = None, saves: Optional[tuple] = None,
+                 size: Optional[Callable] = None, work: Optional[Callable] = None,
+                 kink: Optional[Callable] = None):
         self.name = name
         self.impl = impl
         # The forward function on Python floats, if the implementation offers one: it returns
@@ -155,7 +191,8 @@ class Primitive:
         self.scalar = getattr(impl, "scalar", None)
         self.vjps = vjps
         self.jvp = jvp
-        self.taylor = taylor
+        # (series, prim, **params) -> the result's series (taylor.py reads it), or NoRule.
+        self.taylor = _declared(name, "taylor", taylor)
         # Optional: (g, ans, x, y) -> (gx, gy) in plain float arithmetic, used by the backward
         # sweep only when g, x and y are Python floats (so no trace is watching) and both
         # results are finite; it must agree with `vjps`, which stay the definition.
@@ -164,10 +201,10 @@ class Primitive:
         # of x), adding in place into `target` (a plain array the sweep owns, or None for zeros).
         # The sweep uses it only on plain values; it must agree with `vjps`, which stay the definition.
         self.accumulate_vjp = accumulate_vjp
-        # Optional: (prim, args, batched, **params) -> the result with a leading batch axis, given
-        # the arguments unwrapped by one batching level and which of them carry that axis (see
-        # batching.py). Without it, the batching trace loops over the batch.
-        self.batch = batch
+        # (prim, args, batched, **params) -> the result with a leading batch axis, given the
+        # arguments unwrapped by one batching level and which of them carry that axis (see
+        # batching.py); or NoRule, and the batching trace loops over the batch.
+        self.batch = _declared(name, "batch", batch)
         self.arity = len(vjps) if isinstance(vjps, tuple) else VARIADIC_ARITY
         self.has_params = _takes_params(impl, self.arity)
         # Without a size rule (the composite primitives of custom rules and checkpoints, whose
@@ -180,6 +217,11 @@ class Primitive:
         # What the rule of each argument reads beyond shapes (see `_saved_reads` and reverse.py);
         # None: a tape entry keeps its arguments and its result, which is always safe.
         self.saves = None if saves is None else _saved_reads(name, saves, self.arity)
+        # The kink check reads the entry's arguments and result from the tape, after the run.
+        if kink is not None and saves is not None:
+            raise ValueError(f"primitive {name!r}: a kink check reads the values of its tape entries, "
+                             "so the primitive keeps them all (no saves)")
+        self.kink = kink
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
@@ -260,6 +302,14 @@ def _saved_reads(name: str, saves, arity: int) -> tuple:
     return reads
 
 
+def _declared(name: str, kind: str, rule) -> Any:
+    """A Taylor or batching declaration, checked: a rule (a function) or NoRule(reason)."""
+    if isinstance(rule, NoRule) or callable(rule):
+        return rule
+    raise ValueError(f"primitive {name!r}: declare its {kind} rule, or {kind}=NoRule(reason) where it "
+                     f"has none (got {rule!r})")
+
+
 class NotSaved:
     """What a tape entry holds in place of a value that no rule of the entry reads: its shape.
 
@@ -293,16 +343,25 @@ class ValueNotSaved(RuntimeError):
 
 
 REGISTRY: dict[str, Primitive] = {}
+# The registered primitives that declare a kink check, by identity: diagnostics.kinks_on_tape
+# scans a whole tape with it, a lookup per entry. Filled with REGISTRY, by `primitive()`.
+KINKED: dict[Primitive, Callable] = {}
 
 
 VARIADIC_ARITY = -1
 
 
-def primitive(name: str, impl: Callable, vjps, jvp: Optional[Callable] = None,
-              taylor: Optional[Callable] = None, scalar_vjp: Optional[Callable] = None,
-              accumulate_vjp: Optional[Callable] = None, batch: Optional[Callable] = None,
-              saves: Optional[tuple] = None, *, size: Callable, work: Optional[Callable] = None) -> Callable:
+def primitive(name: str, impl: Callable, *, vjps, jvp: Callable, taylor, batch, size: Callable,
+              saves: Optional[tuple] = None, kink: Optional[Callable] = None,
+              scalar_vjp: Optional[Callable] = None, accumulate_vjp: Optional[Callable] = None,
+              work: Optional[Callable] = None) -> Callable:
     """Define and register a primitive; return the function that calls it.
+
+    One definition holds everything about the primitive (`Primitive` lists the fields, and
+    docs/primitives.md says how to add one): the forward function, the VJP of each argument,
+    the JVP, the Taylor rule, the batching rule and the size rule are required; a primitive
+    without a Taylor or batching rule declares `NoRule(reason)` instead, so that nothing falls
+    back silently.
 
     `vjps` is a tuple with one rule per argument, or, for a primitive taking
     any number of arguments (stack, concat), an object whose item k is the
@@ -315,14 +374,20 @@ def primitive(name: str, impl: Callable, vjps, jvp: Optional[Callable] = None,
     beyond shapes, e.g. ("y", "x") for x * y: a tape entry then keeps only what the rules of
     its differentiated arguments read (see reverse.py). Without it, an entry keeps everything.
 
-    `size` (required) gives the number of elements of the result before it is computed, so
-    that the element limit and the work count hold for every primitive (numeric.admitted).
+    `size` gives the number of elements of the result before it is computed, so that the
+    element limit and the work count hold for every primitive (numeric.admitted).
+
+    `kink`, for a primitive that is not differentiable everywhere it is defined (abs at 0, a
+    tie in maximum), is the check that the diagnostics run on its tape entries (kinks.py).
     """
     if name in REGISTRY:
         raise ValueError(f"primitive {name!r} defined twice")
     if not callable(size):
         raise ValueError(f"primitive {name!r}: a size rule is required")
-    prim = Primitive(name, impl, vjps, jvp, taylor, scalar_vjp, accumulate_vjp, batch, saves, size, work)
+    if not callable(jvp):
+        raise ValueError(f"primitive {name!r}: a forward-mode rule (jvp) is required")
+    prim = Primitive(name, impl, vjps, jvp, taylor=taylor, batch=batch, scalar_vjp=scalar_vjp,
+                     accumulate_vjp=accumulate_vjp, saves=saves, size=size, work=work, kink=kink)
     if prim.has_params:
         call = _general_caller(prim)
     else:
@@ -331,6 +396,8 @@ def primitive(name: str, impl: Callable, vjps, jvp: Optional[Callable] = None,
     call.primitive = prim
     prim.bind = call
     REGISTRY[name] = prim
+    if kink is not None:
+        KINKED[prim] = kink
     return call
 
 

@@ -26,12 +26,11 @@ from ..engine.tracing import Tracer, strip
 class Builtin:
     """A builtin function value: what a program sees when it names `sin` or `sum`."""
 
-    __slots__ = ("name", "fn", "doc", "unary", "wraps")
+    __slots__ = ("name", "fn", "unary", "wraps")
 
-    def __init__(self, name: str, fn: Callable, doc: str = "", wraps: tuple = ()):
+    def __init__(self, name: str, fn: Callable, wraps: tuple = ()):
         self.name = name
         self.fn = fn
-        self.doc = doc
         # The function values this one calls (grad(f) wraps f): what `with checkpoint:` follows
         # to find the variables a call can reach (see checkpoint.py).
         self.wraps = wraps

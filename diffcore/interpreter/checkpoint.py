@@ -26,7 +26,7 @@ from .builtins import Builtin
 from ..engine.kinds import is_numeric
 from .runtime import FIRST_SLOT, UNSET, UserFunction
 from ..engine.reverse import Box, ReverseTrace, TraceClosed, _accumulate, backward_from
-from ..engine.tracing import Primitive, Tracer, next_level, release_level, strip
+from ..engine.tracing import NoRule, Primitive, Tracer, next_level, release_level, strip
 
 
 def _tuple_item_impl(values: tuple, index: int) -> Any:
@@ -37,9 +37,16 @@ def _one_hot_cotangent(g: Any, ans: Any, values: tuple, index: int) -> tuple:
     return tuple(g if k == index else None for k in range(len(strip(values))))
 
 
+# What a segment's primitives declare instead of a Taylor and a batching rule. A segment is
+# recorded as one step only when reverse mode watches one of its inputs (run_segment); Taylor
+# mode, which does not nest, differentiates the segment's body itself.
+NO_SERIES = NoRule("recorded only where reverse mode watches an input, which Taylor mode never nests in")
+PER_EXAMPLE = NoRule("a segment runs language code on a tuple of values: the batching trace runs it once "
+                     "per example")
+
 # Not in the REGISTRY: it exists only to take outputs out of a checkpointed segment.
 tuple_item = Primitive("tuple_item", _tuple_item_impl, (_one_hot_cotangent,),
-                       jvp=lambda ts, ans, values, index: ts[0][index])
+                       jvp=lambda ts, ans, values, index: ts[0][index], taylor=NO_SERIES, batch=PER_EXAMPLE)
 
 
 def segment_length(iterations: int) -> int:
@@ -105,7 +112,8 @@ def _segment_primitive(segment: Callable[[tuple], tuple], n_inputs: int, name: s
         filled = tuple(zeros_like(inputs[k]) if tangents[k] is None else tangents[k] for k in movable)
         return forward(of_movable, tuple(inputs[k] for k in movable), filled)[1]
 
-    return Primitive(name, impl, tuple(vjp_for(k) for k in range(n_inputs)), jvp)
+    return Primitive(name, impl, tuple(vjp_for(k) for k in range(n_inputs)), jvp, taylor=NO_SERIES,
+                     batch=PER_EXAMPLE)
 
 
 def _recompute(segment: Callable, inputs: tuple, g: tuple, outside: Callable[[], Exception]) -> list:

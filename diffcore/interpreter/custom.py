@@ -28,7 +28,7 @@ from ..engine.kinds import shape_text, type_name, is_numeric
 from ..engine.elementwise import add, mul
 from ..engine.errors import CompileError, ShapeError, ValueTypeError
 from .runtime import FIRST_SLOT
-from ..engine.tracing import Primitive, Tracer
+from ..engine.tracing import NoRule, Primitive, Tracer
 
 if TYPE_CHECKING:
     from .runtime import UserFunction
@@ -91,7 +91,16 @@ def _primitive_of(fn: UserFunction) -> Primitive:
             return total
         return grad(pairing, (zeros_like(ans),))
 
-    return Primitive(f"custom:{fn.name}", impl, tuple(vjp_for(k) for k in range(n)), jvp)
+    return Primitive(f"custom:{fn.name}", impl, tuple(vjp_for(k) for k in range(n)), jvp,
+                     taylor=NO_SERIES, batch=BODY_PER_EXAMPLE)
+
+
+# What a custom rule's primitive declares instead of a Taylor and a batching rule (see the
+# module's docstring).
+NO_SERIES = NoRule("a custom rule gives J^T g, not a series: Taylor mode falls back to nested "
+                   "differentiation, which goes through the rule at every order")
+BODY_PER_EXAMPLE = NoRule("the forward function is the function's body, language code: the batching trace "
+                          "runs it once per example")
 
 
 def _gradients(rule: UserFunction, xs: tuple, g: Any, name: str) -> tuple:

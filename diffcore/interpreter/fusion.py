@@ -33,7 +33,6 @@ from autodiff.grammar import ast
 from autodiff.grammar.source import ProgramError
 
 from .builtins import Builtin
-from ..engine.diagnostics import KINK_CHECKS
 from ..engine.elementwise import neg
 from ..engine.reverse import Box
 from .runtime import NUMERIC_FAILURES, translate
@@ -53,7 +52,7 @@ def fusable(prim: Optional[Primitive]) -> bool:
     is its general implementation, as `**` on floats can return a complex number), no static
     params, and no kink that the diagnostics would have to report.
     """
-    if prim is None or prim.has_params or prim.name in KINK_CHECKS:
+    if prim is None or prim.has_params or prim.kink is not None:
         return False
     if prim.arity == 1:
         return prim.scalar is not None

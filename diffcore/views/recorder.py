@@ -655,8 +655,9 @@ def sample_derivatives(program: Program, at: dict, wrt: Optional[str], lo: float
                        order: int, of: Optional[str] = None, limits: Optional[Limits] = None) -> Samples:
     """f, f', ..., f^(order) at `points` evenly spaced points of [lo, hi], one input varying.
 
-    Taylor mode gives all orders in one pass per point; a program using a primitive
-    without a Taylor rule falls back to nested reverse mode. A point where the program
+    Taylor mode gives all orders in one pass per point; where it cannot run (a primitive that
+    declares no Taylor rule, such as a custom rule's, or a derivative taken inside the program)
+    the samples fall back to nested reverse mode, and `method` says so. A point where the program
     fails (an assertion, a domain error it checks itself) is a gap, like a non-finite value.
 
     `limits.timeout` is the wall time of the whole plot, shared by all its runs (a plot of

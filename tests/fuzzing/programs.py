@@ -168,9 +168,62 @@ CONSTANTS = st.one_of(
     st.floats(0.0, 4.0, allow_nan=False, allow_infinity=False).map(lambda v: round(v, 2)),
 )
 
+# ---------------------------------------------------------------- the vocabulary
+# The builtins the generator calls, in the lists its productions draw from (a name twice is drawn
+# twice as often; the order is the shrinking order). tests/test_registry.py checks the vocabulary
+# against the language's builtins and the engine's primitives, so that a new builtin or primitive
+# is fuzzed, or said not to be (NOT_FUZZED).
 SMOOTH_UNARY = ["sin", "cos", "tanh", "sigmoid", "atan", "exp", "softplus", "sinh", "cosh", "expm1"]
 POSITIVE_DOMAIN = ["log", "sqrt", "log2", "log10"]
 RARE_UNARY = ["abs", "relu", "tan", "asin", "acos", "log1p", "floor", "sign"]
+BINARY_BUILTINS = ["minimum", "maximum", "pow", "atan2", "hypot", "clip", "%"]       # "%": the operator
+REDUCTIONS = ["sum", "mean", "prod", "norm", "max", "sum", "mean", "logsumexp", "min"]
+AXIS_REDUCTIONS = ["sum", "mean", "sum", "max", "prod"]
+KEPT_DIMS_REDUCTIONS = ["sum", "mean", "max", "logsumexp"]
+# Called by name in the productions: shapes and products, derivatives inside the program, loops,
+# print and assert.
+OTHER_BUILTINS = ["softmax", "stack", "concat", "dot", "matmul", "transpose", "outer", "reshape", "where",
+                  "grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp", "range", "print", "all",
+                  "isfinite"]
+# Called by the productions of issue 11's classes (programs(extra=True)): differentiated constructor
+# arguments, and the step function of a straight-through custom rule.
+EXTRA_BUILTINS = ["linspace", "arange", "full", "round"]
+VOCABULARY = frozenset(SMOOTH_UNARY + POSITIVE_DOMAIN + RARE_UNARY + BINARY_BUILTINS + REDUCTIONS
+                       + AXIS_REDUCTIONS + KEPT_DIMS_REDUCTIONS + OTHER_BUILTINS + EXTRA_BUILTINS) - {"%"}
+# The operators and forms of the language the generator writes (besides calls).
+OPERATORS = frozenset(["+", "-", "*", "/", "^", "%", "@", "unary -", "x[i]", "x[i] = v", "[a, b]",
+                       "a if c else b"])
+# The builtins the generator never calls, and why.
+NOT_FUZZED = {
+    "ceil": "a step function like floor and sign, which are fuzzed: derivative 0, a jump at integers",
+    "zeros": "constructors of constants: no derivative to check",
+    "ones": "constructors of constants: no derivative to check",
+    "eye": "constructors of constants: no derivative to check",
+    "shape": "a program's shapes are fixed by the generator's types",
+    "len": "a program's shapes are fixed by the generator's types",
+    "detach": "stops the gradient, which finite differences of the program would not see",
+    "any": "a truth value of plain values; all(isfinite(...)) is fuzzed in assertions",
+    "isnan": "a truth value of plain values; all(isfinite(...)) is fuzzed in assertions",
+    "allclose": "a truth value of plain values; all(isfinite(...)) is fuzzed in assertions",
+    "isclose": "a truth value of plain values; all(isfinite(...)) is fuzzed in assertions",
+    "seed": "random numbers: constants to every derivative, as the generator's own constants are",
+    "randn": "random numbers: constants to every derivative, as the generator's own constants are",
+    "rand": "random numbers: constants to every derivative, as the generator's own constants are",
+    "pi": "a constant", "e": "a constant", "inf": "a constant", "nan": "a constant",
+}
+# How the programs reach each primitive of the engine: a builtin of the vocabulary, an operator,
+# or (for the primitives that only derivative rules call) the primitive whose rules call it.
+PRIMITIVES_REACHED = {
+    "neg": "unary -", "add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^", "mod": "%", "matmul": "@",
+    "cot_mul": "mul", "cot_div": "div", "cot_matmul": "matmul", "broadcast_to": "add",
+    "maximum": "maximum", "minimum": "minimum", "atan2": "atan2", "hypot": "hypot", "where": "where",
+    "exp": "exp", "expm1": "expm1", "log": "log", "log1p": "log1p", "sqrt": "sqrt", "sin": "sin", "cos": "cos",
+    "tan": "tan", "asin": "asin", "acos": "acos", "atan": "atan", "sinh": "sinh", "cosh": "cosh",
+    "tanh": "tanh", "sigmoid": "sigmoid", "softplus": "softplus", "abs": "abs", "relu": "relu",
+    "sum": "sum", "prod": "prod", "max": "max", "min": "min", "norm": "norm", "logsumexp": "logsumexp",
+    "reshape": "reshape", "transpose": "transpose", "stack": "stack", "concat": "concat",
+    "getitem": "x[i]", "scatter_add": "getitem", "index_set": "x[i] = v",
+}
 
 
 @st.composite
@@ -385,7 +438,7 @@ class Gen:
 
     def binary_builtin(self, scope, shape, depth):
         """minimum, maximum, pow, atan2, hypot, clip, and % by a positive constant, with broadcasting."""
-        fn = self.pick(["minimum", "maximum", "pow", "atan2", "hypot", "clip", "%"])
+        fn = self.pick(BINARY_BUILTINS)
         left, right = self.operand_shape(shape), self.operand_shape(shape)
         if _broadcast(left, right) != shape:
             left = shape
@@ -478,7 +531,7 @@ class Gen:
     def kept_dims(self, scope, shape, depth):
         """sum/mean/max(..., axis=k, keepdims=true): a matrix with a side of 1."""
         r, c = shape
-        fn = self.pick(["sum", "mean", "max", "logsumexp"])
+        fn = self.pick(KEPT_DIMS_REDUCTIONS)
         if r == 1:
             return call(fn, self.expr(scope, (self.pick([1, 2, 3]), c), depth), axis=num(0.0),
                         keepdims=ast.Bool(SPAN, True))
@@ -501,7 +554,7 @@ class Gen:
 
     def reduction(self, scope, shape, depth):
         arg_shape = self.pick([(2,), (3,), (1,), (2, 2), (2, 3), (3,)])
-        fn = self.pick(["sum", "mean", "prod", "norm", "max", "sum", "mean", "logsumexp", "min"])
+        fn = self.pick(REDUCTIONS)
         arg = self.expr(scope, arg_shape, depth)
         if fn == "norm" and self.coin(0.7):          # keep away from the kink at 0
             arg = binop("+", call("abs", arg), num(0.5)) if self.coin(0.5) else call("exp", arg)
@@ -556,7 +609,7 @@ class Gen:
     def axis_reduction(self, scope, shape, depth):
         n = shape[0]
         k = self.pick([1, 2, 3])
-        fn = self.pick(["sum", "mean", "sum", "max", "prod"])
+        fn = self.pick(AXIS_REDUCTIONS)
         if self.coin(0.5):
             return call(fn, self.expr(scope, (k, n), depth), axis=num(0.0))
         return call(fn, self.expr(scope, (n, k), depth), axis=num(1.0) if self.coin(0.5) else num(-1.0))
