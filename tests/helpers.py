@@ -15,6 +15,13 @@ from autodiff.cli.main import main
 def run_main(argv: list, stdin: bytes = b"") -> tuple:
     """The real entry point in-process: (exit code, stdout, stderr); never a traceback."""
     out, err = io.StringIO(), io.StringIO()
+    code = run_with_streams(argv, out, err, stdin)
+    assert "Traceback" not in out.getvalue() + err.getvalue(), err.getvalue()
+    return code, out.getvalue(), err.getvalue()
+
+
+def run_with_streams(argv: list, out, err, stdin: bytes = b""):
+    """The real entry point in-process with these stdout and stderr streams: its exit code."""
     old_stdin = sys.stdin
     sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
     code = "did not exit"
@@ -26,8 +33,16 @@ def run_main(argv: list, stdin: bytes = b"") -> tuple:
                 code = exc.code
     finally:
         sys.stdin = old_stdin
-    assert "Traceback" not in out.getvalue() + err.getvalue(), err.getvalue()
-    return code, out.getvalue(), err.getvalue()
+    return code
+
+
+def child_pids(pid: int) -> list:
+    """The process ids of pid's children (Linux), or [] when it has none or is gone."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as listing:
+            return [int(child) for child in listing.read().split()]
+    except OSError:
+        return []
 
 
 def autodiff_command() -> list:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import autodiff_command, run_main
+from helpers import autodiff_command, child_pids, run_main
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 LINUX = sys.platform.startswith("linux")
@@ -296,14 +296,6 @@ def test_the_cap_is_said_on_the_command_line(tmp_path):
 
 # ------------------------------------------------- interrupts, SIGTERM, closed pipes (items 8 and 9)
 
-def _children(pid: int) -> list:
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as listing:
-            return [int(child) for child in listing.read().split()]
-    except OSError:
-        return []
-
-
 def _running(pid: int) -> bool:
     """Alive, and not a zombie waiting to be reaped."""
     try:
@@ -330,9 +322,9 @@ def _with_workers(args: list, stdout=subprocess.PIPE):
     workers: list = []
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and len(_children(proc.pid)) < 2 and proc.poll() is None:
+        while time.monotonic() < deadline and len(child_pids(proc.pid)) < 2 and proc.poll() is None:
             time.sleep(0.02)
-        workers += _children(proc.pid)
+        workers += child_pids(proc.pid)
         assert len(workers) >= 2, "the workers did not start"
         yield proc, workers
     finally:

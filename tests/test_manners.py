@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from autodiff.cli.main import main
-from helpers import run_main
+from helpers import run_main, run_with_streams
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -47,19 +47,9 @@ def run_streams(argv: list, tty: bool = False, encoding: str = "utf-8", stdin: b
     out_bytes, err_bytes = _Bytes(tty), _Bytes(False)
     out = io.TextIOWrapper(out_bytes, encoding=encoding, write_through=True)
     err = io.TextIOWrapper(err_bytes, encoding=encoding, write_through=True)
-    old_stdin = sys.stdin
-    sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
-    code = "did not exit"
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                main(argv)
-            except SystemExit as exc:
-                code = exc.code
-            out.flush()
-            err.flush()
-    finally:
-        sys.stdin = old_stdin
+    code = run_with_streams(argv, out, err, stdin)
+    out.flush()
+    err.flush()
     text_out, text_err = out_bytes.getvalue().decode(encoding), err_bytes.getvalue().decode(encoding)
     assert "Traceback" not in text_out + text_err, text_err
     return code, text_out, text_err

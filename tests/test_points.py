@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import autodiff_command, run_main
+from helpers import autodiff_command, child_pids, run_main
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
@@ -214,9 +214,9 @@ def test_an_interrupt_stops_the_workers_and_exits_130(tmp_path):
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and len(_children(proc.pid)) < 2:     # the workers are up
+        while time.monotonic() < deadline and len(child_pids(proc.pid)) < 2:     # the workers are up
             time.sleep(0.05)
-        workers = _children(proc.pid)
+        workers = child_pids(proc.pid)
         assert len(workers) >= 2
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 130
@@ -229,9 +229,3 @@ def test_an_interrupt_stops_the_workers_and_exits_130(tmp_path):
         proc.stderr.close()
 
 
-def _children(pid: int) -> list:
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as listing:
-            return [int(child) for child in listing.read().split()]
-    except OSError:
-        return []
