@@ -18,7 +18,8 @@ import numpy as np
 from .numeric import array_all_finite
 from .notes import Diagnostic, any_equal, short_text  # noqa: F401  (Diagnostic: its home is notes.py)
 from .reverse import VARIADIC, ReverseTrace, backward
-from .tracing import strip
+from .tracing import REGISTRY, strip
+from . import arrays  # noqa: F401  (registers max, min and norm, which have kink checks)
 
 
 # ------------------------------------------------------------- tape scans
@@ -65,20 +66,14 @@ KINK_CHECKS: dict[str, Callable] = {
 }
 
 
-def _kinked_primitives() -> dict:
-    """The primitives with a kink check, by identity (a set lookup per tape entry, not a name lookup)."""
-    if not _KINKED:
-        from .tracing import REGISTRY
-        _KINKED.update({prim: KINK_CHECKS[name] for name, prim in REGISTRY.items() if name in KINK_CHECKS})
-    return _KINKED
-
-
-_KINKED: dict = {}
+# The primitives with a kink check, by identity (a set lookup per tape entry, not a name lookup);
+# made once, here, with every primitive registered (arrays.py defines max, min and norm).
+_KINKED: dict = {REGISTRY[name]: check for name, check in KINK_CHECKS.items()}
 
 
 def kinks_on_tape(tape: ReverseTrace) -> list[Diagnostic]:
     found, seen = [], set()
-    kinked = _kinked_primitives()
+    kinked = _KINKED
     first, second, ans, parent0 = tape.first, tape.second, tape.ans, tape.parent0
     prims = tape.prims
     # Scalar entries whose kink is at 0 of one operand (abs, relu at x; norm at its result) and

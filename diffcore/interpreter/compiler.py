@@ -33,13 +33,12 @@ from .display import format_value
 from ..engine.errors import (AssertionFailed, CompileError, RuntimeProgramError, UndefinedNameError,
                      ValueTypeError, did_you_mean)
 from ..engine.numeric import broadcast_size, check_elements, ndarray
-from ..engine.notes import location
 from .strings import string_operation
 from .runtime import (BREAK, CONTINUE, FIRST_SLOT, NUMERIC_FAILURES, RETURN, UNSET, Runtime,
                       UserFunction, locate, runtime_builtins, translate, truth)
 from .values import (FloatRange, array_of, check_arity, check_index, constant_array, index_int, index_item,
                      input_value, message_text, missing_input, plain_truth, unassigned)
-from ..engine.tracing import Trace, Tracer, current_level, strip
+from ..engine.tracing import Tracer, strip
 
 Closure = Callable[[list], Any]
 
@@ -284,7 +283,7 @@ class Compiler:
             current = self.read_name(target.target, scope)
             index = self.index_of(target.indices, scope)
             write = self.writer(target.target.id, scope)
-            span = target.span
+            span, runtime = target.span, self.runtime
 
             def assign_element(f, value):
                 base = current(f)
@@ -294,7 +293,7 @@ class Compiler:
                     raise ValueTypeError(f"cannot assign to an element of {type_name(base)}", span)
                 idx = index(f)
                 check_index(strip(base).shape, idx, span)
-                location[0] = span
+                runtime.context.location = span
                 try:
                     new = A.index_set(base, value, index=idx)
                 except NUMERIC_FAILURES as exc:
@@ -532,13 +531,16 @@ class Compiler:
                                     "recomputes a loop in the backward sweep instead of storing it")
         body = self.block(node.body, scope)
 
+        runtime = self.runtime
+
         def run_no_grad(f):
-            frozen = Trace.frozen_level
-            Trace.frozen_level = current_level()
+            context = runtime.context      # the traces open in the run so far are frozen in the block
+            frozen = context.frozen_level
+            context.frozen_level = context.level
             try:
                 return body(f)
             finally:
-                Trace.frozen_level = frozen
+                context.frozen_level = frozen
         return run_no_grad
 
     def checkpointed(self, node: ast.With, scope: Scope) -> Closure:
@@ -615,10 +617,11 @@ class Compiler:
         if constant is not None:
             return lambda f: constant
         items = [self.expr(i, scope) for i in node.items]
-        span = node.span
+        span, runtime = node.span, self.runtime
 
         def build_list(f):
             values = [item(f) for item in items]
+            runtime.context.location = span
             try:
                 return array_of(values, span)
             except NUMERIC_FAILURES as exc:
@@ -641,11 +644,11 @@ class Compiler:
             return lambda f: not truth(operand(f), span)
         if node.op == "+":
             return operand
-        neg = E.neg
+        neg, runtime = E.neg, self.runtime
 
         def run_neg(f):
             v = operand(f)
-            location[0] = span
+            runtime.context.location = span
             try:
                 return neg(v)
             except NUMERIC_FAILURES as exc:
@@ -673,11 +676,12 @@ class Compiler:
     def binary_closure(self, op: str, left: Closure, right: Closure, span: Span, op_span: Span) -> Closure:
         prim = BINARY_PRIMITIVES[op]
         what = OPERATOR_NAMES[op]
+        runtime = self.runtime
 
         def run_binary(f):
             a = left(f)
             b = right(f)
-            location[0] = span
+            runtime.context.location = span
             try:
                 return prim(a, b)
             except NUMERIC_FAILURES as exc:
@@ -695,6 +699,7 @@ class Compiler:
 
     def comparison(self, op: str, span: Span) -> Callable[[Any, Any], Any]:
         compare = COMPARISONS[op]
+        runtime = self.runtime
 
         def run_compare(a, b):
             traced = False
@@ -712,8 +717,9 @@ class Compiler:
                 raise translate(exc, span, f"'{op}'", (a, b)) from None
             # A tie between traced values is a one-sided choice (two unequal floats are not one).
             if traced and (a == b if a.__class__ is float and b.__class__ is float else True):
-                location[0] = span
-                comparison_at_equality(op, a, b, result)
+                context = runtime.context
+                context.location = span
+                comparison_at_equality(context, op, a, b, result)
             return result if result.__class__ is bool else plain_truth(result)
         return run_compare
 
@@ -776,7 +782,7 @@ class Compiler:
     def expr_Index(self, node: ast.Index, scope) -> Closure:
         target = self.expr(node.target, scope)
         index = self.index_of(node.indices, scope)
-        span = node.span
+        span, runtime = node.span, self.runtime
         getitem = A.getitem
 
         def run_index(f):
@@ -794,7 +800,7 @@ class Compiler:
             if type(plain) is not ndarray:
                 raise ValueTypeError(f"cannot index {type_name(base)}", span)
             check_index(plain.shape, idx, span)
-            location[0] = span
+            runtime.context.location = span
             try:
                 return getitem(base, index=idx)
             except NUMERIC_FAILURES as exc:
@@ -811,6 +817,7 @@ class Compiler:
         args = [self.expr(a, scope) for a in node.args]
         kwargs = [(k.name, self.expr(k.value, scope)) for k in node.kwargs]
         name = func.id if isinstance(func, ast.Name) else "the called value"
+        runtime = self.runtime
 
         def run_call(f):
             fn = callee(f)
@@ -818,7 +825,7 @@ class Compiler:
             named = {k: v(f) for k, v in kwargs}
             if not isinstance(fn, (UserFunction, Builtin)):
                 raise ValueTypeError(f"{name} is {type_name(fn)}, not a function", span)
-            location[0] = span
+            runtime.context.location = span
             try:
                 return fn(*values, **named)
             except NUMERIC_FAILURES as exc:
@@ -843,13 +850,14 @@ class Compiler:
         kwargs = [(k.name, self.expr(k.value, scope)) for k in node.kwargs]
         fn = builtin.fn
         what = f"{name}()"
+        runtime = self.runtime
         if not kwargs and len(args) == 1:
             arg, = args
             fn = builtin.unary
 
             def call_builtin_1(f):
                 x = arg(f)
-                location[0] = span
+                runtime.context.location = span
                 try:
                     return fn(x)
                 except NUMERIC_FAILURES as exc:
@@ -862,7 +870,7 @@ class Compiler:
 
             def call_builtin_2(f):
                 x, y = arg0(f), arg1(f)
-                location[0] = span
+                runtime.context.location = span
                 try:
                     return fn(x, y)
                 except NUMERIC_FAILURES as exc:
@@ -874,7 +882,7 @@ class Compiler:
         def call_builtin(f):
             values = [a(f) for a in args]
             named = {k: v(f) for k, v in kwargs}
-            location[0] = span
+            runtime.context.location = span
             try:
                 return fn(*values, **named)
             except NUMERIC_FAILURES as exc:

@@ -21,7 +21,6 @@ from ..engine.kinds import is_numeric, shape_text, to_int, type_name
 from ..engine.broadcasting import value_shape
 from ..engine.errors import CompileError, InputError, RuntimeProgramError, ShapeError, ValueTypeError
 from ..engine.numeric import check_elements, ndarray
-from ..engine.notes import location
 from .runtime import locate
 from ..engine.tracing import Tracer, strip
 
@@ -191,7 +190,6 @@ def array_of(values: list, span: Span) -> Any:
     shapes = {value_shape(v) for v in values}
     if len(shapes) > 1:
         raise ragged(shapes, span)
-    location[0] = span
     return A.stack(*values, axis=0)
 
 
