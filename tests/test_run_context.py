@@ -263,3 +263,45 @@ def test_no_function_of_diffcore_rebinds_a_module_global():
             if isinstance(node, ast.Global):
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno}: global {', '.join(node.names)}")
     assert found == []
+
+
+# ------------------------------------------------------------- where each operation is
+
+def test_every_kind_of_operation_tells_the_run_where_it_is():
+    """The compiler's operations (Compiler.located) set the run's location before they run:
+    each tape entry points at its own expression."""
+    from autodiff.diffcore.views.recorder import record
+    program = Program.from_text("input x = 0.5\ninput v = [1.0, 2.0]\na = -x\nb = x * 3\nc = v[1]\nd = sin(x)\n"
+                                "e = maximum(x, 0.2)\nf = sum(v, axis=0)\ng = [x, a]\nw = v * 1\nw[0] = x\n"
+                                "def h(u):\n    return u * u\nk = h(x)\ny = a + b + c + d + e + f + sum(g) + sum(w) + k\n")
+    tape = record(program, {}).tape
+    entries = [(prim.name, span.line, span.col) for prim, span in zip(tape.prims, tape.spans) if prim is not None]
+    assert entries[:10] == [("neg", 3, 5), ("mul", 4, 5), ("getitem", 5, 5), ("sin", 6, 5), ("maximum", 7, 5),
+                            ("sum", 8, 5), ("stack", 9, 5), ("mul", 10, 5), ("index_set", 11, 1), ("mul", 13, 12)]
+    assert {(name, line) for name, line, _ in entries[10:]} == {("add", 15), ("sum", 15)}
+
+
+@pytest.mark.parametrize("text, kind, message, line, col", [
+    ('y = -"a"', "ValueTypeError", "cannot compute negation of a string", 1, 5),
+    ('y = "a" + 1', "ValueTypeError", "cannot compute '+' of a string and a number", 1, 9),
+    ("x = 3\ny = x(2)", "ValueTypeError", "x is a number, not a function", 2, 5),
+    ("y = (1, 2)[5]", "RuntimeProgramError", "index 5 is out of range for a tuple of 2", 1, 5),
+    ("y = 3[0]", "ValueTypeError", "cannot index a number", 1, 5),
+    ("x = (1, 2)\nx[0] = 2", "ValueTypeError", "a tuple's elements cannot be changed", 2, 1),
+    ("x = [1, 2]\nx[0, 1] = 2", "ValueTypeError", "too many indices (2 axes) for an array of shape (2,)", 2, 1),
+    ('y = [1, "a"]', "ValueTypeError", "a list holds numbers or arrays, not a string", 1, 5),
+    ('y = maximum("a", 1)', "ValueTypeError", "cannot compute maximum() of a string and a number", 1, 5),
+    ("y = sum([1, 2], axis=5)", "ShapeError", "axis 5 is out of range for a value with 1 dimension", 1, 5),
+    ('def f(a):\n    return a + "s"\ny = f(1)', "ValueTypeError", "cannot compute '+' of a number and a string", 2, 14),
+    ("y = ones(3) + ones(4)", "ShapeError", "'+': shapes (3,) and (4,) do not match", 1, 13),
+])
+def test_every_kind_of_operation_reports_its_failure_where_it_is(text, kind, message, line, col):
+    with pytest.raises(ProgramError) as raised:
+        Program.from_text(text).run({})
+    error = raised.value
+    assert (type(error).__name__, error.message, error.span.line, error.span.col) == (kind, message, line, col)
+
+
+def test_a_string_operation_is_an_operators_value_after_all():
+    assert Program.from_text('y = "n = %d" % 3').run({}).output == "n = 3"
+    assert Program.from_text('y = "a" + "b"').run({}).output == "ab"

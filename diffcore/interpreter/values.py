@@ -172,7 +172,8 @@ class FloatRange:
         return FloatRange(self.range[part])
 
 
-def array_of(values: list, span: Span) -> Any:
+def array_of(span: Span, *values) -> Any:
+    """The array a list literal at `span` makes of its items' values."""
     if not values:
         return np.zeros(0)
     for v in values:
