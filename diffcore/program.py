@@ -16,7 +16,7 @@ from autodiff.grammar.source import ProgramError
 
 from .engine.kinds import type_name
 from .interpreter.compiler import Compiler, CompiledModule
-from .engine.context import Limits, RunContext
+from .engine.context import Limits, RunContext, get_current
 from .engine.errors import InputError, RuntimeProgramError, did_you_mean
 from .interpreter.runtime import UNSET
 from .engine.tracing import strip
@@ -116,6 +116,9 @@ class Program:
         if context is None or not context.entered:
             with context if context is not None else RunContext(limits) as context:
                 return self.run(at, limits, watch, print_fn, of, context)
+        if context is not get_current():
+            # the program's grad() would open its traces in the current run, not in this one
+            raise RuntimeError("Program.run: the context given is not the current run's")
         limits = limits or context.limits
         names = frozenset(at)
         if names not in self._checked:          # the same names at every point: check them once

@@ -305,3 +305,16 @@ def test_every_kind_of_operation_reports_its_failure_where_it_is(text, kind, mes
 def test_a_string_operation_is_an_operators_value_after_all():
     assert Program.from_text('y = "n = %d" % 3').run({}).output == "n = 3"
     assert Program.from_text('y = "a" + "b"').run({}).output == "ab"
+
+
+def test_a_program_runs_in_the_current_run_or_in_one_of_its_own():
+    program = Program.from_text("input x = 2.0\ny = grad(lambda u: u ^ 3)(x)")
+    with RunContext() as outer:
+        assert program.run({}, context=outer).output == 12.0
+        with RunContext():
+            with pytest.raises(RuntimeError, match="not the current run's"):
+                program.run({}, context=outer)
+        assert program.run({}).output == 12.0           # a run of its own, inside this one
+        assert program.compiled.runtime.context is not outer and outer.level == 0
+    idle = RunContext()
+    assert program.run({}, context=idle).output == 12.0 and not idle.entered    # entered for the run
