@@ -516,15 +516,16 @@ def run_program_points(program, file: str, points: str, points_format: str, base
                        json_lines: bool, on_error: str, strict: bool = False, *, limits, jobs: int = 1) -> int:
     """The --points mode of a command: `compute(at)` gives the JSON document of one point.
 
-    `limits` are the run's limits: the numeric context is set up once for all the points, with
-    them (a run inside it does not set it up again; worker processes inherit it).
+    `limits` are each point's limits. The points run inside one outer run context without a
+    deadline, which sets up numpy's error state once for them all (worker processes inherit
+    it); each point is a run of its own inside it, with its own deadline.
     `jobs`: worker processes (0: one per usable core).
     """
     if as_csv and json_lines:
         raise click.UsageError("--csv and --json-lines are alternatives: give one")
     if points == "-" and file == "-":
         raise click.UsageError("the program and --points cannot both come from standard input")
-    from autodiff.diffcore.program import numeric_context
+    from autodiff.diffcore.engine.context import RunContext
 
     def one(at: dict) -> tuple[dict, list]:
         document = compute(at)
@@ -534,6 +535,6 @@ def run_program_points(program, file: str, points: str, points_format: str, base
         out = document.get("output_name") or "f"
         return document, (csv_columns(document, derivative_keys, out) if as_csv else [])
 
-    with numeric_context(limits):
+    with RunContext(limits.replace(timeout=None)):
         return run_points(points, points_format, base_at, one, as_csv, on_error,
                           lambda error: error_document(error, program.source.filename), jobs)

@@ -18,6 +18,11 @@ Layers, from the bottom up (tests/test_layers.py holds the code to them):
     views/        the recorder behind the trace, graph and plot views.
                   Both may import the face and everything below it, never the command line.
 
+Every run (one evaluation or differentiation at one point) has its own context,
+engine/context.py's RunContext, entered with `with`: trace levels, the no-grad freeze, the
+source location, the kinks noted, the limits and the work meter live there, not in modules,
+so runs can follow each other or nest in one process.
+
 Where a new thing goes: a primitive in engine/ (elementwise.py, arrays.py or
 broadcasting.py, with every rule beside its forward function: docs/primitives.md); a builtin
 in interpreter/builtins.py; a new derivative command's computation in the face; a new view's

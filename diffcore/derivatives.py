@@ -11,15 +11,15 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .engine import diagnostics, notes
+from .engine import diagnostics
 from .engine.broadcasting import sum_, value_shape
+from .engine.context import Limits, RunContext
 from .engine.kinds import shape_text
 from .engine.errors import ShapeError
 from .engine.numeric import look_at_clock
-from .program import Program, RunResult, UsageError, numeric_context, plain_output, run_clock
+from .program import Program, RunResult, UsageError, plain_output
 from .engine.reverse import Box, ReverseTrace, backward
-from .interpreter.runtime import Limits
-from .engine.tracing import next_level, release_level, strip
+from .engine.tracing import strip
 
 
 # The most entries a derivative tensor (a Jacobian, a Hessian, an order-k tensor) may have: each
@@ -99,12 +99,13 @@ class Derivatives:
 
 def evaluate(program: Program, at: dict, of: Optional[str] = None,
              limits: Optional[Limits] = None, print_fn=None) -> Evaluation:
-    with run_clock(limits):
-        result = program.run(at, limits, print_fn=print_fn, of=of)
+    with RunContext(limits) as context:
+        result = program.run(at, limits, print_fn=print_fn, of=of, context=context)
         output = strip(result.output)
         warnings = []
         if not diagnostics.all_finite(output):
-            # Run again, recording, to find the first operation that went non-finite.
+            # Run again, recording, to find the first operation that went non-finite (a run of
+            # its own, inside this one: within its deadline).
             silent = Differentiator(program, of=of, limits=limits, print_fn=lambda text: None)
             warnings = [w for w in silent(at).warnings if w.kind == "non-finite"]
     return Evaluation(result.inputs, output, result.output_name, warnings)
@@ -147,18 +148,18 @@ class Differentiator:
         self.observer = observer
 
     def __call__(self, at: dict) -> Derivatives:
-        with run_clock(self.limits), numeric_context(self.limits):
-            return self._differentiate(at)
+        with RunContext(self.limits) as context:
+            return self._differentiate(at, context)
 
-    def _record(self, at: dict, keep_all: bool, print_fn) -> tuple:
+    def _record(self, at: dict, keep_all: bool, print_fn, context: RunContext) -> tuple:
         """One recorded run: (tape, run result, output, its plain value, summed, input boxes, kinks noted)."""
         watched, boxes = self.watched, {}
         # reverse.recording() by hand: its context manager costs ~5 us, which shows per point.
-        tape = ReverseTrace(next_level())
+        tape = ReverseTrace(context.next_level(), context)
         tape.fuse = self.fuse
         if keep_all:            # (only ever turned on here: a tape may keep everything by itself)
             tape.keep_all = True
-        notes.listen()
+        context.listen()
         try:
             def watch(name, value):
                 if name not in watched:
@@ -166,7 +167,8 @@ class Differentiator:
                 box = boxes[name] = tape.new_input(value, name)
                 return box
 
-            result: RunResult = self.program.run(at, self.limits, watch=watch, print_fn=print_fn, of=self.of)
+            result: RunResult = self.program.run(at, self.limits, watch=watch, print_fn=print_fn, of=self.of,
+                                                 context=context)
             output = result.output
             out_value = plain_output(output)
             summed = self.reduce_sum and type(out_value) is np.ndarray
@@ -175,12 +177,13 @@ class Differentiator:
                 out_value = plain_output(output)
         finally:
             tape.close()
-            release_level()
-            noted = notes.stop_listening()
+            context.release_level()
+            noted = context.stop_listening()
         return tape, result, output, out_value, summed, boxes, noted
 
-    def _differentiate(self, at: dict) -> Derivatives:
-        tape, result, output, out_value, summed, boxes, noted = self._record(at, self.keep_all, self.print_fn)
+    def _differentiate(self, at: dict, context: RunContext) -> Derivatives:
+        tape, result, output, out_value, summed, boxes, noted = self._record(at, self.keep_all, self.print_fn,
+                                                                             context)
         names = [n for n in self.wrt if n in boxes]
         nodes = [boxes[n].node for n in names]
         out_shape = value_shape(out_value)
@@ -210,7 +213,7 @@ class Differentiator:
                               "the Jacobian", "use --vjp V or --sum for one sweep, or --wrt to select fewer inputs")
             rows: dict[str, list] = {n: [] for n in names}
             for index in np.ndindex(out_shape):
-                look_at_clock()
+                look_at_clock(context)
                 seed = np.zeros(out_shape)
                 seed[index] = 1.0
                 for n, g in zip(names, sweep(seed)):
@@ -228,7 +231,7 @@ class Differentiator:
         if not diagnostics.all_finite(out_value):
             # A tape that kept only what the derivative rules read does not have every value: then
             # record the run again keeping them (quietly), to find the first that went non-finite.
-            scanned = self._record(at, True, lambda text: None)[0] if tape.dropped else tape
+            scanned = self._record(at, True, lambda text: None, context)[0] if tape.dropped else tape
             found = diagnostics.first_non_finite_value(scanned)
             warnings.append(found or diagnostics.Diagnostic(
                 "non-finite", "output", f"the output is {diagnostics.short_text(out_value)}", None))

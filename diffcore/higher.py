@@ -21,12 +21,12 @@ from .engine import arrays as A
 from .engine import transforms as T
 from .engine.broadcasting import reshape
 from .engine.kinds import shape_text
-from .engine import diagnostics, notes
+from .engine import diagnostics
+from .engine.context import Limits, RunContext, current
 from .derivatives import MAX_TENSOR_ENTRIES, Differentiator, check_tensor_size, resolve_wrt
 from .engine.errors import ShapeError
-from .program import Program, UsageError, numeric_context, plain_output, run_clock
+from .program import Program, UsageError, plain_output
 from .engine.reverse import Box
-from .interpreter.runtime import Limits
 from .engine.tracing import strip
 
 class ProgramFunction:
@@ -41,8 +41,7 @@ class ProgramFunction:
         # A plain first run, for the inputs' values and the output. The diagnostics (kinks,
         # non-finite values) come from a recorded run: the derivatives' own run when it can be
         # watched (see `diagnosing`), else a run of the Differentiator when they are asked for.
-        with numeric_context(self.limits):
-            plain = program.run(at, self.limits, of=of)
+        plain = program.run(at, self.limits, of=of)
         self.inputs, self.output, self.output_name = plain.inputs, plain_output(plain.output), plain.output_name
         self._warnings: Optional[list] = None if self.wrt else []
         self._watched: Optional[list] = None        # (tape, noted kinks) of runs, while diagnosing
@@ -71,20 +70,23 @@ class ProgramFunction:
         return values
 
     def __call__(self, z: Any) -> Any:
+        """The output at z, by a run that is part of the current one (whose traces watch z)."""
         values = self.unpack(z)
         watched = self._watched
+        context = current()
         if watched is not None and not watched and isinstance(z, Box):
             # The first run recorded by a reverse trace while diagnosing: its tape and the kinks
             # noted while it runs are what the Differentiator's own run would have given.
-            notes.listen()
+            context.listen()
             try:
                 result = self.program.run(self.at, self.limits, watch=lambda name, v: values.get(name, v),
-                                          of=self.of)
+                                          of=self.of, context=context)
             finally:
-                noted = notes.stop_listening()
+                noted = context.stop_listening()
             watched.append((z.trace, noted))
             return result.output
-        result = self.program.run(self.at, self.limits, watch=lambda name, v: values.get(name, v), of=self.of)
+        result = self.program.run(self.at, self.limits, watch=lambda name, v: values.get(name, v), of=self.of,
+                                  context=context)
         return result.output
 
     @contextmanager
@@ -176,8 +178,8 @@ def derivative_tensors(program: Program, at: dict, order: int, wrt=None, of=None
                          hint=f"k! overflows float64 past {MAX_ORDER}!, and the Taylor coefficients f^(k)/k! "
                               "underflow with it")
     limits = limits or Limits()
-    # one set-up for the first run and the derivatives (re-entering is free), under one deadline
-    with run_clock(limits), numeric_context(limits):
+    # one run: the first run and the derivatives, under one deadline
+    with RunContext(limits):
         fn = ProgramFunction(program, at, wrt, of, limits)
         if np.ndim(fn.output):
             raise UsageError(f"--order {order} needs a scalar output, but the output has shape "
@@ -210,19 +212,18 @@ def _taylor(fn: ProgramFunction, order: int) -> Optional[list]:
     """f, f', ..., f^(order) of a program of one scalar input by Taylor mode (None: not applicable)."""
     from .engine.taylor import TaylorUnsupported, taylor_derivatives
     name = fn.wrt[0]
-    with numeric_context(fn.limits):
-        try:
-            return taylor_derivatives(
-                lambda x: fn.program.run(fn.at, fn.limits, watch=lambda n, v: x if n == name else v,
-                                         of=fn.of).output, fn.z[0], order)
-        except TaylorUnsupported:
-            return None
+    try:
+        return taylor_derivatives(
+            lambda x: fn.program.run(fn.at, fn.limits, watch=lambda n, v: x if n == name else v,
+                                     of=fn.of, context=current()).output, fn.z[0], order)
+    except TaylorUnsupported:
+        return None
 
 
 def jacobian(program: Program, at: dict, mode: str = "auto", wrt=None, of=None,
              limits: Optional[Limits] = None) -> HigherResult:
     """The Jacobian by forward mode (a pass per input element) or reverse (a sweep per output element)."""
-    with run_clock(limits):
+    with RunContext(limits):
         return _jacobian(program, at, mode, wrt, of, limits)
 
 
@@ -232,11 +233,10 @@ def _jacobian(program: Program, at: dict, mode: str, wrt, of, limits: Optional[L
     if mode == "auto":
         mode = T.jacobian_mode(fn.size, n_out)
     _check_size(fn.size * n_out, "the Jacobian")
-    with numeric_context(fn.limits):
-        if mode == "forward":
-            _, J = T.jacobian_forward(fn, fn.z)
-        else:
-            _, J = T.jacobian_reverse(fn, fn.z)
+    if mode == "forward":
+        _, J = T.jacobian_forward(fn, fn.z)
+    else:
+        _, J = T.jacobian_reverse(fn, fn.z)
     out_shape = np.shape(fn.output)
     blocks = fn.blocks(np.reshape(strip(J), out_shape + (fn.size,)), out_shape, 1)
     return _checked(HigherResult(fn.inputs, fn.output, fn.output_name, fn.wrt, "jacobian", {1: blocks},
@@ -246,24 +246,22 @@ def _jacobian(program: Program, at: dict, mode: str, wrt, of, limits: Optional[L
 def directional(program: Program, at: dict, direction: dict, wrt=None, of=None,
                 limits: Optional[Limits] = None) -> HigherResult:
     """J·v for a direction v given per input (inputs not named move by zero)."""
-    with run_clock(limits):
+    with RunContext(limits):
         fn = ProgramFunction(program, at, wrt or None, of, limits)
         v = fn.pack(direction, "--direction")
-        with numeric_context(fn.limits):
-            _, tangent = T.jvp(fn, (fn.z,), (v,))
+        _, tangent = T.jvp(fn, (fn.z,), (v,))
     return _checked(HigherResult(fn.inputs, fn.output, fn.output_name, fn.wrt, "jvp", value=strip(tangent)), fn)
 
 
 def hessian_vector(program: Program, at: dict, direction: dict, wrt=None, of=None,
                    limits: Optional[Limits] = None) -> HigherResult:
     """The gradient and H·v, by one forward pass through the reverse sweep (H is never formed)."""
-    with run_clock(limits):
+    with RunContext(limits):
         fn = ProgramFunction(program, at, wrt, of, limits)
         if np.ndim(fn.output):
             raise UsageError("hvp needs a scalar output", hint="select one with --of NAME")
         v = fn.pack(direction, "--direction")
-        with numeric_context(fn.limits):
-            g, Hv = T.hvp(fn, fn.z, v)
+        g, Hv = T.hvp(fn, fn.z, v)
     return _checked(HigherResult(fn.inputs, fn.output, fn.output_name, fn.wrt, "hvp",
                                  {1: fn.blocks(g, (), 1)}, value=fn.blocks(Hv, (), 1)), fn)
 

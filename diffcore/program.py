@@ -1,8 +1,11 @@
-"""A program, compiled once and run as often as needed (once per point, per Jacobian column...)."""
+"""A program, compiled once and run as often as needed (once per point, per Jacobian column...).
+
+Each run happens in a run context (engine/context.py): `Program.run` enters a new one, unless
+it is given the context of the run it is part of (a differentiation whose trace watches the
+program's inputs, a Jacobian that runs the program once per column).
+"""
 from __future__ import annotations
 
-import sys
-import time
 from typing import Any, Callable, Optional
 
 import numpy as np
@@ -13,15 +16,11 @@ from autodiff.grammar.source import ProgramError
 
 from .engine.kinds import type_name
 from .interpreter.compiler import Compiler, CompiledModule
+from .engine.context import Limits, RunContext, get_current
 from .engine.errors import InputError, RuntimeProgramError, did_you_mean
-from .engine.numeric import METER
-from .engine.numeric import Limits as NumericLimits
-from .interpreter.runtime import UNSET, Limits
+from .interpreter.runtime import UNSET
 from .engine.tracing import strip
 from .interpreter.values import boolean_input
-
-# Each user-level call costs a few dozen Python frames of nested closures.
-_RECURSION_PER_CALL = 60
 
 
 class UsageError(ProgramError):
@@ -105,9 +104,22 @@ class Program:
 
     def run(self, at: dict, limits: Optional[Limits] = None,
             watch: Optional[Callable[[str, Any], Any]] = None,
-            print_fn: Optional[Callable[[str], None]] = None, of: Optional[str] = None) -> RunResult:
-        """Run once with input values `at`; `watch(name, value)` may wrap inputs for differentiation."""
-        limits = limits or Limits()
+            print_fn: Optional[Callable[[str], None]] = None, of: Optional[str] = None,
+            context: Optional[RunContext] = None) -> RunResult:
+        """Run once with input values `at`; `watch(name, value)` may wrap inputs for differentiation.
+
+        `context`: the context of the run this one is part of (the traces that `watch` records
+        on live in it), entered for the run if it is not (the background context of engine code
+        used directly); without it, the run has a context of its own under `limits`, nested in
+        any run under way (its own trace levels and notes, never past its deadline).
+        """
+        if context is None or not context.entered:
+            with context if context is not None else RunContext(limits) as context:
+                return self.run(at, limits, watch, print_fn, of, context)
+        if context is not get_current():
+            # the program's grad() would open its traces in the current run, not in this one
+            raise RuntimeError("Program.run: the context given is not the current run's")
+        limits = limits or context.limits
         names = frozenset(at)
         if names not in self._checked:          # the same names at every point: check them once
             self.check_inputs(at)
@@ -119,15 +131,14 @@ class Program:
         compiled = self.compiled
         runtime = compiled.runtime
         watch = watch or (lambda name, value: value)
-        runtime.reset(limits, at, watch, print_fn)
+        runtime.reset(context, limits, at, watch, print_fn)
         g = compiled.reset_globals()
         for info in self.inputs:
             if not info.declared:
                 value = at[info.name]
                 runtime.inputs[info.name] = value
                 g[compiled.scope.slots[info.name]] = watch(info.name, value)
-        with run_clock(limits), numeric_context(limits):
-            compiled.run(g)
+        compiled.run(g)
         if of is not None:
             output = g[compiled.scope.slots[of]]
             if output is UNSET:
@@ -139,85 +150,6 @@ class Program:
             raise RuntimeProgramError("the program computes no value",
                                       hint="end it with an expression, an assignment or `return`")
         return RunResult(output, name, dict(runtime.inputs))
-
-
-_numeric_depth = [0]
-_active_limits: list = [None]
-
-
-class numeric_context:
-    """Limits, recursion headroom and IEEE semantics (no numpy warnings) for one run.
-
-    Re-entering with the same limits is free: a batch of runs (points, Jacobian columns) sets
-    it up once. Re-entering with other limits applies them until the inner context ends.
-    (A class rather than a generator: it is entered twice per point of --points.)
-    """
-
-    __slots__ = ("limits", "outer", "saved", "errstate")
-
-    def __init__(self, limits: Limits):
-        self.limits = limits
-
-    def __enter__(self) -> None:
-        limits = self.limits
-        if _numeric_depth[0]:
-            self.outer = _active_limits[0]
-            if limits is not self.outer:
-                _apply(limits)
-            _numeric_depth[0] += 1
-            return
-        self.outer = None
-        self.saved = (NumericLimits.max_elements, NumericLimits.max_tape_bytes, sys.getrecursionlimit())
-        _apply(limits)
-        _numeric_depth[0] = 1
-        self.errstate = np.errstate(all="ignore")
-        self.errstate.__enter__()
-
-    def __exit__(self, *exc) -> None:
-        if _numeric_depth[0] > 1:
-            _numeric_depth[0] -= 1
-            if self.limits is not self.outer:
-                _apply(self.outer)
-            return
-        _numeric_depth[0] = 0
-        _active_limits[0] = None
-        self.errstate.__exit__(*exc)
-        NumericLimits.max_elements, NumericLimits.max_tape_bytes, recursion = self.saved
-        sys.setrecursionlimit(recursion)
-
-
-class run_clock:
-    """The wall-time limit (--timeout) of a run: from entering this to leaving it.
-
-    A run is one evaluation or differentiation at one point, with everything it does (the
-    Jacobian's columns, the sweeps, the diagnostics' second recording): the functions of the
-    API that do that much enter it, and so does every Program.run. Nested clocks share the
-    earliest deadline, so that an inner run never extends an outer one. The deadline is read
-    by Runtime.tick at loop iterations and calls, and by the primitives as they count work
-    (numeric.admit), so that a loop of a few huge operations stops as well.
-    """
-
-    __slots__ = ("timeout", "saved")
-
-    def __init__(self, limits: Optional[Limits]):
-        self.timeout = (limits or Limits()).timeout
-
-    def __enter__(self) -> None:
-        self.saved = (METER.deadline, METER.timeout)
-        if self.timeout:
-            deadline = time.monotonic() + self.timeout
-            if deadline < METER.deadline:
-                METER.deadline, METER.timeout = deadline, self.timeout
-
-    def __exit__(self, *exc) -> None:
-        METER.deadline, METER.timeout = self.saved
-
-
-def _apply(limits: Limits) -> None:
-    _active_limits[0] = limits
-    NumericLimits.max_elements = limits.max_elements
-    NumericLimits.max_tape_bytes = limits.max_memory
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 1000 + _RECURSION_PER_CALL * limits.max_depth))
 
 
 def as_input_value(value: Any, name: str) -> Any:

@@ -24,7 +24,8 @@ from autodiff.diffcore.engine import batching as batching_module
 from autodiff.diffcore.engine import transforms as T
 from autodiff.diffcore.engine.batching import Batched, batching
 from autodiff.diffcore.higher import ProgramFunction, derivative_tensors, jacobian
-from autodiff.diffcore.program import Program, numeric_context
+from autodiff.diffcore.engine.context import RunContext
+from autodiff.diffcore.program import Program
 from autodiff.diffcore.interpreter.runtime import Limits
 from autodiff.diffcore.engine.tracing import REGISTRY, NoRule, Primitive, strip
 from autodiff.grammar.source import ProgramError
@@ -228,12 +229,12 @@ def columns_one_by_one(f, x: np.ndarray) -> np.ndarray:
 
 
 def reference_hessian(fn: ProgramFunction) -> np.ndarray:
-    with numeric_context(fn.limits):
+    with RunContext(fn.limits):
         return columns_one_by_one(lambda z: T.grad(fn, (z,)), fn.z)
 
 
 def finite_difference_hessian(fn: ProgramFunction, h: float = 1e-5) -> np.ndarray:
-    with numeric_context(fn.limits):
+    with RunContext(fn.limits):
         grad = lambda z: np.asarray(strip(T.grad(fn, (z,))), dtype=np.float64)   # noqa: E731
         columns = []
         for j in range(fn.size):
@@ -244,7 +245,7 @@ def finite_difference_hessian(fn: ProgramFunction, h: float = 1e-5) -> np.ndarra
 
 
 def batched_hessian(fn: ProgramFunction) -> np.ndarray:
-    with numeric_context(fn.limits):
+    with RunContext(fn.limits):
         value, g, H = T.hessian(fn, fn.z)
     return np.asarray(strip(H), dtype=np.float64)
 
@@ -347,7 +348,7 @@ def test_third_order_tensor_nests_two_batched_passes():
     text = "input x = [0.3, -0.6, 0.9]\nsum(x^3 * x[0]) + prod(sin(x))"
     result = derivative_tensors(program(text), {}, 3, limits=LIMITS)
     fn = ProgramFunction(program(text), {}, None, None, LIMITS)
-    with numeric_context(fn.limits):
+    with RunContext(fn.limits):
         # the unbatched algorithm, nested: one plain forward pass per column at both levels
         def one_by_one(f):
             return lambda z: T._forward_columns_one_by_one(f, z, None, has_aux=False)[1]
@@ -370,7 +371,7 @@ def test_forward_jacobian_equals_column_by_column_and_reverse(name):
     forward = jacobian(program(text), at, mode="forward", limits=LIMITS)
     reverse = jacobian(program(text), at, mode="reverse", limits=LIMITS)
     fn = ProgramFunction(program(text), at, None, None, LIMITS)
-    with numeric_context(fn.limits):
+    with RunContext(fn.limits):
         want = columns_one_by_one(fn, fn.z)
     blocks = fn.blocks(want, np.shape(fn.output), 1)
     for names, block in blocks.items():
@@ -430,7 +431,7 @@ def test_the_element_limit_applies_to_one_example_not_to_the_batch():
 
 def test_an_array_over_the_limit_is_cut_into_examples_then_reported():
     from autodiff.diffcore.engine.numeric import ArrayTooLarge
-    with numeric_context(Limits(max_elements=5)):
+    with RunContext(Limits(max_elements=5)):
         with batching(2) as trace:           # 2 x 9 elements: over the limit because of the batch
             with pytest.raises(batching_module.ChunkTooLarge) as raised:
                 REGISTRY["mul"].bind(trace.wrap(np.ones((2, 3, 1))), np.ones(3))
@@ -563,7 +564,7 @@ def test_forward_fast_entries_agree_with_process(name):
 @pytest.mark.parametrize("name", ["mul", "sin", "sub"])
 def test_forward_fast_entries_batched_tangents_and_no_grad(name, monkeypatch):
     from autodiff.diffcore.engine.forward import Dual, ForwardTrace
-    from autodiff.diffcore.engine.tracing import Trace, next_level, release_level
+    from autodiff.diffcore.engine.tracing import next_level, release_level
     prim, rng = REGISTRY[name], np.random.default_rng(4)
     values = [_positive(rng, (3,)) for _ in prim.vjps]
     with batching(B) as batch:
@@ -574,7 +575,7 @@ def test_forward_fast_entries_batched_tangents_and_no_grad(name, monkeypatch):
             assert type(fast.tangent) is Batched and fast.tangent.trace is batch
             np.testing.assert_array_equal(batch.unwrap(fast.tangent, (3,)), batch.unwrap(general.tangent, (3,)))
             # inside no_grad the trace is frozen: the primitive on the values, a constant to it
-            monkeypatch.setattr(Trace, "frozen_level", trace.level)
+            monkeypatch.setattr(trace.context, "frozen_level", trace.level)
             fast, general = _fast_and_general(prim, args, trace)
             assert type(fast) is not Dual and type(general) is not Dual
             np.testing.assert_array_equal(fast, general)
@@ -599,23 +600,23 @@ def test_forward_fast_entries_refuse_a_primitive_without_a_forward_rule():
         release_level()
 
 
-def test_broadcasting_results_over_the_element_limit_are_refused(monkeypatch):
+def test_broadcasting_results_over_the_element_limit_are_refused():
     # binary_impl computes the broadcast shape only when the sizes' product is over the limit
     # (a broadcast result holds at most that many elements): the limit must still hold exactly.
     from autodiff.diffcore.engine import numeric
     from autodiff.diffcore.engine.elementwise import add, mul
-    monkeypatch.setattr(numeric.Limits, "max_elements", 40)
-    row, column = np.arange(5.0), np.arange(8.0).reshape(8, 1)
-    np.testing.assert_array_equal(mul(np.ones((2, 5)), row), np.stack([row, row]))     # 50 > 40, result 10
-    assert add(column[:5], row).shape == (5, 5)                                           # 25 elements
-    with pytest.raises(numeric.ArrayTooLarge) as refused:
-        mul(column, np.ones((1, 8)))                                                      # 64 elements
-    assert (refused.value.elements, refused.value.limit) == (64, 40)
-    with pytest.raises(numeric.ArrayTooLarge):
-        add(np.ones((41, 1)), np.ones(1))                                                 # 41 elements
-    for a, b in [((3,), (4,)), ((41,), (42,)), ((2, 3), (3, 2))]:                         # no broadcast at all
-        with pytest.raises(ValueError):
-            mul(np.ones(a), np.ones(b))
+    with RunContext(Limits(max_elements=40)):
+        row, column = np.arange(5.0), np.arange(8.0).reshape(8, 1)
+        np.testing.assert_array_equal(mul(np.ones((2, 5)), row), np.stack([row, row]))     # 50 > 40, result 10
+        assert add(column[:5], row).shape == (5, 5)                                           # 25 elements
+        with pytest.raises(numeric.ArrayTooLarge) as refused:
+            mul(column, np.ones((1, 8)))                                                      # 64 elements
+        assert (refused.value.elements, refused.value.limit) == (64, 40)
+        with pytest.raises(numeric.ArrayTooLarge):
+            add(np.ones((41, 1)), np.ones(1))                                                 # 41 elements
+        for a, b in [((3,), (4,)), ((41,), (42,)), ((2, 3), (3, 2))]:                         # no broadcast at all
+            with pytest.raises(ValueError):
+                mul(np.ones(a), np.ones(b))
 
 
 def test_array_all_finite_agrees_with_isfinite_and_raises_no_floating_point_error():

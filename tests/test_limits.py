@@ -28,8 +28,9 @@ from autodiff.diffcore.engine import elementwise as E
 from autodiff.diffcore.interpreter.builtins import BUILTINS, Builtin
 from autodiff.diffcore.derivatives import Differentiator, evaluate
 from autodiff.diffcore.engine.errors import LimitExceeded, ValueTypeError
-from autodiff.diffcore.engine.numeric import METER, WORK_PER_LOOK, ArrayTooLarge, OutOfTime
-from autodiff.diffcore.program import Program, numeric_context, run_clock
+from autodiff.diffcore.engine.context import RunContext, current
+from autodiff.diffcore.engine.numeric import WORK_PER_LOOK, ArrayTooLarge, OutOfTime
+from autodiff.diffcore.program import Program
 from autodiff.diffcore.interpreter.runtime import DEFAULT_TIMEOUT, Limits, Runtime, runtime_builtins
 from autodiff.diffcore.interpreter.strings import MAX_STRING_LENGTH
 from autodiff.diffcore.engine.tracing import REGISTRY
@@ -228,12 +229,12 @@ def test_every_primitive_admits_its_result_exactly_at_the_limit(name):
         args = case.make(rng)
         if not any(isinstance(a, np.ndarray) for a in args) and not case.params:
             continue        # numbers alone: nothing to admit
-        with numeric_context(Limits(max_elements=10**9)), np.errstate(all="ignore"):
+        with RunContext(Limits(max_elements=10**9)), np.errstate(all="ignore"):
             result = prim.impl(*args, **case.params)
         n = result.size if isinstance(result, np.ndarray) else 1
-        with numeric_context(Limits(max_elements=n)), np.errstate(all="ignore"):
+        with RunContext(Limits(max_elements=n)), np.errstate(all="ignore"):
             prim.impl(*args, **case.params)
-        with numeric_context(Limits(max_elements=n - 1)), pytest.raises(ArrayTooLarge):
+        with RunContext(Limits(max_elements=n - 1)), pytest.raises(ArrayTooLarge):
             prim.impl(*args, **case.params)
 
 
@@ -295,22 +296,22 @@ def test_timeout_zero_means_no_limit():
 def test_work_on_arrays_reads_the_clock_between_operations():
     """No loop iteration and no call: the primitives' work alone stops the run at its deadline."""
     a = np.ones(WORK_PER_LOOK)              # each operation on it counts more than WORK_PER_LOOK
-    with numeric_context(Limits()), run_clock(Limits(timeout=0.001)):
+    with RunContext(Limits(timeout=0.001)):
         time.sleep(0.002)
         with pytest.raises(OutOfTime):
             E.add(a, a)
-    assert METER.deadline == math.inf       # the clock is put back
+    assert current().deadline == math.inf       # the clock is put back (outside a run: none)
 
 
 def test_a_nested_clock_never_extends_the_outer_one():
-    with run_clock(Limits(timeout=1.0)):
-        outer = METER.deadline
-        with run_clock(Limits(timeout=100.0)):
-            assert METER.deadline == outer
-        with run_clock(Limits(timeout=0.01)):
-            assert METER.deadline < outer and METER.timeout == 0.01
-        assert METER.deadline == outer and METER.timeout == 1.0
-    assert METER.deadline == math.inf
+    with RunContext(Limits(timeout=1.0)):
+        outer = current().deadline
+        with RunContext(Limits(timeout=100.0)):
+            assert current().deadline == outer
+        with RunContext(Limits(timeout=0.01)):
+            assert current().deadline < outer and current().timeout == 0.01
+        assert current().deadline == outer and current().timeout == 1.0
+    assert current().deadline == math.inf
 
 
 def test_timeout_error_is_located_and_names_the_option():

@@ -40,7 +40,7 @@ import stat
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 import numpy as np
@@ -50,7 +50,7 @@ from autodiff.grammar.ast import Span
 from autodiff.grammar.source import ProgramError, Source
 
 from ..engine.errors import AssertionFailed, LimitExceeded, RuntimeProgramError, closest
-from ..interpreter.runtime import Limits
+from ..engine.context import Limits
 
 PASS, FAIL, ERROR = "pass", "fail", "error"
 
@@ -322,7 +322,7 @@ class Deadline:
     def __init__(self, options: CheckOptions):
         self.timeout = options.limits.timeout
         self.end = time.monotonic() + self.timeout if self.timeout else None
-        self.base = replace(options.limits, timeout=None)
+        self.base = options.limits.replace(timeout=None)
 
     def limits(self) -> Limits:
         if self.end is None:
@@ -330,7 +330,7 @@ class Deadline:
         left = self.end - time.monotonic()
         if left <= 0:
             raise self.expired()
-        return replace(self.base, timeout=left)
+        return self.base.replace(timeout=left)
 
     def expired(self, span: Optional[Span] = None) -> CheckTimeout:
         return CheckTimeout(f"checking the file took longer than {self.timeout:g} s", span,
@@ -358,12 +358,13 @@ def _discard(text: str) -> None:
 
 
 def check_path(path: str, options: CheckOptions) -> FileResult:
-    """Check one file. Never raises (except KeyboardInterrupt): every outcome is a FileResult."""
-    from ..engine import tracing
-    from ..engine.reverse import ReverseTrace
+    """Check one file. Never raises (except KeyboardInterrupt): every outcome is a FileResult.
+
+    Each run of the file has a run context of its own (engine/context.py): whatever one leaves
+    behind (an error in the middle of a differentiation), the next starts afresh.
+    """
     started = time.perf_counter()
     result = FileResult(path, PASS, 0.0)
-    saved_level, saved_frozen = tracing._open_levels[0], ReverseTrace.frozen_level
     try:
         _check(path, options, result)
     except _Failed as failed:
@@ -386,8 +387,6 @@ def check_path(path: str, options: CheckOptions) -> FileResult:
         if os.environ.get("AUTODIFF_DEBUG"):
             import traceback
             result.problem.traceback = "".join(traceback.format_exception(exc))
-    finally:
-        tracing._open_levels[0], ReverseTrace.frozen_level = saved_level, saved_frozen
     result.seconds = time.perf_counter() - started
     return result
 

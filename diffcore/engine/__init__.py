@@ -1,8 +1,10 @@
 """The differentiation engine: values being watched, primitives and their rules, the modes.
 
+    context.py        RunContext: the state of one run (trace levels, the no-grad freeze, the
+                      source location, kinks noted, the limits and the work meter), and Limits
     tracing.py        Primitive (a definition, as data: forward function and every rule),
                       NoRule, the REGISTRY, Trace/Tracer and the level dispatch between traces
-    numeric.py        plain-value helpers of the forward functions, and the element/work meter
+    numeric.py        plain-value helpers of the forward functions, and the element/work admission
     broadcasting.py   sum, reshape, broadcast_to and `unbroadcast`
     elementwise.py    elementwise primitives          } each primitive once, with its forward
     arrays.py         reductions, linear algebra,     } function, VJP, JVP, Taylor, batching and
@@ -20,4 +22,7 @@
 May import numpy, autodiff.grammar.records and autodiff.grammar.source (located errors);
 never the syntax tree, the interpreter, the rest of diffcore or the command line.
 A new primitive: docs/primitives.md names every field of its definition.
+
+No module holds state that a computation changes: what a run changes lives in its RunContext,
+created per run and entered with `with` (tests/test_run_context.py holds the code to it).
 """

@@ -15,8 +15,9 @@ from .batching import advanced_axes_in_front, example_shape, with_batch_axis
 from .broadcasting import (batch_reduction, broadcast_to, example_stack, lift, reshape, shape_size, sum_,
                            unbroadcast, value_shape)
 from .elementwise import add, cot_mul, div, exp, sub, where
+from .context import current, get_current
 from .kinks import at_zero, tied_elements
-from .numeric import Limits, array_all_finite, ndarray, plain, reduced_size, same_size, shape_of, size_of
+from .numeric import array_all_finite, ndarray, plain, reduced_size, same_size, shape_of, size_of
 from .series import linear, numeric_sum, root_of_squares, series_exp, series_log, series_mul, zmul
 from .tracing import Tracer, primitive, strip
 
@@ -400,7 +401,7 @@ def _index_size(x, index) -> int:
         if p.__class__ is ndarray:
             break
     else:       # basic indexing: a view of x, made without allocating
-        return size_of(x) if size_of(x) <= Limits.max_elements else x[index].size
+        return size_of(x) if size_of(x) <= (get_current() or current()).max_elements else x[index].size
     shape = shape_of(x)
     used = sum(p.ndim if p.__class__ is ndarray and p.dtype == bool else
                0 if p is None or p is Ellipsis else 1 for p in parts)

@@ -447,9 +447,10 @@ def _constant(name: str, scalar_fn, array_fn, jumps: Callable = None) -> Callabl
 
     def constant(x):
         if isinstance(x, Tracer):
+            context = x.trace.context
             x = strip(x)
             if jumps is not None:
-                step_at_jump(name, x, jumps)
+                step_at_jump(context, name, x, jumps)
         return impl(x)
     constant.__name__ = name
     return constant

@@ -43,7 +43,7 @@ class ForwardTrace(Trace):
         return Dual(value, tangent, self)
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
-        if self.level <= Trace.frozen_level:        # inside no_grad: a constant to this trace
+        if self.level <= self.context.frozen_level:        # inside no_grad: a constant to this trace
             return prim.bind(*[a.value if type(a) is Dual and a.trace is self else a for a in args], **params)
         if len(args) == 1:          # dispatch chose this trace for its only argument: it is ours
             x = args[0]
@@ -71,7 +71,7 @@ class ForwardTrace(Trace):
     # fuzzers' ForwardWatch wraps all three.
 
     def process1(self, prim: Primitive, x: Dual) -> Any:
-        if self.level <= Trace.frozen_level:
+        if self.level <= self.context.frozen_level:
             return self.process(prim, (x,), _NO_PARAMS)
         xv = x.value            # the callers hand a tracer to its own trace: x is this trace's
         ans = prim.bind(xv) if isinstance(xv, Tracer) else prim.impl(xv)
@@ -80,7 +80,7 @@ class ForwardTrace(Trace):
         return Dual(ans, prim.jvp((x.tangent,), ans, xv), self)
 
     def process2(self, prim: Primitive, x: Any, y: Any) -> Any:
-        if self.level <= Trace.frozen_level:
+        if self.level <= self.context.frozen_level:
             return self.process(prim, (x, y), _NO_PARAMS)
         if type(x) is Dual and x.trace is self:
             xv, tx = x.value, x.tangent

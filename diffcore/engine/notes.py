@@ -1,9 +1,10 @@
-"""What a run notes as it goes: where it is in the source, and the kinks it meets.
+"""The kinks a run meets as it goes, noted in its context (context.py).
 
-The interpreter sets the source location of the operation being executed, so that a tape
-entry, a warning or an error can point at the user's source. Comparisons and step functions
-(floor, sign), which are not recorded on the tape, note a kink while running when a traced
-value sits exactly at the switch; diagnostics.py collects those notes with the tape scans.
+The interpreter sets the source location of the operation being executed in the run's
+context (`RunContext.location`), so that a tape entry, a warning or an error can point at the
+user's source. Comparisons and step functions (floor, sign), which are not recorded on the
+tape, note a kink while running when a traced value sits exactly at the switch, if the run is
+listening (`RunContext.listen`); diagnostics.py collects those notes with the tape scans.
 """
 from __future__ import annotations
 
@@ -14,10 +15,8 @@ import numpy as np
 
 from autodiff.grammar.records import Record
 
+from .context import RunContext
 from .tracing import Tracer, strip
-
-# The source location of the operation being executed, set by the interpreter (a Span, or None).
-location: list = [None]
 
 
 class Diagnostic(Record):
@@ -29,45 +28,29 @@ class Diagnostic(Record):
     __slots__ = ("kind", "operation", "message", "span")
 
 
-# Kinks noted while a program runs (comparisons, step functions); None when nobody listens.
-_noted: list = []
-_listening = [False]
-
-
-def listen() -> None:
-    _noted.clear()
-    _listening[0] = True
-
-
-def stop_listening() -> list:
-    _listening[0] = False
-    found = list(_noted)
-    _noted.clear()
-    return found
-
-
-def note_kink(operation: str, message: str) -> None:
-    if _listening[0]:
-        _noted.append(Diagnostic("kink", operation, message, location[0]))
+def note_kink(context: RunContext, operation: str, message: str) -> None:
+    """Note a kink at the run's current location, if the run is listening."""
+    if context.listening:
+        context.noted.append(Diagnostic("kink", operation, message, context.location))
 
 
 def is_traced(value: Any) -> bool:
     return isinstance(value, Tracer)
 
 
-def comparison_at_equality(op: str, a: Any, b: Any, result: Any) -> None:
+def comparison_at_equality(context: RunContext, op: str, a: Any, b: Any, result: Any) -> None:
     """Called by the interpreter for a comparison of traced values: a tie means a one-sided choice."""
-    if not _listening[0]:
+    if not context.listening:
         return
     if a.__class__ is float and b.__class__ is float:      # the common case, without numpy
         if a != b:
             return
-        note_kink(op, f"'{op}' compares equal values ({short_text(a)}); the branch for "
+        note_kink(context, op, f"'{op}' compares equal values ({short_text(a)}); the branch for "
                       f"{'true' if result else 'false'} was taken, so the derivative is one-sided here")
         return
     if not any_equal(a, b):
         return
-    note_kink(op, _array_tie_message(op, a, b, result))
+    note_kink(context, op, _array_tie_message(op, a, b, result))
 
 
 def _array_tie_message(op: str, a: Any, b: Any, result: Any) -> str:
@@ -99,10 +82,10 @@ def _array_tie_message(op: str, a: Any, b: Any, result: Any) -> str:
             "derivative is one-sided here")
 
 
-def step_at_jump(name: str, x: Any, jumps: Callable[[Any], Any]) -> None:
+def step_at_jump(context: RunContext, name: str, x: Any, jumps: Callable[[Any], Any]) -> None:
     """floor/ceil/round/sign of a traced value exactly where the function jumps."""
-    if _listening[0] and (bool(jumps(x)) if x.__class__ is float else np.any(jumps(x))):
-        note_kink(name, f"{name} at {short_text(x)}, where it jumps: its derivative is taken as 0")
+    if context.listening and (bool(jumps(x)) if x.__class__ is float else np.any(jumps(x))):
+        note_kink(context, name, f"{name} at {short_text(x)}, where it jumps: its derivative is taken as 0")
 
 
 def any_equal(a: Any, b: Any) -> bool:

@@ -13,7 +13,9 @@ elements it touches are counted as work; every `WORK_PER_LOOK` of work the clock
 is read, so that --timeout holds between operations whatever their size, not
 only between loop iterations. The few operations that make arrays without a
 primitive (constructors, comparisons, list literals, isclose) admit theirs the
-same way.
+same way. The limit, the work count and the deadline are the current run's
+(context.py): a forward function has no trace at hand, so it asks for the
+current context (`get_current() or current()`, one C call).
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .context import WORK_PER_LOOK, RunContext, current, get_current
 from .errors import LimitExceeded
 
 ndarray = np.ndarray
@@ -54,36 +57,6 @@ class NotANumber(TypeError):
         self.value = value
 
 
-# Work (elements touched) between two looks at the clock: about a millisecond of numpy.
-WORK_PER_LOOK = 1 << 20
-
-
-class Limits:
-    """Per-run numeric limits read by the primitives (set by the interpreter for each run)."""
-    max_elements = 10_000_000
-    max_tape_bytes = 4 * 2**30
-
-
-class Meter:
-    """The work count and the wall-time limit of the current run, read at every operation on arrays.
-
-    `deadline` (time.monotonic()) and `timeout` are the run's --timeout (program.run_clock sets
-    them); `work_left` counts down to the next look at the clock. An instance with slots, not
-    class attributes like Limits: it is written at every operation, and writing a class
-    attribute would throw away the interpreter's attribute caches for the class each time.
-    """
-
-    __slots__ = ("work_left", "deadline", "timeout")
-
-    def __init__(self) -> None:
-        self.work_left = WORK_PER_LOOK
-        self.deadline = math.inf
-        self.timeout: Any = None
-
-
-METER = Meter()
-
-
 class TapeTooLarge(Exception):
     """The tape of a reverse-mode recording would hold more memory than allowed."""
 
@@ -95,20 +68,21 @@ class TapeTooLarge(Exception):
 
 def admit(elements: int, work: int) -> None:
     """Before an array of `elements` is made: refuse it over the element limit, and count `work`."""
-    if elements > Limits.max_elements:
-        raise ArrayTooLarge(elements, Limits.max_elements)
-    left = METER.work_left - work
+    run = get_current() or current()
+    if elements > run.max_elements:
+        raise ArrayTooLarge(elements, run.max_elements)
+    left = run.work_left - work
     if left < 0:
-        look_at_clock()
+        look_at_clock(run)
     else:
-        METER.work_left = left
+        run.work_left = left
 
 
-def look_at_clock() -> None:
+def look_at_clock(run: RunContext) -> None:
     """Stop the run if its deadline has passed (and start counting work towards the next look)."""
-    METER.work_left = WORK_PER_LOOK
-    if time.monotonic() > METER.deadline:
-        raise OutOfTime(METER.timeout)
+    run.work_left = WORK_PER_LOOK
+    if time.monotonic() > run.deadline:
+        raise OutOfTime(run.timeout)
 
 
 def check_elements(count: int) -> None:
@@ -149,7 +123,7 @@ def reduced_size(x: Any, axis=None, keepdims=False) -> int:
     if x.__class__ is not ndarray:
         return 1
     n = x.size
-    if n <= Limits.max_elements:
+    if n <= (get_current() or current()).max_elements:
         return n
     return 1 if axis is None else n // math.prod(x.shape[a] for a in axis)
 
@@ -182,7 +156,7 @@ def broadcast_size(x: Any, y: Any, *more: Any) -> int:
         if not arrays:
             return 1
         bound = math.prod(a.size for a in arrays)
-    if bound <= Limits.max_elements:
+    if bound <= (get_current() or current()).max_elements:
         return bound        # an upper bound under the limit is enough
     # the exact size; numpy refuses shapes that do not broadcast (a shape error for the user)
     return math.prod(np.broadcast_shapes(*[a.shape for a in (x, y) + more if a.__class__ is ndarray]))
@@ -218,7 +192,8 @@ def admitted(impl: Callable, size: Callable, work: Callable = None, arity: int =
     data = [p.name for p in parameters[:arity]]
     params = [p.name for p in parameters[arity:]]
     namespace = {"impl": impl, "size": size, "work": work, "ndarray": ndarray, "number": number,
-                 "Limits": Limits, "METER": METER, "ArrayTooLarge": ArrayTooLarge, "look_at_clock": look_at_clock}
+                 "get_current": get_current, "current": current, "ArrayTooLarge": ArrayTooLarge,
+                 "look_at_clock": look_at_clock}
     signature = []
     for p in parameters:
         if p.default is p.empty:
@@ -232,21 +207,22 @@ def admitted(impl: Callable, size: Callable, work: Callable = None, arity: int =
                   f"    elif {a}.__class__ is not float:", f"        {a} = number({a})"]
     size_call = ", ".join(data + [f"{p}={p}" for p in params])
     sizes = " + ".join(f"({a}.size if {a}.__class__ is ndarray else 1)" for a in data)
-    lines += [f"    if arrays{' or True' if params else ''}:"]
+    lines += [f"    if arrays{' or True' if params else ''}:",
+              "        run = get_current() or current()"]
     if getattr(size, "bounded_by_first", False):
         # (a reduction, a transpose: at most the argument's size, so no call unless that is over)
         lines += [f"        n = {data[0]}.size if arrays else 1",
-                  "        if n > Limits.max_elements:",
+                  "        if n > run.max_elements:",
                   f"            n = size({size_call})"]
     else:
         lines += [f"        n = size({size_call})"]
-    lines += ["        if n > Limits.max_elements:",
-              "            raise ArrayTooLarge(n, Limits.max_elements)",
-              f"        left = METER.work_left - {f'work(n, {size_call})' if work is not None else f'n - {sizes}'}",
+    lines += ["        if n > run.max_elements:",
+              "            raise ArrayTooLarge(n, run.max_elements)",
+              f"        left = run.work_left - {f'work(n, {size_call})' if work is not None else f'n - {sizes}'}",
               "        if left < 0:",
-              "            look_at_clock()",
+              "            look_at_clock(run)",
               "        else:",
-              "            METER.work_left = left",
+              "            run.work_left = left",
               f"    return impl({', '.join(data + params)})"]
     exec(compile("\n".join(lines), f"<admission of {impl.__name__}>", "exec"), namespace)
     return namespace[lines[0][4:lines[0].index("(")]]
@@ -324,13 +300,14 @@ def unary_impl(scalar_fn: Callable, array_fn: Callable) -> Callable:
             except (ValueError, OverflowError, ZeroDivisionError):
                 return plain(array_fn(np.float64(x)))
         n = x.size
-        if n > Limits.max_elements:
-            raise ArrayTooLarge(n, Limits.max_elements)
-        left = METER.work_left - 2 * n
+        run = get_current() or current()
+        if n > run.max_elements:
+            raise ArrayTooLarge(n, run.max_elements)
+        left = run.work_left - 2 * n
         if left < 0:
-            look_at_clock()
+            look_at_clock(run)
         else:
-            METER.work_left = left
+            run.work_left = left
         if x.dtype is not _FLOAT64:
             x = x.astype(np.float64)
         return array_fn(x)
@@ -364,7 +341,7 @@ def binary_impl(scalar_fn: Callable, array_fn: Callable, scalar_exact: bool = Tr
                         n = y.size
                     else:
                         n = x.size * y.size         # a bound; the exact size if the bound is over
-                        if n > Limits.max_elements:
+                        if n > (get_current() or current()).max_elements:
                             n = math.prod(np.broadcast_shapes(x.shape, y.shape))
                 if y.dtype is not _FLOAT64:
                     y = y.astype(np.float64)    # booleans count 0 and 1 (numpy would add them as or)
@@ -390,13 +367,14 @@ def binary_impl(scalar_fn: Callable, array_fn: Callable, scalar_exact: bool = Tr
             except (ValueError, OverflowError, ZeroDivisionError):
                 pass
             return plain(array_fn(np.float64(x), np.float64(y)))
-        if n > Limits.max_elements:
-            raise ArrayTooLarge(n, Limits.max_elements)
-        left = METER.work_left - 2 * n
+        run = get_current() or current()
+        if n > run.max_elements:
+            raise ArrayTooLarge(n, run.max_elements)
+        left = run.work_left - 2 * n
         if left < 0:
-            look_at_clock()
+            look_at_clock(run)
         else:
-            METER.work_left = left
+            run.work_left = left
         result = array_fn(x, y)
         return result if result.__class__ is ndarray and result.ndim else plain(result)
     impl.__name__ = array_fn.__name__

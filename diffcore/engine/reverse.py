@@ -28,9 +28,8 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Optional
 
 from .elementwise import add, cot_mul
-from .notes import location
-from .numeric import Limits as NumericLimits
 from .numeric import TapeTooLarge, ndarray
+from .context import RunContext
 from .tracing import FALLBACK, NoRule, NotSaved, Primitive, Trace, Tracer, next_level, release_level
 
 NO_PARENT = -1
@@ -87,8 +86,8 @@ class ReverseTrace(Trace):
     ENTRY_BYTES = 90
     FUSED_BYTES_PER_PARENT = 40         # the partials and parents tuples of a fused entry
 
-    def __init__(self, level: int):
-        super().__init__(level)
+    def __init__(self, level: int, context: Optional[RunContext] = None):
+        super().__init__(level, context)
         self.prims: list = []
         self.first: list = []
         self.second: list = []
@@ -124,7 +123,7 @@ class ReverseTrace(Trace):
         self.parent0.append(p0)
         self.parent1.append(p1)
         self.ans.append(ans)
-        self.spans.append(location[0])
+        self.spans.append(self.context.location)
 
     # process1/process2 are the hot path of recording: they repeat _append inline.
 
@@ -141,7 +140,8 @@ class ReverseTrace(Trace):
             floats = False
         if self.closed:
             raise TraceClosed()
-        if self.level <= Trace.frozen_level:
+        context = self.context
+        if self.level <= context.frozen_level:
             return ans
         node = len(self.prims)
         self.prims.append(prim)
@@ -150,7 +150,7 @@ class ReverseTrace(Trace):
         self.parent0.append(x.node)
         self.parent1.append(NO_PARENT)
         self.ans.append(ans)
-        self.spans.append(location[0])
+        self.spans.append(context.location)
         if floats:
             if not node & 4095:
                 self._account(ans)
@@ -182,7 +182,8 @@ class ReverseTrace(Trace):
             ans = prim.impl(xv, yv)
         if self.closed:
             raise TraceClosed()
-        if self.level <= Trace.frozen_level:
+        context = self.context
+        if self.level <= context.frozen_level:
             return ans
         node = len(self.prims)
         self.prims.append(prim)
@@ -191,7 +192,7 @@ class ReverseTrace(Trace):
         self.parent0.append(p0)
         self.parent1.append(p1)
         self.ans.append(ans)
-        self.spans.append(location[0])
+        self.spans.append(context.location)
         if ans.__class__ is ndarray or not node & 4095:
             # (matmul of two vectors, the one binary primitive whose array arguments give a float,
             # keeps both: that is always safe)
@@ -222,8 +223,9 @@ class ReverseTrace(Trace):
         if ans.__class__ is ndarray:
             self.array_bytes += ans.nbytes
         held = self.array_bytes + self.ENTRY_BYTES * len(self.prims)
-        if held > NumericLimits.max_tape_bytes:
-            raise TapeTooLarge(held, NumericLimits.max_tape_bytes)
+        limit = self.context.max_tape_bytes
+        if held > limit:
+            raise TapeTooLarge(held, limit)
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
         if len(args) == 1:
@@ -236,7 +238,7 @@ class ReverseTrace(Trace):
             ans = prim.impl(*raw, **params)
         if self.closed:
             raise TraceClosed()
-        if self.level <= Trace.frozen_level:
+        if self.level <= self.context.frozen_level:
             return ans
         node = len(self.prims)
         if params:

@@ -64,7 +64,7 @@ class TaylorTrace(Trace):
             raise TaylorUnsupported(f"{prim.name}: {rule.reason}")
         if any(isinstance(a, Tracer) and not (type(a) is Jet and a.trace is self) for a in args):
             raise TaylorUnsupported("a value traced by another differentiation")
-        if self.level <= Trace.frozen_level:        # inside no_grad: a constant to this trace
+        if self.level <= self.context.frozen_level:        # inside no_grad: a constant to this trace
             return prim.impl(*[self.series(a)[0] for a in args], **params)
         for a in args:
             cls = a.__class__

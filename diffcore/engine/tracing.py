@@ -24,19 +24,23 @@ from __future__ import annotations
 import inspect
 from typing import Any, Callable, Optional
 
+from .context import RunContext, current
+
 
 class Trace:
-    """Base of every trace. `level` orders nested traces: higher is inner."""
+    """Base of every trace. `level` orders nested traces: higher is inner.
 
-    # Traces at or below this level do not differentiate (a no-grad region froze them): what
-    # they compute there is a constant to them. Traces opened inside the region have higher
-    # levels, so grad() still works inside no_grad.
-    frozen_level = 0
+    `context` is the run's context (context.py) the trace was opened in. Traces at or below
+    its `frozen_level` do not differentiate (a no-grad region froze them): what they compute
+    there is a constant to them. Traces opened inside the region have higher levels, so grad()
+    still works inside no_grad.
+    """
 
-    __slots__ = ("level",)
+    __slots__ = ("level", "context")
 
-    def __init__(self, level: int):
+    def __init__(self, level: int, context: Optional[RunContext] = None):
         self.level = level
+        self.context = context if context is not None else current()
 
     def process(self, prim: "Primitive", args: tuple, params: dict) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -80,23 +84,16 @@ class TracerMisuse(RuntimeError):
     """Python arithmetic or a conversion reached a tracer: a bug in autodiff, never in the program."""
 
 
-# The traces currently open, innermost last. Only their count matters to
-# dispatch (for the next level number); it also lets no-grad regions pause them.
-_open_levels: list[int] = [0]
-
+# The level counter of the open traces is the current run's (context.py): only the count
+# matters to dispatch (for the next level number); it also lets no-grad regions pause them.
 
 def next_level() -> int:
-    _open_levels[0] += 1
-    return _open_levels[0]
+    """The level of a trace being opened in the current run; `release_level()` when it closes."""
+    return current().next_level()
 
 
 def release_level() -> None:
-    _open_levels[0] -= 1
-
-
-def current_level() -> int:
-    """The level of the innermost open trace (0 when none is open)."""
-    return _open_levels[0]
+    current().release_level()
 
 
 def top_trace(args: tuple) -> Optional[Trace]:

@@ -19,7 +19,7 @@ from .broadcasting import broadcast_to, reshape, value_shape
 from .kinds import shape_text, type_name, is_numeric
 from .errors import ShapeError, ValueTypeError
 from .forward import Dual, ForwardTrace
-from .numeric import Limits as NumericLimits
+from .context import current
 from .reverse import Box, backward, recording
 from .tracing import Tracer, next_level, release_level, strip
 
@@ -224,7 +224,7 @@ def _forward_columns(fn: Callable, x: Any, kwargs: dict, has_aux: bool) -> tuple
     n = math.prod(in_shape)
     if n <= 1:                      # no batch to gain: a plain forward pass (or none)
         return _forward_columns_one_by_one(fn, x, kwargs, has_aux)
-    budget = min(BATCH_ELEMENTS, NumericLimits.max_elements)
+    budget = min(BATCH_ELEMENTS, current().max_elements)
     parts, start, size = [], 0, max(1, min(n, budget // n))
     while start < n:
         stop = min(n, start + size)

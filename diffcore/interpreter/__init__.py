@@ -5,7 +5,8 @@
     fusion.py       one tape entry for a whole scalar expression
     checkpoint.py   `with checkpoint:` segments (recompute instead of store)
     custom.py       `backward f(x, g): ...` rules, in every mode
-    runtime.py      limits, counters, frames and function values of a run
+    runtime.py      a program's run: step and depth counters, frames, function values, and
+                    the errors a user sees for what failed (`translate`)
     builtins.py     the language's builtin functions: the only names a program can reach
     values.py, strings.py, display.py  lists, indices and inputs; strings; how print shows values
 

@@ -5,7 +5,10 @@ function `frame -> signal` (None, BREAK, CONTINUE or RETURN). All decisions
 that depend only on the program text are taken here: which frame slot a name
 lives in, which primitive an operator calls, whether a call goes to a builtin.
 Running a program is then a chain of direct closure calls, with no dispatch on
-node types and no name lookups by string.
+node types and no name lookups by string. Every operation's closure is made by
+`Compiler.located`: it tells the run's context where in the source the program is
+(for the tape, the kinks and the warnings) and turns a failure into the error the
+user sees.
 
 Scoping follows Python: a name assigned anywhere in a function is local to
 it; other names are read from enclosing functions, then from the top level,
@@ -15,6 +18,7 @@ of the program.
 from __future__ import annotations
 
 import operator
+from functools import partial
 from typing import Any, Callable, Optional
 
 
@@ -33,13 +37,12 @@ from .display import format_value
 from ..engine.errors import (AssertionFailed, CompileError, RuntimeProgramError, UndefinedNameError,
                      ValueTypeError, did_you_mean)
 from ..engine.numeric import broadcast_size, check_elements, ndarray
-from ..engine.notes import location
 from .strings import string_operation
 from .runtime import (BREAK, CONTINUE, FIRST_SLOT, NUMERIC_FAILURES, RETURN, UNSET, Runtime,
                       UserFunction, locate, runtime_builtins, translate, truth)
 from .values import (FloatRange, array_of, check_arity, check_index, constant_array, index_int, index_item,
                      input_value, message_text, missing_input, plain_truth, unassigned)
-from ..engine.tracing import Trace, Tracer, current_level, strip
+from ..engine.tracing import Tracer, strip
 
 Closure = Callable[[list], Any]
 
@@ -286,20 +289,22 @@ class Compiler:
             write = self.writer(target.target.id, scope)
             span = target.span
 
-            def assign_element(f, value):
+            def array_to_change(f):
                 base = current(f)
                 if isinstance(strip(base), tuple):
                     raise ValueTypeError("a tuple's elements cannot be changed", span)
                 if type(strip(base)) is not ndarray:
                     raise ValueTypeError(f"cannot assign to an element of {type_name(base)}", span)
-                idx = index(f)
+                return base
+
+            def set_element(base, idx, value):
                 check_index(strip(base).shape, idx, span)
-                location[0] = span
-                try:
-                    new = A.index_set(base, value, index=idx)
-                except NUMERIC_FAILURES as exc:
-                    raise translate(exc, span, "element assignment", (base, value)) from None
-                write(f, new)
+                return A.index_set(base, value, index=idx)
+            changed = self.located(span, set_element, [array_to_change, index],
+                                   failing(span, "element assignment", operands=(0, 2)), given=True)
+
+            def assign_element(f, value):
+                write(f, changed(f, value))
             return assign_element
         raise CompileError("cannot assign to this expression", getattr(target, "span", None))
 
@@ -532,13 +537,16 @@ class Compiler:
                                     "recomputes a loop in the backward sweep instead of storing it")
         body = self.block(node.body, scope)
 
+        runtime = self.runtime
+
         def run_no_grad(f):
-            frozen = Trace.frozen_level
-            Trace.frozen_level = current_level()
+            context = runtime.context      # the traces open in the run so far are frozen in the block
+            frozen = context.frozen_level
+            context.frozen_level = context.level
             try:
                 return body(f)
             finally:
-                Trace.frozen_level = frozen
+                context.frozen_level = frozen
         return run_no_grad
 
     def checkpointed(self, node: ast.With, scope: Scope) -> Closure:
@@ -616,14 +624,7 @@ class Compiler:
             return lambda f: constant
         items = [self.expr(i, scope) for i in node.items]
         span = node.span
-
-        def build_list(f):
-            values = [item(f) for item in items]
-            try:
-                return array_of(values, span)
-            except NUMERIC_FAILURES as exc:
-                raise translate(exc, span, "a list") from None
-        return build_list
+        return self.located(span, partial(array_of, span), items, failing(span, "a list", operands=()))
 
     def expr_TupleLiteral(self, node: ast.TupleLiteral, scope) -> Closure:
         items = [self.expr(i, scope) for i in node.items]
@@ -641,16 +642,7 @@ class Compiler:
             return lambda f: not truth(operand(f), span)
         if node.op == "+":
             return operand
-        neg = E.neg
-
-        def run_neg(f):
-            v = operand(f)
-            location[0] = span
-            try:
-                return neg(v)
-            except NUMERIC_FAILURES as exc:
-                raise translate(exc, span, "negation", (v,)) from None
-        return run_neg
+        return self.located(span, E.neg, [operand], failing(span, "negation"))
 
     def expr_BinaryOp(self, node: ast.BinaryOp, scope) -> Closure:
         return self.fused(node, scope) or self.binary_closure(
@@ -671,30 +663,11 @@ class Compiler:
         return fusion.fused_closure(plan, ordinary, node.span)
 
     def binary_closure(self, op: str, left: Closure, right: Closure, span: Span, op_span: Span) -> Closure:
-        prim = BINARY_PRIMITIVES[op]
-        what = OPERATOR_NAMES[op]
-
-        def run_binary(f):
-            a = left(f)
-            b = right(f)
-            location[0] = span
-            try:
-                return prim(a, b)
-            except NUMERIC_FAILURES as exc:
-                # A primitive refuses a string (before recording anything): `+` and `%` on strings
-                # are the language's string operations, found here, off the numbers' hot path.
-                if a.__class__ is str and op in ("+", "%"):
-                    try:
-                        text = string_operation(op, a, b)
-                    except ProgramError as error:
-                        raise locate(error, op_span) from None
-                    if text is not None:
-                        return text
-                raise translate(exc, op_span, what, (a, b)) from None
-        return run_binary
+        return self.located(span, BINARY_PRIMITIVES[op], [left, right], failing_binary(op, op_span))
 
     def comparison(self, op: str, span: Span) -> Callable[[Any, Any], Any]:
         compare = COMPARISONS[op]
+        runtime = self.runtime
 
         def run_compare(a, b):
             traced = False
@@ -712,8 +685,9 @@ class Compiler:
                 raise translate(exc, span, f"'{op}'", (a, b)) from None
             # A tie between traced values is a one-sided choice (two unequal floats are not one).
             if traced and (a == b if a.__class__ is float and b.__class__ is float else True):
-                location[0] = span
-                comparison_at_equality(op, a, b, result)
+                context = runtime.context
+                context.location = span
+                comparison_at_equality(context, op, a, b, result)
             return result if result.__class__ is bool else plain_truth(result)
         return run_compare
 
@@ -774,14 +748,10 @@ class Compiler:
         return build_index
 
     def expr_Index(self, node: ast.Index, scope) -> Closure:
-        target = self.expr(node.target, scope)
-        index = self.index_of(node.indices, scope)
         span = node.span
         getitem = A.getitem
 
-        def run_index(f):
-            base = target(f)
-            idx = index(f)
+        def item_of(base, idx):
             plain = strip(base)
             if isinstance(plain, tuple):
                 if len(idx) != 1:
@@ -794,12 +764,9 @@ class Compiler:
             if type(plain) is not ndarray:
                 raise ValueTypeError(f"cannot index {type_name(base)}", span)
             check_index(plain.shape, idx, span)
-            location[0] = span
-            try:
-                return getitem(base, index=idx)
-            except NUMERIC_FAILURES as exc:
-                raise translate(exc, span, "indexing") from None
-        return run_index
+            return getitem(base, index=idx)
+        return self.located(span, item_of, [self.expr(node.target, scope), self.index_of(node.indices, scope)],
+                            failing(span, "indexing", operands=()))
 
     def expr_Call(self, node: ast.Call, scope) -> Closure:
         span, func = node.span, node.func
@@ -807,28 +774,9 @@ class Compiler:
             where = self.resolve(func.id, scope, func.span, as_function=True)
             if where[0] == "builtin" and isinstance(where[1], Builtin):
                 return self.builtin_call(where[1], node, scope)
-        callee = self.expr(func, scope)
-        args = [self.expr(a, scope) for a in node.args]
-        kwargs = [(k.name, self.expr(k.value, scope)) for k in node.kwargs]
         name = func.id if isinstance(func, ast.Name) else "the called value"
-
-        def run_call(f):
-            fn = callee(f)
-            values = [a(f) for a in args]
-            named = {k: v(f) for k, v in kwargs}
-            if not isinstance(fn, (UserFunction, Builtin)):
-                raise ValueTypeError(f"{name} is {type_name(fn)}, not a function", span)
-            location[0] = span
-            try:
-                return fn(*values, **named)
-            except NUMERIC_FAILURES as exc:
-                # A user function's own operations are translated where they run: what escapes
-                # its call is autodiff's, unless a builtin's arguments explain it.
-                operands = (*values, *named.values()) if isinstance(fn, Builtin) else ()
-                raise translate(exc, span, f"{name}()", operands, (fn, values, named)) from None
-            except ProgramError as exc:
-                raise locate(exc, span)
-        return run_call
+        return self.located(span, None, [self.expr(a, scope) for a in node.args], failing_call(span, name),
+                            [(k.name, self.expr(k.value, scope)) for k in node.kwargs], callee=self.expr(func, scope))
 
     def builtin_call(self, builtin: Builtin, node: ast.Call, scope) -> Closure:
         if fused := self.fused(node, scope):
@@ -841,48 +789,121 @@ class Compiler:
         check_arity(builtin, len(arg_nodes), [k.name for k in node.kwargs], span)
         args = [self.expr(a, scope) for a in arg_nodes]
         kwargs = [(k.name, self.expr(k.value, scope)) for k in node.kwargs]
-        fn = builtin.fn
-        what = f"{name}()"
-        if not kwargs and len(args) == 1:
-            arg, = args
-            fn = builtin.unary
+        fn = builtin.unary if not kwargs and len(args) == 1 else builtin.fn
+        return self.located(span, fn, args, failing_call(span, name, builtin), kwargs)
 
-            def call_builtin_1(f):
-                x = arg(f)
-                location[0] = span
+    # -------------------------------------------------------- one operation
+
+    def located(self, span: Span, operation: Optional[Callable], arguments: list, failed: Callable,
+                keywords: list = (), callee: Optional[Closure] = None, given: bool = False) -> Closure:
+        """The closure of one operation of the program, at `span`.
+
+        It computes the `arguments` (closures of the frame; `keywords`, (name, closure) pairs),
+        sets the run's location to `span`, so that what the operation records or notes points
+        at it, and applies `operation` (or the function `callee` gives, for a call of a value).
+        A numeric failure goes to `failed(exc, function, values, named)` (made by `failing`,
+        `failing_binary` or `failing_call`), which raises the program's error or gives the
+        operation's value after all (a string operation); a program error raised by the
+        operation gets `span` if it has no location.
+
+        With `given`, the closure takes values after the frame, passed to the operation after
+        the arguments' (an element assignment's value).
+
+        Every operation of a run goes through one of these closures: they are specialised by
+        arity so that one or two arguments are passed without packing, and the closure the
+        caller gets is the operation itself, with no call in between.
+        """
+        runtime = self.runtime
+        simple = callee is None and not keywords and not given
+        if simple and len(arguments) == 1:
+            argument, = arguments
+
+            def located_1(f):
+                x = argument(f)
+                runtime.context.location = span
                 try:
-                    return fn(x)
+                    return operation(x)
                 except NUMERIC_FAILURES as exc:
-                    raise translate(exc, span, what, (x,), (builtin, (x,), {})) from None
+                    return failed(exc, operation, (x,), NO_KEYWORDS)
                 except ProgramError as exc:
                     raise locate(exc, span)
-            return call_builtin_1
-        if not kwargs and len(args) == 2:
-            arg0, arg1 = args
+            return located_1
+        if simple and len(arguments) == 2:
+            first, second = arguments
 
-            def call_builtin_2(f):
-                x, y = arg0(f), arg1(f)
-                location[0] = span
+            def located_2(f):
+                x = first(f)
+                y = second(f)
+                runtime.context.location = span
                 try:
-                    return fn(x, y)
+                    return operation(x, y)
                 except NUMERIC_FAILURES as exc:
-                    raise translate(exc, span, what, (x, y), (builtin, (x, y), {})) from None
+                    return failed(exc, operation, (x, y), NO_KEYWORDS)
                 except ProgramError as exc:
                     raise locate(exc, span)
-            return call_builtin_2
+            return located_2
 
-        def call_builtin(f):
-            values = [a(f) for a in args]
-            named = {k: v(f) for k, v in kwargs}
-            location[0] = span
+        def located_n(f, *given):
+            fn = operation if callee is None else callee(f)
+            values = [a(f) for a in arguments]
+            values += given
+            named = {k: v(f) for k, v in keywords}
+            runtime.context.location = span
             try:
                 return fn(*values, **named)
             except NUMERIC_FAILURES as exc:
-                raise translate(exc, span, what, (*values, *named.values()), (builtin, values, named)) from None
+                return failed(exc, fn, values, named)
             except ProgramError as exc:
                 raise locate(exc, span)
-        return call_builtin
+        return located_n
 
 
 # ----------------------------------------------------------------- helpers
+
+NO_KEYWORDS: dict = {}
+
+
+def failing(span: Span, what: str, operands: Optional[tuple] = None) -> Callable:
+    """The failure of an operation named `what` (see Compiler.located): the program's error at `span`.
+
+    `operands`: the positions of the values the error names (None: all of them).
+    """
+    def failed(exc, fn, values, named):
+        shown = tuple(values) if operands is None else tuple(values[k] for k in operands)
+        raise translate(exc, span, what, shown) from None
+    return failed
+
+
+def failing_binary(op: str, op_span: Span) -> Callable:
+    """The failure of a binary operator: a string operation after all, or the program's error at the operator."""
+    what = OPERATOR_NAMES[op]
+
+    def failed(exc, fn, values, named):
+        a, b = values
+        # A primitive refuses a string (before recording anything): `+` and `%` on strings
+        # are the language's string operations, found here, off the numbers' hot path.
+        if a.__class__ is str and op in ("+", "%"):
+            try:
+                text = string_operation(op, a, b)
+            except ProgramError as error:
+                raise locate(error, op_span) from None
+            if text is not None:
+                return text
+        raise translate(exc, op_span, what, (a, b)) from None
+    return failed
+
+
+def failing_call(span: Span, name: str, builtin: Optional[Builtin] = None) -> Callable:
+    """The failure of a call of `name`: of `builtin`, or (None) of whatever value the program called."""
+    def failed(exc, fn, values, named):
+        called = builtin if builtin is not None else fn
+        if not isinstance(called, (UserFunction, Builtin)):
+            # A value that is not a function fails to be called (a TypeError, before anything
+            # runs): it is told apart here, off the hot path of every call.
+            raise ValueTypeError(f"{name} is {type_name(called)}, not a function", span) from None
+        # A user function's own operations are translated where they run: what escapes
+        # its call is autodiff's, unless a builtin's arguments explain it.
+        operands = (*values, *named.values()) if isinstance(called, Builtin) else ()
+        raise translate(exc, span, f"{name}()", operands, (called, values, named)) from None
+    return failed
 

@@ -36,7 +36,7 @@ from .builtins import Builtin
 from ..engine.elementwise import neg
 from ..engine.reverse import Box
 from .runtime import NUMERIC_FAILURES, translate
-from ..engine.tracing import Primitive, Trace
+from ..engine.tracing import Primitive
 
 # A float operation inside the generated function failed: the ordinary path will say why.
 FUSION_FAILURES = (ArithmeticError, ValueError, TypeError)
@@ -165,7 +165,7 @@ def fused_closure(plan: Plan, ordinary: Callable[[list], Any], span: Any) -> Cal
                 trace = v.trace
             elif cls is not float and cls is not int:
                 return ordinary(f)
-        if trace is None or not trace.fuse or trace.closed or trace.level <= Trace.frozen_level:
+        if trace is None or not trace.fuse or trace.closed or trace.level <= trace.context.frozen_level:
             return ordinary(f)
         if not generated:
             generated.append(generate(plan))

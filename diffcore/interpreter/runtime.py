@@ -1,9 +1,12 @@
-"""What a compiled program needs while it runs: limits, counters, function values.
+"""What a compiled program needs while it runs: its step and depth counters, function values.
 
 A program is compiled once into closures (see `compiler.py`) that share one
-`Runtime`; each run resets it. Frames are plain lists: slot 0 holds the
-enclosing frame (for nested functions and lambdas), slot 1 the return value,
-and the variables follow, each at an index fixed at compile time.
+`Runtime`; each run resets it and hands it the run's context (engine/context.py:
+the trace levels, the no-grad freeze, the source location, the limits and the work
+meter of the run), which the closures reach as `runtime.context`. Frames are
+plain lists: slot 0 holds the enclosing frame (for nested functions and lambdas),
+slot 1 the return value, and the variables follow, each at an index fixed at
+compile time.
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from autodiff.grammar.ast import Span
 
 from ..engine.kinds import shape_text, type_hint, type_name, is_numeric
 from ..engine.errors import (LimitExceeded, RuntimeProgramError, ShapeError, ValueTypeError)
-from ..engine.numeric import METER
+from ..engine.context import DEFAULT_TIMEOUT, Limits, RunContext  # noqa: F401  (Limits: its home is the engine)
 from ..engine.numeric import ArrayTooLarge, NotANumber, OutOfTime, TapeTooLarge, ndarray
 from ..engine.reverse import TraceClosed
 from ..engine.tracing import Tracer, strip
@@ -42,76 +45,13 @@ CONTINUE = "continue"
 RETURN = "return"
 
 
-# The default wall-time limit of a run, in seconds. A run is one evaluation or differentiation
-# at one point (one --points row, one Jacobian with all its sweeps). 10^7 steps (--max-steps)
-# of a scalar loop take 5-20 s, so a run of a minute is doing something no limit on steps or
-# sizes catches (say, a loop of large matrix products), and it ends with a message well before
-# a CI job's own timeout would kill it silently. README "Limits" documents it.
-DEFAULT_TIMEOUT = 60.0
-
-# The fields of Limits and their defaults.
-_LIMITS = (("max_steps", 10_000_000),        # loop iterations + function calls
-           ("max_depth", 200),               # nested user-function calls
-           ("max_elements", 10_000_000),     # elements in any one array
-           ("timeout", DEFAULT_TIMEOUT),     # seconds of wall time of a run (None: no limit)
-           ("max_memory", 4 * 2**30))        # bytes held by the tape of a recording
-
-
-class _DataclassFields:
-    """Limits' `__dataclass_fields__`, made on first use from an equivalent dataclass.
-
-    Limits was a dataclass; this keeps `dataclasses.replace(limits, ...)` (checking.py),
-    `fields` and `asdict` working without importing `dataclasses` at every start.
-    """
-
-    def __get__(self, instance, owner):
-        import dataclasses
-        twin = dataclasses.make_dataclass(owner.__name__, [(name, Any, dataclasses.field(default=default))
-                                                           for name, default in _LIMITS])
-        owner.__dataclass_fields__ = twin.__dataclass_fields__      # replaces this descriptor
-        return twin.__dataclass_fields__
-
-
-class Limits:
-    """Resource limits of one run; each is set by a command-line option of the same name.
-
-    A plain class with the behaviour of the (mutable) dataclass it was: `dataclasses` costs
-    about a millisecond at every start of the command (docs/performance.md, case 1).
-    """
-
-    __dataclass_fields__ = _DataclassFields()
-
-    def __init__(self, max_steps: int = 10_000_000, max_depth: int = 200, max_elements: int = 10_000_000,
-                 timeout: Optional[float] = DEFAULT_TIMEOUT, max_memory: int = 4 * 2**30):
-        self.max_steps = max_steps
-        self.max_depth = max_depth
-        self.max_elements = max_elements
-        self.timeout = timeout
-        self.max_memory = max_memory
-
-    def replace(self, **changes) -> Limits:
-        """A copy with some limits changed."""
-        values = {name: getattr(self, name) for name, _ in _LIMITS}
-        values.update(changes)
-        return Limits(**values)
-
-    def _fields(self) -> tuple:
-        return tuple(getattr(self, name) for name, _ in _LIMITS)
-
-    def __eq__(self, other) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._fields() == other._fields()
-
-    def __repr__(self) -> str:
-        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name, _ in _LIMITS)
-        return f"Limits({inner})"
-
-
 class Runtime:
-    """The mutable state of the current run, shared by a program's compiled closures."""
+    """The state of the program's current run that its compiled closures share: the counters
+    of steps and call depth, the inputs, the output's name, the random generator, and the
+    run's context (set by every run: `Program.run`)."""
 
     def __init__(self) -> None:
+        self.context: Optional[RunContext] = None
         self.limits = Limits()
         self.steps = 0
         self.depth = 0
@@ -133,7 +73,8 @@ class Runtime:
     def rng(self, generator: np.random.Generator) -> None:
         self._rng = generator
 
-    def reset(self, limits: Limits, provided: dict, watch, print_fn) -> None:
+    def reset(self, context: RunContext, limits: Limits, provided: dict, watch, print_fn) -> None:
+        self.context = context
         self.limits = limits
         self.steps = 0
         self.depth = 0
@@ -152,9 +93,9 @@ class Runtime:
             raise LimitExceeded(
                 f"the program ran {self.limits.max_steps:,} steps (loop iterations and calls) without finishing",
                 span, hint="an infinite loop? raise the limit with --max-steps N", limit="max-steps")
-        # The run's deadline (program.run_clock), also read by the primitives as they count work.
-        if not self.steps & 1023 and time.monotonic() > METER.deadline:
-            raise locate(OutOfTime(METER.timeout), span)
+        # The run's deadline (its context's), also read by the primitives as they count work.
+        if not self.steps & 1023 and time.monotonic() > self.context.deadline:
+            raise locate(OutOfTime(self.context.timeout), span)
 
 
 class UserFunction:

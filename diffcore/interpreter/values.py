@@ -21,7 +21,6 @@ from ..engine.kinds import is_numeric, shape_text, to_int, type_name
 from ..engine.broadcasting import value_shape
 from ..engine.errors import CompileError, InputError, RuntimeProgramError, ShapeError, ValueTypeError
 from ..engine.numeric import check_elements, ndarray
-from ..engine.notes import location
 from .runtime import locate
 from ..engine.tracing import Tracer, strip
 
@@ -173,7 +172,8 @@ class FloatRange:
         return FloatRange(self.range[part])
 
 
-def array_of(values: list, span: Span) -> Any:
+def array_of(span: Span, *values) -> Any:
+    """The array a list literal at `span` makes of its items' values."""
     if not values:
         return np.zeros(0)
     for v in values:
@@ -191,7 +191,6 @@ def array_of(values: list, span: Span) -> Any:
     shapes = {value_shape(v) for v in values}
     if len(shapes) > 1:
         raise ragged(shapes, span)
-    location[0] = span
     return A.stack(*values, axis=0)
 
 

@@ -42,9 +42,9 @@ from ..engine.kinds import shape_text
 from ..derivatives import resolve_wrt
 from ..engine.reverse import recording
 from ..engine.errors import LimitExceeded, ShapeError
-from ..program import Program, UsageError, numeric_context, plain_output, run_clock
+from ..program import Program, UsageError, plain_output
 from ..engine.reverse import NO_PARENT, VARIADIC, Box, backward
-from ..interpreter.runtime import Limits
+from ..engine.context import Limits, RunContext, current
 from ..engine.tracing import strip
 
 # How many contributions to one adjoint are kept to show how it was summed
@@ -353,7 +353,7 @@ def record(program: Program, at: dict, wrt: Optional[list] = None, of: Optional[
     watched = set(wrt)
     limits = limits or Limits()
     boxes: dict = {}
-    with recording() as tape:
+    with RunContext(limits) as context, recording() as tape:
         tape.fuse = False           # the views show every primitive
         tape.keep_all = True        # and every value
         def watch(name, value):
@@ -362,7 +362,7 @@ def record(program: Program, at: dict, wrt: Optional[list] = None, of: Optional[
             box = tape.new_input(value, name)
             boxes[name] = box
             return box
-        result = program.run(at, limits, watch=watch, print_fn=print_fn, of=of)
+        result = program.run(at, limits, watch=watch, print_fn=print_fn, of=of, context=context)
     output = result.output
     out_value = plain_output(output)
     out_shape = np.shape(out_value)
@@ -400,7 +400,7 @@ def record(program: Program, at: dict, wrt: Optional[list] = None, of: Optional[
     if output_node is not None:
         if output_node in input_nodes.values() and keep(output_node):
             adjoints[output_node] = seed
-        with run_clock(limits), numeric_context(limits):
+        with RunContext(limits):     # the sweep: a run of its own, with its own deadline
             grads = backward(tape, output_node, seed, list(input_nodes.values()), observer)
         for (name, node), g in zip(input_nodes.items(), grads):
             if g is not None:
@@ -719,8 +719,12 @@ def _sample(program: Program, at: dict, wrt: Optional[str], lo: float, hi: float
                          f"{shape_text(np.shape(output))}", hint="select a scalar with --of NAME, or reduce it "
                          "(e.g. sum(...))")
 
+    point_limits = [limits]         # the limits of the point being sampled (what is left of the plot's time)
+
     def f(x):
-        return program.run(at, deadline.next_run(), watch=lambda n, v: x if n == name else v, of=of).output
+        # a run that is part of the point's: the trace watching x lives in its context
+        return program.run(at, point_limits[0], watch=lambda n, v: x if n == name else v, of=of,
+                           context=current()).output
 
     def nested(k):
         fn = f
@@ -736,7 +740,8 @@ def _sample(program: Program, at: dict, wrt: Optional[str], lo: float, hi: float
     for j, x in enumerate(xs):
         x = float(x)
         try:
-            with numeric_context(limits):
+            point_limits[0] = deadline.next_run()
+            with RunContext(point_limits[0]):      # one run per point, all its orders of derivatives
                 if method == "taylor":
                     try:
                         series = taylor_derivatives(f, x, max(order, 1))[:order + 1]
