@@ -35,7 +35,8 @@ import numpy as np
 from autodiff.diffcore.engine import transforms as T
 from autodiff.diffcore.derivatives import differentiate
 from autodiff.diffcore.higher import ProgramFunction, derivative_tensors, directional, hessian_vector, jacobian
-from autodiff.diffcore.program import Program, numeric_context, plain_output
+from autodiff.diffcore.engine.context import RunContext
+from autodiff.diffcore.program import Program, plain_output
 from autodiff.diffcore.engine.tracing import strip
 from autodiff.grammar import Source
 from autodiff.grammar.source import ProgramError
@@ -153,7 +154,7 @@ class Agreement:
     def attempt(self, method: str, compute: Callable[[], Any]) -> Any:
         """compute(), or None after recording why it failed (a documented refusal is no finding)."""
         try:
-            with numeric_context(LIMITS):
+            with RunContext(LIMITS):
                 return compute()
         except ProgramError as error:
             if any(fragment in str(error) for fragment in DOCUMENTED_REFUSALS):
@@ -187,7 +188,7 @@ class Agreement:
         """(program, output) of a program text at the generated inputs; a ProgramError propagates."""
         program = Program(Source(text, "<fuzz>"))
         at = {n: v for n, v in self.generated.inputs.items() if n in program.input_names}
-        with numeric_context(LIMITS):
+        with RunContext(LIMITS):
             output = plain_output(program.run(at, LIMITS, print_fn=silent).output)
         return program, at, output
 
