@@ -208,7 +208,7 @@ def test_gradcheck_of_an_infinite_derivative_fails():
     +inf, equal, and still no evidence that the rule is right. Never a pass."""
     from autodiff.diffcore.program import Program
     program = Program.from_text("input x = 0\ny = 1.7e308 * tanh(x * 1e10)")
-    deadline = checking.Deadline(checking.CheckOptions())
+    deadline = checking.file_deadline(checking.CheckOptions())
     mismatches, checked = checking.gradcheck(program, {}, None, 1e-5, 1e-6, deadline, ["reverse mode"])
     assert checked == 1
     (m,) = mismatches

@@ -33,255 +33,28 @@ the point, not at x + h).
 """
 from __future__ import annotations
 
-import math
 import os
-import re
 import stat
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 import numpy as np
 
 from autodiff.grammar import ast
-from autodiff.grammar.ast import Span
 from autodiff.grammar.source import ProgramError, Source
 
-from ..engine.errors import AssertionFailed, LimitExceeded, RuntimeProgramError, closest
-from ..engine.context import Limits
+from ..engine.errors import AssertionFailed, LimitExceeded, RuntimeProgramError
+from ..engine.context import SharedDeadline
 
-PASS, FAIL, ERROR = "pass", "fail", "error"
-
-EPS = float(np.finfo(np.float64).eps)
-STEP = EPS ** (1 / 3)           # 6.06e-6: balances O(h^2) truncation against eps/h rounding
-DEFAULT_RTOL = 1e-5
-DEFAULT_ATOL = 1e-6
-MAX_MISMATCHES = 100            # mismatches kept per file (the count is always exact)
-MAX_PRINTED = 50                # lines of a file's print() output kept for the report
-COTANGENT_SEED = 0
-
-
-# ------------------------------------------------------------------- results
-
-@dataclass(frozen=True)
-class CheckOptions:
-    gradcheck: bool = False
-    rtol: Optional[float] = None        # None: DEFAULT_RTOL (a file's pragma overrides either)
-    atol: Optional[float] = None
-    limits: Limits = field(default_factory=Limits)  # of each run; limits.timeout is for the whole file
-
-
-@dataclass
-class Mismatch:
-    """One derivative element on which reverse mode disagrees with finite differences or forward mode."""
-    input: str
-    index: tuple                    # () for a scalar input
-    reverse: float
-    finite_difference: float
-    forward: float
-    error: float                    # |reverse - finite_difference|
-    forward_error: float            # |reverse - forward|
-    tolerance: float                # atol + rtol * |finite_difference|
-    reason: Optional[str] = None    # why the element cannot pass even where the numbers are equal
-
-    @property
-    def label(self) -> str:
-        return f"{self.input}[{', '.join(map(str, self.index))}]" if self.index else self.input
-
-
-@dataclass
-class Problem:
-    """What made a file fail or error, as plain data (it crosses process boundaries)."""
-    kind: str                               # 'assertion failed', 'gradcheck failed', 'syntax error', ...
-    message: str
-    line: Optional[int] = None
-    col: Optional[int] = None
-    end_line: Optional[int] = None
-    end_col: Optional[int] = None
-    hint: Optional[str] = None
-    comparison: Optional[str] = None        # a failed assert: '==', '<', 'allclose', ...
-    left: Any = None
-    right: Any = None
-    point: Optional[str] = None             # the `# check: at` text of the point, None for the defaults
-    point_line: Optional[int] = None        # the line of that pragma
-    stage: Optional[str] = None             # an error during gradcheck: which computation
-    mismatches: list = field(default_factory=list)
-    mismatch_count: int = 0
-    checked: int = 0                        # derivative elements compared at the failing point
-    rtol: Optional[float] = None
-    atol: Optional[float] = None
-    traceback: Optional[str] = None         # internal errors, with AUTODIFF_DEBUG=1
-
-    @property
-    def span(self) -> Optional[Span]:
-        if self.line is None:
-            return None
-        return Span(self.line, self.col or 1, self.end_line or self.line, self.end_col or self.col or 1)
-
-
-@dataclass
-class FileResult:
-    path: str
-    status: str                             # PASS, FAIL or ERROR
-    seconds: float
-    problem: Optional[Problem] = None
-    source: Optional[Source] = None         # the file's text, for the caret report
-    printed: list = field(default_factory=list)
-    points: int = 0                         # input points run
-    gradchecked: int = 0                    # derivative elements compared (over all points)
-
-
-class PragmaError(ProgramError):
-    kind = "pragma error"
-
-
-class CheckTimeout(LimitExceeded):
-    pass
-
-
-# ------------------------------------------------------------------- pragmas
-
-@dataclass
-class Point:
-    values: dict                            # name -> value
-    text: Optional[str] = None              # as written after `at`; None: the defaults
-    line: Optional[int] = None
-
-
-@dataclass
-class Pragmas:
-    gradcheck: bool = False
-    points: list = field(default_factory=list)
-    rtol: Optional[float] = None
-    atol: Optional[float] = None
-    wrt: Optional[list] = None
-
-
-_PRAGMA = re.compile(r"^(\s*#\s*check\s*:)(.*)$")
-_WORDS = ("gradcheck", "at", "rtol", "atol", "wrt")
-
-
-def parse_pragmas(source: Source, input_names: Iterable[str], limits: Optional[Limits] = None) -> Pragmas:
-    """The `# check:` comment lines of a program. Errors point at the pragma.
-
-    The values of `at` pragmas are constant expressions, run under `limits` (the file's).
-    """
-    from ..program import constant_value as run_value
-
-    def constant_value(text: str, label: str) -> Any:
-        return run_value(text, label, limits)
-    names = list(input_names)
-    pragmas = Pragmas()
-    for number, line in enumerate(source.text.splitlines(), start=1):
-        match = _PRAGMA.match(line)
-        if not match:
-            continue
-        start = len(match.group(1))
-        body = match.group(2)
-        offset = start + len(body) - len(body.lstrip())
-        body = body.strip()
-        word = re.match(r"(at|wrt)(?:\s+|$)", body)
-        if word:
-            rest = body[word.end():]
-            rest_offset = offset + word.end()
-            if word.group(1) == "at":
-                pragmas.points.append(_parse_point(rest, number, rest_offset, names, constant_value))
-            else:
-                pragmas.wrt = _parse_wrt(rest, number, rest_offset, names)
-            continue
-        for token_match in re.finditer(r"\S+", body):
-            token, col = token_match.group(), offset + token_match.start() + 1
-            span = Span(number, col, number, col + len(token))
-            key, eq, text = token.partition("=")
-            if token == "gradcheck":
-                pragmas.gradcheck = True
-            elif eq and key in ("rtol", "atol"):
-                try:
-                    value = float(text)
-                except ValueError:
-                    value = -1.0
-                if not value >= 0 or math.isinf(value):
-                    raise PragmaError(f"{key} must be a number >= 0, not {text!r}", span,
-                                      hint=f"e.g. # check: {key}=1e-6")
-                setattr(pragmas, key, value)
-            elif token in ("at", "wrt"):
-                raise PragmaError(f"`{token}` takes the rest of its line: give it a `# check:` line of its own",
-                                  span, hint=f"# check: {token} ...")
-            else:
-                guess = closest(key, _WORDS)
-                raise PragmaError(f"unknown check pragma {token!r}", span,
-                                  hint=(f"did you mean '{guess}'? " if guess else "")
-                                  + "pragmas: gradcheck, at NAME=VALUE, ..., rtol=X atol=Y, wrt NAME, ...")
-    return pragmas
-
-
-def _split_top_level(text: str) -> list[tuple[int, str]]:
-    """Split at commas outside brackets and strings: [(offset, item), ...]."""
-    items, depth, start, quote = [], 0, 0, None
-    for i, ch in enumerate(text):
-        if quote:
-            if ch == quote:
-                quote = None
-        elif ch in "\"'":
-            quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            items.append((start, text[start:i]))
-            start = i + 1
-    items.append((start, text[start:]))
-    return items
-
-
-def _parse_point(text: str, line: int, offset: int, names: list, constant_value: Callable) -> Point:
-    values = {}
-    whole = Span(line, offset + 1, line, offset + 1 + len(text))
-    if not text:
-        raise PragmaError("`# check: at` needs input values", whole, hint="e.g. # check: at x=0.5, y=[1, 2]")
-    for start, item in _split_top_level(text):
-        lead = len(item) - len(item.lstrip())
-        col = offset + start + lead + 1
-        name, eq, value_text = item.strip().partition("=")
-        name = name.strip()
-        span = Span(line, col, line, col + len(item.strip()))
-        if not eq or not name.isidentifier() or not value_text.strip():
-            raise PragmaError(f"expected NAME=VALUE, not {item.strip()!r}", span,
-                              hint="e.g. # check: at x=0.5, y=[1, 2]")
-        if name not in names:
-            guess = closest(name, names)
-            raise PragmaError(f"the program has no input named '{name}' (its inputs: {', '.join(names) or 'none'})",
-                              Span(line, col, line, col + len(name)),
-                              hint=f"did you mean '{guess}'?" if guess else None)
-        value_col = col + item.strip().index("=") + 1
-        value_col += len(value_text) - len(value_text.lstrip())
-        try:
-            values[name] = constant_value(value_text.strip(), f"# check: at {name}")
-        except ProgramError as error:
-            inner = error.span
-            col0 = value_col + (inner.col - 1 if inner is not None and inner.line == 1 else 0)
-            width = (inner.end_col - inner.col) if inner is not None and inner.end_line == inner.line else 1
-            raise PragmaError(f"{name}: {error.message}", Span(line, col0, line, col0 + max(1, width)),
-                              hint=error.hint) from None
-    return Point(values, text, line)
-
-
-def _parse_wrt(text: str, line: int, offset: int, names: list) -> list:
-    chosen = []
-    for start, item in _split_top_level(text):
-        name = item.strip()
-        col = offset + start + len(item) - len(item.lstrip()) + 1
-        if name not in names:
-            guess = closest(name, names)
-            raise PragmaError(f"the program has no input named '{name}' (its inputs: {', '.join(names) or 'none'})",
-                              Span(line, col, line, col + max(1, len(name))),
-                              hint=f"did you mean '{guess}'?" if guess else None)
-        chosen.append(name)
-    return list(dict.fromkeys(chosen))
-
+from .gradcheck import gradcheck
+from .pragmas import Point, parse_pragmas
+from .results import (DEFAULT_ATOL, DEFAULT_RTOL, ERROR, FAIL, MAX_MISMATCHES, MAX_PRINTED, PASS, CheckOptions,
+                      CheckTimeout, FileResult, Problem)
+# The runner is the package's entry point: what a caller needs of the other modules is here too.
+from .pragmas import Pragmas  # noqa: F401,E402
+from .results import Mismatch, PragmaError  # noqa: F401,E402
 
 # -------------------------------------------------------------- one program
 
@@ -316,25 +89,9 @@ def program_without_asserts(source: Source):
     return program
 
 
-class Deadline:
+def file_deadline(options: CheckOptions) -> SharedDeadline:
     """The file's --timeout, shared by all its runs."""
-
-    def __init__(self, options: CheckOptions):
-        self.timeout = options.limits.timeout
-        self.end = time.monotonic() + self.timeout if self.timeout else None
-        self.base = options.limits.replace(timeout=None)
-
-    def limits(self) -> Limits:
-        if self.end is None:
-            return self.base
-        left = self.end - time.monotonic()
-        if left <= 0:
-            raise self.expired()
-        return self.base.replace(timeout=left)
-
-    def expired(self, span: Optional[Span] = None) -> CheckTimeout:
-        return CheckTimeout(f"checking the file took longer than {self.timeout:g} s", span,
-                            hint="raise the limit with --timeout SECONDS", limit="timeout")
+    return SharedDeadline(options.limits, "checking the file", "raise the limit with --timeout SECONDS", CheckTimeout)
 
 
 class _Failed(Exception):
@@ -448,9 +205,9 @@ def _check(path: str, options: CheckOptions, result: FileResult) -> None:
     from ..program import Program
     source = _read(path)
     result.source = source
-    deadline = Deadline(options)
+    deadline = file_deadline(options)
     program = Program(source)
-    pragmas = parse_pragmas(source, program.input_names, deadline.limits())
+    pragmas = parse_pragmas(source, program.input_names, deadline.next_run())
     points = pragmas.points or [Point({})]
     printed = result.printed
 
@@ -488,7 +245,7 @@ def _check(path: str, options: CheckOptions, result: FileResult) -> None:
             raise _Failed(problem)
 
 
-def _located(error: ProgramError, point: Point, deadline: Deadline) -> ProgramError:
+def _located(error: ProgramError, point: Point, deadline: SharedDeadline) -> ProgramError:
     """A run's timeout is the file's timeout; an error at an `at` point says which."""
     if isinstance(error, LimitExceeded) and not isinstance(error, CheckTimeout) and error.limit == "timeout":
         error = deadline.expired(error.span)
@@ -497,109 +254,14 @@ def _located(error: ProgramError, point: Point, deadline: Deadline) -> ProgramEr
     return error
 
 
-def run_at(program, point: Point, deadline: Deadline, print_fn: Callable) -> Any:
+def run_at(program, point: Point, deadline: SharedDeadline, print_fn: Callable) -> Any:
     """One plain run at a point (asserts included). A program that computes no value is fine here."""
     try:
-        return program.run(point.values, deadline.limits(), print_fn=print_fn).output
+        return program.run(point.values, deadline.next_run(), print_fn=print_fn).output
     except RuntimeProgramError as error:
         if error.span is None and error.message == "the program computes no value":
             return None
         raise
-
-
-def gradcheck(program, at: dict, wrt: Optional[list], rtol: float, atol: float, deadline: Deadline,
-              stage: list) -> tuple[list, int]:
-    """Reverse mode against central differences and forward mode, element by element.
-
-    Returns (mismatches, number of elements compared). `stage[0]` names the computation under way,
-    for the report of an error raised by one of them.
-    """
-    from ..derivatives import differentiate
-    from ..higher import jacobian
-    from ..program import plain_output
-    names = program.input_names
-    at = {n: v for n, v in at.items() if n in names}       # an input read only by an assert is gone here
-    wrt = [n for n in (wrt if wrt is not None else names) if n in names]
-    if not wrt:
-        return [], 0
-
-    stage[0] = "reverse mode"
-    first = differentiate(program, at, wrt=wrt, limits=deadline.limits(), print_fn=_discard)
-    out = np.asarray(first.output, dtype=np.float64)
-    cotangent = None
-    if out.ndim:
-        cotangent = np.random.default_rng(COTANGENT_SEED).standard_normal(out.shape)
-        first = differentiate(program, at, wrt=wrt, cotangent=cotangent, limits=deadline.limits(),
-                              print_fn=_discard)
-    reverse = first.derivatives
-    inputs = first.inputs
-
-    def scalar(value: Any, what: str) -> float:
-        value = plain_output(value, what)
-        if np.shape(value) != out.shape:
-            raise RuntimeProgramError(f"{what} has shape {np.shape(value)}, but at the point it has shape {out.shape}")
-        return float(value) if cotangent is None else float(np.sum(cotangent * value))
-
-    stage[0] = "forward mode"
-    forward_result = jacobian(program, at, mode="forward", wrt=wrt, limits=deadline.limits())
-    blocks = forward_result.orders[1]
-
-    def forward_of(name: str) -> np.ndarray:
-        shape = np.shape(inputs[name])
-        block = blocks.get((name,))
-        if block is None:
-            return np.zeros(shape)
-        block = np.asarray(block, dtype=np.float64)
-        if cotangent is None:
-            return block.reshape(shape)
-        return np.tensordot(cotangent, block, axes=out.ndim).reshape(shape)
-
-    mismatches, checked = [], 0
-    for name in wrt:
-        if name not in inputs:
-            continue
-        x = np.asarray(inputs[name], dtype=np.float64)
-        rev = np.broadcast_to(np.asarray(reverse[name], dtype=np.float64), x.shape)
-        fwd = forward_of(name)
-        for index in np.ndindex(x.shape):
-            xi = float(x[index])
-            h = STEP * max(1.0, abs(xi))
-            values = []
-            for sign in (1.0, -1.0):
-                moved = x.copy()
-                moved[index] = xi + sign * h
-                label = f"{name}[{', '.join(map(str, index))}]" if index else name
-                stage[0] = f"finite differences ({label} {'+' if sign > 0 else '-'} {h:.3g})"
-                value = moved if x.ndim else float(moved)
-                output = program.run({**at, name: value}, deadline.limits(), print_fn=_discard).output
-                values.append((float(moved[index]), scalar(output, "the output")))
-            (x_plus, f_plus), (x_minus, f_minus) = values
-            fd = (f_plus - f_minus) / (x_plus - x_minus)      # the step actually taken, after rounding
-            r, w = float(rev[index]), float(fwd[index])
-            tolerance = atol + rtol * abs(fd)
-            checked += 1
-            reason = _not_checkable(r, fd, w, f_plus, f_minus)
-            if reason is not None or not (_close(r, fd, atol, rtol) and _close(r, w, atol, rtol)):
-                mismatches.append(Mismatch(name, tuple(int(i) for i in index), r, fd, w, abs(r - fd),
-                                           abs(r - w), tolerance, reason))
-    return mismatches, checked
-
-
-def _close(value: float, reference: float, atol: float, rtol: float) -> bool:
-    return abs(value - reference) <= atol + rtol * abs(reference)
-
-
-def _not_checkable(reverse: float, fd: float, forward: float, f_plus: float, f_minus: float) -> Optional[str]:
-    """Why a derivative element cannot be checked, or None. A comparison over non-finite values
-    proves nothing: a NaN output makes every method's derivative NaN, so a wrong rule would
-    "agree" (nan == nan); such an element fails, with this reason, and never passes."""
-    if not (math.isfinite(f_plus) and math.isfinite(f_minus)):
-        return "the output is not finite near the point, so finite differences cannot check the derivative"
-    names = [label for label, v in (("reverse", reverse), ("finite difference", fd), ("forward", forward))
-             if not math.isfinite(v)]
-    if names:
-        return f"not finite ({', '.join(names)}): a gradcheck compares finite values only"
-    return None
 
 
 # ------------------------------------------------------------- many programs

@@ -106,6 +106,33 @@ class Limits:
         return f"Limits({inner})"
 
 
+class SharedDeadline:
+    """One --timeout shared by many runs (the samples of a plot, the points of a checked file):
+    each run is given the limits with the time that is left; `expired` is the error that names
+    the whole command's limit rather than the remainder a run was given."""
+
+    clock = staticmethod(time.monotonic)
+
+    def __init__(self, limits: Limits, what: str, hint: str, error: type):
+        self.timeout = limits.timeout
+        self.end = self.clock() + limits.timeout if limits.timeout else None
+        self.base = limits.replace(timeout=None)
+        self.what, self.hint, self.error = what, hint, error
+
+    def next_run(self) -> Limits:
+        """The limits of the next run: the base limits with what is left of the time."""
+        if self.end is None:
+            return self.base
+        left = self.end - self.clock()
+        if left <= 0:
+            raise self.expired()
+        return self.base.replace(timeout=left)
+
+    def expired(self, span=None):
+        return self.error(f"{self.what} took longer than {self.timeout:g} s", span, hint=self.hint,
+                          limit="timeout")
+
+
 class RunContext:
     """The state of one run. Create one per run and enter it (`with`); see the module's docstring.
 

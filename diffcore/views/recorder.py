@@ -26,7 +26,6 @@ contributions only for the entries the caller asks about.
 """
 from __future__ import annotations
 
-import time
 from array import array
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -44,7 +43,7 @@ from ..engine.reverse import recording
 from ..engine.errors import LimitExceeded, ShapeError
 from ..program import Program, UsageError, plain_output
 from ..engine.reverse import NO_PARENT, VARIADIC, Box, backward
-from ..engine.context import Limits, RunContext, current
+from ..engine.context import Limits, RunContext, SharedDeadline, current
 from ..engine.tracing import strip
 
 # How many contributions to one adjoint are kept to show how it was summed
@@ -664,7 +663,8 @@ def sample_derivatives(program: Program, at: dict, wrt: Optional[str], lo: float
     many points must not take --samples times the timeout); the other limits hold for each
     run, one per point (a few per point in nested mode).
     """
-    deadline = _SharedDeadline(limits or Limits())
+    deadline = SharedDeadline(limits or Limits(), "the plot",
+                              "raise the limit with --timeout SECONDS, or plot fewer --samples", LimitExceeded)
     try:
         return _sample(program, at, wrt, lo, hi, points, order, of, deadline)
     except LimitExceeded as error:
@@ -673,34 +673,13 @@ def sample_derivatives(program: Program, at: dict, wrt: Optional[str], lo: float
         raise
 
 
-class _SharedDeadline:
-    """One --timeout for many runs: each run gets the time that is left."""
-
-    def __init__(self, limits: Limits):
-        self.limits = limits
-        self.end = time.monotonic() + limits.timeout if limits.timeout else None
-
-    def next_run(self) -> Limits:
-        if self.end is None:
-            return self.limits
-        left = self.end - time.monotonic()
-        if left <= 0:
-            raise self.expired()
-        return self.limits.replace(timeout=left)
-
-    def expired(self, span: Optional[Span] = None) -> LimitExceeded:
-        return LimitExceeded(f"the plot took longer than {self.limits.timeout:g} s", span,
-                             hint="raise the limit with --timeout SECONDS, or plot fewer --samples",
-                             limit="timeout")
-
-
 def _sample(program: Program, at: dict, wrt: Optional[str], lo: float, hi: float, points: int, order: int,
-            of: Optional[str], deadline: _SharedDeadline) -> Samples:
+            of: Optional[str], deadline: SharedDeadline) -> Samples:
     from ..engine.taylor import TaylorUnsupported, taylor_derivatives
     from ..engine import transforms as T
 
     name = plot_input(program, at, wrt)
-    limits = deadline.limits
+    limits = deadline.base
     xs = np.linspace(lo, hi, points)
     # One plain run: checks the input and the output are scalars, with a clear error if not.
     info = next(i for i in program.inputs if i.name == name)
