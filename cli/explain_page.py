@@ -26,6 +26,7 @@ from .trace import node_label, operation_text, short_value, sum_text, via_label
 PRECISION = 6
 CHAR_WIDTH = 7.2            # px per character of the 12px monospace labels
 LINE_HEIGHT = 15
+LAYER_SPAN = 70             # about one layer of the layout (graph_layout.LAYER_GAP) plus a small node
 
 
 def esc(text: Any) -> str:
@@ -82,6 +83,7 @@ def graph_svg(lesson) -> str:
     cuts = [(f"v{n.detached}", n.id) for n in graph.nodes if n.kind == "constant" and n.detached is not None
             and f"v{n.detached}" in sizes]
     centres, width, height = layout(sizes, edges + cuts)
+    width += 150                # room for the labels of the edges on the right-hand side
     # When an adjoint appears: the backward step of the node's (first) tape entry.
     back_step = {}
     for k, step in enumerate(lesson.steps):
@@ -91,6 +93,13 @@ def graph_svg(lesson) -> str:
     for k, step in enumerate(lesson.steps):
         if step.phase == "forward":
             fwd_step.setdefault(step.node, k)
+    # The output node appears with the entry it comes from, and its seed when the sweep starts.
+    rec = lesson.recording
+    if rec.output_node is not None:
+        fwd_step[graph.output] = fwd_step.get(lesson.node_of[rec.output_node], 0)
+        back_step[graph.output] = lesson.forward_count
+    else:
+        fwd_step[graph.output] = len(lesson.steps)
     parts = [f'<svg id="graph" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
              f'width="{width:.0f}" height="{height:.0f}" role="img" aria-label="computational graph">',
              '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
@@ -105,15 +114,21 @@ def graph_svg(lesson) -> str:
 
     for k, e in enumerate(graph.edges):
         x1, y1, x2, y2 = anchor(e.source, e.target)
-        bend = (x2 - x1) * 0.15
-        path = f"M{x1:.1f},{y1:.1f} C{x1 + bend:.1f},{(y1 + y2) / 2:.1f} {x2 - bend:.1f},{(y1 + y2) / 2:.1f} {x2:.1f},{y2:.1f}"
+        # An edge that skips layers would cross the nodes between: bow it out sideways, away
+        # from the middle of the drawing (the layout has no dummy nodes to route it).
+        skip = max(0.0, abs(y2 - y1) - 2 * LAYER_SPAN) / LAYER_SPAN
+        side = 1 if (x1 + x2) / 2 >= width / 2 else -1
+        c1x = x1 + (x2 - x1) * 0.15 + side * 70 * min(skip, 3)
+        c2x = x2 - (x2 - x1) * 0.15 + side * 70 * min(skip, 3)
+        ym = (y1 + y2) / 2
+        path = f"M{x1:.1f},{y1:.1f} C{c1x:.1f},{ym:.1f} {c2x:.1f},{ym:.1f} {x2:.1f},{y2:.1f}"
         live = graph.node(e.source).live and graph.node(e.target).live
         step = fwd_step.get(e.target, fwd_step.get(e.source, 0))
         parts.append(f'<g class="edge{"" if live else " unused"}" id="e{k}" data-src="{esc(e.source)}" '
                      f'data-dst="{esc(e.target)}" data-f="{step}">'
                      f'<path d="{path}" marker-end="url(#arrow)"/>')
         if e.contribution is not None and e.target in back_step:
-            mx, my = (x1 + x2) / 2, (y1 + y2) / 2
+            mx, my = (x1 + 3 * c1x + 3 * c2x + x2) / 8, ym        # the curve's midpoint
             text = "+" + value_text(e.contribution, 24)
             parts.append(f'<text class="contrib" data-b="{back_step[e.target]}" x="{mx + 4:.1f}" y="{my:.1f}">'
                          f'{esc(text)}</text>')
@@ -148,8 +163,8 @@ def graph_svg(lesson) -> str:
             parts.append(f'<text x="{cx:.1f}" y="{y:.1f}" class="{"head" if k == 0 else "val"}">{esc(line)}</text>')
             y += LINE_HEIGHT
         if adjoint:
-            cls = "adj" if n.adjoint is not None else "note"
-            b = f' data-b="{back_step[n.id]}"' if n.id in back_step and n.adjoint is not None else ""
+            cls = "adj" if n.adjoint is not None or n.kind == "output" else "note"
+            b = f' data-b="{back_step[n.id]}"' if n.id in back_step and cls == "adj" else ""
             parts.append(f'<text x="{cx:.1f}" y="{y:.1f}" class="{cls}"{b}>{esc(adjoint)}</text>')
         parts.append('</g>')
     parts.append('</svg>')
@@ -365,7 +380,9 @@ def render(lesson, title: str) -> str:
     rec = lesson.recording
     inputs = ", ".join(f"{k} = {value_text(v)}" for k, v in rec.inputs.items())
     plot = plot_svg(lesson)
-    plot_section = f'<section id="plot-section"><h2>f, f′, f″ around the point</h2>{plot}</section>' if plot else ""
+    problem = f'<p class="note">{esc(lesson.plot_problem)}</p>' if lesson.plot_problem else ""
+    plot_section = (f'<section id="plot-section"><h2>f, f′, f″ around the point</h2>{plot}{problem}</section>'
+                    if plot or problem else "")
     collapsed = ('<p class="note">This run is large: the graph draws each source operation once, as a group '
                  '(the count says how many times it ran); the list and the steps still show every tape entry.</p>'
                  if lesson.graph.collapsed else "")

@@ -79,6 +79,7 @@ class Lesson:
     executed_lines: list        # line numbers (1-based) of statements that ran
     samples: Optional[Samples]
     point: Optional[float]      # the plotted input's value at this run
+    plot_problem: Optional[str] = None      # why a scalar program has no plot (it failed around the point)
 
     @property
     def forward_count(self) -> int:
@@ -113,8 +114,8 @@ def explain(program: Program, at: dict, wrt: Optional[list] = None, of: Optional
             steps.append(Step("backward", node, node_of[node], rec.adjoints[node], []))
     grouped = _group(decisions, _while_conditions(program))
     executed = _executed_lines(program, rec, grouped)
-    samples, point = (_samples(program, rec, at, of, limits) if plot else (None, None))
-    return Lesson(rec, graph, node_of, steps, grouped, executed, samples, point)
+    samples, point, problem = _samples(program, rec, at, of, limits) if plot else (None, None, None)
+    return Lesson(rec, graph, node_of, steps, grouped, executed, samples, point, problem)
 
 
 def _owners(rec: Recording, graph: Graph) -> dict:
@@ -217,19 +218,22 @@ def _executed_lines(program: Program, rec: Recording, decisions: list) -> list:
 def _samples(program: Program, rec: Recording, at: dict, of: Optional[str], limits: Limits):
     """f, f', f'' around the point, for a program of one scalar input with a scalar output."""
     if len(rec.wrt) != 1 or np.ndim(rec.output_value) != 0:
-        return None, None
+        return None, None, None
     name = rec.wrt[0]
     x = rec.inputs.get(name)
     if x is None or np.ndim(x) != 0:
-        return None, None
+        return None, None, None
     x = float(x)
     half = max(2.0, abs(x))
     try:
         samples = sample_derivatives(program, at, name, x - half, x + half, PLOT_POINTS, PLOT_ORDER, of=of,
                                      limits=limits)
-    except ProgramError:
-        return None, None       # the page still teaches without its plot
-    return samples, x
+    except ProgramError as error:
+        # The page still teaches without its plot (an assertion that holds only at this point).
+        return None, None, f"no plot: around {name} = {x:g} the program fails ({error.message})"
+    if samples.errors:
+        return samples, x, f"the program fails at {samples.errors} of {PLOT_POINTS} points: gaps in the plot"
+    return samples, x, None
 
 
 __all__ = ["Lesson", "Step", "Decision", "explain", "MAX_STEPS", "MAX_GRAPH_NODES"]
