@@ -151,9 +151,7 @@ def graph_svg(lesson) -> str:
             classes.append("detached")
         if n.count > 1 and n.kind == "operation":
             classes.append("group")
-        attrs = f' data-f="{fwd_step.get(n.id, 0)}"'
-        if n.id in back_step:
-            attrs += f' data-b="{back_step[n.id]}"'
+        attrs = f' data-f="{fwd_step.get(n.id, 0)}"'       # (its adjoint line alone carries data-b)
         shape = "rx=\"14\"" if n.kind in ("input", "output") else "rx=\"4\""
         parts.append(f'<g class="{" ".join(classes)}" id="n-{esc(n.id)}"{attrs}>'
                      f'<title>{esc(n.source or n.id)}</title>'
@@ -348,16 +346,13 @@ def plot_svg(lesson) -> str:
     parts.append('</svg>')
     # The legend, with the values at this run's point.
     legend = []
-    at = int(np.argmin(np.abs(xs - x0))) if x0 is not None else None
     for k in range(len(samples.values)):
         name = derivative_label(k)
         legend.append(f'<span class="key"><span class="swatch" style="background:{SERIES_COLORS[k % 3]}"></span>'
                       f'{esc(name)}</span>')
     note = f"at {samples.wrt} = {value_text(x0)} (the dashed line)" if x0 is not None else ""
-    if at is not None:
-        note += "; " + ", ".join(f"{derivative_label(k)} ≈ {value_text(samples.values[k][at], 24)}"
-                                 for k in range(len(samples.values)))
-        note += " at the nearest sample" if abs(float(xs[at]) - x0) > 1e-12 else ""
+    if lesson.at_point is not None:
+        note += "; " + ", ".join(f"{derivative_label(k)} = {value_text(v, 24)}" for k, v in enumerate(lesson.at_point))
     return "\n".join(parts) + f'<p class="legend">{"".join(legend)} <span class="dim">{esc(note)}</span></p>'
 
 

@@ -159,9 +159,13 @@ SCRIPT = r"""
     $("step-title").textContent = step.title;
     $("step-text").textContent = step.text;
     $("counter").textContent = (current + 1) + " / " + steps.length;
-    [node, row, ln].forEach(function (el) {
-      if (el && el.scrollIntoView) el.scrollIntoView({block: "nearest", inline: "nearest"});
-    });
+    // Keep the current node in view inside the graph's own scroll box (the page itself stays put).
+    var box = $("graph-box");
+    if (node && box) {
+      var r = node.getBoundingClientRect(), b = box.getBoundingClientRect();
+      if (r.top < b.top || r.bottom > b.bottom) box.scrollTop += (r.top + r.bottom) / 2 - (b.top + b.bottom) / 2;
+      if (r.left < b.left || r.right > b.right) box.scrollLeft += (r.left + r.right) / 2 - (b.left + b.right) / 2;
+    }
   }
   $("first").addEventListener("click", function () { show(0); });
   $("prev").addEventListener("click", function () { show(current - 1); });
@@ -176,7 +180,9 @@ SCRIPT = r"""
     if (event.key in moves) { event.preventDefault(); show(moves[event.key]); }
   });
   window.autodiffLesson = {show: show, current: function () { return current; }, steps: steps};
-  show(-1);
+  // page.html#step=7 opens at step 7 (a link for a class, or a screenshot of one step)
+  var wanted = /step=(\d+)/.exec(window.location.hash);
+  show(wanted ? Number(wanted[1]) - 1 : -1);
 })();
 """
 
@@ -196,11 +202,11 @@ TEMPLATE = """<!DOCTYPE html>
   <span class="dim">inputs: {inputs} &nbsp;·&nbsp; output: {output}</span>
   <span class="controls">
     <button id="overview" title="everything at once (Esc)">overview</button>
-    <button id="first" title="first step (Home)">⏮</button>
+    <button id="first" title="first step (Home)">|◀</button>
     <button id="prev" title="previous step (←)">◀</button>
     <button id="next" title="next step (→)">▶</button>
-    <button id="last" title="last step (End)">⏭</button>
-    <button id="backward" title="jump to the backward sweep">backward ⤵</button>
+    <button id="last" title="last step (End)">▶|</button>
+    <button id="backward" title="jump to the backward sweep">backward ↓</button>
     <span id="counter">0 / {total}</span>
   </span>
   <div id="status"><span id="step-title">Overview</span><span id="step-text"></span></div>

@@ -26,7 +26,8 @@ from .options import (MAX_COUNT, complete_names, limit_options, load, make_limit
 from .pager import write_paged
 from .render import console, dumps
 
-INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^", "matmul": "@", "mod": "%"}
+# cot_mul is the product a derivative rule records when grad() runs inside a program: to a reader it is *.
+INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^", "matmul": "@", "mod": "%", "cot_mul": "*"}
 DEFAULT_LIMIT = 200
 WIDE_CELL = 40
 

@@ -139,3 +139,44 @@ def test_page_shows_the_per_edge_sum_and_the_branch(tmp_path):
 def test_explain_needs_an_output_file():
     result = CliRunner().invoke(cli, ["explain", str(SAMPLES / "seed_graph.expr")])
     assert result.exit_code == 2 and "-o" in result.output
+
+
+# ------------------------------------------------------------------ the views' defects the page shares
+
+def run_cli(*args):
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_tree_grad_shows_each_use_its_own_contribution():
+    text = run_cli("graph", str(SAMPLES / "seed_graph.expr"), "--format", "tree", "--grad")
+    assert "de/da += 10.0 along this edge (all uses: 22.0)" in text       # via c = a + 2
+    assert "de/da += 12.0 along this edge (all uses: 22.0)" in text       # via b = a * 3
+    assert "de/da = 22.0" not in text
+
+
+def test_graph_names_constants_and_links_detach():
+    import json
+    doc = json.loads(run_cli("graph", str(SAMPLES / "seed_detach.expr"), "--format", "json"))
+    (constant,) = [n for n in doc["nodes"] if n["kind"] == "constant"]
+    assert constant["name"] == "u" and constant["detached_from"] == "v1"
+    dot = run_cli("graph", str(SAMPLES / "seed_detach.expr"))
+    assert "v1 -> k0 [style=dotted" in dot and 'label="u = detach(v1) = [0.0, 1.0, 4.0, 9.0]"' in dot
+    doc = json.loads(run_cli("graph", "-e", "k = 3\ny = x * k", "--at", "x=2", "--format", "json"))
+    assert [n["name"] for n in doc["nodes"] if n["kind"] == "constant"] == ["k"]
+
+
+def test_graph_labels_show_a_short_vector_whole_and_any_vector_with_full():
+    dot = run_cli("graph", "-e", "x * [1, 2, 3]", "--at", "x=2")
+    assert "[2.0, 4.0, 6.0]" in dot
+    long = "x * [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]"
+    assert "12.0]" not in run_cli("graph", "-e", long, "--at", "x=1")
+    assert "[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0]" in run_cli("graph", "-e", long, "--at",
+                                                                                         "x=1", "--full")
+
+
+def test_higher_order_views_show_products_not_internal_names():
+    text = run_cli("trace", str(SAMPLES / "seed_higher.expr"))
+    assert "cot_mul(" not in text and "1.0 * v3" in text        # (the summary still counts the primitive)
+    assert "cot_mul" not in run_cli("graph", str(SAMPLES / "seed_higher.expr"))

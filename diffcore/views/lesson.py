@@ -79,6 +79,7 @@ class Lesson:
     executed_lines: list        # line numbers (1-based) of statements that ran
     samples: Optional[Samples]
     point: Optional[float]      # the plotted input's value at this run
+    at_point: Optional[list] = None         # [f, f', f''] exactly at the point
     plot_problem: Optional[str] = None      # why a scalar program has no plot (it failed around the point)
 
     @property
@@ -115,7 +116,12 @@ def explain(program: Program, at: dict, wrt: Optional[list] = None, of: Optional
     grouped = _group(decisions, _while_conditions(program))
     executed = _executed_lines(program, rec, grouped)
     samples, point, problem = _samples(program, rec, at, of, limits) if plot else (None, None, None)
-    return Lesson(rec, graph, node_of, steps, grouped, executed, samples, point, problem)
+    at_point = None
+    if samples is not None:         # the grid need not hold the point itself: one more exact sample
+        exact = sample_derivatives(program, at, samples.wrt, point, point + 1.0, 2, PLOT_ORDER, of=of, limits=limits)
+        at_point = [float(v[0]) for v in exact.values]
+    return Lesson(rec, graph, node_of, steps, grouped, executed, samples, point, at_point=at_point,
+                  plot_problem=problem)
 
 
 def _owners(rec: Recording, graph: Graph) -> dict:
