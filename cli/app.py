@@ -23,7 +23,7 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 COMMAND_MODULES = {
     "eval": "basic", "grad": "basic",
     "hessian": "higher", "jacobian": "higher", "jvp": "higher", "hvp": "higher",
-    "check": "check", "trace": "trace", "graph": "graph", "plot": "plot",
+    "check": "check", "trace": "trace", "graph": "graph", "plot": "plot", "explain": "explain",
 }
 
 

@@ -25,7 +25,8 @@ from .trace import (INFIX, format_index, limits_of, param_text, short_value, sho
 
 DEFAULT_MAX_NODES = 2000
 DEFAULT_DEPTH = 30
-SYMBOLS = {**INFIX, "neg": "-", "mul": "×", "div": "÷", "sub": "−"}
+SYMBOLS = {**INFIX, "neg": "-", "mul": "×", "div": "÷", "sub": "−",
+           "cot_mul": "×"}     # cot_mul: the product a derivative rule records (grad() in a program)
 
 
 # ------------------------------------------------------------------ describing nodes
@@ -55,9 +56,13 @@ def grad_label(graph, node, out: str) -> Optional[str]:
 
 
 def constant_text(node, precision: int) -> str:
-    """'3.0'; collapsed: '2.0 ×10' (one value used 10 times), '1,000 values in [0.0, 999.0]'."""
+    """'3.0', 'k = 3.0' (read from a variable), 'u = detach(v1) = ...'; collapsed: '2.0 ×10' (one value
+    used 10 times), '1,000 values in [0.0, 999.0]'."""
     if node.value is not None:
-        return short_value(node.value, precision, 28) + (f" ×{node.count:,}" if node.count > 1 else "")
+        prefix = f"{node.name} = " if node.name else ""
+        if node.detached is not None:
+            prefix += f"detach(v{node.detached}) = "
+        return prefix + short_value(node.value, precision, 28) + (f" ×{node.count:,}" if node.count > 1 else "")
     if node.values is not None and node.low is not None:
         text = f"{node.values:,} values in [{short_value(node.low, precision)}, {short_value(node.high, precision)}]"
     elif node.low is not None:
@@ -118,6 +123,11 @@ def to_dot(graph, title: str, out: str, precision: int) -> str:
                      '", fontcolor="#888888", color="#aaaaaa"'
         label = "\n".join(node_lines(graph, node, out, precision))
         lines.append(f"  {node.id} [{style}, label={dot_quote(label)}];")
+    for node in graph.nodes:
+        if node.kind == "constant" and node.detached is not None and any(n.id == f"v{node.detached}"
+                                                                        for n in graph.nodes):
+            lines.append(f"  v{node.detached} -> {node.id} [style=dotted, color=\"#c77d1a\", arrowhead=tee, "
+                         f"label=\"detach\", fontcolor=\"#a05a00\"];")
     for edge in graph.edges:
         attributes = []
         parts = []
@@ -191,12 +201,23 @@ def build_tree(graph, out: str, precision: int, max_depth: int) -> Item:
     the first time an operation is printed is the time it is expanded.
     """
     shown: set = set()
+    uses: dict = {}
+    for e in graph.edges:
+        if e.contribution is not None:
+            uses[e.source] = uses.get(e.source, 0) + 1
     root = Item(tree_pieces(graph, graph.node(graph.output), out, precision))
     stack = [(edge, root, 1) for edge in reversed(graph.operands_of(graph.output))]
     while stack:
         edge, parent, depth = stack.pop()
         child = graph.node(edge.source)
         pieces = tree_pieces(graph, child, out, precision)
+        if graph.with_gradients and edge.contribution is not None and uses.get(child.id, 0) > 1 \
+                and child.adjoint is not None:
+            # A value used several times appears once per use: each shows what its use sends
+            # back (+12 here, +10 there), and the total they add up to.
+            name = child.name or child.id
+            pieces[-1] = (f"  d{out}/d{name} += {short_value(edge.contribution, 4, 28)} along this edge "
+                          f"(all uses: {short_value(child.adjoint, 4, 28)})", "green")
         if edge.count > 1 and edge.count != child.count:
             pieces.append((f"  (edge ×{edge.count:,})", "dim"))
         item = Item(pieces)
@@ -260,6 +281,8 @@ def graph_document(rec, graph) -> dict:
         if n.kind == "constant" and n.count > 1:
             item["values"] = n.values
             item["min"], item["max"] = n.low, n.high
+        if n.kind == "constant":
+            item["detached_from"] = None if n.detached is None else f"v{n.detached}"
         if graph.with_gradients:
             item["adjoint"] = n.adjoint
         return item

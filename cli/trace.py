@@ -26,7 +26,8 @@ from .options import (MAX_COUNT, complete_names, limit_options, load, make_limit
 from .pager import write_paged
 from .render import console, dumps
 
-INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^", "matmul": "@", "mod": "%"}
+# cot_mul is the product a derivative rule records when grad() runs inside a program: to a reader it is *.
+INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^", "matmul": "@", "mod": "%", "cot_mul": "*"}
 DEFAULT_LIMIT = 200
 WIDE_CELL = 40
 
@@ -47,6 +48,13 @@ def short_value(value: Any, precision: int = 6, width: int = 40) -> str:
             return format_number(value, precision)
         return str(value)
     flat = value.reshape(-1)
+    from .render import SHOW_IN_FULL
+    if value.ndim == 1 and (SHOW_IN_FULL[0] or flat.size <= width // 2):
+        # A short vector that fits is shown whole ([0.0, 1.0, 4.0] in a 28-character label),
+        # and with --full any vector is.
+        whole = "[" + ", ".join(format_number(v, precision) for v in flat) + "]"
+        if SHOW_IN_FULL[0] or len(whole) <= width:
+            return whole
     items: list = []
     used = 0
     for v in flat:

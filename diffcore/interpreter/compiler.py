@@ -321,11 +321,15 @@ class Compiler:
     def stmt_If(self, node: ast.If, scope: Scope) -> Closure:
         branches = [(self.expr(c, scope), self.block(b, scope), c.span) for c, b in node.branches]
         orelse = self.block(node.orelse, scope) if node.orelse else None
+        runtime = self.runtime      # runtime.decisions: the views' record of the branches taken
         if len(branches) == 1:
             (cond, body, span), = branches
 
             def run_if(f):
-                if truth(cond(f), span):
+                taken = truth(cond(f), span)
+                if runtime.decisions is not None:
+                    runtime.decisions.append((span, taken))
+                if taken:
                     return body(f)
                 if orelse is not None:
                     return orelse(f)
@@ -333,7 +337,10 @@ class Compiler:
 
         def run_if_chain(f):
             for cond, body, span in branches:
-                if truth(cond(f), span):
+                taken = truth(cond(f), span)
+                if runtime.decisions is not None:
+                    runtime.decisions.append((span, taken))
+                if taken:
                     return body(f)
             if orelse is not None:
                 return orelse(f)
@@ -351,8 +358,15 @@ class Compiler:
         body = self.loop_body(node.body, scope)
         span, tick, cond_span = node.span, self.runtime.tick, node.cond.span
 
+        runtime = self.runtime
+
         def run_while(f):
-            while truth(cond(f), cond_span):
+            while True:
+                going = truth(cond(f), cond_span)
+                if runtime.decisions is not None:
+                    runtime.decisions.append((cond_span, going))
+                if not going:
+                    break
                 tick(span)
                 signal = body(f)
                 if signal is not None:

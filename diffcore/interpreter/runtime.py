@@ -61,6 +61,9 @@ class Runtime:
         self.print_fn: Callable[[str], None] = lambda text: print(text, file=sys.stderr)
         self.output_name: Optional[str] = None
         self._rng: Optional[np.random.Generator] = None
+        # When a list (the lesson view sets it around one run): every if/while condition
+        # evaluated, as (span of the condition, its truth), in the order they ran.
+        self.decisions: Optional[list] = None
 
     @property
     def rng(self) -> np.random.Generator:

@@ -140,6 +140,10 @@ def span_text(text: str, span: Optional[Span], limit: int = 60) -> Optional[str]
     return piece if len(piece) <= limit else piece[:limit - 1] + "…"
 
 
+# The primitive each binary operator of the language records.
+OPERATOR_PRIMITIVES = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow", "%": "mod", "@": "matmul"}
+
+
 # ------------------------------------------------------------------ the recorded run
 
 @dataclass
@@ -329,6 +333,70 @@ class Recording:
     def live(self, i: int) -> bool:
         return bool(self._live[i])
 
+    def operand_names(self, i: int) -> list:
+        """The variable each operand of entry i was read from, where the source says so plainly.
+
+        `u * x` at entry i gives ['u', 'x']: a constant operand (a detached value, an input left
+        out of --wrt, a variable holding a number) keeps the name it had in the program. Read
+        from the AST node at the entry's span, only where its operands map one to one onto the
+        primitive's (a binary or unary operator, or a call of the primitive by its own name).
+        """
+        prim = self.tape.prims[i]
+        if prim is None:
+            return []
+        node = self._nodes_by_span().get(self.tape.spans[i])
+        children: list = []
+        # Only the operator's own primitive: a derivative computed at the same span (grad()
+        # inside the program records its rules' operations there too) has other operands.
+        if isinstance(node, ast.BinaryOp) and OPERATOR_PRIMITIVES.get(node.op) == prim.name:
+            children = [node.left, node.right]
+        elif isinstance(node, ast.AugAssign) and OPERATOR_PRIMITIVES.get(node.op) == prim.name:
+            children = [node.target, node.value]
+        elif isinstance(node, ast.UnaryOp) and node.op == "-" and prim.name == "neg":
+            children = [node.operand]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == prim.name \
+                and not node.kwargs:
+            children = list(node.args)
+        return [c.id if isinstance(c, ast.Name) else None for c in children]
+
+    def _nodes_by_span(self) -> dict:
+        found = getattr(self, "_by_span", None)
+        if found is None:
+            found = self._by_span = {}
+            try:
+                module = parse(self.program.source)
+            except ProgramError:      # pragma: no cover - the program was parsed once already
+                return found
+            stack = [module]
+            while stack:
+                node = stack.pop()
+                if isinstance(node, (list, tuple)):
+                    stack.extend(node)
+                    continue
+                if not isinstance(node, ast.Node):
+                    continue
+                span = getattr(node, "span", None)
+                if span is not None and not isinstance(node, (ast.Name, ast.Number)):
+                    found.setdefault(span, node)
+                stack.extend(getattr(node, f) for f in type(node).__slots__ if f != "span")
+        return found
+
+    def detached_from(self, value: Any, before: int) -> Optional[int]:
+        """The tape entry (before `before`) whose value this constant operand is, or None.
+
+        `detach(y)` hands the operation using it the very array the tape holds for y, with no
+        link back: identity finds it again, so the views can draw the cut edge.
+        """
+        if value is None or isinstance(value, (bool, int, str)):
+            return None
+        index = getattr(self, "_by_identity", None)
+        if index is None:
+            index = self._by_identity = {}
+            for j in range(self.length):
+                index.setdefault(id(strip(self.tape.ans[j])), j)
+        j = index.get(id(value))
+        return j if j is not None and j < before else None
+
     def sent_by(self, i: int) -> list:
         """[(operand position, parent, contribution)] that entry i sent in the sweep."""
         sent = self.sent.get(i)
@@ -458,6 +526,7 @@ class GraphNode:
     values: Optional[int] = 1       # collapsed constant: how many distinct values (None: many)
     low: Any = None                 # collapsed constant: the smallest and largest values
     high: Any = None
+    detached: Optional[int] = None  # constant: the tape entry whose value detach() cut loose here
 
 
 @dataclass
@@ -546,14 +615,19 @@ def build_graph(rec: Recording, collapse: bool = False, gradients: bool = False)
             if node.params and not _same_params(node.params, e.params):
                 node.params = {}
         sent = {k: c for k, _, c in rec.sent_by(i)} if gradients else {}
+        operand_names = None
         for k, operand in enumerate(e.operands):
             if operand.node is None:
                 key = (nid, k) if collapse else (i, k)
                 cid = constant_ids.get(key)
                 if cid is None:
+                    if operand_names is None:
+                        operand_names = rec.operand_names(i)
                     cid = constant_ids[key] = f"k{len(constant_ids)}"
                     nodes[cid] = GraphNode(cid, "constant", value=operand.value, count=0, live=e.live,
-                                           span=e.span, values=0, low=None, high=None)
+                                           span=e.span, values=0, low=None, high=None,
+                                           name=operand_names[k] if k < len(operand_names) else None,
+                                           detached=rec.detached_from(operand.value, i))
                     order.append(cid)
                 constant = nodes[cid]
                 constant.count += 1
