@@ -82,3 +82,66 @@ def test_a_segment_recomputed_sees_the_variables_as_they_were_when_it_ran(before
     close(gradient, [expected[1]], rtol=1e-14)
     close(hessian, [[expected[2]]], rtol=1e-14)
     assert third == pytest.approx(6.0, rel=1e-12)
+
+
+# ------------------------------------------------------------ N3: `//` is numpy's floor_divide
+
+@pytest.mark.parametrize("a, b, expected", [
+    ("1", "0.1", 9.0), ("-1e-308", "1e308", -1.0), ("inf", "2", math.nan), ("-5", "inf", -1.0),
+    ("-1", "0.1", -10.0), ("7", "-2", -4.0), ("1", "0", math.inf), ("0", "0", math.nan),
+])
+def test_n3_floor_division_values(a, b, expected):
+    for text in (f"{a} // {b}", f"[{a}] // [{b}]"):
+        code, out, err = run_main(["eval", "-e", text, "--json"])
+        assert code == 0, err
+        got = json.loads(out)["output"]
+        got = got[0] if isinstance(got, list) else got
+        got = math.nan if got == "nan" else float(got)
+        assert (math.isnan(got) and math.isnan(expected)) or got == expected, (text, got)
+
+
+def test_n3_floor_division_and_mod_agree():
+    # numpy's invariant: (a // b) * b + a % b == a (to rounding), which floor(a / b) broke at 1, 0.1
+    code, out, err = run_main(["eval", "-e", "(1 // 0.1) * 0.1 + 1 % 0.1", "--json"])
+    assert code == 0 and '"output": 1.0' in out, (out, err)
+
+
+def test_n3_the_derivative_of_mod_uses_the_same_quotient():
+    # a % b = a - 9 b around (1, 0.1) (1 // 0.1 is 9): y = (a % b) b + a // b has
+    # dy/da = b, dy/db = (a % b) - 9 b, d2y/da db = 1, d2y/db2 = -18 (floor(a / b) gave -20).
+    # The point sits just beside a jump (a = 10 b is 1e-17 away), so no central differences.
+    a, b = 1.0, 0.1
+    m = a % b
+    text = f"input a = {a}\ninput b = {b}\ny = (a % b) * b + a // b\n"
+    value, gradient, hessian = every_mode(text, {"a": a, "b": b}, differences=False)
+    assert value == m * b + 9.0
+    close(gradient, [b, m - 9 * b], rtol=1e-14)
+    close(hessian, [[0.0, 1.0], [1.0, -18.0]], rtol=1e-14, atol=1e-14)
+
+
+def test_n3_taylor_mode_of_mod_uses_the_same_quotient():
+    # y = b^2 (1 % b) = b^2 (1 - 9 b) around 0.1: y' = 2 b m - 9 b^2, y'' = 2 m - 36 b, y''' = -54
+    b = 0.1
+    m = 1 % b
+    value, gradient, hessian, third = every_mode(f"input b = {b}\ny = (1 % b) * b * b\n", {"b": b},
+                                                 differences=False)
+    assert value == pytest.approx(m * b * b, rel=1e-15)
+    close(gradient, [2 * b * m - 9 * b * b], rtol=1e-13)
+    close(hessian, [[2 * m - 36 * b]], rtol=1e-13)
+    assert third == pytest.approx(-54.0, rel=1e-12)
+
+
+def test_n3_floor_division_is_a_step_with_derivative_zero():
+    # y = (x // y0) x at (5, 2): 2 x, away from a jump
+    value, gradient, hessian = every_mode("input x = 5.0\ninput d = 2.0\ny = (x // d) * x\n", {"x": 5.0, "d": 2.0})
+    assert value == 10.0
+    close(gradient, [2.0, 0.0])
+    close(hessian, [[0.0, 0.0], [0.0, 0.0]])
+    assert run_json("input x = 5.0\ninput d = 2.0\ny = (x // d) * x\n", "grad")["warnings"] == []
+
+
+def test_n3_floor_division_at_its_jump_is_reported():
+    doc = run_json("x // d", "grad", "--at", "x=4", "--at", "d=2")
+    assert doc["gradient"] == {"x": 0.0, "d": 0.0}
+    (warning,) = doc["warnings"]
+    assert warning["kind"] == "kink" and warning["operation"] == "//" and "4 // 2" in warning["message"]

@@ -549,7 +549,7 @@ def _hypot(s, prim):
 
 def _mod(s, prim):
     x, y = s
-    q = numeric.unary_impl(math.floor, np.floor)(prim_of("div").impl(x[0], y[0]))
+    q = numeric.floor_divide_impl(x[0], y[0])         # x % y = x - (x // y) y, x // y constant
     return [prim.impl(x[0], y[0])] + [x[k] - zmul(q, y[k]) for k in range(1, len(x))]
 
 
