@@ -145,3 +145,28 @@ def test_n3_floor_division_at_its_jump_is_reported():
     assert doc["gradient"] == {"x": 0.0, "d": 0.0}
     (warning,) = doc["warnings"]
     assert warning["kind"] == "kink" and warning["operation"] == "//" and "4 // 2" in warning["message"]
+
+
+# ------------------------------ an element assignment of a value with leading axes of length 1
+
+def test_assigning_a_row_shaped_1_by_n_to_a_row_in_every_mode():
+    # numpy drops the value's leading 1: t[0] = 2 x, out = sum(2 x * x)
+    x = [1.0, 2.0, 3.0]
+    text = "input x = [1.0, 2.0, 3.0]\nt = reshape(x, (1, 3))\nt[0] = t * 2\nout = sum(t * x)\n"
+    value, gradient, hessian = every_mode(text, {"x": x})
+    assert value == 28.0
+    close(gradient, 4 * np.array(x))
+    close(hessian, 4 * np.eye(3))
+
+
+def test_assigning_extra_leading_ones_to_a_mixed_advanced_selection_in_every_mode():
+    # t[0, :, [1, 3]] is a (2, 3) selection; the (1, 1, 1, 3) value x^2 fits it as (3,): t holds
+    # x1 at 18 places and each x_j^2 at 2, so out = x0 (18 x1 + 2 sum(x^2)). Reverse mode could
+    # not sum the cotangent back to the value's shape (exit 3) and forward mode did not batch it.
+    x = np.array([1.0, 2.0, 3.0])
+    text = ("input x = [1.0, 2.0, 3.0]\nt = zeros((2, 3, 4)) + x[1]\n"
+            "t[0, :, [1, 3]] = reshape(x * x, (1, 1, 1, 3))\nout = sum(t * x[0])\n")
+    value, gradient, hessian = every_mode(text, {"x": x.tolist()})
+    assert value == x[0] * (18 * x[1] + 2 * np.sum(x * x)) == 64.0
+    close(gradient, [68.0, 26.0, 12.0])
+    close(hessian, [[12.0, 26.0, 12.0], [26.0, 4.0, 0.0], [12.0, 0.0, 4.0]])
