@@ -355,9 +355,13 @@ def test_known_bugs_are_specific():
     assert known_bug(Disagreement("rewrite: twins: boolean mask", "", "x", ("a", "b"), (1.0, 2.0))) is None
     taylor = Disagreement("hessian", "", "x", ("hessian (taylor)", "forward-over-reverse"), (math.nan, 0.0))
     assert known_bug(taylor) is None
-    # and neither is the fixed finding N1
+    # and neither are the fixed findings N1 and N5
     nested = Disagreement("crash", "", "input 'checkpoint' has no value", ("grad",), ())
     assert known_bug(nested) is None
+    misuse = Disagreement("crash", "", "jacobian --mode forward crashes: TracerMisuse: Python arithmetic or a "
+                          "conversion was applied to a Batched", ("jacobian --mode forward",), (),
+                          frozenset({"checkpoint"}))
+    assert known_bug(misuse) is None
     assert all(len(entry) == 3 for entry in KNOWN_BUGS)
 
 

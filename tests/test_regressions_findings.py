@@ -147,6 +147,38 @@ def test_n3_floor_division_at_its_jump_is_reported():
     assert warning["kind"] == "kink" and warning["operation"] == "//" and "4 // 2" in warning["message"]
 
 
+# ------------------------------------- N5: a checkpointed loop under a batched forward Hessian
+
+N5 = ("def f1(p2, p3):\n    t4 = p3\n    w5 = 0\n    with checkpoint:\n        while w5 < 1:\n"
+      "            t6 = p2[-2]\n            w5 += 1\n    return p2[-2] + p2[-2]\n"
+      "input x7 = 0\ninput x8 = 0\nout = grad(f1, 1)([x7, x7], x7)\n")
+
+
+def test_n5_the_fuzzers_program_agrees_in_every_method():
+    # The TracerMisuse was the fuzzer's own: its ForwardWatch read the tangent of a checkpointed
+    # segment (a tuple of tangents, batched ones in a forward Jacobian) with np.asarray.
+    generated = Generated(parse(Source(N5)), {"x7": 0.0, "x8": 0.0}, features=frozenset({"checkpoint"}))
+    assert [d.detail for d in Agreement(generated).check()] == []
+    value, gradient, hessian = every_mode(N5, {"x7": 0.0, "x8": 0.0})
+    assert value == 0.0 and not gradient.any() and not hessian.any()
+
+
+def test_n5_a_checkpointed_while_loop_inside_in_language_grad_in_every_mode():
+    # f(p, q) = p q^2 p; grad in q: 2 p^2 q; out = 2 x^3 y
+    x, y = 1.5, 0.5
+    text = (f"def f(p, q):\n    w = 0\n    t = p\n    with checkpoint:\n        while w < 2:\n"
+            f"            t = t * q\n            w += 1\n    return t * p\ninput x = {x}\ninput y = {y}\n"
+            "out = grad(f, 1)(x, y) * x\n")
+    value, gradient, hessian = every_mode(text, {"x": x, "y": y})
+    assert value == 2 * x ** 3 * y
+    close(gradient, [6 * x ** 2 * y, 2 * x ** 3], rtol=1e-14)
+    close(hessian, [[12 * x * y, 6 * x ** 2], [6 * x ** 2, 0.0]], rtol=1e-14, atol=1e-14)
+    # The loop counter is a plain number, in the program and in the segment run again: no
+    # "'<' compares equal values" at w = 2 from a recomputation that differentiated it.
+    for command in (["grad"], ["hessian"], ["jacobian", "--mode", "forward"], ["hvp", "--direction", "x=1"]):
+        assert run_json(text, *command)["warnings"] == [], command
+
+
 # ------------------------------ an element assignment of a value with leading axes of length 1
 
 def test_assigning_a_row_shaped_1_by_n_to_a_row_in_every_mode():
