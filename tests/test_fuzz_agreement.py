@@ -355,8 +355,13 @@ def test_known_bugs_are_specific():
     assert known_bug(Disagreement("rewrite: twins: boolean mask", "", "x", ("a", "b"), (1.0, 2.0))) is None
     taylor = Disagreement("hessian", "", "x", ("hessian (taylor)", "forward-over-reverse"), (math.nan, 0.0))
     assert known_bug(taylor) is None
+    # and neither are the fixed findings N1 and N5
     nested = Disagreement("crash", "", "input 'checkpoint' has no value", ("grad",), ())
-    assert known_bug(nested) == "N1"
+    assert known_bug(nested) is None
+    misuse = Disagreement("crash", "", "jacobian --mode forward crashes: TracerMisuse: Python arithmetic or a "
+                          "conversion was applied to a Batched", ("jacobian --mode forward",), (),
+                          frozenset({"checkpoint"}))
+    assert known_bug(misuse) is None
     assert all(len(entry) == 3 for entry in KNOWN_BUGS)
 
 
@@ -512,9 +517,9 @@ def test_issue_11_bug_13_grad_of_a_one_element_array():
 
 # ======================================= findings of the extended fuzzer (new bugs)
 
-@pytest.mark.xfail(strict=False, reason="finding N1 of the extended fuzzer, not fixed yet")
 def test_finding_n1_checkpoint_nested_in_a_checkpointed_loop():
-    """FINDING N1: `with checkpoint:` inside a checkpointed loop is refused as an unknown input.
+    """FINDING N1 (fixed; tests/test_regressions_findings.py has it in every mode): `with checkpoint:`
+    inside a checkpointed loop is refused as an unknown input.
 
     `autodiff eval` (and every other command) of
         input x = 1.0 / t = x / with checkpoint: for i in range(2): with checkpoint: t = t * x / y = t

@@ -491,10 +491,21 @@ def _index_set_batch(prim, args, batched, index):
         rank = _selected_rank(shape, index)
         if not bv:      # the same values for every example: a batch of one, which broadcasts
             v = reshape(v, shape=(1,) + value_shape(v))
-        v = lift(v, True, rank)
+        v = lift(_without_leading_ones(v, rank), True, rank)
         if front:
             v = _front_to_batch(v, front, rank)
     return index_set(x, v, index=with_batch_axis(index))
+
+
+def _without_leading_ones(v, rank: int):
+    """Stacked values whose examples have more axes than `rank`, the extra leading ones of length 1
+    dropped: numpy drops them from the value of `x[index] = v` (a (1, 3) value fits a row of
+    3), but behind the batch axis they would no longer be leading."""
+    shape = value_shape(v)
+    extra = len(shape) - 1 - rank
+    if extra > 0 and all(n == 1 for n in shape[1:1 + extra]):
+        return reshape(v, shape=shape[:1] + shape[1 + extra:])
+    return v
 
 
 def _selected_rank(shape: tuple, index) -> int:

@@ -175,6 +175,11 @@ def unbroadcast(g: Any, shape: tuple) -> Any:
     if gshape == shape:
         return g
     if len(gshape) < len(shape):
+        extra = len(shape) - len(gshape)
+        if all(n == 1 for n in shape[:extra]):
+            # `x[index] = v` drops v's extra leading axes of length 1 before it broadcasts v to
+            # the selection (a (1, 1, 3) value fits a selection of (2, 3)): undo both
+            return reshape(unbroadcast(g, shape[extra:]), shape=shape)
         return broadcast_to(g, shape=shape)
     lead = len(gshape) - len(shape)
     axes = tuple(range(lead)) + tuple(

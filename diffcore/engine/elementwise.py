@@ -31,10 +31,10 @@ import numpy as np
 
 from .broadcasting import batch_elementwise, broadcast_to, lift, unbroadcast, value_shape
 from .kinks import at_zero, tie
-from .numeric import (array_all_finite, binary_impl, broadcast_size, logistic, logistic_array, max_scalar,
-                      min_scalar, ndarray, plain, relu_scalar, same_size, sign_scalar, softplus_array,
-                      softplus_scalar, tie_weight, unary_impl, where_size)
-from .notes import step_at_jump
+from .numeric import (array_all_finite, binary_impl, broadcast_size, floor_divide_impl, logistic,
+                      logistic_array, max_scalar, min_scalar, ndarray, plain, relu_scalar, same_size,
+                      sign_scalar, softplus_array, softplus_scalar, tie_weight, unary_impl, where_size)
+from .notes import note_kink, short_text, step_at_jump
 from .series import (cauchy, derivative_in_t, is_constant, linear, one_minus_square, one_plus_square, rate_rule,
                      reciprocal, root_of_squares, scale_by_selection, series_by_derivative, series_div,
                      series_exp, series_integrate, series_log, series_mul, series_pow, series_pow_const,
@@ -255,19 +255,17 @@ def _mod_scalar(x, y):
     return x % y if y else math.nan
 
 
-_floor_of = unary_impl(math.floor, np.floor)
-
-
 def _mod_series(s, prim):
-    # x mod y = x - floor(x / y) y, and floor is constant between its jumps
+    # x % y = x - (x // y) y, and x // y is constant between its jumps
     x, y = s
-    q = _floor_of(div.primitive.impl(x[0], y[0]))
+    q = floor_divide_impl(x[0], y[0])
     return [prim.impl(x[0], y[0])] + [x[k] - zmul(q, y[k]) for k in range(1, len(x))]
 
 
+# x % y = x - y * (x // y), with x // y a constant between its jumps: d/dy is -(x // y).
 mod = _binary("mod", binary_impl(_mod_scalar, np.mod),
               lambda ans, x, y: 1.0,
-              lambda ans, x, y: neg(floor(div(x, y))),
+              lambda ans, x, y: neg(floor_divide_impl(strip(x), strip(y))),
               _mod_series)
 
 
@@ -473,3 +471,30 @@ floor = _constant("floor", lambda x: float(math.floor(x)), np.floor, jumps=_at_i
 ceil = _constant("ceil", lambda x: float(math.ceil(x)), np.ceil, jumps=_at_integer)
 round_ = _constant("round", _round_half_even, np.round, jumps=lambda x: np.equal(np.mod(x, 1.0), 0.5))
 step = _constant("step", _step_scalar, lambda x: (x > 0).astype(np.float64))
+
+
+def floor_divide(x, y):
+    """x // y: a step function of both arguments (derivative zero), which jumps where y divides x."""
+    if not (isinstance(x, Tracer) or isinstance(y, Tracer)):
+        return floor_divide_impl(x, y)
+    context = (x if isinstance(x, Tracer) else y).trace.context
+    x, y = strip(x), strip(y)
+    result = floor_divide_impl(x, y)        # first: it refuses what is not numbers, or too large
+    if context.listening:
+        _note_quotient_at_jump(context, x, y)
+    return result
+
+
+def _note_quotient_at_jump(context, x, y) -> None:
+    """A kink note where y divides x (x // y steps there), naming the first such element."""
+    with np.errstate(all="ignore"):
+        at_jump = np.logical_and(np.equal(np.mod(x, y), 0), np.isfinite(np.true_divide(x, y)))
+    if not np.any(at_jump):
+        return
+    where = ""
+    if np.ndim(at_jump):
+        first = tuple(int(i) for i in np.argwhere(at_jump)[0])
+        x, y = (np.broadcast_to(v, at_jump.shape)[first] for v in (x, y))
+        where = f" (element [{', '.join(map(str, first))}] of an array of shape {at_jump.shape})"
+    note_kink(context, "//", f"'//' at {short_text(float(x))} // {short_text(float(y))}{where}, where it jumps "
+                    "(y divides x): its derivative is taken as 0")

@@ -20,6 +20,7 @@ current context (`get_current() or current()`, one C call).
 from __future__ import annotations
 
 import math
+import operator
 import time
 from typing import Any, Callable
 
@@ -381,6 +382,13 @@ def binary_impl(scalar_fn: Callable, array_fn: Callable, scalar_exact: bool = Tr
     impl.scalar = scalar_fn if scalar_exact else None
     impl.admits = True
     return impl
+
+
+# x // y is numpy's floor_divide (Python's float // where y is not 0: the same algorithm, from
+# fmod): the integer q with x = q*y + x % y, which floor(x / y) is not when x / y rounds up to
+# an integer (1 // 0.1 is 9, floor(1 / 0.1) is 10). At y = 0 Python raises, and binary_impl
+# hands the case to numpy, which gives x / y.
+floor_divide_impl = binary_impl(operator.floordiv, np.floor_divide)
 
 
 def logistic(x: float) -> float:

@@ -66,13 +66,16 @@ def run_segment(segment: Callable[[tuple], tuple], inputs: tuple, outside: Calla
     """
     if not _recorded_by_reverse(inputs):
         return segment(inputs)              # forward and Taylor modes differentiate the body itself
-    prim = _segment_primitive(segment, len(inputs), name, outside)
+    # Only the inputs being differentiated now are differentiated again when the segment is
+    # recomputed: a plain one (a loop counter) stays plain, as it is in the program itself.
+    traced = tuple(isinstance(v, Tracer) for v in inputs)
+    prim = _segment_primitive(segment, traced, name, outside)
     packed = prim.bind(*inputs)
     count = len(strip(packed))
     return tuple(tuple_item.bind(packed, index=k) for k in range(count))
 
 
-def _segment_primitive(segment: Callable[[tuple], tuple], n_inputs: int, name: str,
+def _segment_primitive(segment: Callable[[tuple], tuple], traced: tuple, name: str,
                        outside: Callable[[], Exception]) -> Primitive:
     cache: dict = {}
 
@@ -87,7 +90,7 @@ def _segment_primitive(segment: Callable[[tuple], tuple], n_inputs: int, name: s
     def cotangents(g: tuple, inputs: tuple) -> list:
         if cache.get("g") is not g:
             cache["g"] = g
-            cache["grads"] = _recompute(segment, inputs, g, outside)
+            cache["grads"] = _recompute(segment, inputs, traced, g, outside)
         return cache["grads"]
 
     def vjp_for(k: int):
@@ -100,27 +103,28 @@ def _segment_primitive(segment: Callable[[tuple], tuple], n_inputs: int, name: s
         return vjp
 
     def jvp(tangents, ans, *inputs):
-        # Forward mode over a checkpoint (e.g. inside a Hessian): push the tangents through the segment.
-        from ..engine.transforms import jvp as forward, zeros_like
-        movable = [k for k, x in enumerate(inputs) if _differentiable(x)]
+        # Forward mode over a checkpoint (e.g. inside a Hessian): push the tangents through the
+        # segment. The inputs without a tangent are constants to this trace: they stay as they are.
+        from ..engine.transforms import jvp as forward
+        movable = [k for k, t in enumerate(tangents) if t is not None]
 
         def of_movable(*values):
             full = list(inputs)
             for k, v in zip(movable, values):
                 full[k] = v
             return tuple(segment(tuple(full)))
-        filled = tuple(zeros_like(inputs[k]) if tangents[k] is None else tangents[k] for k in movable)
-        return forward(of_movable, tuple(inputs[k] for k in movable), filled)[1]
+        return forward(of_movable, tuple(inputs[k] for k in movable), tuple(tangents[k] for k in movable))[1]
 
-    return Primitive(name, impl, tuple(vjp_for(k) for k in range(n_inputs)), jvp, taylor=NO_SERIES,
+    return Primitive(name, impl, tuple(vjp_for(k) for k in range(len(traced))), jvp, taylor=NO_SERIES,
                      batch=PER_EXAMPLE)
 
 
-def _recompute(segment: Callable, inputs: tuple, g: tuple, outside: Callable[[], Exception]) -> list:
+def _recompute(segment: Callable, inputs: tuple, traced: tuple, g: tuple,
+               outside: Callable[[], Exception]) -> list:
     """Run the segment again on a fresh tape and sweep it from the outputs' cotangents."""
     tape = ReverseTrace(next_level())
     try:
-        boxes = [tape.new_input(v) if _differentiable(v) else v for v in inputs]
+        boxes = [tape.new_input(v) if t else v for v, t in zip(inputs, traced)]
         outputs = segment(tuple(boxes))
     except TraceClosed:
         # The sweep of the recording that holds this segment has closed it; the segment reached
@@ -214,30 +218,35 @@ def checkpointed(frame_of: Callable[[list], list], frames_around: Callable[[list
         frame = frame_of(f)
         for advance in segments(f):
             slots = [s for s in in_slots if frame[s] is not UNSET]
-            captured = [(around, s) for around in _reachable(frames_around(f))
-                        for s in range(FIRST_SLOT, len(around))
+            reach = _reachable(frames_around(f))
+            # The variables as the segment finds them now. It runs again in the backward sweep,
+            # when the program has gone on (assigned some of them again, or assigned those still
+            # unset here, with values of a recording that may be closed by then), so every run of
+            # the segment first puts them back as they are now (a checkpointed block inside it
+            # then sees what it saw in the first run), and restores what it found after.
+            states = [around[FIRST_SLOT:] for around in reach]
+            captured = [(k, s) for k, around in enumerate(reach) for s in range(FIRST_SLOT, len(around))
                         if not (around is frame and s in in_set) and _tracers(around[s])]
-            templates = [around[s] for around, s in captured]
+            reached = tuple(t for k, s in captured for t in _tracers(states[k][s - FIRST_SLOT]))
 
-            def segment(values, advance=advance, slots=slots, captured=captured, templates=templates):
-                saved = [around[s] for around, s in captured]
+            def segment(values, advance=advance, slots=slots, reach=reach, states=states, captured=captured):
+                found = [around[FIRST_SLOT:] for around in reach]
+                for around, state in zip(reach, states):
+                    around[FIRST_SLOT:] = state
                 for s, v in zip(slots, values):
                     frame[s] = v
                 moved = iter(values[len(slots):])
-                for (around, s), template in zip(captured, templates):
-                    around[s] = _replace_tracers(template, moved)
+                for k, s in captured:
+                    reach[k][s] = _replace_tracers(states[k][s - FIRST_SLOT], moved)
                 try:
                     advance(frame)
                     return tuple(frame[s] for s in out_slots)
                 finally:
-                    for (around, s), value in zip(captured, saved):
-                        around[s] = value
+                    for around, state in zip(reach, found):
+                        around[FIRST_SLOT:] = state
 
             before = tuple(frame[s] for s in slots)
-            reached = tuple(t for v in templates for t in _tracers(v))
             outputs = run_segment(segment, before + reached, outside)
-            for s, v in zip(slots, before):         # the plain run overwrote the recorded inputs
-                frame[s] = v
             for s, v in zip(out_slots, outputs):
                 frame[s] = v
             after_segment(frame)

@@ -48,7 +48,7 @@ Closure = Callable[[list], Any]
 
 BINARY_PRIMITIVES = {
     "+": E.add, "-": E.sub, "*": E.mul, "/": E.div, "^": E.pow_, "%": E.mod, "@": A.matmul,
-    "//": lambda x, y: E.floor(E.div(x, y)),
+    "//": E.floor_divide,
 }
 COMPARISONS = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,

@@ -61,11 +61,6 @@ def _all(*tests) -> Callable[[Disagreement], bool]:
 
 # (bug, what it is, the test). Issue 11's numbers; N1, N2... are the extended fuzzer's findings.
 KNOWN_BUGS: list = [
-    ("N1", "`with checkpoint:` nested in another checkpointed block reads 'checkpoint' as an input",
-     _in("input 'checkpoint' has no value")),
-    ("N5", "a checkpointed loop inside a function differentiated by in-language grad, under a batched "
-           "(forward) Hessian: Python arithmetic on a Batched value in the segment code",
-     _all(_in("TracerMisuse", "Python arithmetic or a conversion was applied"), _has("checkpoint"))),
 ]
 
 

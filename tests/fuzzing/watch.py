@@ -246,6 +246,18 @@ def on_branch_boundary(paths: PathWatch, program: Program, at: dict, text: str) 
     return False
 
 
+def _largest(tangent) -> float:
+    """The largest magnitude in a tangent. A multi-output entry's (a checkpointed segment's) is a
+    tuple of tangents, each possibly a tracer of an outer trace (a batch of them): strip each,
+    since numpy would convert the tuple's tracers with float(), which tracers refuse."""
+    if tangent.__class__ is tuple:
+        return max((_largest(t) for t in tangent if t is not None), default=0.0)
+    try:
+        return float(np.max(np.abs(np.asarray(strip(tangent), dtype=np.float64)), initial=0.0))
+    except (TypeError, ValueError):
+        return 0.0
+
+
 class ForwardWatch:
     """Records the largest tangent forward mode carries, while a forward Jacobian is computed.
 
@@ -264,10 +276,7 @@ class ForwardWatch:
     def see(self, out):
         tangent = getattr(out, "tangent", None)
         if tangent is not None:
-            try:
-                size = float(np.max(np.abs(np.asarray(strip(tangent), dtype=np.float64)), initial=0.0))
-            except (TypeError, ValueError):
-                size = 0.0
+            size = _largest(tangent)
             if math.isfinite(size) and size > self.largest:
                 self.largest = size
         return out
