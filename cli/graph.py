@@ -15,13 +15,14 @@ from typing import Optional
 import click
 import numpy as np
 
-from .app import CONTEXT, cli, reported, terminal
-from .options import (MAX_COUNT, complete_names, limit_options, load, output_options, parse_at, parse_names,
-                      program_options)
+from .app import command
+from .completion import complete_names
+from .inputs import load, parse_at, parse_names
+from .options import MAX_COUNT, limit_options, output_options, program_options
 from .pager import write_paged
-from .render import console, dumps
-from .trace import (INFIX, format_index, limits_of, param_text, short_value, shown_params,
-                    strict_status)
+from .render import console, dumps, terminal
+from .report import reported
+from .trace import INFIX, ViewConfig, format_index, param_text, short_value, shown_params, strict_status
 
 DEFAULT_MAX_NODES = 2000
 DEFAULT_DEPTH = 30
@@ -281,25 +282,29 @@ def graph_document(rec, graph) -> dict:
 
 # ------------------------------------------------------------------ the command
 
-@cli.command("graph", context_settings=CONTEXT)
-@program_options
-@click.option("--format", "fmt", type=click.Choice(["dot", "tree", "json"]), default="dot", show_default=True,
-              help="dot: Graphviz input (autodiff graph F | dot -Tsvg > g.svg); tree: the output's operands "
-                   "as a tree; json: nodes and edges.")
-@click.option("--grad", "with_grad", is_flag=True,
-              help="Label each node with its adjoint and each edge with the cotangent sent back along it.")
-@click.option("--collapse", is_flag=True,
-              help="One node per source operation (a loop's steps merge into one node with a count).")
-@click.option("--wrt", "wrt", multiple=True, metavar="NAMES", shell_complete=complete_names,
-              help="Record only these inputs (comma-separated); the others are constants.")
-@click.option("--max-nodes", type=click.IntRange(1, MAX_COUNT), default=DEFAULT_MAX_NODES, show_default=True,
-              help="Refuse graphs with more nodes than this (use --collapse for loops).")
-@click.option("--depth", type=click.IntRange(1, 10_000), default=DEFAULT_DEPTH, show_default=True,
-              help="--format tree: show operands down to this depth.")
-@limit_options
-@output_options
-def graph_command(file, expr, at, of, fmt, with_grad, collapse, wrt, max_nodes, depth, as_json, precision,
-                  **options):
+class GraphConfig(ViewConfig):
+    """`autodiff graph`: the program, --format, --grad, --collapse, --wrt, --max-nodes, --depth,
+    limits and output."""
+    __slots__ = ("program", "limits", "output", "fmt", "with_grad", "collapse", "wrt", "max_nodes", "depth")
+
+
+@command("graph", GraphConfig,
+         program_options,
+         click.option("--format", "fmt", type=click.Choice(["dot", "tree", "json"]), default="dot",
+                      show_default=True, help="dot: Graphviz input (autodiff graph F | dot -Tsvg > g.svg); tree: "
+                                              "the output's operands as a tree; json: nodes and edges."),
+         click.option("--grad", "with_grad", is_flag=True,
+                      help="Label each node with its adjoint and each edge with the cotangent sent back along it."),
+         click.option("--collapse", is_flag=True,
+                      help="One node per source operation (a loop's steps merge into one node with a count)."),
+         click.option("--wrt", "wrt", multiple=True, metavar="NAMES", shell_complete=complete_names,
+                      help="Record only these inputs (comma-separated); the others are constants."),
+         click.option("--max-nodes", type=click.IntRange(1, MAX_COUNT), default=DEFAULT_MAX_NODES,
+                      show_default=True, help="Refuse graphs with more nodes than this (use --collapse for loops)."),
+         click.option("--depth", type=click.IntRange(1, 10_000), default=DEFAULT_DEPTH, show_default=True,
+                      help="--format tree: show operands down to this depth."),
+         limit_options, output_options)
+def graph_command(config: GraphConfig) -> int:
     """Print the computational graph of one run of a program.
 
     Nodes are the inputs, the constants (one node per use), every recorded
@@ -309,14 +314,14 @@ def graph_command(file, expr, at, of, fmt, with_grad, collapse, wrt, max_nodes, 
     """
     from autodiff.diffcore.engine.errors import LimitExceeded
     from autodiff.diffcore.views.recorder import build_graph, record
-    if as_json:
-        fmt = "json"
-    program = load(file, expr)
-    limits = limits_of(options)
-    values = parse_at(at, limits)
+    fmt = "json" if config.output.as_json else config.fmt
+    precision, max_nodes = config.output.precision, config.max_nodes
+    program = load(config.program)
+    limits = config.limits.limits()
+    values = parse_at(config.program.at, limits)
     with reported(program):
-        rec = record(program, values, wrt=parse_names(wrt), of=of, limits=limits)
-        graph = build_graph(rec, collapse=collapse, gradients=with_grad)
+        rec = record(program, values, wrt=parse_names(config.wrt), of=config.program.of, limits=limits)
+        graph = build_graph(rec, collapse=config.collapse, gradients=config.with_grad)
         if len(graph.nodes) > max_nodes:
             raise LimitExceeded(f"the graph has {len(graph.nodes):,} nodes (more than --max-nodes {max_nodes:,})",
                                 hint="merge the steps of loops with --collapse, or raise --max-nodes",
@@ -325,16 +330,16 @@ def graph_command(file, expr, at, of, fmt, with_grad, collapse, wrt, max_nodes, 
     if fmt == "json":
         click.echo(dumps(graph_document(rec, graph)))
     elif fmt == "dot":
-        title = program.source.filename + (" (collapsed)" if collapse else "")
+        title = program.source.filename + (" (collapsed)" if config.collapse else "")
         click.echo(to_dot(graph, title, out, precision))
     else:
-        root = build_tree(graph, out, precision, depth)
+        root = build_tree(graph, out, precision, config.depth)
         if terminal():              # NO_COLOR keeps the layout, without colours
             out = console()
             with out.capture() as captured:
                 out.print(rich_tree(root))
-            write_paged(captured.get())
+            write_paged(captured.get(), pager=config.output.pager)
         else:
             click.echo(plain_tree(root))
-    return strict_status(options, rec.output_value, *(rec.gradient.values() if with_grad else ()))
+    return strict_status(config.output, rec.output_value, *(rec.gradient.values() if config.with_grad else ()))
 

@@ -71,6 +71,7 @@ class CheckOptions:
     rtol: Optional[float] = None        # None: DEFAULT_RTOL (a file's pragma overrides either)
     atol: Optional[float] = None
     limits: Limits = field(default_factory=Limits)  # of each run; limits.timeout is for the whole file
+    traceback: bool = False             # an internal error keeps its traceback (also: AUTODIFF_DEBUG=1)
 
 
 @dataclass
@@ -112,7 +113,7 @@ class Problem:
     checked: int = 0                        # derivative elements compared at the failing point
     rtol: Optional[float] = None
     atol: Optional[float] = None
-    traceback: Optional[str] = None         # internal errors, with AUTODIFF_DEBUG=1
+    traceback: Optional[str] = None         # internal errors, with CheckOptions.traceback
 
     @property
     def span(self) -> Optional[Span]:
@@ -383,7 +384,7 @@ def check_path(path: str, options: CheckOptions) -> FileResult:
         result.problem = Problem("internal error", f"internal error: {type(exc).__name__}: {exc}",
                                  hint="this is a bug in autodiff, not in the program; please report it "
                                       "(AUTODIFF_DEBUG=1 shows the traceback)")
-        if os.environ.get("AUTODIFF_DEBUG"):
+        if options.traceback or os.environ.get("AUTODIFF_DEBUG"):
             import traceback
             result.problem.traceback = "".join(traceback.format_exception(exc))
     finally:
