@@ -76,6 +76,26 @@ def test_errors_stay_light():
     assert code == 2 and heavy == []
 
 
+def test_the_command_skips_the_final_collection_and_a_caller_keeps_its_gc():
+    # main() run as the command (reading sys.argv) freezes the objects it leaves, so that the
+    # interpreter's last full collections skip them (cli/main.py, _exit); a caller that hands main()
+    # its arguments keeps its GC as it was.
+    import gc
+
+    from helpers import run_main
+    before = gc.get_freeze_count()
+    assert run_main(["eval", "-e", "1 + 1"])[0] == 0
+    assert gc.get_freeze_count() == before and gc.isenabled()
+    code = ("import atexit, gc, sys\n"
+            "atexit.register(lambda: sys.stderr.write('FROZEN %d\\n' % gc.get_freeze_count()))\n"
+            "sys.argv = ['autodiff', 'eval', '-e', '1 + 1']\n"
+            "from autodiff.cli.main import main\n"
+            "main()\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout == "f = 2.0\n"
+    assert int(result.stderr.split("FROZEN ")[1]) > 1000
+
+
 def test_eval_json_stays_light():
     code, out, heavy = imported_by(["eval", "-e", "x^2 + 3*x", "--at", "x=2", "--json"])
     assert code == 0 and '"output": 10.0' in out
