@@ -29,8 +29,9 @@ import numpy as np
 from autodiff.grammar.source import ProgramError
 
 from . import report as exit_codes
-from .app import CONTEXT, cli
-from .options import FiniteFloatRange, limit_options, make_limits
+from .app import command
+from .config import CommandConfig, LimitSettings, RunSettings
+from .options import FiniteFloatRange, limit_options
 from .files import probe, write_atomically
 from .render import to_json
 from .report import format_error, use_color
@@ -40,26 +41,38 @@ MAX_SHOWN_MISMATCHES = 10
 INDENT = "    "
 
 
-@cli.command("check", context_settings=CONTEXT)
-@click.argument("paths", nargs=-1, metavar="PATH...", type=click.Path())
-@click.option("--gradcheck", is_flag=True,
-              help="Check every file's gradient against finite differences and forward mode "
-                   "(a file can ask for it with `# check: gradcheck`).")
-@click.option("--rtol", type=FiniteFloatRange(0), default=None, metavar="X",
-              help="Relative tolerance of gradcheck  [default: 1e-5; a file's `# check: rtol=X` wins]")
-@click.option("--atol", type=FiniteFloatRange(0), default=None, metavar="X",
-              help="Absolute tolerance of gradcheck  [default: 1e-6; a file's `# check: atol=X` wins]")
-@click.option("-j", "--jobs", type=click.IntRange(0), default=1, show_default=True,
-              help="Check files in this many worker processes (0: one per usable core, and never more; "
-                   "1: in this process).")
-@click.option("--junit", "junit", type=click.Path(dir_okay=False), metavar="FILE",
-              help="Also write a JUnit XML report (Jenkins, GitLab) to FILE.")
-@click.option("--json-lines", "json_lines", is_flag=True,
-              help="Print one JSON object per file as it finishes, nothing else (summary on stderr).")
-@click.option("-q", "--quiet", is_flag=True, help="Print only failures, errors and the summary.")
-@limit_options
-def check_command(paths, gradcheck, rtol, atol, jobs, junit, json_lines, quiet,
-                  max_steps, max_depth, max_elements, timeout):
+class CheckConfig(CommandConfig):
+    """`autodiff check`: the paths, --gradcheck and its tolerances, --jobs, the reports (--junit,
+    --json-lines, --quiet), the limits of each file, and the run's --traceback (an internal error
+    in a file then shows its traceback)."""
+    GROUPS = {"limits": LimitSettings}
+    __slots__ = ("limits", "paths", "gradcheck", "rtol", "atol", "jobs", "junit", "json_lines", "quiet",
+                 "traceback")
+
+    @classmethod
+    def from_params(cls, params: dict, run: RunSettings) -> CheckConfig:
+        return super().from_params({**params, "traceback": run.traceback}, run)
+
+
+@command("check", CheckConfig,
+         click.argument("paths", nargs=-1, metavar="PATH...", type=click.Path()),
+         click.option("--gradcheck", is_flag=True,
+                      help="Check every file's gradient against finite differences and forward mode "
+                           "(a file can ask for it with `# check: gradcheck`)."),
+         click.option("--rtol", type=FiniteFloatRange(0), default=None, metavar="X",
+                      help="Relative tolerance of gradcheck  [default: 1e-5; a file's `# check: rtol=X` wins]"),
+         click.option("--atol", type=FiniteFloatRange(0), default=None, metavar="X",
+                      help="Absolute tolerance of gradcheck  [default: 1e-6; a file's `# check: atol=X` wins]"),
+         click.option("-j", "--jobs", type=click.IntRange(0), default=1, show_default=True,
+                      help="Check files in this many worker processes (0: one per usable core, and never more; "
+                           "1: in this process)."),
+         click.option("--junit", "junit", type=click.Path(dir_okay=False), metavar="FILE",
+                      help="Also write a JUnit XML report (Jenkins, GitLab) to FILE."),
+         click.option("--json-lines", "json_lines", is_flag=True,
+                      help="Print one JSON object per file as it finishes, nothing else (summary on stderr)."),
+         click.option("-q", "--quiet", is_flag=True, help="Print only failures, errors and the summary."),
+         limit_options)
+def check_command(config: CheckConfig) -> int:
     """Check program files: each must run, every assert must hold, and with
     --gradcheck its gradient must agree with finite differences and forward mode.
 
@@ -69,6 +82,7 @@ def check_command(paths, gradcheck, rtol, atol, jobs, junit, json_lines, quiet,
     (`# check: gradcheck`, `# check: at x=0.5`, `# check: rtol=1e-6 atol=1e-9`).
     """
     from autodiff.diffcore.checks.runner import CheckOptions, collect, run_checks
+    paths, jobs, junit, json_lines = config.paths, config.jobs, config.junit, config.json_lines
     if not paths:
         raise click.UsageError("give at least one PATH: a .expr file or a directory of them")
     try:
@@ -85,8 +99,8 @@ def check_command(paths, gradcheck, rtol, atol, jobs, junit, json_lines, quiet,
         probe(junit, "--junit")
     if jobs != 1:
         jobs = worker_count(jobs)
-    options = CheckOptions(gradcheck=gradcheck, rtol=rtol, atol=atol,
-                           limits=make_limits(max_steps, max_depth, max_elements, timeout))
+    options = CheckOptions(gradcheck=config.gradcheck, rtol=config.rtol, atol=config.atol,
+                           limits=config.limits.limits(), traceback=config.traceback)
     started = time.perf_counter()
     results = []
     counts = {"pass": 0, "fail": 0, "error": 0}
@@ -108,7 +122,7 @@ def check_command(paths, gradcheck, rtol, atol, jobs, junit, json_lines, quiet,
                 counts[result.status] += 1
                 if json_lines:
                     print(json.dumps(record(result), allow_nan=False), file=sys.stdout, flush=True)
-                elif not (quiet and result.status == "pass"):
+                elif not (config.quiet and result.status == "pass"):
                     print(format_result(result, color), file=sys.stdout, flush=True)
                 if progress is not None:
                     progress.advance(result.status != "pass")

@@ -13,7 +13,9 @@ from __future__ import annotations
 import os
 
 import click
-from click.shell_completion import BashComplete, CompletionItem, ZshComplete, add_completion_class
+
+# click.shell_completion is imported only when completing (it is not part of `import click`):
+# the functions below run then, and register() is called then (app.AutodiffGroup.main).
 
 
 def never_fails(complete):
@@ -69,6 +71,7 @@ def program_paths(incomplete: str) -> list:
 
 @never_fails
 def complete_program_path(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+    from click.shell_completion import CompletionItem
     return [CompletionItem(path) for path in program_paths(incomplete)]
 
 
@@ -99,6 +102,7 @@ def _input_names(ctx: click.Context) -> list:
 @never_fails
 def complete_name_value(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
     """--at / --direction: `NAME=` for each input not given yet."""
+    from click.shell_completion import CompletionItem
     if "=" in incomplete:
         return []
     given = {item.partition("=")[0].strip() for item in (ctx.params.get(param.name) or ())}
@@ -109,6 +113,7 @@ def complete_name_value(ctx: click.Context, param: click.Parameter, incomplete: 
 @never_fails
 def complete_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
     """--wrt x,y: the input names, after those already in the list."""
+    from click.shell_completion import CompletionItem
     head, _, last = incomplete.rpartition(",")
     before = set(head.split(",")) if head else set()
     return [CompletionItem(f"{head},{name}" if head else name) for name in _input_names(ctx)
@@ -118,6 +123,7 @@ def complete_names(ctx: click.Context, param: click.Parameter, incomplete: str) 
 @never_fails
 def complete_variable(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
     """--of: the program's top-level variables."""
+    from click.shell_completion import CompletionItem
     program = _program(ctx)
     names = program.variables if program is not None else []
     return [CompletionItem(name) for name in names if name.startswith(incomplete)]
@@ -125,29 +131,29 @@ def complete_variable(ctx: click.Context, param: click.Parameter, incomplete: st
 
 # ------------------------------------------------------------------ no space after '=' and '/'
 
-class AutodiffBash(BashComplete):
-    assert "    return 0\n}" in BashComplete.source_template        # click's script, as this expects
-    source_template = BashComplete.source_template.replace(
-        "    return 0\n}",
-        "    if [[ ${#COMPREPLY[@]} -gt 0 && ( ${COMPREPLY[-1]} == */ || ${COMPREPLY[-1]} == *= ) ]]; then\n"
-        "        compopt -o nospace\n"
-        "    fi\n"
-        "    return 0\n}", 1)
-
-
-class AutodiffZsh(ZshComplete):
-    source_template = ZshComplete.source_template.replace(
-        "    if [ -n \"$completions\" ]; then\n        compadd -U -V unsorted -a completions\n    fi",
-        "    if [ -n \"$completions\" ]; then\n"
-        "        local -a open\n"
-        "        open=(${(M)completions:#*[=/]})\n"
-        "        completions=(${completions:#*[=/]})\n"
-        "        [ -n \"$open\" ] && compadd -S '' -U -V unsorted -a open\n"
-        "        [ -n \"$completions\" ] && compadd -U -V unsorted -a completions\n"
-        "    fi", 1)
-
-
 def register() -> None:
-    """Use the scripts above for bash and zsh (fish adds no space after '=' or '/' by itself)."""
+    """Use scripts for bash and zsh that add no space after '=' or '/' (fish adds none by itself)."""
+    from click.shell_completion import BashComplete, ZshComplete, add_completion_class
+
+    class AutodiffBash(BashComplete):
+        assert "    return 0\n}" in BashComplete.source_template        # click's script, as this expects
+        source_template = BashComplete.source_template.replace(
+            "    return 0\n}",
+            "    if [[ ${#COMPREPLY[@]} -gt 0 && ( ${COMPREPLY[-1]} == */ || ${COMPREPLY[-1]} == *= ) ]]; then\n"
+            "        compopt -o nospace\n"
+            "    fi\n"
+            "    return 0\n}", 1)
+
+    class AutodiffZsh(ZshComplete):
+        source_template = ZshComplete.source_template.replace(
+            "    if [ -n \"$completions\" ]; then\n        compadd -U -V unsorted -a completions\n    fi",
+            "    if [ -n \"$completions\" ]; then\n"
+            "        local -a open\n"
+            "        open=(${(M)completions:#*[=/]})\n"
+            "        completions=(${completions:#*[=/]})\n"
+            "        [ -n \"$open\" ] && compadd -S '' -U -V unsorted -a open\n"
+            "        [ -n \"$completions\" ] && compadd -U -V unsorted -a completions\n"
+            "    fi", 1)
+
     add_completion_class(AutodiffBash, "bash")
     add_completion_class(AutodiffZsh, "zsh")

@@ -11,24 +11,33 @@ from __future__ import annotations
 
 import click
 
-from .app import CONTEXT, cli, reported
+from .app import command
+from .completion import complete_names
 from .files import probe, write_atomically
-from .options import complete_names, limit_options, load, parse_at, parse_names, parse_value, program_options
-from .trace import limits_of, strict_status
+from .inputs import load, parse_at, parse_names, parse_value
+from .options import limit_options, output_options, program_options
+from .report import reported
+from .trace import ViewConfig, strict_status
 
 
-@cli.command("explain", context_settings=CONTEXT)
-@program_options
-@click.option("-o", "--output", "output", metavar="FILE", required=True,
-              help="The HTML file to write (one self-contained page: it opens offline in any browser).")
-@click.option("--wrt", "wrt", multiple=True, metavar="NAMES", shell_complete=complete_names,
-              help="Differentiate only these inputs (comma-separated); the others are constants.")
-@click.option("--vjp", "vjp", metavar="VALUE", help="For an array output: seed the sweep with this cotangent "
-              "(default: ones, the gradient of the sum).")
-@click.option("--no-plot", is_flag=True, help="Leave out the plot of f, f', f'' (drawn for one scalar input).")
-@click.option("--strict", is_flag=True, help="Exit with status 1 if the output or a gradient is not finite.")
-@limit_options
-def explain_command(file, expr, at, of, output, wrt, vjp, no_plot, strict, **options):
+class ExplainConfig(ViewConfig):
+    """`autodiff explain`: the program, the page to write (-o), --wrt, --vjp, --no-plot, limits
+    and output."""
+    __slots__ = ("program", "limits", "output", "page", "wrt", "vjp", "no_plot")
+
+
+@command("explain", ExplainConfig,
+         program_options,
+         click.option("-o", "--output", "page", metavar="FILE", required=True,
+                      help="The HTML file to write (one self-contained page: it opens offline in any browser)."),
+         click.option("--wrt", "wrt", multiple=True, metavar="NAMES", shell_complete=complete_names,
+                      help="Differentiate only these inputs (comma-separated); the others are constants."),
+         click.option("--vjp", "vjp", metavar="VALUE", help="For an array output: seed the sweep with this "
+                      "cotangent (default: ones, the gradient of the sum)."),
+         click.option("--no-plot", is_flag=True,
+                      help="Leave out the plot of f, f', f'' (drawn for one scalar input)."),
+         limit_options, output_options)
+def explain_command(config: ExplainConfig) -> int:
     """Write a page that walks through one run: forward pass, then backward sweep.
 
     The page shows the source (the lines that ran, the branch each if/while
@@ -41,14 +50,15 @@ def explain_command(file, expr, at, of, output, wrt, vjp, no_plot, strict, **opt
     """
     from autodiff.diffcore.views.lesson import explain
     from .explain_page import render
+    output = config.page
     probe(output, "-o")
-    program = load(file, expr)
-    limits = limits_of(options)
-    values = parse_at(at, limits)
-    cotangent = parse_value(vjp, "--vjp", limits) if vjp is not None else None
+    program = load(config.program)
+    limits = config.limits.limits()
+    values = parse_at(config.program.at, limits)
+    cotangent = parse_value(config.vjp, "--vjp", limits) if config.vjp is not None else None
     with reported(program):
-        lesson = explain(program, values, wrt=parse_names(wrt), of=of, limits=limits, cotangent=cotangent,
-                         plot=not no_plot)
+        lesson = explain(program, values, wrt=parse_names(config.wrt), of=config.program.of, limits=limits,
+                         cotangent=cotangent, plot=not config.no_plot)
     page = render(lesson, program.source.filename)
 
     def write(path: str) -> None:
@@ -59,4 +69,4 @@ def explain_command(file, expr, at, of, output, wrt, vjp, no_plot, strict, **opt
     rec = lesson.recording
     click.echo(f"wrote {output}: {rec.length} tape entries, {len(lesson.steps)} steps, "
                f"{len(lesson.graph.nodes)} graph nodes" + (" (grouped)" if lesson.graph.collapsed else ""), err=True)
-    return strict_status({"strict": strict}, rec.output_value, *rec.gradient.values())
+    return strict_status(config.output, rec.output_value, *rec.gradient.values())

@@ -12,7 +12,7 @@ import stat
 import tempfile
 from typing import Callable
 
-from .inputs import UsageError
+from click import UsageError
 
 
 def probe(path: str, option: str) -> None:

@@ -15,13 +15,14 @@ from typing import Optional
 import click
 import numpy as np
 
-from .app import CONTEXT, cli, reported, terminal
-from .options import (MAX_COUNT, complete_names, limit_options, load, output_options, parse_at, parse_names,
-                      program_options)
+from .app import command
+from .completion import complete_names
+from .inputs import load, parse_at, parse_names
+from .options import MAX_COUNT, limit_options, output_options, program_options
 from .pager import write_paged
-from .render import console, dumps
-from .trace import (INFIX, format_index, limits_of, param_text, short_value, shown_params,
-                    strict_status)
+from .render import console, dumps, terminal
+from .report import reported
+from .trace import INFIX, ViewConfig, format_index, param_text, short_value, shown_params, strict_status
 
 DEFAULT_MAX_NODES = 2000
 DEFAULT_DEPTH = 30
@@ -41,28 +42,28 @@ def op_text(node) -> str:
     return node.op + (f"({', '.join(extra)})" if extra else "")
 
 
-def grad_label(graph, node, out: str) -> Optional[str]:
+def grad_label(graph, node, out: str, full: bool = False) -> Optional[str]:
     if not graph.with_gradients:
         return None
     if node.kind == "constant":
         return None
     if node.kind == "output":
-        return f"seed {short_value(node.adjoint, 4, 28)}"
+        return f"seed {short_value(node.adjoint, 4, 28, full)}"
     if node.adjoint is None:
         if node.count > 1:
             return None
         return "unused: no path to the output" if not node.live else None
-    return f"d{out}/d{node.name or node.id} = {short_value(node.adjoint, 4, 28)}"
+    return f"d{out}/d{node.name or node.id} = {short_value(node.adjoint, 4, 28, full)}"
 
 
-def constant_text(node, precision: int) -> str:
+def constant_text(node, precision: int, full: bool = False) -> str:
     """'3.0', 'k = 3.0' (read from a variable), 'u = detach(v1) = ...'; collapsed: '2.0 ×10' (one value
     used 10 times), '1,000 values in [0.0, 999.0]'."""
     if node.value is not None:
         prefix = f"{node.name} = " if node.name else ""
         if node.detached is not None:
             prefix += f"detach(v{node.detached}) = "
-        return prefix + short_value(node.value, precision, 28) + (f" ×{node.count:,}" if node.count > 1 else "")
+        return prefix + short_value(node.value, precision, 28, full) + (f" ×{node.count:,}" if node.count > 1 else "")
     if node.values is not None and node.low is not None:
         text = f"{node.values:,} values in [{short_value(node.low, precision)}, {short_value(node.high, precision)}]"
     elif node.low is not None:
@@ -72,24 +73,24 @@ def constant_text(node, precision: int) -> str:
     return text + (f", used ×{node.count:,}" if node.values != node.count else "")
 
 
-def node_lines(graph, node, out: str, precision: int) -> list:
+def node_lines(graph, node, out: str, precision: int, full: bool = False) -> list:
     """The lines of a node's label (DOT); the tree uses the same pieces on one line."""
     if node.kind == "constant":
-        return [constant_text(node, precision)]
+        return [constant_text(node, precision, full)]
     where = f"{node.span.line}:{node.span.col}" if node.span is not None else ""
     if node.kind == "input":
-        lines = [node.name or node.id, f"input = {short_value(node.value, precision, 28)}"]
+        lines = [node.name or node.id, f"input = {short_value(node.value, precision, 28, full)}"]
     elif node.kind == "output":
-        lines = [f"output {node.name or out}", f"= {short_value(node.value, precision, 28)}"]
+        lines = [f"output {node.name or out}", f"= {short_value(node.value, precision, 28, full)}"]
     else:
         lines = [op_text(node)]
         if node.count > 1:
             lines.append(f"{node.name or node.id}  ×{node.count:,}")
         else:
-            lines.append(f"{node.name or node.id} = {short_value(node.value, precision, 28)}")
+            lines.append(f"{node.name or node.id} = {short_value(node.value, precision, 28, full)}")
         if where:
             lines.append(where + (f"  {node.source}" if node.source and graph.collapsed else ""))
-    grad = grad_label(graph, node, out)
+    grad = grad_label(graph, node, out, full)
     if grad:
         lines.append(grad)
     return lines
@@ -109,7 +110,7 @@ STYLES = {
 }
 
 
-def to_dot(graph, title: str, out: str, precision: int) -> str:
+def to_dot(graph, title: str, out: str, precision: int, full: bool = False) -> str:
     lines = [
         "digraph autodiff {",
         f"  graph [rankdir=TB, fontname=\"Helvetica\", fontsize=12, labelloc=t, label={dot_quote(title)}];",
@@ -121,7 +122,7 @@ def to_dot(graph, title: str, out: str, precision: int) -> str:
         if not node.live and node.kind != "output":
             style += ', style="dashed' + (',rounded' if node.kind == "operation" else '') + \
                      '", fontcolor="#888888", color="#aaaaaa"'
-        label = "\n".join(node_lines(graph, node, out, precision))
+        label = "\n".join(node_lines(graph, node, out, precision, full))
         lines.append(f"  {node.id} [{style}, label={dot_quote(label)}];")
     for node in graph.nodes:
         if node.kind == "constant" and node.detached is not None and any(n.id == f"v{node.detached}"
@@ -163,12 +164,12 @@ class Item:
         self.children = children or []
 
 
-def tree_pieces(graph, node, out: str, precision: int) -> list:
+def tree_pieces(graph, node, out: str, precision: int, full: bool = False) -> list:
     """[(text, style)] for a node on one line."""
-    grad = grad_label(graph, node, out)
+    grad = grad_label(graph, node, out, full)
     where = f"{node.span.line}:{node.span.col}" if node.span is not None else ""
     if node.kind == "constant":
-        pieces = [(constant_text(node, precision), "dim")]
+        pieces = [(constant_text(node, precision, full), "dim")]
     elif node.kind == "input":
         pieces = [(f"{node.id} ", "dim"), (node.name or node.id, "bold green"),
                   (": input", "yellow"), (f" = {short_value(node.value, precision)}", "")]
@@ -304,25 +305,29 @@ def graph_document(rec, graph) -> dict:
 
 # ------------------------------------------------------------------ the command
 
-@cli.command("graph", context_settings=CONTEXT)
-@program_options
-@click.option("--format", "fmt", type=click.Choice(["dot", "tree", "json"]), default="dot", show_default=True,
-              help="dot: Graphviz input (autodiff graph F | dot -Tsvg > g.svg); tree: the output's operands "
-                   "as a tree; json: nodes and edges.")
-@click.option("--grad", "with_grad", is_flag=True,
-              help="Label each node with its adjoint and each edge with the cotangent sent back along it.")
-@click.option("--collapse", is_flag=True,
-              help="One node per source operation (a loop's steps merge into one node with a count).")
-@click.option("--wrt", "wrt", multiple=True, metavar="NAMES", shell_complete=complete_names,
-              help="Record only these inputs (comma-separated); the others are constants.")
-@click.option("--max-nodes", type=click.IntRange(1, MAX_COUNT), default=DEFAULT_MAX_NODES, show_default=True,
-              help="Refuse graphs with more nodes than this (use --collapse for loops).")
-@click.option("--depth", type=click.IntRange(1, 10_000), default=DEFAULT_DEPTH, show_default=True,
-              help="--format tree: show operands down to this depth.")
-@limit_options
-@output_options
-def graph_command(file, expr, at, of, fmt, with_grad, collapse, wrt, max_nodes, depth, as_json, precision,
-                  **options):
+class GraphConfig(ViewConfig):
+    """`autodiff graph`: the program, --format, --grad, --collapse, --wrt, --max-nodes, --depth,
+    limits and output."""
+    __slots__ = ("program", "limits", "output", "fmt", "with_grad", "collapse", "wrt", "max_nodes", "depth")
+
+
+@command("graph", GraphConfig,
+         program_options,
+         click.option("--format", "fmt", type=click.Choice(["dot", "tree", "json"]), default="dot",
+                      show_default=True, help="dot: Graphviz input (autodiff graph F | dot -Tsvg > g.svg); tree: "
+                                              "the output's operands as a tree; json: nodes and edges."),
+         click.option("--grad", "with_grad", is_flag=True,
+                      help="Label each node with its adjoint and each edge with the cotangent sent back along it."),
+         click.option("--collapse", is_flag=True,
+                      help="One node per source operation (a loop's steps merge into one node with a count)."),
+         click.option("--wrt", "wrt", multiple=True, metavar="NAMES", shell_complete=complete_names,
+                      help="Record only these inputs (comma-separated); the others are constants."),
+         click.option("--max-nodes", type=click.IntRange(1, MAX_COUNT), default=DEFAULT_MAX_NODES,
+                      show_default=True, help="Refuse graphs with more nodes than this (use --collapse for loops)."),
+         click.option("--depth", type=click.IntRange(1, 10_000), default=DEFAULT_DEPTH, show_default=True,
+                      help="--format tree: show operands down to this depth."),
+         limit_options, output_options)
+def graph_command(config: GraphConfig) -> int:
     """Print the computational graph of one run of a program.
 
     Nodes are the inputs, the constants (one node per use), every recorded
@@ -332,14 +337,14 @@ def graph_command(file, expr, at, of, fmt, with_grad, collapse, wrt, max_nodes, 
     """
     from autodiff.diffcore.engine.errors import LimitExceeded
     from autodiff.diffcore.views.recorder import build_graph, record
-    if as_json:
-        fmt = "json"
-    program = load(file, expr)
-    limits = limits_of(options)
-    values = parse_at(at, limits)
+    fmt = "json" if config.output.as_json else config.fmt
+    precision, max_nodes = config.output.precision, config.max_nodes
+    program = load(config.program)
+    limits = config.limits.limits()
+    values = parse_at(config.program.at, limits)
     with reported(program):
-        rec = record(program, values, wrt=parse_names(wrt), of=of, limits=limits)
-        graph = build_graph(rec, collapse=collapse, gradients=with_grad)
+        rec = record(program, values, wrt=parse_names(config.wrt), of=config.program.of, limits=limits)
+        graph = build_graph(rec, collapse=config.collapse, gradients=config.with_grad)
         if len(graph.nodes) > max_nodes:
             raise LimitExceeded(f"the graph has {len(graph.nodes):,} nodes (more than --max-nodes {max_nodes:,})",
                                 hint="merge the steps of loops with --collapse, or raise --max-nodes",
@@ -348,16 +353,16 @@ def graph_command(file, expr, at, of, fmt, with_grad, collapse, wrt, max_nodes, 
     if fmt == "json":
         click.echo(dumps(graph_document(rec, graph)))
     elif fmt == "dot":
-        title = program.source.filename + (" (collapsed)" if collapse else "")
-        click.echo(to_dot(graph, title, out, precision))
+        title = program.source.filename + (" (collapsed)" if config.collapse else "")
+        click.echo(to_dot(graph, title, out, precision, config.output.full))
     else:
-        root = build_tree(graph, out, precision, depth)
+        root = build_tree(graph, out, precision, config.depth)
         if terminal():              # NO_COLOR keeps the layout, without colours
             out = console()
             with out.capture() as captured:
                 out.print(rich_tree(root))
-            write_paged(captured.get())
+            write_paged(captured.get(), pager=config.output.pager)
         else:
             click.echo(plain_tree(root))
-    return strict_status(options, rec.output_value, *(rec.gradient.values() if with_grad else ()))
+    return strict_status(config.output, rec.output_value, *(rec.gradient.values() if config.with_grad else ()))
 

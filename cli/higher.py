@@ -7,12 +7,13 @@ from collections import Counter
 import click
 import numpy as np
 
-from .app import CONTEXT, cli, finish, input_rows, output_label, reported, terminal
-from .options import (complete_name_value, complete_names, compose, limit_options, load, make_limits,
-                      name_value_option, output_options, parse_at, parse_names, program_options, require_points)
-from .points import points_options, run_program_points
-from .render import Report, Row, dumps, show
-from .report import warnings_document
+from .app import command
+from .completion import complete_name_value, complete_names
+from .config import CommandConfig, LimitSettings, OutputSettings, PointsSettings, ProgramInput
+from .inputs import load, name_value_option, parse_at, parse_names, parse_value, require_points
+from .options import limit_options, output_options, points_options, program_options
+from .render import Report, Row, dumps, input_rows, output_label, show, terminal
+from .report import finish, reported, warnings_document
 
 wrt_option = click.option("--wrt", "wrt", multiple=True, metavar="NAMES", shell_complete=complete_names,
                           help="Differentiate only with respect to these inputs (comma-separated).")
@@ -21,7 +22,34 @@ direction_option = click.option(
     shell_complete=complete_name_value,
     help="The direction v, one input at a time (inputs not named move by zero). Repeatable.")
 
-common = compose(program_options, wrt_option, limit_options, output_options)
+common = (program_options, wrt_option, limit_options, output_options)
+
+ONE_POINT = {"program": ProgramInput, "limits": LimitSettings, "output": OutputSettings}
+MANY_POINTS = {**ONE_POINT, "points": PointsSettings}
+
+
+class HessianConfig(CommandConfig):
+    """`autodiff hessian`: the program, --wrt, limits, output and --points."""
+    GROUPS = MANY_POINTS
+    __slots__ = ("program", "limits", "output", "points", "wrt")
+
+
+class JacobianConfig(CommandConfig):
+    """`autodiff jacobian`: the program, --wrt, limits, output and --mode."""
+    GROUPS = ONE_POINT
+    __slots__ = ("program", "limits", "output", "wrt", "mode")
+
+
+class JvpConfig(CommandConfig):
+    """`autodiff jvp`: the program, --wrt, limits, output, --direction and --points."""
+    GROUPS = MANY_POINTS
+    __slots__ = ("program", "limits", "output", "points", "wrt", "direction")
+
+
+class HvpConfig(CommandConfig):
+    """`autodiff hvp`: the program, --wrt, limits, output and --direction."""
+    GROUPS = ONE_POINT
+    __slots__ = ("program", "limits", "output", "wrt", "direction")
 
 
 def derivative_label(out: str, names: tuple) -> str:
@@ -49,87 +77,82 @@ def jvp_document(result, program, direction: dict) -> dict:
             "program": program.source.filename, "warnings": warnings_document(result.warnings)}
 
 
-def show_orders(program, result, precision: int, as_json: bool, order: int) -> None:
+def show_orders(program, result, output: OutputSettings, order: int) -> None:
     out = output_label(result.output_name)
-    if as_json:
+    if output.as_json:
         click.echo(dumps(orders_document(result, program, order)))
         return
     rows = input_rows(result.inputs) + [Row("output", out, result.output)]
     for k, blocks in result.orders.items():
         section = {1: "gradient", 2: "hessian"}.get(k, f"order {k}")
         rows += [Row(section, derivative_label(out, names), block) for names, block in blocks.items()]
-    show(Report(program.source.filename, rows), precision, sys.stdout, terminal())
+    show(Report(program.source.filename, rows), output, sys.stdout, terminal())
 
 
-def run_orders(file, expr, at, of, wrt, order, limits, as_json, strict, precision, points=(None,)) -> int:
+def run_orders(config, order: int) -> int:
+    """Derivatives up to `order` (grad --order N, hessian): `config` is the command's, with a
+    program, --wrt, limits, output and points."""
     from autodiff.diffcore.higher import derivative_tensors
-    program = load(file, expr)
-    values = parse_at(at, limits)
-    if points[0] is not None:
-        path, points_format, json_lines, as_csv, on_error, jobs = points
+    limits = config.limits.limits()
+    program = load(config.program)
+    values = parse_at(config.program.at, limits)
+    wrt, of = parse_names(config.wrt), config.program.of
+    if config.points.path is not None:
+        from .points import run_program_points
         return run_program_points(
-            program, file, path, points_format, values,
-            lambda point: orders_document(
-                derivative_tensors(program, point, order, wrt=parse_names(wrt), of=of, limits=limits),
-                program, order),
-            (), as_csv, json_lines, on_error, strict, limits=limits, jobs=jobs)
+            program, config, values,
+            lambda point: orders_document(derivative_tensors(program, point, order, wrt=wrt, of=of, limits=limits),
+                                          program, order),
+            (), limits)
     with reported(program):
-        result = derivative_tensors(program, values, order, wrt=parse_names(wrt), of=of, limits=limits)
-    show_orders(program, result, precision, as_json, order)
-    return finish(program, result.warnings, strict)
+        result = derivative_tensors(program, values, order, wrt=wrt, of=of, limits=limits)
+    show_orders(program, result, config.output, order)
+    return finish(program, result.warnings, config.output.strict)
 
 
-@cli.command("hessian", context_settings=CONTEXT)
-@common
-@points_options
-def hessian_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements, timeout, as_json, strict,
-                    precision,
-                    points, points_format, json_lines, as_csv, on_error, jobs):
+@command("hessian", HessianConfig, *common, points_options)
+def hessian_command(config: HessianConfig) -> int:
     """The gradient and the Hessian of a scalar output (the same as grad --order 2).
 
     The Hessian is printed as blocks per pair of inputs, d2f/dx dy shaped
     x.shape + y.shape, computed by forward-over-reverse differentiation.
     """
-    require_points(points, as_csv, json_lines)
-    return run_orders(file, expr, at, of, wrt, 2, make_limits(max_steps, max_depth, max_elements, timeout),
-                      as_json, strict, precision, points=(points, points_format, json_lines, as_csv, on_error, jobs))
+    require_points(config.points)
+    return run_orders(config, 2)
 
 
-@cli.command("jacobian", context_settings=CONTEXT)
-@common
-@click.option("--mode", type=click.Choice(["auto", "forward", "reverse"]), default="auto", show_default=True,
-              help="forward: one pass per input element; reverse: one sweep per output element; "
-                   "auto: whichever needs fewer.")
-def jacobian_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements, timeout, as_json, strict,
-                     precision,
-                     mode):
+@command("jacobian", JacobianConfig, *common,
+         click.option("--mode", type=click.Choice(["auto", "forward", "reverse"]), default="auto",
+                      show_default=True, help="forward: one pass per input element; reverse: one sweep per output "
+                                              "element; auto: whichever needs fewer."))
+def jacobian_command(config: JacobianConfig) -> int:
     """The Jacobian of the output, by forward or reverse mode."""
     from autodiff.diffcore.higher import jacobian
-    program = load(file, expr)
-    limits = make_limits(max_steps, max_depth, max_elements, timeout)
-    values = parse_at(at, limits)
+    program = load(config.program)
+    limits = config.limits.limits()
+    values = parse_at(config.program.at, limits)
     with reported(program):
-        result = jacobian(program, values, mode=mode, wrt=parse_names(wrt), of=of, limits=limits)
+        result = jacobian(program, values, mode=config.mode, wrt=parse_names(config.wrt), of=config.program.of,
+                          limits=limits)
     blocks = {names[0]: block for names, block in result.orders[1].items()}
-    if as_json:
+    if config.output.as_json:
         click.echo(dumps({"output": result.output, "jacobian": blocks, "mode": result.mode,
                           "output_name": result.output_name, "inputs": result.inputs, "wrt": result.wrt,
                           "program": program.source.filename, "warnings": warnings_document(result.warnings)}))
-        return finish(program, result.warnings, strict)
+        return finish(program, result.warnings, config.output.strict)
     out = output_label(result.output_name)
     rows = input_rows(result.inputs) + [Row("output", out, result.output)]
     rows += [Row("jacobian", f"d{out}/d{name}", block) for name, block in blocks.items()]
     chosen = f"mode: {result.mode}"
-    if mode == "auto":
+    if config.mode == "auto":
         from autodiff.diffcore.engine.transforms import jacobian_mode_reason
         n_inputs = sum(int(np.size(result.inputs[name])) for name in result.wrt)
         chosen += f" (chosen by --mode auto: {jacobian_mode_reason(n_inputs, int(np.size(result.output)))})"
-    show(Report(program.source.filename, rows, notes=[chosen]), precision, sys.stdout, terminal())
-    return finish(program, result.warnings, strict)
+    show(Report(program.source.filename, rows, notes=[chosen]), config.output, sys.stdout, terminal())
+    return finish(program, result.warnings, config.output.strict)
 
 
 def _directions(items: tuple, limits) -> dict:
-    from .options import parse_value
     directions = {}
     for item in items:
         name, sep, text = item.partition("=")
@@ -139,62 +162,55 @@ def _directions(items: tuple, limits) -> dict:
     return directions
 
 
-@cli.command("jvp", context_settings=CONTEXT)
-@common
-@direction_option
-@points_options
-def jvp_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements, timeout, as_json, strict,
-                precision,
-                direction, points, points_format, json_lines, as_csv, on_error, jobs):
+@command("jvp", JvpConfig, *common, direction_option, points_options)
+def jvp_command(config: JvpConfig) -> int:
     """The directional derivative J·v of the output, by one forward-mode pass."""
     from autodiff.diffcore.higher import directional
-    require_points(points, as_csv, json_lines)
-    program = load(file, expr)
-    limits = make_limits(max_steps, max_depth, max_elements, timeout)
-    values = parse_at(at, limits)
-    v = _directions(direction, limits)
-    if points is not None:
+    require_points(config.points)
+    program = load(config.program)
+    limits = config.limits.limits()
+    values = parse_at(config.program.at, limits)
+    v = _directions(config.direction, limits)
+    wrt, of = parse_names(config.wrt), config.program.of
+    if config.points.path is not None:
+        from .points import run_program_points
         return run_program_points(
-            program, file, points, points_format, values,
-            lambda point: jvp_document(directional(program, point, v, wrt=parse_names(wrt), of=of,
-                                                   limits=limits), program, v),
-            ("jvp",), as_csv, json_lines, on_error, strict, limits=limits, jobs=jobs)
+            program, config, values,
+            lambda point: jvp_document(directional(program, point, v, wrt=wrt, of=of, limits=limits), program, v),
+            ("jvp",), limits)
     with reported(program):
-        result = directional(program, values, v, wrt=parse_names(wrt), of=of, limits=limits)
-    if as_json:
+        result = directional(program, values, v, wrt=wrt, of=of, limits=limits)
+    if config.output.as_json:
         click.echo(dumps(jvp_document(result, program, v)))
-        return finish(program, result.warnings, strict)
+        return finish(program, result.warnings, config.output.strict)
     out = output_label(result.output_name)
     rows = input_rows(result.inputs) + [Row("output", out, result.output),
                                         Row("jvp", f"J·v of {out}", result.value)]
-    show(Report(program.source.filename, rows), precision, sys.stdout, terminal())
-    return finish(program, result.warnings, strict)
+    show(Report(program.source.filename, rows), config.output, sys.stdout, terminal())
+    return finish(program, result.warnings, config.output.strict)
 
 
-@cli.command("hvp", context_settings=CONTEXT)
-@common
-@direction_option
-def hvp_command(file, expr, at, of, wrt, max_steps, max_depth, max_elements, timeout, as_json, strict,
-                precision,
-                direction):
+@command("hvp", HvpConfig, *common, direction_option)
+def hvp_command(config: HvpConfig) -> int:
     """The Hessian-vector product H·v of a scalar output, without forming H (forward-over-reverse)."""
     from autodiff.diffcore.higher import hessian_vector
-    program = load(file, expr)
-    limits = make_limits(max_steps, max_depth, max_elements, timeout)
-    values = parse_at(at, limits)
-    v = _directions(direction, limits)
+    program = load(config.program)
+    limits = config.limits.limits()
+    values = parse_at(config.program.at, limits)
+    v = _directions(config.direction, limits)
     with reported(program):
-        result = hessian_vector(program, values, v, wrt=parse_names(wrt), of=of, limits=limits)
+        result = hessian_vector(program, values, v, wrt=parse_names(config.wrt), of=config.program.of,
+                                limits=limits)
     gradient = {names[0]: block for names, block in result.orders[1].items()}
     products = {names[0]: block for names, block in result.value.items()}
-    if as_json:
+    if config.output.as_json:
         click.echo(dumps({"output": result.output, "gradient": gradient, "hvp": products, "direction": v,
                           "output_name": result.output_name, "inputs": result.inputs, "wrt": result.wrt,
                           "program": program.source.filename, "warnings": warnings_document(result.warnings)}))
-        return finish(program, result.warnings, strict)
+        return finish(program, result.warnings, config.output.strict)
     out = output_label(result.output_name)
     rows = input_rows(result.inputs) + [Row("output", out, result.output)]
     rows += [Row("gradient", f"d{out}/d{n}", g) for n, g in gradient.items()]
     rows += [Row("hvp", f"(H·v)[{n}]", p) for n, p in products.items()]
-    show(Report(program.source.filename, rows), precision, sys.stdout, terminal())
-    return finish(program, result.warnings, strict)
+    show(Report(program.source.filename, rows), config.output, sys.stdout, terminal())
+    return finish(program, result.warnings, config.output.strict)

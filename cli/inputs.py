@@ -1,27 +1,20 @@
 """What the command line gives a command, turned into what diffcore takes: the program's
-source, --at values, names, limits. Free of click, so that the fast path (fast.py) can run
-`eval` and `grad` without importing it; the options themselves are declared in options.py.
+source, --at values, names, limits. The options themselves are declared in options.py.
+
+A mistake on the command line found here is click's UsageError (exit 2, shown with the
+command's usage line); a mistake in a value that is a constant expression (--at x=[1,)
+is a program error located in that value (report.ProgramFailed with usage=True, exit 2).
 """
 from __future__ import annotations
 
 import sys
 from typing import Any, Optional
 
+from click import BadParameter, UsageError
+
 from autodiff.grammar.source import ProgramError, Source, read_program_bytes
 
-from .report import ProgramFailed  # noqa: F401  (raised here; its home is the report)
-
-
-class UsageError(Exception):
-    """A mistake on the command line (exit 2), reported the way click reports its own.
-
-    Under click, AutodiffCommand (app.py) turns it into click's UsageError for the
-    command's context; on the fast path, fast.py prints the same text.
-    """
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+from .report import ProgramFailed
 
 
 # ------------------------------------------------------------------ the program
@@ -57,10 +50,11 @@ def read_source(file: Optional[str], expr: Optional[str]) -> Source:
     return Source(text, name)
 
 
-def load(file: Optional[str], expr: Optional[str]):
-    """Parse and compile the program; errors carry their source for the report."""
+def load(program) -> Any:
+    """Parse and compile the program of a ProgramInput (config.py); errors carry their source
+    for the report."""
     from autodiff.diffcore.program import Program
-    source = read_source(file, expr)
+    source = read_source(program.file, program.expr)
     try:
         return Program(source)
     except ProgramError as error:
@@ -71,7 +65,7 @@ def load(file: Optional[str], expr: Optional[str]):
 
 def parse_at(items: tuple, limits=None) -> dict:
     """--at NAME=VALUE options as {name: value}; each VALUE is a constant expression, run under `limits`
-    (the command's: see make_limits)."""
+    (the command's: LimitSettings.limits())."""
     from autodiff.diffcore.program import constant_value
     values = {}
     for item in items:
@@ -94,10 +88,11 @@ def parse_value(text: str, label: str, limits=None) -> Any:
         raise ProgramFailed(error, Source(text, label), usage=True) from None
 
 
-def require_points(points: Optional[str], as_csv: bool, json_lines: bool) -> None:
-    """--csv and --json-lines format the results of --points; alone they would be ignored."""
-    if points is None and (as_csv or json_lines):
-        flag = "--csv" if as_csv else "--json-lines"
+def require_points(points) -> None:
+    """--csv and --json-lines format the results of --points (a PointsSettings); alone they
+    would be ignored."""
+    if points.path is None and (points.as_csv or points.json_lines):
+        flag = "--csv" if points.as_csv else "--json-lines"
         raise UsageError(f"{flag} needs --points: it formats the results of --points FILE (or --points - for "
                          f"standard input); for one result as JSON use --json")
 
@@ -110,9 +105,6 @@ def parse_names(items: tuple) -> Optional[list]:
 
 # ---------------------------------------------------------------------- limits
 
-# --max-memory, as its option callback last set it (see options.py: the option is not passed
-# to the commands, so that every command need not take it).
-_MAX_MEMORY: list = [None]
 _UNITS = ("K", "M", "G", "T", "k", "m", "g", "t")
 
 
@@ -146,31 +138,15 @@ def _scaled(whole: str, fraction: str, unit: str) -> int:
     return int(whole + fraction) * scale // 10 ** len(fraction)
 
 
-# The callbacks of --max-memory and --full (options.py), whose values are not passed to the
-# commands. They use neither the context nor click (save to report a bad value), so that the
-# fast path calls them as well.
+# The callbacks of options, run by click while it parses.
 
-def max_memory_option(ctx, param, value: str) -> None:
+def max_memory_option(ctx, param, value: str) -> int:
+    """--max-memory SIZE: the size in bytes."""
     size = memory_size(value)
     if size is None or not 0 < size <= MAX_MEMORY_SIZE:
-        import click
         shown = value if len(value) <= 40 else value[:40] + "..."
-        raise click.BadParameter(f"{shown!r}: expected a size like 500M or 8G, more than 0 and at most 1024T")
-    _MAX_MEMORY[0] = size
-
-
-def full_option(ctx, param, value: bool) -> None:
-    from . import render
-    render.SHOW_IN_FULL[0] = bool(value)
-
-
-def traceback_option(ctx, param, value: bool) -> None:
-    """--traceback, accepted after the command as well as before it (the internal-error message
-    tells users to add it, and they add it at the end): main() shows the traceback of an
-    internal error when AUTODIFF_DEBUG is set."""
-    if value:
-        import os
-        os.environ["AUTODIFF_DEBUG"] = "1"
+        raise BadParameter(f"{shown!r}: expected a size like 500M or 8G, more than 0 and at most 1024T")
+    return size
 
 
 def name_value_option(ctx, param, items: tuple) -> tuple:
@@ -180,17 +156,7 @@ def name_value_option(ctx, param, items: tuple) -> tuple:
     for item in items:
         name, sep, _ = item.partition("=")
         if not sep or not name.strip().isidentifier():
-            import click
             option = param.opts[0] if param is not None else "--at"
-            raise click.BadParameter(f"{item!r}: {option} takes NAME=VALUE, e.g. {option} x=2 or "
-                                     f"{option} 'x=[1, 2]' (is the '=' missing?)")
+            raise BadParameter(f"{item!r}: {option} takes NAME=VALUE, e.g. {option} x=2 or "
+                               f"{option} 'x=[1, 2]' (is the '=' missing?)")
     return items
-
-
-def make_limits(max_steps: int, max_depth: int, max_elements: int, timeout: Optional[float]):
-    from autodiff.diffcore.interpreter.runtime import Limits
-    limits = Limits(max_steps=max_steps, max_depth=max_depth, max_elements=max_elements,
-                    timeout=timeout or None)        # --timeout 0: no limit
-    if _MAX_MEMORY[0] is not None:
-        limits.max_memory = _MAX_MEMORY[0]
-    return limits

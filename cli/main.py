@@ -1,7 +1,6 @@
 """Entry point of the `autodiff` command: every outcome becomes a documented exit code."""
 from __future__ import annotations
 
-import os
 import sys
 from typing import Optional
 
@@ -9,29 +8,22 @@ from . import report as exit_codes
 from .report import silence_stdout
 
 
-# Environment variables that options of one invocation set for that invocation only.
-_RUN_SWITCHES = ("AUTODIFF_DEBUG", "AUTODIFF_PAGER")
-
-
 def main(argv: Optional[list] = None) -> None:
     """Entry point: every outcome becomes one of the documented exit codes, never a traceback.
 
-    The common command lines of `eval` and `grad` run without click (fast.py); click runs
-    the others. Program errors and broken pipes are handled where the command runs
-    (report.run_reported); here remain interruptions, click's own usage errors, and bugs.
+    click parses the command line and runs the command (app.py). Program errors and broken
+    pipes are handled where the command runs (report.run_reported); here remain
+    interruptions, click's own usage errors, and bugs. The run's switches (--traceback,
+    --no-pager) live in a RunSettings made here for this run only: nothing is left behind in
+    the process (no environment variable, no module global) when main() returns.
     """
     args = sys.argv[1:] if argv is None else list(argv)
     from .streams import fit_standard_streams
     fit_standard_streams()
-    # --traceback and --no-pager are read by their option callbacks, before the command runs,
-    # and say so through the environment; an in-process caller (a test, a notebook) gets its
-    # environment back as it was.
-    switches = {name: os.environ.get(name) for name in _RUN_SWITCHES}
+    from .config import RunSettings
+    run = RunSettings()
     try:
-        from .fast import run
-        code = run(args)
-        if code is None:
-            code = _run_click(args)
+        code = _run_click(args, run)
     except KeyboardInterrupt:
         print("autodiff: interrupted", file=sys.stderr)
         code = exit_codes.INTERRUPTED
@@ -44,22 +36,16 @@ def main(argv: Optional[list] = None) -> None:
     except OSError as exc:    # the output could not be written: a full disk, a device that refuses
         code = _io_error(exc)
     except Exception as exc:  # an autodiff bug: say so briefly, with the traceback on request
-        code = _internal_error(exc)
-    finally:
-        for name, value in switches.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-    _exit(code if isinstance(code, int) else exit_codes.OK)
+        code = _internal_error(exc, run.traceback)
+    _exit(code if isinstance(code, int) else exit_codes.OK, ends_the_process=argv is None)
 
 
-def _run_click(args: list):
+def _run_click(args: list, run):
     import click
 
     from .app import cli
     try:
-        return cli.main(args=args, prog_name="autodiff", standalone_mode=False)
+        return cli.main(args=args, prog_name="autodiff", standalone_mode=False, obj=run)
     except click.exceptions.Abort:
         print("autodiff: interrupted", file=sys.stderr)
         return exit_codes.INTERRUPTED
@@ -71,17 +57,18 @@ def _run_click(args: list):
 
 
 def __getattr__(name: str):
-    # `from autodiff.cli.main import cli` still works, without importing click for main().
+    # `from autodiff.cli.main import cli` still works.
     if name == "cli":
         from .app import cli
         return cli
     raise AttributeError(name)
 
 
-def _internal_error(exc: BaseException) -> int:
-    if os.environ.get("AUTODIFF_DEBUG"):
-        import traceback
-        traceback.print_exception(exc)
+def _internal_error(exc: BaseException, traceback: bool) -> int:
+    """A bug: one line saying so, or with --traceback (or AUTODIFF_DEBUG=1) the Python traceback."""
+    if traceback:
+        import traceback as tb
+        tb.print_exception(exc)
     else:
         print(f"autodiff: internal error: {type(exc).__name__}: {exc}\n"
               "This is a bug in autodiff, not in your program. Please report it with the program and "
@@ -102,11 +89,19 @@ def _io_error(exc: OSError) -> int:
     return exit_codes.IO_ERROR
 
 
-def _exit(code: int) -> None:
+def _exit(code: int, ends_the_process: bool = False) -> None:
     try:
         sys.stdout.flush()
     except BrokenPipeError:
         silence_stdout()
     except OSError as exc:
         code = _io_error(exc)
+    if ends_the_process:
+        # The command is over and the interpreter is about to end; its last work would be full
+        # garbage collections over every object numpy, click and autodiff made (~5-10 ms of the
+        # cold start: docs/performance.md, case 1). Frozen objects are not collected again.
+        # Only when main() reads sys.argv, as the `autodiff` command does: a caller that hands
+        # main() its arguments (a test, a notebook) goes on living, with its GC as it was.
+        import gc
+        gc.freeze()
     sys.exit(code)

@@ -1,9 +1,10 @@
 """The options shared by several commands, declared once for click.
 
-Each group of options is a decorator, so that a flag means the same thing and
-is spelled the same way on every command. Turning their values into what
-diffcore takes is inputs.py's work (free of click, for the fast path); its
-names are re-exported here for the commands that import them from this module.
+Each group of options is a decorator, so that a flag means the same thing and is spelled
+the same way on every command; the values of a group become one record of config.py
+(program_options -> ProgramInput, limit_options -> LimitSettings, output_options ->
+OutputSettings, points_options -> PointsSettings), whose fields are these parameters' names.
+Turning the values into what diffcore takes is inputs.py's work.
 """
 from __future__ import annotations
 
@@ -12,10 +13,8 @@ from typing import Callable
 
 import click
 
-from .completion import complete_name_value, complete_names, complete_program_path, complete_variable  # noqa: F401
-from .inputs import (ProgramFailed, UsageError, full_option, load, make_limits,  # noqa: F401
-                     max_memory_option, name_value_option, parse_at, parse_names, parse_value, read_source,
-                     require_points)
+from .completion import complete_name_value, complete_program_path, complete_variable
+from .inputs import max_memory_option, name_value_option
 
 
 def compose(*decorators: Callable) -> Callable:
@@ -43,8 +42,8 @@ program_options = compose(
 MAX_COUNT = 10**15
 # The highest derivative order of `grad --order N`: k! overflows float64 past 170! (and Taylor
 # coefficients f^(k)/k! underflow with it). diffcore.engine.taylor.MAX_ORDER is the same number
-# (not imported here: it would load numpy before click has parsed anything); tests/test_limits.py
-# checks that they agree.
+# (not imported here: it would load the Taylor engine, which `grad` does not need);
+# tests/test_limits.py checks that they agree.
 MAX_ORDER = 170
 
 
@@ -70,8 +69,7 @@ limit_options = compose(
     # before click has parsed anything); tests/test_limits.py checks that they agree.
     click.option("--timeout", type=FiniteFloatRange(0), default=60.0, show_default=True, metavar="SECONDS",
                  help="Wall-time limit of a run (one evaluation or differentiation at one point); 0: none."),
-    click.option("--max-memory", default="4G", show_default=True, metavar="SIZE", expose_value=False,
-                 callback=max_memory_option,
+    click.option("--max-memory", default="4G", show_default=True, metavar="SIZE", callback=max_memory_option,
                  help="Most memory the recording of a run may hold (e.g. 500M, 8G)."),
 )
 
@@ -81,7 +79,25 @@ output_options = compose(
                  help="Treat a non-finite result (nan, inf) as an error (exit 1) instead of a warning."),
     click.option("--precision", type=click.IntRange(1, 17), default=6, show_default=True,
                  help="Significant digits in text and tables (JSON always has full precision)."),
-    click.option("--full", is_flag=True, expose_value=False, callback=full_option,
+    click.option("--full", is_flag=True,
                  help="Print every element: no summary of arrays over 1000 elements, and no columns elided "
                       "to fit the terminal's width."),
+)
+
+# --points and its companions (eval, grad, hessian, jvp); points.py runs them, and is imported
+# only when --points is given.
+points_options = compose(
+    click.option("--points", "path", metavar="FILE",
+                 help="Run once per point: a CSV or JSON Lines file of input values ('-' for standard input)."),
+    click.option("--points-format", "format", type=click.Choice(["auto", "csv", "jsonl"]), default="auto",
+                 show_default=True, help="How --points is written; auto goes by the file name, then the content."),
+    click.option("--json-lines", "json_lines", is_flag=True,
+                 help="With --points: one JSON object per point (the default)."),
+    click.option("--csv", "as_csv", is_flag=True,
+                 help="With --points: CSV with the input, output and derivative columns."),
+    click.option("--on-error", type=click.Choice(["stop", "skip"]), default="stop", show_default=True,
+                 help="With --points: what a failing point does to the run."),
+    click.option("-j", "--jobs", type=click.IntRange(0), default=0, show_default=True,
+                 help="With --points from a file: worker processes (0: one per usable core; 1: this "
+                      "process only). The results and their order are the same."),
 )

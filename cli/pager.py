@@ -3,8 +3,7 @@
 A report (a table, a trace, a tree) taller than the terminal is handed to $AUTODIFF_PAGER,
 else $PAGER, else `less`, with LESS=FRX unless LESS is set (quit if one screen, keep the
 colours, leave the text on the screen when it quits). Not in a pipe, not with TERM=dumb, not
-when the pager is empty or `cat`, and not with --no-pager (which sets AUTODIFF_PAGER=cat for
-the run, as the option is read before the command's output exists).
+when the pager is empty or `cat`, and not with --no-pager (the command's OutputSettings.pager).
 """
 from __future__ import annotations
 
@@ -12,12 +11,6 @@ import os
 import shutil
 import sys
 from typing import Optional, TextIO
-
-
-def no_pager_option(ctx, param, value: bool) -> None:
-    """--no-pager: before or after the command (the callback of the option; free of click)."""
-    if value:
-        os.environ["AUTODIFF_PAGER"] = "cat"
 
 
 def pager_command() -> Optional[list]:
@@ -43,10 +36,11 @@ def wanted(stream: TextIO, text: str) -> bool:
     return text.count("\n") + 1 > rows - 1
 
 
-def write_paged(text: str, stream: Optional[TextIO] = None) -> None:
-    """Write `text` (a whole report, ending in a newline) to the stream, or through the pager."""
+def write_paged(text: str, stream: Optional[TextIO] = None, pager: bool = True) -> None:
+    """Write `text` (a whole report, ending in a newline) to the stream, or through the pager
+    where it is wanted and `pager` allows it (False: --no-pager)."""
     stream = sys.stdout if stream is None else stream
-    command = pager_command() if wanted(stream, text) else None
+    command = pager_command() if pager and wanted(stream, text) else None
     if command is None:
         stream.write(text)
         stream.flush()

@@ -20,12 +20,15 @@ import numpy as np
 
 from autodiff.grammar.source import ProgramError
 
-from .app import CONTEXT, cli, reported
+from .app import command
+from .completion import complete_names
 from .files import probe, write_atomically
-from .options import complete_names, limit_options, load, output_options, parse_at, parse_value, program_options
+from .inputs import load, parse_at, parse_value
+from .options import limit_options, output_options, program_options
 from .render import console, dumps
+from .report import reported
 from .streams import can_encode
-from .trace import color_wanted, limits_of, strict_status
+from .trace import ViewConfig, color_wanted, strict_status
 
 # Not 'autodiff[plot]': the package index has an unrelated project of that name, and autodiff is
 # installed from a clone.
@@ -306,27 +309,32 @@ def parse_range(text: str) -> tuple[float, float]:
     return lo, hi
 
 
-@cli.command("plot", context_settings=CONTEXT)
-@program_options
-@click.option("--wrt", "wrt", metavar="NAME", shell_complete=complete_names,
-              help="The input to vary (needed when the program has several); the others keep their --at "
-                   "or default values.")
-@click.option("--range", "span", default="-5:5", show_default=True, metavar="A:B",
-              help="The interval of the input (each end a constant expression: --range=-pi:pi).")
-@click.option("--order", type=click.IntRange(0, 10), default=1, show_default=True,
-              help="Plot the derivatives up to this order (0: the function alone).")
-@click.option("--samples", "points", type=click.IntRange(2, 100_000), default=200, show_default=True,
-              help="How many evenly spaced points to evaluate (not --points, which elsewhere names a file).")
-@click.option("-o", "--output", "output", metavar="FILE",
-              help="Write an image (.png, .svg, .pdf) with matplotlib instead of drawing in the terminal.")
-@click.option("--width", type=click.IntRange(30, 1000), default=None,
-              help="Terminal plot: width in columns (default: the terminal's).")
-@click.option("--height", type=click.IntRange(5, 500), default=20, show_default=True,
-              help="Terminal plot: height of the plotting area in rows.")
-@limit_options
-@output_options
-def plot_command(file, expr, at, of, wrt, span, order, points, output, width, height, as_json, precision,
-                 **options):
+class PlotConfig(ViewConfig):
+    """`autodiff plot`: the program, --wrt, --range, --order, --samples, -o (`image`), the
+    terminal plot's --width and --height, limits and output."""
+    __slots__ = ("program", "limits", "output", "wrt", "span", "order", "samples", "image", "width", "height")
+
+
+@command("plot", PlotConfig,
+         program_options,
+         click.option("--wrt", "wrt", metavar="NAME", shell_complete=complete_names,
+                      help="The input to vary (needed when the program has several); the others keep their --at "
+                           "or default values."),
+         click.option("--range", "span", default="-5:5", show_default=True, metavar="A:B",
+                      help="The interval of the input (each end a constant expression: --range=-pi:pi)."),
+         click.option("--order", type=click.IntRange(0, 10), default=1, show_default=True,
+                      help="Plot the derivatives up to this order (0: the function alone)."),
+         click.option("--samples", "samples", type=click.IntRange(2, 100_000), default=200, show_default=True,
+                      help="How many evenly spaced points to evaluate (not --points, which elsewhere names a "
+                           "file)."),
+         click.option("-o", "--output", "image", metavar="FILE",
+                      help="Write an image (.png, .svg, .pdf) with matplotlib instead of drawing in the terminal."),
+         click.option("--width", type=click.IntRange(30, 1000), default=None,
+                      help="Terminal plot: width in columns (default: the terminal's)."),
+         click.option("--height", type=click.IntRange(5, 500), default=20, show_default=True,
+                      help="Terminal plot: height of the plotting area in rows."),
+         limit_options, output_options)
+def plot_command(config: PlotConfig) -> int:
     """Plot a program's output and its derivatives against one scalar input.
 
     Each point is computed by the engine: all orders at once by Taylor mode,
@@ -334,33 +342,37 @@ def plot_command(file, expr, at, of, wrt, span, order, points, output, width, he
     the function or a derivative is not finite are left as gaps.
     """
     from autodiff.diffcore.views.recorder import sample_derivatives
-    lo, hi = parse_range(span)
-    if output is not None:
-        probe(output, "-o")                     # before the work, and before anything is printed
-    program = load(file, expr)
-    limits = limits_of(options)
-    values = parse_at(at, limits)
+    lo, hi = parse_range(config.span)
+    image, order, samples_count = config.image, config.order, config.samples
+    if image is not None:
+        probe(image, "-o")                      # before the work, and before anything is printed
+    program = load(config.program)
+    limits = config.limits.limits()
+    values = parse_at(config.program.at, limits)
     with reported(program):
-        samples = sample_derivatives(program, values, wrt, lo, hi, points, order, of=of, limits=limits)
+        samples = sample_derivatives(program, values, config.wrt, lo, hi, samples_count, order,
+                                     of=config.program.of, limits=limits)
+    file, expr = config.program.file, config.program.expr
     title = program.source.filename if file is not None else (
         f"{expr.strip()}" if expr is not None and len(expr) <= 60 else program.source.filename)
-    status = strict_status(options, samples.values)       # with --strict a gap is an error
-    if output is not None:                  # first: a failure to write it leaves stdout empty
-        write_image(samples, output, title)
-    if as_json:
+    status = strict_status(config.output, samples.values)      # with --strict a gap is an error
+    if image is not None:                   # first: a failure to write it leaves stdout empty
+        write_image(samples, image, title)
+    if config.output.as_json:
         click.echo(dumps({"program": program.source.filename, "wrt": samples.wrt,
                           "output_name": samples.output_name, "order": order, "method": samples.method,
-                          "range": [lo, hi], "points": points, "x": samples.xs,
+                          "range": [lo, hi], "points": samples_count, "x": samples.xs,
                           "derivatives": {str(k): samples.values[k] for k in range(order + 1)}}))
-    if output is not None:
-        click.echo(f"wrote {output}: {', '.join(_labels(order))} of {program.source.filename} for "
-                   f"{samples.wrt} in [{lo:g}, {hi:g}] ({points} points, {samples.method} mode)", err=True)
+    if image is not None:
+        click.echo(f"wrote {image}: {', '.join(_labels(order))} of {program.source.filename} for "
+                   f"{samples.wrt} in [{lo:g}, {hi:g}] ({samples_count} points, {samples.method} mode)", err=True)
         return status
-    if as_json:
+    if config.output.as_json:
         return status
-    columns = width or shutil.get_terminal_size((80, 24)).columns
+    columns = config.width or shutil.get_terminal_size((80, 24)).columns
     color = color_wanted()
-    lines = terminal_plot(samples, columns, height, color, title, precision, unicode=can_encode(sys.stdout))
+    lines = terminal_plot(samples, columns, config.height, color, title, config.output.precision,
+                          unicode=can_encode(sys.stdout))
     if color:
         out = console(width=max(columns, 30))
         for line in lines:

@@ -23,24 +23,7 @@ from typing import Any, BinaryIO, Callable, Iterator, NamedTuple, Optional, Text
 import click
 import numpy as np
 
-from .options import compose
 from .render import dumps, to_json
-
-points_options = compose(
-    click.option("--points", "points", metavar="FILE",
-                 help="Run once per point: a CSV or JSON Lines file of input values ('-' for standard input)."),
-    click.option("--points-format", type=click.Choice(["auto", "csv", "jsonl"]), default="auto",
-                 show_default=True, help="How --points is written; auto goes by the file name, then the content."),
-    click.option("--json-lines", "json_lines", is_flag=True,
-                 help="With --points: one JSON object per point (the default)."),
-    click.option("--csv", "as_csv", is_flag=True,
-                 help="With --points: CSV with the input, output and derivative columns."),
-    click.option("--on-error", type=click.Choice(["stop", "skip"]), default="stop", show_default=True,
-                 help="With --points: what a failing point does to the run."),
-    click.option("-j", "--jobs", type=click.IntRange(0), default=0, show_default=True,
-                 help="With --points from a file: worker processes (0: one per usable core; 1: this "
-                      "process only). The results and their order are the same."),
-)
 
 _FLAT_COLUMN = re.compile(r"^\s*([A-Za-z_]\w*)\s*\[\s*(\d+(?:\s*,\s*\d+)*)\s*\]\s*$")
 
@@ -511,19 +494,19 @@ def csv_columns(document: dict, derivative_keys: tuple, out: str) -> list:
     return columns
 
 
-def run_program_points(program, file: str, points: str, points_format: str, base_at: dict,
-                       compute: Callable[[dict], dict], derivative_keys: tuple, as_csv: bool,
-                       json_lines: bool, on_error: str, strict: bool = False, *, limits, jobs: int = 1) -> int:
+def run_program_points(program, config, base_at: dict, compute: Callable[[dict], dict],
+                       derivative_keys: tuple, limits) -> int:
     """The --points mode of a command: `compute(at)` gives the JSON document of one point.
 
+    `config`: the command's (config.py), for its program, its PointsSettings and --strict.
     `limits` are each point's limits. The points run inside one outer run context without a
     deadline, which sets up numpy's error state once for them all (worker processes inherit
     it); each point is a run of its own inside it, with its own deadline.
-    `jobs`: worker processes (0: one per usable core).
     """
-    if as_csv and json_lines:
+    points, strict = config.points, config.output.strict
+    if points.as_csv and points.json_lines:
         raise click.UsageError("--csv and --json-lines are alternatives: give one")
-    if points == "-" and file == "-":
+    if points.path == "-" and config.program.file == "-":
         raise click.UsageError("the program and --points cannot both come from standard input")
     from autodiff.diffcore.engine.context import RunContext
 
@@ -533,8 +516,8 @@ def run_program_points(program, file: str, points: str, points_format: str, base
             raise PointError("the result is not finite (--strict): " +
                              "; ".join(w["message"] for w in document["warnings"] if w["kind"] == "non-finite"))
         out = document.get("output_name") or "f"
-        return document, (csv_columns(document, derivative_keys, out) if as_csv else [])
+        return document, (csv_columns(document, derivative_keys, out) if points.as_csv else [])
 
     with RunContext(limits.replace(timeout=None)):
-        return run_points(points, points_format, base_at, one, as_csv, on_error,
-                          lambda error: error_document(error, program.source.filename), jobs)
+        return run_points(points.path, points.format, base_at, one, points.as_csv, points.on_error,
+                          lambda error: error_document(error, program.source.filename), points.jobs)

@@ -192,13 +192,11 @@ def _encode_string(text: str) -> str:
 
 # ------------------------------------------------------------- plain text
 
-# Arrays over SUMMARY_THRESHOLD elements (layout.py) are summarised unless --full.
-SHOW_IN_FULL = [False]
-
-
-def format_array(value: Any, precision: int, indent: str = "", width: Optional[int] = None) -> str:
+def format_array(value: Any, precision: int, indent: str = "", width: Optional[int] = None,
+                 full: bool = False) -> str:
     """A value as text (layout.py): an array as an aligned block within `width` columns
-    (None: a pipe's plain text), continuation lines indented by `indent`."""
+    (None: a pipe's plain text), continuation lines indented by `indent`. Arrays over
+    SUMMARY_THRESHOLD elements are summarised unless `full` (--full)."""
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
     if not isinstance(value, np.ndarray):
@@ -207,7 +205,6 @@ def format_array(value: Any, precision: int, indent: str = "", width: Optional[i
         if isinstance(value, (int, float, np.number)):
             return number_text(value, precision)
         return format_value(value, precision)        # a tuple, a string, a function
-    full = SHOW_IN_FULL[0]
     text = array_text(value, precision, width, full)
     if value.size > SUMMARY_THRESHOLD and not full:
         note = f"({value.size:,} elements, shape {value.shape}; --full prints them all)"
@@ -219,13 +216,13 @@ def format_array(value: Any, precision: int, indent: str = "", width: Optional[i
                                                 for line in text.split("\n")[1:]])
 
 
-def plain_text(report: Report, precision: int) -> str:
+def plain_text(report: Report, precision: int, full: bool = False) -> str:
     lines = []
     for row in report.rows:
         if row.section == "input":
             continue
         indent = " " * (len(row.label) + 3)
-        value = format_array(row.value, precision, indent=indent)
+        value = format_array(row.value, precision, indent=indent, full=full)
         lines.append(f"{row.label} = {value}")
     lines += [f"# {note}" for note in report.notes]
     return "\n".join(lines)
@@ -246,7 +243,7 @@ def value_width(report: Report, columns: int) -> int:
     return max(MIN_VALUE_WIDTH, columns - TABLE_FRAME - sections - labels)
 
 
-def rich_table(report: Report, precision: int, width: Optional[int] = None):
+def rich_table(report: Report, precision: int, width: Optional[int] = None, full: bool = False):
     """The report as a table; its values laid out to fit a value column `width` wide (the
     terminal's width less the other columns: a matrix never wraps inside its cell)."""
     from rich import box
@@ -265,20 +262,22 @@ def rich_table(report: Report, precision: int, width: Optional[int] = None):
         if previous is not None and row.section != previous:
             table.add_section()
         section = row.section if row.section != previous else ""
-        table.add_row(Text(section), Text(row.label), Text(format_array(row.value, precision, width=width)))
+        table.add_row(Text(section), Text(row.label), Text(format_array(row.value, precision, width=width, full=full)))
         previous = row.section
     return table
 
 
-def show(report: Report, precision: int, stream, terminal: bool) -> None:
+def show(report: Report, output, stream, terminal: bool) -> None:
+    """The report on `stream`: plain text, or (`terminal`) a rich table, paged when it is too
+    tall for the terminal. `output`: the command's OutputSettings (config.py)."""
     if not terminal:
-        print(plain_text(report, precision), file=stream)
+        print(plain_text(report, output.precision, output.full), file=stream)
         return
     from rich.text import Text
     out = console(stream)
     with out.capture() as captured:
-        out.print(rich_table(report, precision, value_width(report, out.width)))
+        out.print(rich_table(report, output.precision, value_width(report, out.width), output.full))
         for note in report.notes:
             out.print(Text(note, style="dim"))
     from .pager import write_paged
-    write_paged(captured.get(), stream)
+    write_paged(captured.get(), stream, output.pager)

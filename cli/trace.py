@@ -20,11 +20,14 @@ import numpy as np
 
 from autodiff.diffcore.interpreter.display import format_number
 
-from .app import CONTEXT, cli, reported, terminal
-from .options import (MAX_COUNT, complete_names, limit_options, load, make_limits, output_options, parse_at,
-                      parse_names, parse_value, program_options)
+from .app import command
+from .completion import complete_names
+from .config import CommandConfig, LimitSettings, OutputSettings, ProgramInput
+from .inputs import load, parse_at, parse_names, parse_value
+from .options import MAX_COUNT, limit_options, output_options, program_options
 from .pager import write_paged
-from .render import console, dumps
+from .render import console, dumps, terminal
+from .report import reported
 
 # cot_mul is the product a derivative rule records when grad() runs inside a program: to a reader it is *.
 INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^", "matmul": "@", "mod": "%", "cot_mul": "*"}
@@ -39,8 +42,9 @@ def color_wanted() -> bool:
     return terminal() and not os.environ.get("NO_COLOR")
 
 
-def short_value(value: Any, precision: int = 6, width: int = 40) -> str:
-    """A number, or an array as its shape and its first elements, in at most about `width` characters."""
+def short_value(value: Any, precision: int = 6, width: int = 40, full: bool = False) -> str:
+    """A number, or an array as its shape and its first elements, in at most about `width` characters
+    (a vector whole with `full`, --full)."""
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
     if not isinstance(value, np.ndarray):
@@ -48,12 +52,11 @@ def short_value(value: Any, precision: int = 6, width: int = 40) -> str:
             return format_number(value, precision)
         return str(value)
     flat = value.reshape(-1)
-    from .render import SHOW_IN_FULL
-    if value.ndim == 1 and (SHOW_IN_FULL[0] or flat.size <= width // 2):
+    if value.ndim == 1 and (full or flat.size <= width // 2):
         # A short vector that fits is shown whole ([0.0, 1.0, 4.0] in a 28-character label),
         # and with --full any vector is.
         whole = "[" + ", ".join(format_number(v, precision) for v in flat) + "]"
-        if SHOW_IN_FULL[0] or len(whole) <= width:
+        if full or len(whole) <= width:
             return whole
     items: list = []
     used = 0
@@ -144,14 +147,15 @@ def where(entry) -> str:
     return f"{entry.span.line}:{entry.span.col}"
 
 
-def limits_of(options: dict):
-    """The resource limits from the shared --max-steps/--max-depth/--max-elements/--timeout options."""
-    return make_limits(options["max_steps"], options["max_depth"], options["max_elements"], options["timeout"])
+class ViewConfig(CommandConfig):
+    """The part of a view's config (trace, graph, plot) that every view has."""
+    GROUPS = {"program": ProgramInput, "limits": LimitSettings, "output": OutputSettings}
+    __slots__ = ()
 
 
-def strict_status(options: dict, *values: Any) -> int:
+def strict_status(output: OutputSettings, *values: Any) -> int:
     """With --strict, a non-finite result is an error (exit 1); otherwise 0."""
-    if not options.get("strict"):
+    if not output.strict:
         return 0
     for value in values:
         try:
@@ -375,19 +379,24 @@ def trace_document(rec, rows: Rows) -> dict:
 
 # ------------------------------------------------------------------ the command
 
-@cli.command("trace", context_settings=CONTEXT)
-@program_options
-@click.option("--wrt", "wrt", multiple=True, metavar="NAMES", shell_complete=complete_names,
-              help="Record only these inputs (comma-separated); the others are constants.")
-@click.option("--vjp", "vjp", metavar="VALUE", help="For an array output: seed the sweep with this cotangent "
-              "(default: ones, the gradient of the sum).")
-@click.option("--limit", type=click.IntRange(1, MAX_COUNT), default=DEFAULT_LIMIT, show_default=True,
-              help="Show at most N tape entries (a longer tape shows its first and last ones).")
-@click.option("--from", "start", type=click.IntRange(0, MAX_COUNT), default=None, metavar="N",
-              help="Show the entries from tape entry N on (with --limit: one page).")
-@limit_options
-@output_options
-def trace_command(file, expr, at, of, wrt, vjp, limit, start, as_json, precision, **options):
+class TraceConfig(ViewConfig):
+    """`autodiff trace`: the program, --wrt, --vjp, the page of the tape (--limit, --from),
+    limits and output."""
+    __slots__ = ("program", "limits", "output", "wrt", "vjp", "limit", "start")
+
+
+@command("trace", TraceConfig,
+         program_options,
+         click.option("--wrt", "wrt", multiple=True, metavar="NAMES", shell_complete=complete_names,
+                      help="Record only these inputs (comma-separated); the others are constants."),
+         click.option("--vjp", "vjp", metavar="VALUE", help="For an array output: seed the sweep with this "
+                      "cotangent (default: ones, the gradient of the sum)."),
+         click.option("--limit", type=click.IntRange(1, MAX_COUNT), default=DEFAULT_LIMIT, show_default=True,
+                      help="Show at most N tape entries (a longer tape shows its first and last ones)."),
+         click.option("--from", "start", type=click.IntRange(0, MAX_COUNT), default=None, metavar="N",
+                      help="Show the entries from tape entry N on (with --limit: one page)."),
+         limit_options, output_options)
+def trace_command(config: TraceConfig) -> int:
     """Print the Wengert list of a run: every recorded operation with its value, then the backward sweep.
 
     Each tape entry v0, v1, ... shows the operation and its operands (entries or
@@ -398,21 +407,22 @@ def trace_command(file, expr, at, of, wrt, vjp, limit, start, as_json, precision
     paths is shown as that sum.
     """
     from autodiff.diffcore.views.recorder import page, record
-    program = load(file, expr)
-    limits = limits_of(options)
-    values = parse_at(at, limits)
-    cotangent = parse_value(vjp, "--vjp", limits) if vjp is not None else None
+    program = load(config.program)
+    limits = config.limits.limits()
+    values = parse_at(config.program.at, limits)
+    cotangent = parse_value(config.vjp, "--vjp", limits) if config.vjp is not None else None
     with reported(program):
-        rec = record(program, values, wrt=parse_names(wrt), of=of, limits=limits, cotangent=cotangent,
-                     window=lambda length: page(length, limit, start))
+        rec = record(program, values, wrt=parse_names(config.wrt), of=config.program.of, limits=limits,
+                     cotangent=cotangent, window=lambda length: page(length, config.limit, config.start))
+    precision = config.output.precision
     rows = Rows(rec, rec.ranges, precision)
-    if as_json:
+    if config.output.as_json:
         click.echo(dumps(trace_document(rec, rows)))
     elif terminal():                # NO_COLOR keeps the tables, without colours
         out = console()
         with out.capture() as captured:
             rich_trace(out, rec, rows, precision)
-        write_paged(captured.get())
+        write_paged(captured.get(), pager=config.output.pager)
     else:
         click.echo(plain_trace(rec, rows, precision))
-    return strict_status(options, rec.output_value, *rec.gradient.values())
+    return strict_status(config.output, rec.output_value, *rec.gradient.values())

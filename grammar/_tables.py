@@ -1,11 +1,11 @@
 """LALR(1) tables of autodiff.lark, for lalr.py. Generated: do not edit.
 
 Made by `python -m autodiff.grammar.generate` with lark 1.3.1
-from autodiff.lark with sha256 fb29036a373eda47f0ad95c438904ede946967d5d9f5c2208209263d0a4371d6.
+from autodiff.lark with sha256 8b0f649c6ee92d1926f8fe3b71a610387fe850ce6998b4a12fe91396b21267ea.
 The tables are data computed by lark from our grammar; no lark code is included.
 """
 
-GRAMMAR_SHA256 = 'fb29036a373eda47f0ad95c438904ede946967d5d9f5c2208209263d0a4371d6'
+GRAMMAR_SHA256 = '8b0f649c6ee92d1926f8fe3b71a610387fe850ce6998b4a12fe91396b21267ea'
 LARK_VERSION = '1.3.1'
 
 PATTERNS = (

@@ -16,17 +16,24 @@ literals (so that loading them is unmarshalling a .pyc, nothing more):
   keep, which helper rules to splice in, where `[optional]` leaves a None,
   whether a `?rule` passes a single child through, and the callback's name.
 
-The file records the sha256 of the grammar it was made from;
-tests/test_cold_start.py fails when it no longer matches autodiff.lark, or
-when regenerating gives a different file.
+The file records the sha256 of the grammar it was made from and the version of
+lark that made it. It is current when that checksum is the grammar's: `--check` and
+tests/test_cold_start.py say so, and, when the installed lark is the recorded version,
+also that regenerating gives the same file (no hand edit). A new lark release may
+number or word the tables differently; that alone does not make them stale.
+tests/test_tables_vs_lark.py checks what matters, with whatever lark is installed: that
+lalr.py on these tables parses every sample, test program and a fuzz corpus exactly as
+lark does.
 """
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
 import pprint
 import sys
 from pathlib import Path
+from typing import Optional
 
 HERE = Path(__file__).resolve().parent
 GRAMMAR_FILE = HERE / "autodiff.lark"
@@ -130,20 +137,51 @@ def render(grammar: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def recorded(path: Path) -> dict:
+    """GRAMMAR_SHA256 and LARK_VERSION as a tables file records them ({} for none)."""
+    if not path.exists():
+        return {}
+    found = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.value, ast.Constant):
+            name = getattr(node.targets[0], "id", None)
+            if name in ("GRAMMAR_SHA256", "LARK_VERSION"):
+                found[name] = node.value.value
+    return found
+
+
+def staleness(path: Path, grammar: str) -> Optional[str]:
+    """Why the tables at `path` are stale for `grammar`, or None when they are current: made from
+    this grammar and, if the installed lark is the one that made them, exactly as it makes them."""
+    import lark
+
+    made = recorded(path)
+    if made.get("GRAMMAR_SHA256") != grammar_digest(grammar):
+        return "it was made from another grammar (or is not a tables file)"
+    if made.get("LARK_VERSION") == lark.__version__ and path.read_text(encoding="utf-8") != render(grammar):
+        return f"lark {lark.__version__} makes other tables (was it edited by hand?)"
+    return None
+
+
 def main(argv: list | None = None) -> int:
     parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if the checked-in tables are stale")
     parser.add_argument("--output", type=Path, default=TABLES_FILE, help="where to write (default: %(default)s)")
     args = parser.parse_args(argv)
-    text = render(GRAMMAR_FILE.read_text(encoding="utf-8"))
+    grammar = GRAMMAR_FILE.read_text(encoding="utf-8")
     if args.check:
-        current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
-        if current != text:
-            print(f"{args.output} is stale: run `{COMMAND}`", file=sys.stderr)
+        problem = staleness(args.output, grammar)
+        if problem is not None:
+            print(f"{args.output} is stale: {problem}; run `{COMMAND}`", file=sys.stderr)
             return 1
-        print(f"{args.output} is up to date")
+        import lark
+        made_with = recorded(args.output).get("LARK_VERSION")
+        note = "" if made_with == lark.__version__ else (
+            f" (made with lark {made_with}, lark {lark.__version__} installed: the grammar's checksum is "
+            "checked; tests/test_tables_vs_lark.py compares the parser with this lark)")
+        print(f"{args.output} is up to date{note}")
         return 0
-    args.output.write_text(text, encoding="utf-8")
+    args.output.write_text(render(grammar), encoding="utf-8")
     print(f"wrote {args.output}")
     return 0
 

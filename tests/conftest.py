@@ -8,11 +8,3 @@ def _no_forced_colour(monkeypatch):
     # tests that compare plain text must not depend on the environment they run in.
     monkeypatch.delenv("FORCE_COLOR", raising=False)
 
-
-@pytest.fixture(autouse=True)
-def _run_switches_stay_in_their_test(monkeypatch):
-    # --traceback and --no-pager say so through AUTODIFF_DEBUG / AUTODIFF_PAGER; main() gives
-    # the environment back, but tests that call a command body directly (fast.run, click's
-    # runner) would leak them into every later test. monkeypatch restores them at teardown.
-    monkeypatch.delenv("AUTODIFF_DEBUG", raising=False)
-    monkeypatch.delenv("AUTODIFF_PAGER", raising=False)

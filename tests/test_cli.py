@@ -470,6 +470,57 @@ def test_group_help_lists_every_command():
         assert re.search(rf"^\s+{command}\s+\S", text, flags=re.M), command
 
 
+def test_each_command_body_gets_one_config_made_of_its_options():
+    # cli/config.py: the options of a command are the fields of its config (its groups' and its
+    # own), save those that come from the run's switches (--no-pager, --traceback).
+    import click
+
+    from autodiff.cli.config import RunSettings
+    for name, command in all_commands().items():
+        config = command.config
+        groups = {field for group in config.GROUPS.values() for field in group.__slots__}
+        own = set(config.__slots__) - set(config.GROUPS)
+        options = {p.name for p in command.params if p.expose_value}
+        from_the_run = ({"pager"} if "output" in config.GROUPS else set()) | ({"traceback"} if name == "check" else set())
+        assert options | from_the_run == groups | own, name
+        assert not options & from_the_run, name
+        assert set(config.GROUPS) <= set(config.__slots__), name
+        ctx = click.Context(command, info_name=name)
+        made = config.from_params({p.name: p.get_default(ctx) for p in command.params if p.expose_value},
+                                  RunSettings(traceback=True, pager=False))
+        assert "limits" not in config.GROUPS or made.limits.limits().max_steps == 10_000_000
+        if "output" in config.GROUPS:
+            assert made.output.pager is False and made.output.precision == 6 and made.output.full is False
+
+
+def test_the_switches_of_a_run_are_its_own(monkeypatch):
+    from autodiff.cli.config import RunSettings
+    monkeypatch.setenv("AUTODIFF_DEBUG", "1")
+    assert RunSettings().traceback is True          # the environment gives the default
+    monkeypatch.setenv("AUTODIFF_DEBUG", "")
+    assert RunSettings().traceback is False and RunSettings().pager is True
+
+
+def test_check_traceback_shows_the_traceback_of_an_internal_error(monkeypatch):
+    # `check --traceback` hands the switch to the runner (CheckOptions.traceback), which keeps
+    # the traceback of a file's internal error for the report.
+    import autodiff.diffcore.checks.runner as runner
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(runner, "_check", broken)
+    code, out, err = run_main(["check", "samples/seed_graph.expr"])
+    assert code == 1 and "internal error: RuntimeError: boom" in out and "Traceback" not in out
+    for argv in (["check", "samples/seed_graph.expr", "--traceback"], ["--traceback", "check", "samples/seed_graph.expr"]):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+            with pytest.raises(SystemExit) as exited:
+                main(argv)
+        assert exited.value.code == 1
+        assert "Traceback (most recent call last)" in out.getvalue() and "RuntimeError: boom" in out.getvalue()
+
+
 def test_direction_is_required_for_jvp_and_hvp():
     for command in ("jvp", "hvp"):
         code, out, err = run_main([command, "samples/rosenbrock.expr"])
@@ -611,6 +662,93 @@ def test_utf8_bom_is_accepted(tmp_path):
     path.write_bytes(b"\xef\xbb\xbfinput x = 2\ny = x^2\n")
     code, out, err = run_main(["grad", str(path)])
     assert (code, out) == (0, "y = 4.0\ndy/dx = 4.0\n"), err
+
+
+# ------------------------------------------- command lines of eval and grad, end to end
+
+GRAPH = str(REPO / "samples" / "seed_graph.expr")          # e = 40, de/da = 22
+VJP = str(REPO / "samples" / "seed_vjp.expr")              # y = [x0^2, x1^3] at x = [1, 2]
+USAGE = "Usage: autodiff grad [OPTIONS] FILE\nTry 'autodiff grad --help' for help.\n\nError: "
+
+# (command line, stdin, exit code, stdout (exact, or None: not compared), what stderr holds).
+# Values by hand: x^2 + 3x at 2 is 10, its derivative 7; sum(a*c) with a = [2, 2, 3] broadcast
+# along the rows of c is 66, its gradient the column sums of c for a and a's rows for c.
+COMMAND_LINES = [
+    (["grad", "-e", "x^2 + 3*x", "--at", "x=2", "--json"], b"", 0,
+     '{"output": 10.0, "gradient": {"x": 7.0}, "output_name": null, "inputs": {"x": 2.0}, "wrt": ["x"], '
+     '"program": "<expr>", "warnings": []}\n', ""),
+    (["grad", "-e", "x^2 + 3*x", "--at", "x=2"], b"", 0, "f = 10.0\ndf/dx = 7.0\n", ""),
+    (["grad", GRAPH], b"", 0, "e = 40.0\nde/da = 22.0\n", ""),
+    (["eval", GRAPH], b"", 0, "e = 40.0\n", ""),
+    (["eval", "-e", "[1, 2] * x", "--at=x=3", "--json"], b"", 0,
+     '{"output": [3.0, 6.0], "output_name": null, "inputs": {"x": 3.0}, "program": "<expr>", "warnings": []}\n', ""),
+    (["eval", "-ex + 1", "--at", "x=1"], b"", 0, "f = 2.0\n", ""),
+    (["grad", "-", "--at", "x=2", "--json"], b"x^2 + 3*x\n", 0,
+     '{"output": 10.0, "gradient": {"x": 7.0}, "output_name": null, "inputs": {"x": 2.0}, "wrt": ["x"], '
+     '"program": "<stdin>", "warnings": []}\n', ""),
+    (["grad", "--at", "x=2", "--", "-"], b"x^3\n", 0, "f = 8.0\ndf/dx = 12.0\n", ""),
+    (["grad", "-e", "sum(a * c)", "--at", "a=[2,2,3]", "--at", "c=[[1,2,3],[2,3,4],[3,4,5]]"], b"", 0,
+     "f = 66.0\ndf/da = [6.0, 9.0, 12.0]\ndf/dc = [[2.0, 2.0, 3.0],\n         [2.0, 2.0, 3.0],\n"
+     "         [2.0, 2.0, 3.0]]\n", ""),
+    (["grad", VJP, "--vjp", "[1, 0.5]"], b"", 0, "y = [1.0, 8.0]\nv·dy/dx = [2.0, 6.0]\n", ""),
+    (["grad", "-e", "x*y + y", "--at", "x=1", "--at", "y=2", "--wrt", "x"], b"", 0, "f = 4.0\ndf/dx = 2.0\n", ""),
+    (["grad", "-e", "sqrt(x)", "--at", "x=-1", "--strict"], b"", 1, "f = nan\ndf/dx = nan\n",
+     "autodiff: error: the result is not finite (--strict)"),
+    (["grad", "-e", "abs(x)", "--at", "x=0"], b"", 0, "f = 0.0\ndf/dx = 0.0\n", "warning: abs at 0"),
+    # limits, repeated options and options that do nothing without --points
+    (["eval", "-e", "x + 1", "--at", "x=1", "--max-memory", "500M", "--timeout", "5"], b"", 0, "f = 2.0\n", ""),
+    (["eval", "-e", "x + 1", "--at", "x=1", "--max-steps=5", "--max-depth", "7", "--max-elements", "9"], b"", 0,
+     "f = 2.0\n", ""),
+    (["eval", "-e", "x + 1.23456", "--at", "x=1", "--precision", "3", "--precision", "4"], b"", 0,
+     "f = 2.235\n", ""),                                       # the last one given wins
+    (["eval", "-e", "x + 1", "--at", "x=1", "--points-format", "csv", "--on-error", "skip"], b"", 0, "f = 2.0\n", ""),
+    (["eval", "-e", "x + 1", "--at", "x=1", "--traceback"], b"", 0, "f = 2.0\n", ""),
+    # program errors (exit 1)
+    (["grad", "-e", "x + )", "--at", "x=1"], b"", 1, "", "<expr>:1:5: syntax error: unexpected ')'"),
+    (["grad", "-"], b"x^2 + 3*x\n", 1, "", "<stdin>:1:1: input error: input 'x' has no value"),
+    (["eval", "-e", "assert 1 > 2, 'no'"], b"", 1, "", "<expr>:1:1: assertion failed: no"),
+    (["grad", "-"], b"\xff\xfe", 1, "", "<stdin>: input error: the file is not UTF-8 text (byte 0xff at offset 0)"),
+    # usage errors (exit 2): the command line's, with the usage line; the program's, located
+    (["grad"], b"", 2, "", USAGE + "give a program: FILE, '-' for standard input, or -e TEXT\n"),
+    (["grad", GRAPH, "-e", "x"], b"", 2, "", USAGE + "give either FILE or -e/--expr, not both\n"),
+    (["grad", "no/such/file.expr"], b"", 2, "", USAGE + "no/such/file.expr: no such file\n"),
+    (["grad", "-e", "x", "--csv"], b"", 2, "", USAGE + "--csv needs --points"),
+    (["grad", "-e", "x", "--vjp", "1", "--sum"], b"", 2, "", USAGE + "--vjp and --sum are alternatives: give one\n"),
+    (["grad", "-e", "x", "--at", "x=[1,"], b"", 2, "", "--at x:1:1: syntax error: unexpected end of input"),
+    (["grad", "-e", "x", "--vjp", "[1,"], b"", 2, "", "--vjp:1:1: syntax error: unexpected end of input"),
+    (["grad", "-e", "x", "--at", "nothere=1", "--at", "x=1"], b"", 2, "",
+     "<expr>: usage error: <expr> has no input named 'nothere' (its inputs: x)"),
+    (["grad", "-e", "x*y", "--at", "x=1", "--at", "y=2", "--of", "nothing"], b"", 2, "",
+     "<expr>: usage error: --of nothing: <expr> has no top-level variable 'nothing'"),
+    # what click refuses while it parses
+    (["grad", "-e", "x", "--precision", "18"], b"", 2, "",
+     USAGE + "Invalid value for '--precision': 18 is not in the range 1<=x<=17.\n"),
+    (["grad", "-e", "x", "--order", "0"], b"", 2, "",
+     USAGE + "Invalid value for '--order': 0 is not in the range 1<=x<=170.\n"),
+    (["grad", "-e", "x", "--max-memory", "1X"], b"", 2, "",
+     USAGE + "Invalid value for '--max-memory': '1X': expected a size like 500M or 8G"),
+    (["grad", "-e", "x", "--max-memory", "9" * 400], b"", 2, "", USAGE + "Invalid value for '--max-memory': '"
+     + "9" * 40 + "...': expected a size"),
+    (["grad", "-e", "x", "--on-error", "maybe"], b"", 2, "",
+     USAGE + "Invalid value for '--on-error': 'maybe' is not one of 'stop', 'skip'.\n"),
+    (["grad", "-e", "x", "--unknown"], b"", 2, "", USAGE + "No such option '--unknown'.\n"),
+    (["grad", "a.expr", "b.expr"], b"", 2, "", USAGE + "Got unexpected extra argument (b.expr)\n"),
+    (["grad", "-e", "x", "--json=yes"], b"", 2, "", "Option '--json' does not take a value."),
+    (["grad", "-e", "x", "--at"], b"", 2, "", "Option '--at' requires an argument."),
+]
+
+
+@pytest.mark.parametrize("argv, stdin, code, out, err", COMMAND_LINES,
+                         ids=[" ".join(c[0])[-60:] for c in COMMAND_LINES])
+def test_command_lines_of_eval_and_grad(argv, stdin, code, out, err):
+    got_code, got_out, got_err = run_main(argv, stdin)
+    assert got_code == code, got_err
+    if out is not None:
+        assert got_out == out
+    if err:
+        assert err in got_err if not err.startswith("Usage:") else got_err.startswith(err)
+    else:
+        assert got_err == ""
 
 
 # ----------------------------------------------------- the installed command

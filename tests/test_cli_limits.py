@@ -557,7 +557,9 @@ def test_a_file_name_with_markup_is_shown_as_it_is_on_a_terminal(tmp_path, monke
 
 
 def test_a_note_with_brackets_is_text():
+    from autodiff.cli.config import OutputSettings
     from autodiff.cli.render import Report, Row, show
     out = io.StringIO()
-    show(Report("[red]t[/]", [Row("output", "[bold]y", 1.0)], notes=["[/dim] note"]), 6, out, terminal=True)
+    show(Report("[red]t[/]", [Row("output", "[bold]y", 1.0)], notes=["[/dim] note"]), OutputSettings(precision=6),
+         out, terminal=True)
     assert "[red]t[/]" in out.getvalue() and "[bold]y" in out.getvalue() and "[/dim] note" in out.getvalue()

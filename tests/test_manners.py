@@ -543,11 +543,15 @@ def test_readme_documents_completion_for_each_shell():
 
 
 def test_switches_of_one_invocation_do_not_outlive_it(monkeypatch):
-    # --traceback and --no-pager set AUTODIFF_DEBUG / AUTODIFF_PAGER for the run; an in-process
-    # caller (a later test, a notebook) must get its environment back unchanged.
+    # --traceback and --no-pager belong to their run (cli/config.py, RunSettings): an in-process
+    # caller (a later test, a notebook) keeps its environment, and the next run its own switches.
     import os
     monkeypatch.delenv("AUTODIFF_DEBUG", raising=False)
     monkeypatch.delenv("AUTODIFF_PAGER", raising=False)
+    before = dict(os.environ)
     code, _, _ = run_main(["eval", "-e", "1 + 1", "--traceback", "--no-pager"])
     assert code == 0
     assert "AUTODIFF_DEBUG" not in os.environ and "AUTODIFF_PAGER" not in os.environ
+    assert dict(os.environ) == before
+    code, err = run_broken(monkeypatch, ["eval", "-e", "1"])        # the next run: no --traceback
+    assert code == 3 and "Traceback" not in err

@@ -31,6 +31,7 @@ class CheckOptions:
     rtol: Optional[float] = None        # None: DEFAULT_RTOL (a file's pragma overrides either)
     atol: Optional[float] = None
     limits: Limits = field(default_factory=Limits)  # of each run; limits.timeout is for the whole file
+    traceback: bool = False             # an internal error keeps its traceback (also: AUTODIFF_DEBUG=1)
 
 
 @dataclass
@@ -72,7 +73,7 @@ class Problem:
     checked: int = 0                        # derivative elements compared at the failing point
     rtol: Optional[float] = None
     atol: Optional[float] = None
-    traceback: Optional[str] = None         # internal errors, with AUTODIFF_DEBUG=1
+    traceback: Optional[str] = None         # internal errors, with CheckOptions.traceback
 
     @property
     def span(self) -> Optional[Span]:

@@ -141,7 +141,7 @@ def check_path(path: str, options: CheckOptions) -> FileResult:
         result.problem = Problem("internal error", f"internal error: {type(exc).__name__}: {exc}",
                                  hint="this is a bug in autodiff, not in the program; please report it "
                                       "(AUTODIFF_DEBUG=1 shows the traceback)")
-        if os.environ.get("AUTODIFF_DEBUG"):
+        if options.traceback or os.environ.get("AUTODIFF_DEBUG"):
             import traceback
             result.problem.traceback = "".join(traceback.format_exception(exc))
     result.seconds = time.perf_counter() - started
