@@ -2,7 +2,7 @@
 when that command runs), the switches every command takes, and turning what a command
 raises into reports and exit codes.
 
-A command is declared in its own module with `command(config_class, *options)`: click parses
+A command is declared in its own module with `command(name, Config, *options)`: click parses
 the options, and the body receives one config object (config.py) built from their values.
 """
 from __future__ import annotations
@@ -124,7 +124,7 @@ def _short_options_directly(parser) -> None:
 def command(name: str, config: type, *options: Callable) -> Callable:
     """Declare the command `name` (listed in COMMANDS) whose body takes one `config` (a
     CommandConfig class) built from the values of `options` (click decorators) and of the run's
-    switches. Its help is the body's docstring."""
+    switches. Its help is the body's docstring; the click command keeps `config` as `.config`."""
     assert issubclass(config, CommandConfig) and name in COMMANDS
 
     def declare(body: Callable[[CommandConfig], int]) -> click.Command:

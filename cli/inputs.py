@@ -4,6 +4,9 @@ source, --at values, names, limits. The options themselves are declared in optio
 A mistake on the command line found here is click's UsageError (exit 2, shown with the
 command's usage line); a mistake in a value that is a constant expression (--at x=[1,)
 is a program error located in that value (report.ProgramFailed with usage=True, exit 2).
+The library has one UsageError of its own, diffcore.program.UsageError: a request the
+program cannot meet (--wrt or --at naming no input, --of no variable). It is a
+ProgramError, and the CLI reports it as one, with the program's name (report.py), exit 2.
 """
 from __future__ import annotations
 

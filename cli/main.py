@@ -14,8 +14,10 @@ def main(argv: Optional[list] = None) -> None:
     click parses the command line and runs the command (app.py). Program errors and broken
     pipes are handled where the command runs (report.run_reported); here remain
     interruptions, click's own usage errors, and bugs. The run's switches (--traceback,
-    --no-pager) live in a RunSettings made here for this run only: nothing is left behind in
-    the process (no environment variable, no module global) when main() returns.
+    --no-pager) live in a RunSettings made here for this run only: a caller that hands main()
+    its arguments (a test, a notebook) finds nothing left behind (no environment variable, no
+    module global) when it exits. Run as the command (argv None: sys.argv), main() ends the
+    process, and skips the interpreter's final collections (_exit).
     """
     args = sys.argv[1:] if argv is None else list(argv)
     from .streams import fit_standard_streams

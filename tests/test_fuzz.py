@@ -1,7 +1,7 @@
 """Fuzzing: random well-formed programs, and mutated samples through the command line.
 
-Two fuzzers, each with a fixed-seed profile that runs in the default `pytest`
-and a long profile marked `fuzz` (docs/fuzzing.md):
+Two fuzzers, each with a fixed-seed profile (a sample of it in the default `pytest`,
+all of it marked `slow`) and a long profile marked `fuzz` (docs/fuzzing.md):
 
 1. Random programs (`fuzzing/programs.py`) are printed, parsed back (the tree
    must be the same), run, and differentiated. Every program either runs or
@@ -14,6 +14,7 @@ and a long profile marked `fuzz` (docs/fuzzing.md):
    and jacobian: the exit code is 0, 1 or 2 (3 is an internal error) and no
    Python traceback is ever printed.
 
+Full fixed-seed profiles:  python -m pytest -m slow tests/test_fuzz.py
 Long profiles:  AUTODIFF_FUZZ_EXAMPLES=20000 python -m pytest -m fuzz tests/test_fuzz.py -s
 (add --hypothesis-seed=N to reproduce a run). Each prints how many programs it ran.
 
@@ -272,15 +273,33 @@ def check_reparse(generated: Generated, style) -> None:
 PROGRAM_STATS: Counter = Counter()
 
 
-@settings(max_examples=250, derandomize=True, deadline=None, database=None, suppress_health_check=HEALTH)
+# Each fixed-seed profile runs a sample of its examples by default, and all of them with the
+# tests marked `slow` (`python -m pytest -m slow`; README, "Fuzzing"): the same checks, on more
+# programs. The default run stays near a minute; CI runs both (.ci/run).
+
+@settings(max_examples=60, derandomize=True, deadline=None, database=None, suppress_health_check=HEALTH)
 @given(programs())
 def test_random_programs(generated):
     check_program(generated, PROGRAM_STATS)
 
 
-@settings(max_examples=150, derandomize=True, deadline=None, database=None, suppress_health_check=HEALTH)
+@pytest.mark.slow
+@settings(max_examples=250, derandomize=True, deadline=None, database=None, suppress_health_check=HEALTH)
+@given(programs())
+def test_random_programs_more(generated):
+    check_program(generated, PROGRAM_STATS)
+
+
+@settings(max_examples=50, derandomize=True, deadline=None, database=None, suppress_health_check=HEALTH)
 @given(programs(max_depth=2), STYLES)
 def test_printer_styles_reparse(generated, style):
+    check_reparse(generated, style)
+
+
+@pytest.mark.slow
+@settings(max_examples=150, derandomize=True, deadline=None, database=None, suppress_health_check=HEALTH)
+@given(programs(max_depth=2), STYLES)
+def test_printer_styles_reparse_more(generated, style):
     check_reparse(generated, style)
 
 
@@ -449,9 +468,17 @@ def mutation_dir(tmp_path_factory):
 MUTATION_STATS: Counter = Counter()
 
 
-@settings(max_examples=800, derandomize=True, deadline=None, database=None, suppress_health_check=HEALTH)
+@settings(max_examples=150, derandomize=True, deadline=None, database=None, suppress_health_check=HEALTH)
 @given(mutations(), st.sampled_from(COMMANDS))
 def test_mutated_samples(mutation_dir, mutation, command):
+    sample, data = mutation
+    check_mutation(mutation_dir, sample, data, command, MUTATION_STATS)
+
+
+@pytest.mark.slow
+@settings(max_examples=800, derandomize=True, deadline=None, database=None, suppress_health_check=HEALTH)
+@given(mutations(), st.sampled_from(COMMANDS))
+def test_mutated_samples_more(mutation_dir, mutation, command):
     sample, data = mutation
     check_mutation(mutation_dir, sample, data, command, MUTATION_STATS)
 
