@@ -46,8 +46,8 @@ class CheckConfig(CommandConfig):
     --json-lines, --quiet), the limits of each file, and the run's --traceback (an internal error
     in a file then shows its traceback)."""
     GROUPS = {"limits": LimitSettings}
-    __slots__ = ("limits", "paths", "gradcheck", "rtol", "atol", "jobs", "junit", "json_lines", "quiet",
-                 "traceback")
+    __slots__ = ("limits", "paths", "gradcheck", "rtol", "atol", "jobs", "junit", "json_lines", "as_json",
+                 "quiet", "exitfirst", "keyword", "traceback")
 
     @classmethod
     def from_params(cls, params: dict, run: RunSettings) -> CheckConfig:
@@ -70,21 +70,39 @@ class CheckConfig(CommandConfig):
                       help="Also write a JUnit XML report (Jenkins, GitLab) to FILE."),
          click.option("--json-lines", "json_lines", is_flag=True,
                       help="Print one JSON object per file as it finishes, nothing else (summary on stderr)."),
+         click.option("--json", "as_json", is_flag=True,
+                      help="Print one JSON object at the end: the counts, the time and every file's result."),
          click.option("-q", "--quiet", is_flag=True, help="Print only failures, errors and the summary."),
+         click.option("-x", "--exitfirst", is_flag=True,
+                      help="Stop at the first file that fails or errors (workers are stopped)."),
+         click.option("-k", "keyword", metavar="EXPR",
+                      help="Check only the files whose path contains a word; words combine with not, and, "
+                           "or and parentheses (-k 'seed and not poly')."),
          limit_options)
 def check_command(config: CheckConfig) -> int:
     """Check program files: each must run, every assert must hold, and with
     --gradcheck its gradient must agree with finite differences and forward mode.
 
-    PATH is a file or a directory (searched recursively for *.expr files).
+    PATH is a file or a directory (searched recursively for *.expr files), or -
+    for a list of paths on standard input, one per line.
     Exit status: 0 if every file passed, 1 if any failed or errored, 2 for a
-    usage error. --timeout is per file. See docs/check.md for the pragmas
-    (`# check: gradcheck`, `# check: at x=0.5`, `# check: rtol=1e-6 atol=1e-9`).
+    usage error. --timeout is per file (default here: 5 s). See docs/check.md for the
+    pragmas (`# check: gradcheck`, `# check: at x=0.5`, `# check: rtol=1e-6 atol=1e-9`).
     """
-    from autodiff.diffcore.checks.runner import CheckOptions, collect, run_checks
-    paths, jobs, junit, json_lines = config.paths, config.jobs, config.junit, config.json_lines
+    from autodiff.diffcore.checks.runner import CheckOptions, collect, name_matcher, run_checks
+    jobs, junit, json_lines, as_json = config.jobs, config.junit, config.json_lines, config.as_json
+    if json_lines and as_json:
+        raise click.UsageError("give --json (one object at the end) or --json-lines (one per file), not both")
+    paths = expand_stdin(config.paths)
     if not paths:
-        raise click.UsageError("give at least one PATH: a .expr file or a directory of them")
+        raise click.UsageError("give at least one PATH: a .expr file or a directory of them (or - for a "
+                               "list of them on standard input)")
+    selected = None
+    if config.keyword is not None:
+        try:
+            selected = name_matcher(config.keyword)
+        except ValueError as why:
+            raise click.UsageError(f"-k {config.keyword!r}: {why}") from None
     try:
         files, empty, skipped = collect(paths)
     except FileNotFoundError as missing:
@@ -95,6 +113,13 @@ def check_command(config: CheckConfig) -> int:
         raise click.UsageError("no .expr files to check under " + ", ".join(paths))
     for directory in empty:
         print(f"autodiff check: warning: no .expr files under {directory}", file=sys.stderr)
+    deselected = 0
+    if selected is not None:
+        kept = [path for path in files if selected(path)]
+        deselected = len(files) - len(kept)
+        if not kept:
+            raise click.UsageError(f"-k {config.keyword!r} selects none of the {len(files)} files")
+        files = kept
     if junit is not None:
         probe(junit, "--junit")
     if jobs != 1:
@@ -104,7 +129,8 @@ def check_command(config: CheckConfig) -> int:
     started = time.perf_counter()
     results = []
     counts = {"pass": 0, "fail": 0, "error": 0}
-    color = use_color(sys.stdout) and not json_lines
+    machine = json_lines or as_json            # standard output is for a program: no text, no colour
+    color = use_color(sys.stdout) and not machine
     progress = Progress(len(files), jobs) if show_progress() else None
 
     def write_junit(seconds: float) -> None:
@@ -122,10 +148,12 @@ def check_command(config: CheckConfig) -> int:
                 counts[result.status] += 1
                 if json_lines:
                     print(json.dumps(record(result), allow_nan=False), file=sys.stdout, flush=True)
-                elif not (config.quiet and result.status == "pass"):
+                elif not as_json and not (config.quiet and result.status == "pass"):
                     print(format_result(result, color), file=sys.stdout, flush=True)
                 if progress is not None:
                     progress.advance(result.status != "pass")
+                if config.exitfirst and result.status != "pass":
+                    break
         except BaseException:           # Ctrl-C, SIGTERM, a closed pipe: the JUnit file gets what finished
             checks.close()              # stops the workers now
             write_junit(time.perf_counter() - started)
@@ -133,14 +161,60 @@ def check_command(config: CheckConfig) -> int:
         finally:
             if progress is not None:
                 progress.stop()
+        checks.close()                  # -x: the files still running are stopped, not waited for
     seconds = time.perf_counter() - started
-    line = summary(counts, seconds)
-    if json_lines:
+    not_checked = len(files) - len(results)
+    line = summary(counts, seconds, deselected, not_checked)
+    if as_json:
+        print(json.dumps(json_summary(results, files, counts, seconds, deselected), allow_nan=False),
+              file=sys.stdout)
+    if machine:
         print(line, file=sys.stderr)
     else:
         print(colored_summary(counts, line) if color else line, file=sys.stdout)
     write_junit(seconds)
     return exit_codes.OK if counts["fail"] == counts["error"] == 0 else exit_codes.PROGRAM_ERROR
+
+
+# check's own default of --timeout, per file: an infinite loop is an ERROR in seconds, not after the
+# 10^7 steps of --max-steps (5-20 s), while the slowest file of samples/ and tests/cases/ takes under
+# a second, gradcheck included. (The other commands keep the 60 s of one run: README, "Limits".)
+CHECK_TIMEOUT = 5.0
+for _param in check_command.params:
+    if _param.name == "timeout":
+        _param.default = CHECK_TIMEOUT
+        _param.help = "Wall-time limit of each file (all its points and gradcheck runs); 0: none."
+
+
+# The most paths `check -` reads from standard input, and the longest line: a list of files, not a
+# stream without end (`yes | autodiff check -` is refused rather than read forever).
+MAX_STDIN_PATHS = 1_000_000
+MAX_PATH_LINE = 65_536
+
+
+def expand_stdin(paths: tuple) -> list:
+    """The paths, with `-` replaced by the paths listed on standard input (one per line; blank
+    lines skipped; read once however often `-` is given)."""
+    if "-" not in paths:
+        return list(paths)
+    listed = []
+    for number, line in enumerate(iter(lambda: sys.stdin.readline(MAX_PATH_LINE + 1), ""), start=1):
+        if len(line) > MAX_PATH_LINE:
+            raise click.UsageError(f"-: line {number} of standard input is longer than {MAX_PATH_LINE:,} "
+                                   f"characters: give one path per line")
+        if len(listed) >= MAX_STDIN_PATHS:
+            raise click.UsageError(f"-: more than {MAX_STDIN_PATHS:,} paths on standard input")
+        path = line.rstrip("\r\n")
+        if path.strip():
+            listed.append(path)
+    expanded, done = [], False
+    for path in paths:
+        if path != "-":
+            expanded.append(path)
+        elif not done:
+            expanded += listed
+            done = True
+    return expanded
 
 
 def _write_text(path: str, text: str) -> None:
@@ -192,8 +266,16 @@ class Progress:
 
 # --------------------------------------------------------------- plain text
 
-def summary(counts: dict, seconds: float) -> str:
-    return f"{counts['pass']} passed, {counts['fail']} failed, {counts['error']} errors in {seconds:.2f}s"
+def summary(counts: dict, seconds: float, deselected: int = 0, not_checked: int = 0) -> str:
+    """`2 passed, 1 failed, 1 error in 0.05s`: the words of pytest ("passed" and "failed" do not
+    change with the number; "error" does), then the files -k left out and those -x stopped."""
+    errors = "error" if counts["error"] == 1 else "errors"
+    line = f"{counts['pass']} passed, {counts['fail']} failed, {counts['error']} {errors}"
+    if deselected:
+        line += f", {deselected} deselected"
+    if not_checked:
+        line += f", {not_checked} not checked (stopped at the first failure)"
+    return f"{line} in {seconds:.2f}s"
 
 
 def colored_summary(counts: dict, line: str) -> str:
@@ -326,6 +408,15 @@ def record(result) -> dict:
     """One file's JSON-lines object (keys documented in docs/check.md)."""
     return to_json({"file": result.path, "status": result.status, "seconds": round(result.seconds, 6),
                     "points": result.points, "gradchecked": result.gradchecked, "details": json_details(result)})
+
+
+def json_summary(results: list, files: list, counts: dict, seconds: float, deselected: int) -> dict:
+    """`--json`: the one object of a run (keys documented in docs/check.md); the files in the order
+    they were collected, each as --json-lines gives it."""
+    order = {path: i for i, path in enumerate(files)}
+    return {"passed": counts["pass"], "failed": counts["fail"], "errors": counts["error"],
+            "deselected": deselected, "not_checked": len(files) - len(results), "seconds": round(seconds, 6),
+            "files": [record(result) for result in sorted(results, key=lambda r: order.get(r.path, len(order)))]}
 
 
 def json_details(result) -> Optional[dict]:

@@ -347,6 +347,86 @@ class Output:
         self.stream.flush()
 
 
+class PointsProgress:
+    """A progress bar on stderr for a long --points run whose results go to a file or a pipe:
+    points done, their rate, and, for a regular file, the time left, measured by the bytes read
+    of the file's size (counting its lines first would read a large file twice).
+
+    Only for a person watching (as `check`'s bar: stderr a terminal, no NO_COLOR, TERM not dumb),
+    and only when standard output is not that terminal (there, the results themselves show the
+    progress) and the points are not typed on it. The bar is redrawn from this thread, at most ten
+    times a second, never by a display thread of rich's: no thread is running when the points'
+    worker processes are forked."""
+
+    INTERVAL = 0.1          # seconds between redraws
+
+    @staticmethod
+    def wanted(path: str) -> bool:
+        from .check import show_progress
+        return (show_progress() and not sys.stdout.isatty()
+                and not (path == "-" and sys.stdin.isatty()))
+
+    def __init__(self, stream: BinaryIO):
+        import os
+        import stat
+        import time
+
+        from rich.console import Console
+        from rich.progress import (BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn,
+                                   TimeRemainingColumn)
+        self.clock = time.monotonic
+        self.stream = stream
+        try:
+            status = os.fstat(stream.fileno())
+            size = status.st_size if stat.S_ISREG(status.st_mode) and status.st_size > 0 else None
+        except (OSError, AttributeError, io.UnsupportedOperation):
+            size = None
+        self.start_offset = self._offset() or 0
+        columns = [SpinnerColumn(), TextColumn("points")]
+        if size is not None:
+            columns += [BarColumn()]
+        columns += [TextColumn("{task.fields[done]:,} done"), TextColumn("{task.fields[rate]}"),
+                    TimeElapsedColumn()]
+        if size is not None:
+            columns += [TextColumn("eta"), TimeRemainingColumn()]
+        self.bar = Progress(*columns, console=Console(file=sys.stderr), transient=True, auto_refresh=False,
+                            redirect_stdout=False, redirect_stderr=True)
+        total = size - self.start_offset if size is not None else None
+        self.task = self.bar.add_task("points", total=total, done=0, rate="")
+        self.done = 0
+        self.began = self.clock()
+        self.next_draw = 0.0
+
+    def _offset(self) -> Optional[int]:
+        try:
+            return self.stream.tell()
+        except (OSError, AttributeError, ValueError):
+            return None
+
+    def start(self) -> None:
+        self.bar.start()
+        self.draw()
+
+    def advance(self, points: int) -> None:
+        self.done += points
+        if self.clock() >= self.next_draw:
+            self.draw()
+
+    def draw(self) -> None:
+        now = self.clock()
+        self.next_draw = now + self.INTERVAL
+        elapsed = now - self.began
+        rate = f"{self.done / elapsed:,.0f}/s" if elapsed > 0.05 and self.done else ""
+        offset = self._offset()
+        completed = None if offset is None else max(0, offset - self.start_offset)
+        self.bar.update(self.task, completed=completed, done=self.done, rate=rate)
+        self.bar.refresh()
+
+    def stop(self) -> None:
+        self.draw()
+        self.bar.stop()
+
+
 class CsvWriter:
     def __init__(self, stream: Output):
         self.stream = stream
@@ -431,11 +511,16 @@ def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tup
     writer = CsvWriter(out) if as_csv else None
     outcomes = iter(())
     with open_points(path) as stream:
+        progress = PointsProgress(stream) if PointsProgress.wanted(path) else None
         try:
+            if progress is not None:
+                progress.start()
             points = read_points(stream, path, fmt)
             outcomes = (ordered_map(outcome_in_worker, points, worker_count(jobs), merged)
                         if jobs != 1 and not live else map(outcome, points))
             for line, ok, payload, printed in outcomes:
+                if progress is not None:        # a worker's joined run of JSON lines is many points
+                    progress.advance(payload.count("\n") if line is None else 1)
                 if printed:
                     sys.stderr.write(printed)
                 if ok:
@@ -465,6 +550,8 @@ def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tup
             close = getattr(outcomes, "close", None)
             if close is not None:
                 close()                 # stops the workers now, whatever ended the loop
+            if progress is not None:
+                progress.stop()
             out.flush()
     return 1 if failures else 0
 

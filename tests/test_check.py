@@ -27,7 +27,7 @@ from autodiff.grammar.source import Source
 REPO = Path(__file__).resolve().parents[1]
 CASES = "tests/cases"
 FAILING = "tests/cases_failing"
-SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed, (\d+) errors in \d+\.\d\ds$")
+SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed, (\d+) errors? in \d+\.\d\ds$")
 FAILING_ARGS = ("--max-steps", "100000")          # infinite_loop.expr stops quickly
 
 

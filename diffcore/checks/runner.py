@@ -317,6 +317,70 @@ def collect(paths: Iterable[str]) -> tuple[list[str], list[str], list[tuple[str,
     return files, empty, skipped
 
 
+def name_matcher(expression: str) -> Callable[[str], bool]:
+    """What `check -k EXPRESSION` selects, as a test of a path: pytest's -k, by file path.
+
+    A word matches a path that contains it (case-insensitively: `-k grad` selects
+    `tests/cases/Gradient.expr` and every file under a directory named `grad...`), and words
+    combine with `not`, `and`, `or` (that precedence) and parentheses: `-k "seed and not poly"`.
+    Raises ValueError, saying what is wrong, for an expression that does not parse.
+    """
+    tokens = re.findall(r"\(|\)|[^\s()]+", expression)
+    position = 0
+
+    def peek() -> Optional[str]:
+        return tokens[position] if position < len(tokens) else None
+
+    def take() -> str:
+        nonlocal position
+        position += 1
+        return tokens[position - 1]
+
+    def either() -> Callable[[str], bool]:
+        parts = [both()]
+        while peek() == "or":
+            take()
+            parts.append(both())
+        return parts[0] if len(parts) == 1 else (lambda path: any(p(path) for p in parts))
+
+    def both() -> Callable[[str], bool]:
+        parts = [negated()]
+        while peek() == "and":
+            take()
+            parts.append(negated())
+        return parts[0] if len(parts) == 1 else (lambda path: all(p(path) for p in parts))
+
+    def negated() -> Callable[[str], bool]:
+        if peek() == "not":
+            take()
+            inner = negated()
+            return lambda path: not inner(path)
+        return atom()
+
+    def atom() -> Callable[[str], bool]:
+        token = peek()
+        if token is None:
+            raise ValueError("the expression ends where a name was expected")
+        if token == "(":
+            take()
+            inner = either()
+            if peek() != ")":
+                raise ValueError("a '(' is not closed")
+            take()
+            return inner
+        if token in (")", "and", "or"):
+            raise ValueError(f"a name was expected, not {token!r}")
+        word = take().lower()
+        return lambda path: word in path.lower()
+
+    if not tokens:
+        raise ValueError("the expression is empty")
+    matcher = either()
+    if peek() is not None:
+        raise ValueError(f"unexpected {peek()!r}")
+    return matcher
+
+
 # The function a worker process runs on one file. Tests replace it (in the parent, before the pool
 # starts) to simulate a crashing worker; it must stay a module-level, picklable function.
 WORKER: Callable[[str, CheckOptions], FileResult] = check_path
