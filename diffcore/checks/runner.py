@@ -34,6 +34,7 @@ the point, not at x + h).
 from __future__ import annotations
 
 import os
+import re
 import stat
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
