@@ -84,6 +84,45 @@ def test_a_segment_recomputed_sees_the_variables_as_they_were_when_it_ran(before
     assert third == pytest.approx(6.0, rel=1e-12)
 
 
+def test_a_checkpointed_block_assigning_a_tuple_a_function_and_a_branch_in_every_mode():
+    # Found with N1's fix by the long agreement profile. A segment's outputs were every variable
+    # it assigns, each taken for a number: c = (x, x*x) left the block as one opaque value, whose
+    # derivative reverse mode lost (dy/dx = 0, silently), a function defined in the block could
+    # no longer be called ("f is a function, not a function"), and u, assigned in a branch not
+    # taken, left it as a differentiated "unset" value, which a later segment's forward-mode
+    # rule refused (hessian, hvp: "argument 5 must be a number or an array, not _Unset").
+    # y = c0 c1 + f(x) + t x = x^3 + x^2 + x^3 = 2 x^3 + x^2
+    x = 1.5
+    text = (f"input x = {x}\nwith checkpoint:\n    c = (x, x * x)\n    def f(p):\n        return p * x\n"
+            "    if x > 2:\n        u = x\n    t = x * x\n    flag = x > 1\nwith checkpoint:\n"
+            "    y = c[0] * c[1] + f(x) + t * x\n")
+    value, gradient, hessian, third = every_mode(text, {"x": x})
+    assert value == 2 * x ** 3 + x ** 2
+    close(gradient, [6 * x ** 2 + 2 * x], rtol=1e-14)
+    close(hessian, [[12 * x + 2]], rtol=1e-14)
+    assert third == pytest.approx(12.0, rel=1e-12)
+
+
+def test_a_tuple_holding_differentiated_values_is_a_checkpointed_blocks_input():
+    x = 1.5
+    text = (f"input x = {x}\nc = (x, (x * x, 2.0))\nt = x\nwith checkpoint:\n    for i in range(3):\n"
+            "        t = t * c[1][0] * c[1][1] / c[0]\ny = t\n")      # t = x (2x)^3 = 8 x^4
+    value, gradient, hessian, third = every_mode(text, {"x": x})
+    assert value == pytest.approx(8 * x ** 4, rel=1e-15)
+    close(gradient, [32 * x ** 3], rtol=1e-14)
+    close(hessian, [[96 * x ** 2]], rtol=1e-14)
+    assert third == pytest.approx(192 * x, rel=1e-10)
+
+
+@pytest.mark.parametrize("command", [["eval"], ["grad"], ["hessian"], ["jacobian", "--mode", "forward"],
+                                     ["jvp", "--direction", "x=1"], ["hvp", "--direction", "x=1"]], ids=" ".join)
+def test_a_variable_a_checkpointed_block_leaves_unassigned_is_still_unassigned(command):
+    # grad said "the output is _Unset, not a number or an array"
+    text = "input x = 1.0\nwith checkpoint:\n    if x > 2:\n        t = x\ny = t\n"
+    code, out, err = run_main(command + ["-e", text])
+    assert code == 1 and "5:5: runtime error: 't' is used before it is assigned" in err, err
+
+
 # ------------------------------------------------------------ N3: `//` is numpy's floor_divide
 
 @pytest.mark.parametrize("a, b, expected", [

@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Optional
 
 from autodiff.grammar import ast
-from autodiff.grammar.ast import Span
 
 from ..engine.errors import CompileError
 from .runtime import FIRST_SLOT
@@ -63,23 +62,6 @@ def assigned_names(body: tuple) -> list[str]:
                 walk(s.body)
     walk(body)
     return list(dict.fromkeys(names))
-
-
-def names_read(body: tuple) -> list[str]:
-    """Every name a block reads (in any expression), not looking inside nested functions."""
-    found: list[str] = []
-    stack = list(body)
-    while stack:
-        item = stack.pop()
-        if isinstance(item, ast.Name):
-            found.append(item.id)
-        elif isinstance(item, (ast.FunctionDef, ast.Lambda, ast.BackwardDef)):
-            continue
-        elif isinstance(item, tuple):
-            stack.extend(item)
-        elif isinstance(item, ast.Node) and not isinstance(item, Span):
-            stack.extend(getattr(item, name) for name in ast.fields(item))
-    return found
 
 
 def refuse_jumps(body: tuple, refuse_break: bool = True) -> None:

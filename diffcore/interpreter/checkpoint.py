@@ -2,9 +2,12 @@
 
 A checkpointed loop runs in segments of about sqrt(N) iterations. Each
 segment is recorded as one entry of a multi-output primitive whose inputs are
-the variables the loop uses, and every value being differentiated that the
-code it calls can reach (a top-level input read by a function, say), and
-whose outputs are the variables it assigns:
+the values being differentiated that the segment can reach (in the variables
+it uses, and in those the code it calls reads: a top-level input read by a
+function, say), and whose outputs are the numbers and arrays among the
+variables it assigns. Every run of a segment, the first and those of its
+derivative, sees the variables as they were when it first ran, with its own
+values in place of its inputs;
 its forward function runs the segment on plain values, recording nothing, and
 its derivative runs the segment again under a fresh trace, sweeps that short
 tape from all the outputs' cotangents at once, and returns the inputs'
@@ -22,9 +25,11 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Iterator, Sequence
 
+import numpy as np
+
 from .builtins import Builtin
-from ..engine.kinds import is_numeric
-from .runtime import FIRST_SLOT, UNSET, UserFunction
+from ..engine.numeric import ndarray
+from .runtime import FIRST_SLOT, UserFunction
 from ..engine.reverse import Box, ReverseTrace, TraceClosed, _accumulate, backward_from
 from ..engine.tracing import NoRule, Primitive, Tracer, next_level, release_level, strip
 
@@ -61,22 +66,24 @@ def run_segment(segment: Callable[[tuple], tuple], inputs: tuple, outside: Calla
                 name: str = "checkpoint") -> tuple:
     """Run `segment(inputs) -> outputs` as one recorded step (or directly, when nothing records).
 
-    `outside()` is the error raised if the segment reaches a value being differentiated other
-    than its inputs: the recorded step's derivative would miss it.
+    `inputs` are the values being differentiated that the segment uses. Its outputs are
+    variables' values: numbers and arrays, and also tuples of them, functions, strings or a
+    variable left unassigned; the step's outputs are the numbers and arrays among them (at any
+    depth of tuples), and the rest passes through as it is. `outside()` is the error raised if
+    the segment reaches a value being differentiated other than its inputs: the recorded step's
+    derivative would miss it.
     """
     if not _recorded_by_reverse(inputs):
         return segment(inputs)              # forward and Taylor modes differentiate the body itself
-    # Only the inputs being differentiated now are differentiated again when the segment is
-    # recomputed: a plain one (a loop counter) stays plain, as it is in the program itself.
-    traced = tuple(isinstance(v, Tracer) for v in inputs)
-    prim = _segment_primitive(segment, traced, name, outside)
+    first: list = []                        # the outputs of the plain run, for their structure
+    prim = _segment_primitive(segment, len(inputs), name, outside, first)
     packed = prim.bind(*inputs)
-    count = len(strip(packed))
-    return tuple(tuple_item.bind(packed, index=k) for k in range(count))
+    items = iter([tuple_item.bind(packed, index=k) for k in range(len(strip(packed)))])
+    return tuple(_replace_leaves(value, items) for value in first[0])
 
 
-def _segment_primitive(segment: Callable[[tuple], tuple], traced: tuple, name: str,
-                       outside: Callable[[], Exception]) -> Primitive:
+def _segment_primitive(segment: Callable[[tuple], tuple], n_inputs: int, name: str,
+                       outside: Callable[[], Exception], first: list) -> Primitive:
     cache: dict = {}
 
     def impl(*plain):
@@ -85,12 +92,13 @@ def _segment_primitive(segment: Callable[[tuple], tuple], traced: tuple, name: s
         # the outputs came from elsewhere, and this entry's derivative would miss it.
         if any(_tracers(v) for v in outputs):
             raise outside()
-        return outputs
+        first[:] = [outputs]
+        return _leaves(outputs)
 
     def cotangents(g: tuple, inputs: tuple) -> list:
         if cache.get("g") is not g:
             cache["g"] = g
-            cache["grads"] = _recompute(segment, inputs, traced, g, outside)
+            cache["grads"] = _recompute(segment, inputs, g, outside)
         return cache["grads"]
 
     def vjp_for(k: int):
@@ -112,20 +120,19 @@ def _segment_primitive(segment: Callable[[tuple], tuple], traced: tuple, name: s
             full = list(inputs)
             for k, v in zip(movable, values):
                 full[k] = v
-            return tuple(segment(tuple(full)))
+            return _leaves(segment(tuple(full)))
         return forward(of_movable, tuple(inputs[k] for k in movable), tuple(tangents[k] for k in movable))[1]
 
-    return Primitive(name, impl, tuple(vjp_for(k) for k in range(len(traced))), jvp, taylor=NO_SERIES,
+    return Primitive(name, impl, tuple(vjp_for(k) for k in range(n_inputs)), jvp, taylor=NO_SERIES,
                      batch=PER_EXAMPLE)
 
 
-def _recompute(segment: Callable, inputs: tuple, traced: tuple, g: tuple,
-               outside: Callable[[], Exception]) -> list:
+def _recompute(segment: Callable, inputs: tuple, g: tuple, outside: Callable[[], Exception]) -> list:
     """Run the segment again on a fresh tape and sweep it from the outputs' cotangents."""
     tape = ReverseTrace(next_level())
     try:
-        boxes = [tape.new_input(v) if t else v for v, t in zip(inputs, traced)]
-        outputs = segment(tuple(boxes))
+        boxes = [tape.new_input(v) for v in inputs]
+        outputs = _leaves(segment(tuple(boxes)))
     except TraceClosed:
         # The sweep of the recording that holds this segment has closed it; the segment reached
         # one of its values, which was not passed in as an input.
@@ -137,14 +144,40 @@ def _recompute(segment: Callable, inputs: tuple, traced: tuple, g: tuple,
     for out, cot in zip(outputs, g):
         if cot is not None and type(out) is Box and out.trace is tape:
             seeds[out.node] = cot if out.node not in seeds else _accumulate(seeds[out.node], cot)
-    watched = [b for b in boxes if type(b) is Box and b.trace is tape]
-    grads = backward_from(tape, seeds, [b.node for b in watched]) if seeds and watched else []
-    by_node = {b.node: gr for b, gr in zip(watched, grads)}
-    return [by_node.get(b.node) if type(b) is Box and b.trace is tape else None for b in boxes]
+    grads = backward_from(tape, seeds, [b.node for b in boxes]) if seeds else []
+    by_node = {b.node: gr for b, gr in zip(boxes, grads)}
+    return [by_node.get(b.node) for b in boxes]
 
 
-def _differentiable(value: Any) -> bool:
-    return isinstance(value, Tracer) or (is_numeric(value) and not isinstance(strip(value), bool))
+def _is_leaf(value: Any) -> bool:
+    """A value a segment's derivative follows: a tracer, or a number or an array of numbers (truth
+    values, strings, functions and unset variables are not)."""
+    if isinstance(value, Tracer):
+        return True
+    if value.__class__ is ndarray:
+        return value.dtype.kind in "fiu"
+    return isinstance(value, (float, int, np.floating, np.integer)) and not isinstance(value, bool)
+
+
+def _leaves(values: tuple) -> tuple:
+    """The leaves of variables' values (tuples opened at any depth), in order: a segment's
+    outputs as its recorded step has them."""
+    found: list = []
+    for value in values:
+        if _is_leaf(value):
+            found.append(value)
+        elif value.__class__ is tuple:
+            found.extend(_leaves(value))
+    return tuple(found)
+
+
+def _replace_leaves(value: Any, replacements: Iterator) -> Any:
+    """`value` with its leaves (in the order of `_leaves`) replaced by the next of `replacements`."""
+    if _is_leaf(value):
+        return next(replacements)
+    if value.__class__ is tuple:
+        return tuple(_replace_leaves(item, replacements) for item in value)
+    return value
 
 
 def _tracers(value: Any) -> list:
@@ -195,47 +228,44 @@ def _functions(value: Any) -> list:
 
 
 def checkpointed(frame_of: Callable[[list], list], frames_around: Callable[[list], list],
-                 segments: Callable[[list], list], in_slots: list, out_slots: list,
+                 segments: Callable[[list], list], out_slots: list,
                  after_segment: Callable[[list], None], outside: Callable[[], Exception]) -> Callable[[list], None]:
     """The statement `with checkpoint:` as a closure over frames.
 
     `segments(f)` lists the block's segments, each a function that runs its share of the
-    block on a frame; the block's variables in `in_slots` are each segment's inputs and those
-    in `out_slots` its outputs.
+    block on a frame; the variables the block assigns, in `out_slots`, are each segment's
+    outputs.
 
-    The block can also reach, through the functions it calls, every variable of the frames
-    `frames_around(f)` (its own function's, the enclosing functions' and the top level's) and
-    of the frames that the functions held there close over. The values being differentiated
-    among them (tracers, also inside tuples) are inputs of each segment too: a segment runs on
+    The block can reach, directly or through the functions it calls, every variable of the
+    frames `frames_around(f)` (its own function's, the enclosing functions' and the top level's)
+    and of the frames that the functions held there close over. The values being differentiated
+    among them (tracers, also inside tuples) are each segment's inputs: a segment runs on
     plain values, and its derivative runs it again on values of its own recording, so it must
     not find the outer recording's values in those frames. They are put in place for each run
     of a segment and restored after it. `outside()` is the error for a segment that still
     reaches one some other way (a safety net: the derivative would miss it).
     """
-    in_set = frozenset(in_slots)
-
     def run(f):
         frame = frame_of(f)
         for advance in segments(f):
-            slots = [s for s in in_slots if frame[s] is not UNSET]
             reach = _reachable(frames_around(f))
             # The variables as the segment finds them now. It runs again in the backward sweep,
             # when the program has gone on (assigned some of them again, or assigned those still
             # unset here, with values of a recording that may be closed by then), so every run of
             # the segment first puts them back as they are now (a checkpointed block inside it
-            # then sees what it saw in the first run), and restores what it found after.
+            # then sees what it saw in the first run), and restores what it found after. The
+            # values being differentiated among them, also inside tuples, are the segment's
+            # inputs: each run puts its own in their places.
             states = [around[FIRST_SLOT:] for around in reach]
             captured = [(k, s) for k, around in enumerate(reach) for s in range(FIRST_SLOT, len(around))
-                        if not (around is frame and s in in_set) and _tracers(around[s])]
+                        if _tracers(around[s])]
             reached = tuple(t for k, s in captured for t in _tracers(states[k][s - FIRST_SLOT]))
 
-            def segment(values, advance=advance, slots=slots, reach=reach, states=states, captured=captured):
+            def segment(values, advance=advance, reach=reach, states=states, captured=captured):
                 found = [around[FIRST_SLOT:] for around in reach]
                 for around, state in zip(reach, states):
                     around[FIRST_SLOT:] = state
-                for s, v in zip(slots, values):
-                    frame[s] = v
-                moved = iter(values[len(slots):])
+                moved = iter(values)
                 for k, s in captured:
                     reach[k][s] = _replace_tracers(states[k][s - FIRST_SLOT], moved)
                 try:
@@ -245,8 +275,7 @@ def checkpointed(frame_of: Callable[[list], list], frames_around: Callable[[list
                     for around, state in zip(reach, found):
                         around[FIRST_SLOT:] = state
 
-            before = tuple(frame[s] for s in slots)
-            outputs = run_segment(segment, before + reached, outside)
+            outputs = run_segment(segment, reached, outside)
             for s, v in zip(out_slots, outputs):
                 frame[s] = v
             after_segment(frame)

@@ -29,7 +29,7 @@ from autodiff.grammar.source import ProgramError
 from ..engine import arrays as A
 from ..engine import elementwise as E
 from . import fusion
-from .analysis import Scope, assigned_names, names_read, refuse_jumps
+from .analysis import Scope, assigned_names, refuse_jumps
 from .builtins import BUILTINS, SPREAD_LIST_ARGUMENT, Builtin
 from ..engine.kinds import to_int, type_name
 from ..engine.notes import comparison_at_equality
@@ -567,9 +567,7 @@ class Compiler:
         """`with checkpoint:`: a range loop in sqrt(N) recomputed segments, or any block as one segment."""
         from . import checkpoint
         current = scope.slots if scope.kind == "function" else self.module.slots
-        read, assigned = names_read(node.body), assigned_names(node.body)
-        in_slots = [current[n] for n in dict.fromkeys(read + assigned) if n in current]
-        out_names = [n for n in assigned if n in current]
+        out_names = [n for n in assigned_names(node.body) if n in current]
         out_slots = [current[n] for n in out_names]
         g, runtime, module = self.g, self.runtime, scope.kind == "module"
 
@@ -608,8 +606,7 @@ class Compiler:
                                                 self.loop_body(loop.body, scope), lambda: tick(span))
         else:
             segments = checkpoint.block_segments(self.block(node.body, scope))
-        return checkpoint.checkpointed(frame_of, frames_around, segments, in_slots, out_slots, after_segment,
-                                       outside)
+        return checkpoint.checkpointed(frame_of, frames_around, segments, out_slots, after_segment, outside)
 
     # ------------------------------------------------------------ expressions
 
