@@ -36,6 +36,17 @@ def run_with_streams(argv: list, out, err, stdin: bytes = b""):
     return code
 
 
+class FakeTerminalBytes(io.BytesIO):
+    """The bytes under a text stream that may claim to be a terminal (isatty)."""
+
+    def __init__(self, tty: bool):
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
 def child_pids(pid: int) -> list:
     """The process ids of pid's children (Linux), or [] when it has none or is gone."""
     try:

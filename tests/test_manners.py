@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from autodiff.cli.main import main
-from helpers import run_main, run_with_streams
+from helpers import FakeTerminalBytes, run_main, run_with_streams
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -30,21 +30,10 @@ def in_repo(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
-class _Bytes(io.BytesIO):
-    """The bytes under a text stream that may claim to be a terminal."""
-
-    def __init__(self, tty: bool):
-        super().__init__()
-        self.tty = tty
-
-    def isatty(self) -> bool:
-        return self.tty
-
-
 def run_streams(argv: list, tty: bool = False, encoding: str = "utf-8", stdin: bytes = b"") -> tuple:
     """The entry point in-process, with standard streams of this encoding, stdout a terminal or
     not: (exit code, stdout, stderr), decoded strictly (a character the encoding lacks fails)."""
-    out_bytes, err_bytes = _Bytes(tty), _Bytes(False)
+    out_bytes, err_bytes = FakeTerminalBytes(tty), FakeTerminalBytes(False)
     out = io.TextIOWrapper(out_bytes, encoding=encoding, write_through=True)
     err = io.TextIOWrapper(err_bytes, encoding=encoding, write_through=True)
     code = run_with_streams(argv, out, err, stdin)

@@ -5,20 +5,12 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import sys
 
 import pytest
 
 from autodiff.cli.main import main
 
-
-class _Bytes(io.BytesIO):
-    def __init__(self, tty: bool):
-        super().__init__()
-        self.tty = tty
-
-    def isatty(self) -> bool:
-        return self.tty
+from helpers import FakeTerminalBytes
 
 
 @pytest.fixture(autouse=True)
@@ -30,8 +22,8 @@ def plain_env(monkeypatch):
 
 def run(argv: list, err_tty: bool, out_tty: bool = False) -> tuple:
     """(exit code, stdout, stderr) with stderr (and stdout) a terminal or not."""
-    out = io.TextIOWrapper(_Bytes(out_tty), encoding="utf-8", write_through=True)
-    err = io.TextIOWrapper(_Bytes(err_tty), encoding="utf-8", write_through=True)
+    out = io.TextIOWrapper(FakeTerminalBytes(out_tty), encoding="utf-8", write_through=True)
+    err = io.TextIOWrapper(FakeTerminalBytes(err_tty), encoding="utf-8", write_through=True)
     code = "did not exit"
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
