@@ -171,3 +171,12 @@ def test_each_package_says_what_it_is_and_what_it_may_import(package):
     path = modules()[package]
     doc = ast.get_docstring(ast.parse(path.read_text())) or ""
     assert "may import" in doc.lower(), f"{path}: the docstring must say what the package may import"
+
+
+def test_every_package_is_installed():
+    """A plain `pip install .` installs only the packages pyproject.toml lists: a new folder of
+    diffcore left out of the list works in an editable install and fails on a fresh machine."""
+    import tomllib
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {name for name, path in modules().items() if path.name == "__init__.py"}
+    assert found == listed, (sorted(found - listed), sorted(listed - found))
