@@ -14,10 +14,17 @@ from autodiff.cli.main import main
 
 def run_main(argv: list, stdin: bytes = b"") -> tuple:
     """The real entry point in-process: (exit code, stdout, stderr); never a traceback."""
-    out, err = io.StringIO(), io.StringIO()
+    # Text streams over bytes, as a real stdout is: click writes some output (completion scripts,
+    # since click 8.5) as bytes to the stream's buffer.
+    out_bytes, err_bytes = io.BytesIO(), io.BytesIO()
+    out = io.TextIOWrapper(out_bytes, encoding="utf-8", write_through=True)
+    err = io.TextIOWrapper(err_bytes, encoding="utf-8", write_through=True)
     code = run_with_streams(argv, out, err, stdin)
-    assert "Traceback" not in out.getvalue() + err.getvalue(), err.getvalue()
-    return code, out.getvalue(), err.getvalue()
+    out.flush()
+    err.flush()
+    text_out, text_err = out_bytes.getvalue().decode("utf-8"), err_bytes.getvalue().decode("utf-8")
+    assert "Traceback" not in text_out + text_err, text_err
+    return code, text_out, text_err
 
 
 def run_with_streams(argv: list, out, err, stdin: bytes = b""):
