@@ -904,9 +904,13 @@ class Gen:
             return self.twin(call("linspace", a, b, num(float(n))),
                              binop("+", a, binop("*", binop("-", b, a), listlit(num(f) for f in fractions))),
                              "linspace")
-        if kind == 1:           # arange(a, a + n - 0.5) has n elements, whatever the rounding
+        if kind == 1:
+            # arange(a, a + n - 0.5) has n elements whatever the rounding, as its twin, if a is
+            # finite and not so large that a + n - 0.5 rounds to a (numpy's arange is empty
+            # there, and refuses a non-finite a): clipped, a is at most 1e6 (a nan still fails,
+            # a refusal the twin cannot make: see Agreement.twin_runs_alone)
             self.note("arange")
-            a = self.expr(scope, (), depth)
+            a = call("clip", self.expr(scope, (), depth), num(-1e6), num(1e6))
             return self.twin(call("arange", a, binop("+", a, num(n - 0.5))),
                              binop("+", a, listlit(num(float(k)) for k in range(n))), "arange")
         self.note("full")
