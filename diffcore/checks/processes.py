@@ -52,4 +52,15 @@ def stop(pool) -> None:
                 process.kill()
         except Exception:
             pass
+    # A worker killed while writing a result leaves half a message in the result pipe; the pool's
+    # manager thread would wait for the rest forever (this process holds the pipe's write end too),
+    # and Python's exit joins that thread: the command hung at exit, about one run in thirty of
+    # `--points --jobs 2 --on-error stop`. With the workers dead, closing our write end turns that
+    # wait into end-of-file, which ends the thread.
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
     pool.shutdown(wait=False, cancel_futures=True)
+    if writer is not None and processes:
+        try:
+            writer.close()
+        except OSError:
+            pass
