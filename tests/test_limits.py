@@ -82,7 +82,9 @@ HANG_PRONE = [
     # item 4: grad of an array output swept 90,000 rows, past --timeout and the Jacobian cap
     ("grad of a 300x300 output", ["grad", "--timeout", "3", "-e", "outer(x, x)", "--at", "x=zeros(300)"],
      2, "27,000,000 entries", 3),
-    ("grad of many sweeps", ["grad", "--timeout", "0.2", "-e", "y = ones(999, 999) @ (x * x)",
+    # (forty products per sweep, so that the sweeps outlast 0.2 s on an idle, fast machine too)
+    ("grad of many sweeps", ["grad", "--timeout", "0.2", "-e",
+                             "y = x * x\nfor i in range(40):\n    y = ones(999, 999) @ y / 999\ny",
                              "--at", "x=ones(999)"], 1, "longer than 0.2 s", 3),
 ]
 
