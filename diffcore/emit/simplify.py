@@ -145,6 +145,13 @@ class Simplifier:
         x = node.args[0]
         if x.op == "reshape":
             return self.call("reshape", (x.args[0],), {"shape": node.shape}, node.shape)
+        if x.op in ("matmul", "cot_matmul") and len(node.shape) == 1:
+            # a vector promoted to a matrix for a product, and back: the product with the vector
+            a, b = x.args
+            if len(a.shape) == 2 and b.op == "reshape" and len(b.args[0].shape) == 1 and b.shape[-1] == 1:
+                return self.call(x.op, (a, b.args[0]), shape=node.shape)
+            if len(b.shape) == 2 and a.op == "reshape" and len(a.args[0].shape) == 1 and a.shape[0] == 1:
+                return self.call(x.op, (a.args[0], b), shape=node.shape)
         return self._scalar_out(node)
 
     def _transpose(self, node: Call) -> Optional[Expr]:
@@ -169,6 +176,17 @@ class Simplifier:
 
     def _matmul(self, node: Call) -> Optional[Expr]:
         a, b = node.args
+        for k, side in enumerate((a, b)):      # a product is linear in each side: numbers move out
+            if side.op in ("mul", "cot_mul", "neg", "div", "cot_div"):
+                coef, factors = self.factors(side)
+                if coef is None:
+                    continue
+                scalars = [(f, e) for f, e in factors if f.shape == ()]
+                if coef == (1.0, 1.0) and not scalars or len(scalars) == len(factors):
+                    continue
+                rest = self.build_product((1.0, 1.0), [(f, e) for f, e in factors if f.shape != ()], side.shape)
+                inner = self.rewrite(self.table.call(node.prim, (rest, b) if k == 0 else (a, rest), None, node.shape))
+                return self.build_product(coef, scalars + [(inner, 1)], node.shape)
         for small, other, inner_axis in ((a, b, -2), (b, a, -1)):
             if isinstance(small, Const) and small.shape == (1, 1) and len(other.shape) >= 2 \
                     and other.shape[inner_axis] == 1:
@@ -186,6 +204,8 @@ class Simplifier:
         while stack:
             n, e = stack.pop()
             op = n.op
+            if isinstance(n, Const) and n.shape != () and n.value.size and np.all(n.value == n.value.flat[0]):
+                n = self.const(float(n.value.flat[0]))      # a uniform array: a number, broadcast later
             if isinstance(n, Const) and n.shape == () and n.value != 0.0 and math.isfinite(n.value):
                 if e > 0:
                     coef[0] *= n.value ** e
