@@ -151,7 +151,7 @@ def _reduction(name: str, python: str) -> Entry:
         axis, keep = node.params.get("axis"), node.params.get("keepdims", False)
         extra = ""
         if axis is not None:
-            extra += f", axis={axis_text(axis) if p.target == LANGUAGE else tuple(axis)!r}"
+            extra += ", axis=" + (axis_text(axis) if p.target == LANGUAGE else repr(tuple(axis)))
         if keep:
             extra += ", keepdims=" + ("true" if p.target == LANGUAGE else "True")
         if p.target == PYTHON and python.startswith("_"):
