@@ -1,0 +1,404 @@
+"""Expressions as text: the autodiff language, or numpy Python.
+
+    to_language(node, names)    `2*x*sin(x) + x^2*cos(x)`: text that `autodiff eval` parses back
+    to_numpy(node, names)       `2*x*np.sin(x) + x**2*np.cos(x)`: a Python expression over `np`
+                                (and the helpers of NUMPY_HELPERS it names, see `Printer.helpers`)
+    common_subexpressions(roots, min_calls)
+                                the nodes worth a name: used more than once, with at least
+                                `min_calls` calls in them; each after those it contains
+    Printer(target, names)      one printer; `names` maps id(node) -> a name printed in its place
+
+Every primitive the rules call has one entry in PRINTING, the only table of how a primitive is
+written: an infix operator (with its precedence and associativity), a prefix minus, a function
+of the language and its numpy spelling, or a function of its own for what the language writes
+another way (broadcast_to as `x + zeros(2, 3)`, scatter_add as a product with a constant 0/1
+matrix, index_set as `where`). Parentheses appear only where precedence needs them. Numbers
+are written so they read back exactly (repr of the float, `2` for 2.0 in the language).
+
+In numpy text, division by a number zero gives inf only on numpy values: evaluate with numpy
+float64 or arrays (as the emitted modules do), under `np.errstate(all="ignore")`.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Optional
+
+import numpy as np
+
+from .symbolic import Const, Expr, postorder
+
+# precedence: higher binds tighter (Python's ladder, which the language follows)
+ADD, MUL, UNARY, POWER, ATOM = 1, 2, 3, 4, 5
+
+LANGUAGE, PYTHON = "expr", "python"
+
+
+# --------------------------------------------------------------- numbers
+
+def number_text(v: float, target: str) -> str:
+    if math.isnan(v):
+        return "nan" if target == LANGUAGE else "np.nan"
+    if math.isinf(v):
+        word = "inf" if target == LANGUAGE else "np.inf"
+        return word if v > 0 else "-" + word
+    if target == LANGUAGE and v.is_integer() and abs(v) < 1e16:
+        return str(int(v)) if v != 0 or math.copysign(1.0, v) > 0 else "-0"
+    return repr(float(v))
+
+
+def array_text(a: np.ndarray, target: str) -> str:
+    """A list literal of the array (numpy: wrapped in np.array, with its shape if it is empty)."""
+    if target == PYTHON and a.size == 0:
+        return f"np.zeros({tuple(a.shape)!r})"
+    if a.dtype == bool:
+        words = ("true", "false") if target == LANGUAGE else ("True", "False")
+        item = lambda v: words[0] if v else words[1]            # noqa: E731
+    elif np.issubdtype(a.dtype, np.integer):
+        item = lambda v: str(int(v))                            # noqa: E731
+    else:
+        item = lambda v: number_text(float(v), target)          # noqa: E731
+
+    def nested(x):
+        if x.ndim == 0:
+            return item(x[()])
+        return "[" + ", ".join(nested(row) for row in x) + "]"
+    text = nested(np.asarray(a))
+    return text if target == LANGUAGE else f"np.array({text})"
+
+
+def shape_args(shape: tuple) -> str:
+    """A shape as the language's varargs: `2, 3`."""
+    return ", ".join(str(int(n)) for n in shape)
+
+
+def index_text(index, target: str, subscript: bool = True) -> str:
+    """An index as written inside `x[...]`, or (not `subscript`, numpy) as a tuple's items."""
+    parts = index if isinstance(index, tuple) else (index,)
+
+    def one(p):
+        if isinstance(p, slice) and not subscript:
+            return "slice(" + ", ".join("None" if v is None else str(int(v)) for v in (p.start, p.stop, p.step)) + ")"
+        if isinstance(p, np.ndarray) and not subscript:
+            return array_text(p, target)
+        if isinstance(p, slice):
+            text = ":".join("" if v is None else str(int(v)) for v in (p.start, p.stop))
+            return text if p.step is None else f"{text}:{int(p.step)}"
+        if isinstance(p, np.ndarray):
+            return array_text(p, target) if target == LANGUAGE else array_text(p, target)[len("np.array("):-1]
+        if p is None:
+            return "None"
+        if p is Ellipsis:
+            return "..."
+        return str(int(p))
+    return ", ".join(one(p) for p in parts)
+
+
+def axis_text(axis) -> str:
+    return str(axis[0]) if len(axis) == 1 else "(" + ", ".join(str(a) for a in axis) + ")"
+
+
+# ------------------------------------------------------ numpy helpers
+
+# Functions the numpy text may call, by name: the emitted module defines those it uses.
+NUMPY_HELPERS = {
+    "_sigmoid": "def _sigmoid(x):\n    z = np.exp(-np.abs(x))\n"
+                "    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))\n",
+    "_softplus": "def _softplus(x):\n    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))\n",
+    "_logsumexp": "def _logsumexp(x, axis=None, keepdims=False):\n"
+                  "    x = np.asarray(x, dtype=np.float64)\n"
+                  "    if x.ndim == 0:\n        return x + 0.0\n"
+                  "    top = np.max(x, axis=axis, keepdims=True)\n"
+                  "    top = np.where(np.isfinite(top), top, 0.0)\n"
+                  "    out = np.log(np.sum(np.exp(x - top), axis=axis, keepdims=True)) + top\n"
+                  "    return out if keepdims else np.squeeze(out, axis=axis)\n",
+    "_norm": "def _norm(x, axis=None, keepdims=False):\n"
+             "    return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))\n",
+    "_scatter_add": "def _scatter_add(g, index, shape):\n    out = np.zeros(shape)\n"
+                    "    np.add.at(out, index, g)\n    return out\n",
+    "_index_set": "def _index_set(x, v, index):\n    out = np.array(x, dtype=np.float64)\n"
+                  "    out[index] = v\n    return out\n",
+}
+
+
+# ---------------------------------------------------------------- entries
+
+class Entry:
+    """How one primitive is written. kind: 'infix', 'prefix', 'call' or 'special'."""
+
+    __slots__ = ("kind", "symbol", "python", "prec", "right", "special")
+
+    def __init__(self, kind: str, symbol: str = "", python: str = "", prec: int = ATOM, right: bool = False,
+                 special: Optional[Callable] = None):
+        self.kind, self.symbol, self.python, self.prec, self.right = kind, symbol, python, prec, right
+        self.special = special
+
+
+def _infix(symbol: str, prec: int, python: Optional[str] = None, right: bool = False) -> Entry:
+    return Entry("infix", symbol, python or symbol, prec, right)
+
+
+def _fn(name: str, python: str) -> Entry:
+    return Entry("call", name, python)
+
+
+def _special(fn: Callable) -> Entry:
+    return Entry("special", special=fn)
+
+
+def _reduction(name: str, python: str) -> Entry:
+    def write(p: "Printer", node) -> tuple:
+        x = p.text(node.args[0], 0)
+        axis, keep = node.params.get("axis"), node.params.get("keepdims", False)
+        extra = ""
+        if axis is not None:
+            extra += ", axis=" + (axis_text(axis) if p.target == LANGUAGE else repr(tuple(axis)))
+        if keep:
+            extra += ", keepdims=" + ("true" if p.target == LANGUAGE else "True")
+        if p.target == PYTHON and python.startswith("_"):
+            p.helpers.add(python)
+        return f"{name if p.target == LANGUAGE else python}({x}{extra})", ATOM
+    return _special(write)
+
+
+def _reshape(p: "Printer", node) -> tuple:
+    x = p.text(node.args[0], 0)
+    shape = node.params["shape"]
+    if p.target == LANGUAGE:
+        return (f"reshape({x}, {shape_args(shape)})" if shape else f"reshape({x})"), ATOM
+    return f"np.reshape({x}, {tuple(int(n) for n in shape)!r})", ATOM
+
+
+def _broadcast_to(p: "Printer", node) -> tuple:
+    shape = node.params["shape"]
+    if p.target == LANGUAGE:
+        return f"{p.text(node.args[0], ADD)} + zeros({shape_args(shape)})", ADD
+    return f"np.broadcast_to({p.text(node.args[0], 0)}, {tuple(int(n) for n in shape)!r})", ATOM
+
+
+def _transpose(p: "Printer", node) -> tuple:
+    x = p.text(node.args[0], 0)
+    axes = node.params.get("axes")
+    if p.target == LANGUAGE:
+        return (f"transpose({x})" if axes is None else f"transpose({x}, {shape_args(axes)})"), ATOM
+    return (f"np.transpose({x})" if axes is None else f"np.transpose({x}, {tuple(axes)!r})"), ATOM
+
+
+def _getitem(p: "Printer", node) -> tuple:
+    return f"{p.text(node.args[0], ATOM)}[{index_text(node.params['index'], p.target)}]", ATOM
+
+
+def _where(p: "Printer", node) -> tuple:
+    cond = node.params["cond"]
+    c = array_text(np.asarray(cond), p.target) if np.ndim(cond) else \
+        (("true" if cond else "false") if p.target == LANGUAGE else repr(bool(cond)))
+    a, b = (p.text(x, 0) for x in node.args)
+    return f"{'where' if p.target == LANGUAGE else 'np.where'}({c}, {a}, {b})", ATOM
+
+
+def _incidence(index, shape: tuple, keep_last: bool) -> tuple:
+    """(M, selection shape): M[i, j] = 1 where element j of x[index] is element i of x (flat)."""
+    positions = np.arange(math.prod(shape)).reshape(shape)[index]
+    selection = positions.shape
+    flat = positions.reshape(-1)
+    M = np.zeros((math.prod(shape), flat.size))
+    if keep_last:           # index_set: the last write to a position is the one that stays
+        last = {}
+        for j, i in enumerate(flat):
+            last[int(i)] = j
+        for i, j in last.items():
+            M[i, j] = 1.0
+    else:
+        np.add.at(M, (flat, np.arange(flat.size)), 1.0)
+    return M, selection
+
+
+def _scattered(p: "Printer", v: Expr, index, shape: tuple, keep_last: bool) -> tuple:
+    """The language text of a zero array of `shape` with `v` added (or written) at `index`."""
+    M, selection = _incidence(index, shape, keep_last)
+    k = M.shape[1]
+    if v.shape == () and not keep_last:
+        ones = M.sum(axis=1).reshape(shape)
+        return f"{p.text(v, MUL)}*{array_text(ones, LANGUAGE)}", MUL
+    if v.shape != selection:
+        vtext = f"{p.text(v, ADD)} + zeros({shape_args(selection)})"
+    else:
+        vtext = p.text(v, 0)
+    flat = f"{array_text(M, LANGUAGE)} @ reshape({vtext}, {k})"
+    return (f"reshape({flat}, {shape_args(shape)})" if shape else f"reshape({flat})"), ATOM
+
+
+def _scatter_add(p: "Printer", node) -> tuple:
+    index, shape = node.params["index"], node.params["shape"]
+    if p.target == PYTHON:
+        p.helpers.add("_scatter_add")
+        return (f"_scatter_add({p.text(node.args[0], 0)}, ({index_text(index, PYTHON, False)},), "
+                f"{tuple(int(n) for n in shape)!r})"), ATOM
+    return _scattered(p, node.args[0], index, shape, keep_last=False)
+
+
+def _index_set(p: "Printer", node) -> tuple:
+    x, v = node.args
+    index = node.params["index"]
+    if p.target == PYTHON:
+        p.helpers.add("_index_set")
+        return f"_index_set({p.text(x, 0)}, {p.text(v, 0)}, ({index_text(index, PYTHON, False)},))", ATOM
+    kept = np.ones(x.shape, dtype=bool)
+    kept[index] = False
+    written, _ = _scattered(p, v, index, x.shape, keep_last=True)
+    return f"where({array_text(kept, LANGUAGE)}, {p.text(x, 0)}, {written})", ATOM
+
+
+def _joined(name: str) -> Entry:
+    def write(p: "Printer", node) -> tuple:
+        items = ", ".join(p.text(a, 0) for a in node.args)
+        axis = node.params.get("axis", 0)
+        if p.target == LANGUAGE:
+            return f"{name}({items}, axis={axis})", ATOM
+        return f"np.{'concatenate' if name == 'concat' else name}(({items},), axis={axis})", ATOM
+    return _special(write)
+
+
+def _helper(name: str, helper: str) -> Entry:
+    def write(p: "Printer", node) -> tuple:
+        if p.target == PYTHON:
+            p.helpers.add(helper)
+            return f"{helper}({p.text(node.args[0], 0)})", ATOM
+        return f"{name}({p.text(node.args[0], 0)})", ATOM
+    return _special(write)
+
+
+PRINTING: dict = {
+    "add": _infix("+", ADD), "sub": _infix("-", ADD),
+    "mul": _infix("*", MUL), "cot_mul": _infix("*", MUL),
+    "div": _infix("/", MUL), "cot_div": _infix("/", MUL),
+    "matmul": _infix("@", MUL), "cot_matmul": _infix("@", MUL),
+    "pow": _infix("^", POWER, "**", right=True),
+    "neg": Entry("prefix", "-", "-", UNARY),
+    "mod": _fn("mod", "np.mod"),
+    "sin": _fn("sin", "np.sin"), "cos": _fn("cos", "np.cos"), "tan": _fn("tan", "np.tan"),
+    "asin": _fn("asin", "np.arcsin"), "acos": _fn("acos", "np.arccos"), "atan": _fn("atan", "np.arctan"),
+    "sinh": _fn("sinh", "np.sinh"), "cosh": _fn("cosh", "np.cosh"), "tanh": _fn("tanh", "np.tanh"),
+    "exp": _fn("exp", "np.exp"), "expm1": _fn("expm1", "np.expm1"), "log": _fn("log", "np.log"),
+    "log1p": _fn("log1p", "np.log1p"), "sqrt": _fn("sqrt", "np.sqrt"), "abs": _fn("abs", "np.abs"),
+    "atan2": _fn("atan2", "np.arctan2"), "hypot": _fn("hypot", "np.hypot"),
+    "maximum": _fn("maximum", "np.maximum"), "minimum": _fn("minimum", "np.minimum"),
+    "relu": _special(lambda p, node: (f"relu({p.text(node.args[0], 0)})", ATOM) if p.target == LANGUAGE
+                     else (f"np.maximum({p.text(node.args[0], 0)}, 0.0)", ATOM)),
+    "sigmoid": _helper("sigmoid", "_sigmoid"), "softplus": _helper("softplus", "_softplus"),
+    "sum": _reduction("sum", "np.sum"), "prod": _reduction("prod", "np.prod"),
+    "max": _reduction("max", "np.max"), "min": _reduction("min", "np.min"),
+    "norm": _reduction("norm", "_norm"), "logsumexp": _reduction("logsumexp", "_logsumexp"),
+    "reshape": _special(_reshape), "broadcast_to": _special(_broadcast_to),
+    "transpose": _special(_transpose), "getitem": _special(_getitem), "where": _special(_where),
+    "scatter_add": _special(_scatter_add), "index_set": _special(_index_set),
+    "stack": _joined("stack"), "concat": _joined("concat"),
+}
+
+
+class NotPrintable(ValueError):
+    """A node of a primitive that PRINTING has no entry for (a custom rule's composite primitive)."""
+
+
+# ---------------------------------------------------------------- printer
+
+class Printer:
+    """Writes nodes as text of one target; `names` (id -> name) are printed in place of nodes."""
+
+    def __init__(self, target: str = LANGUAGE, names: Optional[dict] = None):
+        if target not in (LANGUAGE, PYTHON):
+            raise ValueError(f"unknown target {target!r}")
+        self.target = target
+        self.names = names or {}
+        self.helpers: set = set()      # the NUMPY_HELPERS the text calls
+        self.memo: dict = {}
+
+    def __call__(self, node: Expr, define: bool = False) -> str:
+        """The text of `node` (its own expression if `define`, even where it has a name)."""
+        if define:
+            return self._write(node)[0]
+        return self.text(node, 0)
+
+    def text(self, node: Expr, context: int, right_side: bool = False) -> str:
+        """The text of `node` as an operand where precedence `context` is needed."""
+        name = self.names.get(id(node))
+        if name is not None:
+            return name
+        key = id(node)
+        if key not in self.memo:
+            # children first, without recursion, so long chains (a sum of 1000 terms) print
+            for n in postorder([node]):
+                if id(n) not in self.memo and id(n) not in self.names:
+                    self.memo[id(n)] = self._write(n)
+        text, prec = self.memo[key]
+        if prec < context or (right_side and prec == context):
+            return f"({text})"
+        return text
+
+    def _write(self, node: Expr) -> tuple:
+        t = self.target
+        if node.op == "var":
+            return node.name, ATOM
+        if isinstance(node, Const):
+            v = node.value
+            if type(v) is float:
+                text = number_text(v, t)
+                return text, (UNARY if text.startswith("-") else ATOM)
+            return array_text(v, t), ATOM
+        entry = PRINTING.get(node.op)
+        if entry is None:
+            raise NotPrintable(f"no way to write the primitive {node.op!r}")
+        if entry.kind == "infix":
+            symbol = entry.symbol if t == LANGUAGE else entry.python
+            a, b = node.args
+            if entry.right:         # power: (a^b)^c and (-a)^b need parentheses, a^-b does not
+                left = self.text(a, entry.prec + 1)
+                if isinstance(b, Const) and type(b.value) is float and b.value.is_integer() \
+                        and abs(b.value) < 1e16 and id(b) not in self.names:
+                    right = str(int(b.value))      # x**2, not x**2.0
+                    right = f"({right})" if right.startswith("-") and t == PYTHON else right
+                else:
+                    right = self.text(b, UNARY)
+            else:
+                left = self.text(a, entry.prec)
+                right = self.text(b, entry.prec, right_side=True)
+            space = " " if entry.prec == ADD else ""
+            if symbol == "@":
+                space = " "
+            return f"{left}{space}{symbol}{space}{right}", entry.prec
+        if entry.kind == "prefix":
+            x = node.args[0]
+            if x.op in ("mul", "cot_mul", "div", "cot_div") and self.names.get(id(x)) is None:
+                # -(a*b) is (-a)*b exactly: no parentheses, and the result reads as a product
+                inner, prec = self.memo.get(id(x)) or self._write(x)
+                return f"-{inner}", MUL
+            return f"-{self.text(x, UNARY)}", UNARY
+        if entry.kind == "call":
+            name = entry.symbol if t == LANGUAGE else entry.python
+            return f"{name}({', '.join(self.text(a, 0) for a in node.args)})", ATOM
+        return entry.special(self, node)
+
+
+def to_language(node: Expr, names: Optional[dict] = None) -> str:
+    return Printer(LANGUAGE, names)(node)
+
+
+def to_numpy(node: Expr, names: Optional[dict] = None) -> str:
+    return Printer(PYTHON, names)(node)
+
+
+def calls_in(node: Expr) -> int:
+    """How many calls the expression of `node` holds (shared nodes counted once)."""
+    return sum(1 for n in postorder([node]) if n.op not in ("var", "const"))
+
+
+def common_subexpressions(roots: list, min_calls: int = 3) -> list:
+    """The nodes used more than once under `roots` (as an argument, or as two roots) that hold
+    at least `min_calls` calls: the ones worth a name. Each comes after those inside it."""
+    count: dict = {}
+    for node in postorder(roots):
+        for a in node.args:
+            count[id(a)] = count.get(id(a), 0) + 1
+    for r in roots:
+        count[id(r)] = count.get(id(r), 0) + 1
+    return [n for n in postorder(roots)
+            if count.get(id(n), 0) > 1 and n.op not in ("var", "const") and calls_in(n) >= min_calls]
