@@ -76,6 +76,9 @@ def index_text(index, target: str, subscript: bool = True) -> str:
     parts = index if isinstance(index, tuple) else (index,)
 
     def one(p):
+        name = getattr(p, "emit_name", None)
+        if name is not None:        # a variable of emitted code (naming.NamedInt)
+            return name if target == LANGUAGE else f"int({name})"
         if isinstance(p, slice) and not subscript:
             return "slice(" + ", ".join("None" if v is None else str(int(v)) for v in (p.start, p.stop, p.step)) + ")"
         if isinstance(p, np.ndarray) and not subscript:
@@ -151,7 +154,7 @@ def _reduction(name: str, python: str) -> Entry:
         axis, keep = node.params.get("axis"), node.params.get("keepdims", False)
         extra = ""
         if axis is not None:
-            extra += f", axis={axis_text(axis) if p.target == LANGUAGE else tuple(axis)!r}"
+            extra += ", axis=" + (axis_text(axis) if p.target == LANGUAGE else repr(tuple(axis)))
         if keep:
             extra += ", keepdims=" + ("true" if p.target == LANGUAGE else "True")
         if p.target == PYTHON and python.startswith("_"):
@@ -189,7 +192,8 @@ def _getitem(p: "Printer", node) -> tuple:
 
 def _where(p: "Printer", node) -> tuple:
     cond = node.params["cond"]
-    c = array_text(np.asarray(cond), p.target) if np.ndim(cond) else \
+    name = getattr(cond, "emit_name", None)         # a variable of emitted code (naming.NamedArray)
+    c = name if name is not None else array_text(np.asarray(cond), p.target) if np.ndim(cond) else \
         (("true" if cond else "false") if p.target == LANGUAGE else repr(bool(cond)))
     a, b = (p.text(x, 0) for x in node.args)
     return f"{'where' if p.target == LANGUAGE else 'np.where'}({c}, {a}, {b})", ATOM
