@@ -75,7 +75,7 @@ def emit(program: Program, at: Optional[dict] = None, mode: str = "reverse", tar
          wrt: Optional[list] = None, of: Optional[str] = None, lean: bool = True) -> Emitted:
     if mode not in MODES or target not in TARGETS:
         raise ValueError(f"mode {mode!r} / target {target!r}")
-    run = program.run(dict(at or {}), of=of)
+    run = program.run(dict(at or {}), of=of, print_fn=lambda text: None)
     inputs = {name: run.inputs[name] for name in program.input_names}
     wrt = resolve_wrt(program, wrt)
     module = parse(program.source)

@@ -30,10 +30,11 @@ class Code:
     a step function (`sign(x)`), zeros of a shape. `parts` are text pieces and names, joined;
     `python` is the numpy spelling where it differs (None: the same)."""
 
-    __slots__ = ("language", "python", "names")
+    __slots__ = ("language", "python", "names", "sample")
 
     def __init__(self, language: str, python: Optional[str], names: tuple):
         self.language, self.python, self.names = language, python, tuple(names)
+        self.sample = None
 
     def text(self, target: str) -> str:
         return self.language if target == "expr" or self.python is None else self.python

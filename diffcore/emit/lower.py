@@ -139,7 +139,7 @@ class Lowering:
         self.emit_value(ir, value, span)
         return ir
 
-    def code(self, language: str, python: Optional[str], names, sample, span: Span, base: str = "c") -> SymTracer:
+    def code(self, language: str, python: Optional[str], names, sample, span: Span, base: str = "test") -> SymTracer:
         """Bind a Code value to a new name; its tracer."""
         c = Code(language, python, tuple(names))
         c.sample = sample
@@ -323,7 +323,10 @@ class Lowering:
             self.terminated = True
             return
         value = self.ev(s.value) if s.value is not None else 0.0
-        self.bind(RESULT, value, s.span)
+        if isinstance(value, tuple):
+            self.frame.vars[RESULT] = value
+        else:
+            self.bind(RESULT, value, s.span)
         if self.frame.flagged_returns:
             self.frame.vars[RETURNED] = self.code("true", "True", (), True, s.span, "returned")
         self.terminated = True
