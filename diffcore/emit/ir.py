@@ -50,7 +50,23 @@ class Assign:
     def reads(self) -> list:
         if isinstance(self.value, Code):
             return list(self.value.names)
-        return [n.name for n in postorder([self.value]) if n.op == "var"]
+        names = []
+        for n in postorder([self.value]):
+            if n.op == "var":
+                names.append(n.name)
+            for p in getattr(n, "params", {}).values():
+                names += params_named(p)
+        return names
+
+
+def params_named(p) -> list:
+    """The variables of emitted code inside a param (an index `x[i]`, the test of `where`)."""
+    name = getattr(p, "emit_name", None)
+    if name is not None:
+        return [name]
+    if isinstance(p, tuple):
+        return [n for item in p for n in params_named(item)]
+    return []
 
 
 class If:
