@@ -24,7 +24,7 @@ from ..engine.context import RunContext
 from ..program import Program, UsageError
 from .activity import dead_code, useful, varied
 from .ir import Assign, walk
-from .lower import EmitError, Lowering
+from .lower import EmitError, Lowering, Poison
 from .naming import Namer, RESERVED_PYTHON
 from .printing import NUMPY_HELPERS, PYTHON, array_text, number_text
 from .sweeps import Forward, Reverse, forward_sweep
@@ -92,9 +92,12 @@ def emit(program: Program, at: Optional[dict] = None, mode: str = "reverse", tar
                 namer.taken.add(name)
                 low.samples[name] = value
                 low.frame.vars[name] = low.var(name)
+            low.last_statement = module.body[-1] if module.body else None
             low.run_block(module.body)
             out_source = of or low.last_top or run.output_name
-            if out_source is None or low.frame.vars.get(out_source) is None:
+            if isinstance(low.frame.vars.get(out_source), Poison):
+                raise low.frame.vars[out_source].error
+            if out_source is None or not hasattr(low.frame.vars.get(out_source), "expr"):
                 raise UsageError("emit needs the program's output as a variable", hint="pass --of NAME")
             output = low.frame.vars[out_source].expr.name
             if low.frame.vars[out_source].expr.op != "var":

@@ -38,6 +38,11 @@ class EmitError(CompileError):
     """A construct `autodiff emit` cannot write as code, at its place in the program."""
 
 
+class Unwritable(EmitError):
+    """A value emit cannot write (a derivative inside the program, a random number): an error
+    only if the output needs it."""
+
+
 IN_LANGUAGE_DERIVATIVES = {"grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp"}
 RANDOM = {"seed", "randn", "rand"}
 # Builtins that compute a value emit writes but does not differentiate: name -> numpy spelling.
@@ -46,6 +51,23 @@ STEPS = {"sign": "np.sign", "floor": "np.floor", "ceil": "np.ceil", "round": "np
 COMPARE_PY = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "==", "!=": "!="}
 BREAK, CONTINUE, RETURNED, RESULT = "@broke", "@skipped", "@returned", "@result"
 FLAG_NAMES = {BREAK: "broke", CONTINUE: "skipped", RETURNED: "returned", RESULT: "result"}
+
+
+def base_name(key: str) -> str:
+    """The name emitted code gives a variable of the lowering (`@i...`: a for loop's counter)."""
+    if key.startswith("@i"):
+        return "step"
+    if key.startswith("@ifexp"):
+        return "choice"
+    return FLAG_NAMES.get(key, key)
+
+
+class Poison:
+    """A value emit cannot write (a derivative taken inside the program, a random draw): harmless
+    until something reads it, then the error is raised there."""
+
+    def __init__(self, error: "EmitError"):
+        self.error = error
 
 
 class Function:
@@ -87,6 +109,7 @@ class Lowering:
         self.frame = Frame(None)
         self.globals = self.frame
         self.loop_flags: list = []
+        self.last_statement = None
 
     # ----------------------------------------------------------- values
 
@@ -97,9 +120,12 @@ class Lowering:
     def is_traced(self, v) -> bool:
         return isinstance(v, Tracer)
 
-    def bind(self, source: str, value: Any, span: Span, stop: bool = False) -> str:
+    def bind(self, source: str, value: Any, span: Span, stop: bool = False) -> Optional[str]:
         """Assign `value` to a new IR name for the source variable `source`; returns the IR name."""
-        ir = self.namer.fresh(FLAG_NAMES.get(source, source))
+        if isinstance(value, (Function, Poison)):
+            self.frame.vars[source] = value
+            return None
+        ir = self.namer.fresh(base_name(source))
         self.emit_value(ir, value, span, stop)
         self.frame.vars[source] = self.var(ir)
         return ir
@@ -210,10 +236,13 @@ class Lowering:
         merged = {}
         for key in list(dict.fromkeys([*then_vars, *else_vars])):
             a, b = then_vars.get(key), else_vars.get(key)
+            if not isinstance(a, (SymTracer, type(None))) or not isinstance(b, (SymTracer, type(None))):
+                self.frame.vars[key] = a if a is not None else b      # a function, an unwritable value
+                continue
             if a is not None and b is not None and a.expr is b.expr:
                 self.frame.vars[key] = a
                 continue
-            ir = self.namer.fresh(FLAG_NAMES.get(key, key))
+            ir = self.namer.fresh(base_name(key))
             sample = (a if a is not None else b).value
             for block, v in ((then_block, a), (else_block, b)):
                 value = v.expr if v is not None else self.missing(key, sample)
@@ -262,14 +291,22 @@ class Lowering:
     def stmt_ExprStmt(self, s) -> None:
         if isinstance(s.expr, ast.Call) and isinstance(s.expr.func, ast.Name) and s.expr.func.id == "print":
             return
-        value = self.ev(s.expr)
+        try:
+            value = self.ev(s.expr)
+        except Unwritable:
+            if self.frame is self.globals and s is not self.last_statement:
+                return          # seed(0), a derivative printed: nothing reads it
+            raise
         if self.frame is self.globals and value is not None:
             self.last_top = self.bind("@out" if not isinstance(s.expr, ast.Name) else s.expr.id, value, s.span)
             if isinstance(s.expr, ast.Name):
                 self.last_top = s.expr.id
 
     def stmt_Assign(self, s) -> None:
-        value = self.ev(s.value)
+        try:
+            value = self.ev(s.value)
+        except Unwritable as exc:
+            value = Poison(exc)
         for target in s.targets:
             self.assign(target, value, s.span)
 
@@ -283,6 +320,8 @@ class Lowering:
             if self.frame is self.globals:
                 self.last_top = target.id
         elif isinstance(target, ast.TupleLiteral):
+            if isinstance(value, Poison):
+                value = (value,) * len(target.items)
             if not isinstance(value, tuple) or len(value) != len(target.items):
                 raise EmitError(f"cannot unpack this value into {len(target.items)} names", target.span)
             for t, v in zip(target.items, value):
@@ -408,7 +447,7 @@ class Lowering:
             names.restore(state[2])
         carried = []
         for key, end in changed.items():
-            if isinstance(end, Function) or key == CONTINUE:
+            if not isinstance(end, SymTracer) or key == CONTINUE:
                 continue
             before = self.frame.vars.get(key)
             value = before if before is not None else self.missing(key, end.value)
@@ -437,6 +476,7 @@ class Lowering:
             pairs.append((ir, end.expr.name))
             self.frame.vars[key] = self.var(ir)
         count = names.fresh("n")
+        self.samples[count] = 0.0
         self.block.append(Loop(head_block, cond, body_block, pairs, s.span, count))
         self.terminated = False
 
@@ -479,6 +519,8 @@ class Lowering:
         v = self.frame.find(name)
         if v is None and self.frame is not self.globals:
             v = self.globals.vars.get(name)
+        if isinstance(v, Poison):
+            raise v.error
         if v is not None:
             return v
         from ..interpreter.builtins import _constants
@@ -594,11 +636,11 @@ class Lowering:
             raise EmitError("this value cannot be called", n.func.span)
         name = fn[1]
         if name in IN_LANGUAGE_DERIVATIVES:
-            raise EmitError(f"emit cannot write a derivative taken inside the program ({name})", n.span,
+            raise Unwritable(f"emit cannot write a derivative taken inside the program ({name})", n.span,
                             hint="emit differentiates the program once; take further derivatives with "
                                  "`autodiff hessian`, `autodiff grad --order 2` or by emitting the emitted program")
         if name in RANDOM:
-            raise EmitError(f"emit does not write random numbers ({name})", n.span,
+            raise Unwritable(f"emit does not write random numbers ({name})", n.span,
                             hint="pass the values as inputs instead")
         if name == "print":
             raise EmitError("print is a statement of its own", n.span)
@@ -640,7 +682,7 @@ class Lowering:
             raise EmitError(f"emit cannot write this: {exc}", span) from None
 
     def inline(self, fn: Function, args: list, kwargs: dict, span: Span):
-        if fn.name in self.calls:
+        if any(f is fn for f in self.calls):
             raise EmitError(f"emit cannot write the recursive call of '{fn.name}'", span,
                             hint="emit inlines user functions; rewrite the recursion as a loop")
         if len(args) > len(fn.params):
@@ -648,7 +690,7 @@ class Lowering:
         rule = self.rules.get(fn.name) if fn.closure is self.globals else None
         outer, self.frame = self.frame, Frame(fn.closure, fn)
         self.frame.flagged_returns = _returns_flagged(fn.body)
-        self.calls.append(fn.name)
+        self.calls.append(fn)
         try:
             for k, p in enumerate(fn.params):
                 if k < len(args):
