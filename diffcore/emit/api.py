@@ -82,7 +82,7 @@ def emit(program: Program, at: Optional[dict] = None, mode: str = "reverse", tar
     filename = program.source.filename.rsplit("/", 1)[-1]
     with RunContext():
         with symbolic() as trace:
-            namer = Namer(source_names(module) | set(NUMPY_HELPERS) | {"_arg"} | RESERVED_PYTHON)
+            namer = Namer(source_names(module), set(NUMPY_HELPERS) | {"_arg"})
             low = Lowering(trace, namer, filename)
             for name, value in inputs.items():
                 if name in RESERVED_PYTHON or name.startswith("_"):

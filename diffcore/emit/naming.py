@@ -3,8 +3,9 @@
 `Namer.fresh("x")` gives `x` the first time, then `x_1`, `x_2`, ... skipping every name the
 program itself uses; `adjoint(v)` is `v_bar`, `tangent(v)` is `v_dot` (fresh too, so a program
 with its own `x_bar` keeps it). Names in the numpy module are checked again by `python_name`:
-only identifiers, and a name that would shadow a Python keyword or builtin, `np`, or one of the
-module's helpers gets a `_v` suffix.
+only identifiers (anything else is an error), and a name that would shadow a Python keyword or
+builtin, `np`, or one of the module's helpers (all start with `_`) gets a `_v` suffix, in both
+targets, so the two read alike.
 
 `NamedInt` and `NamedArray` are a value of the emitted program standing in a primitive's param
 (an index `x[i]`, the condition of `where`): the sample's value for the primitive to compute
@@ -49,19 +50,24 @@ def param_name(value):
 
 
 class Namer:
-    def __init__(self, source_names: set):
+    def __init__(self, source_names: set, reserved: set = frozenset()):
         self.source = set(source_names)
+        self.reserved = set(reserved) | RESERVED_PYTHON
         self.taken: set = set()
         self.bars: dict = {}
         self.dots: dict = {}
 
     def fresh(self, base: str) -> str:
         base = base.lstrip("@") or "t"
-        if base not in self.taken and (base in self.source or not _numbered(base)):
+        if not IDENTIFIER.match(base):
+            raise ValueError(f"not an identifier: {base!r}")
+        if base in self.reserved or base.startswith("_"):
+            base = base.lstrip("_") + "_v"
+        if base not in self.taken:
             self.taken.add(base)
             return base
         k = 1
-        while f"{base}_{k}" in self.taken or f"{base}_{k}" in self.source:
+        while f"{base}_{k}" in self.taken or f"{base}_{k}" in self.source or f"{base}_{k}" in self.reserved:
             k += 1
         name = f"{base}_{k}"
         self.taken.add(name)
@@ -79,10 +85,10 @@ class Namer:
 
     def fresh_new(self, base: str) -> str:
         """A name not used by the program's own text."""
-        if base not in self.taken and base not in self.source:
+        if base not in self.taken and base not in self.source and base not in self.reserved:
             self.taken.add(base)
             return base
-        return self.fresh(base + "_")
+        return self.fresh(base)
 
     def snapshot(self):
         return set(self.taken), dict(self.bars), dict(self.dots)
@@ -91,14 +97,3 @@ class Namer:
         self.taken, self.bars, self.dots = set(state[0]), dict(state[1]), dict(state[2])
 
 
-def _numbered(name: str) -> bool:
-    return False
-
-
-def python_name(name: str, helpers: set) -> str:
-    """A name safe in the numpy module: an identifier shadowing nothing the module relies on."""
-    if not IDENTIFIER.match(name):
-        raise ValueError(f"not an identifier: {name!r}")
-    if name in RESERVED_PYTHON or name in helpers or name.startswith("__"):
-        return name + "_v"
-    return name
