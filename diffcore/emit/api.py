@@ -42,7 +42,7 @@ class Emitted:
         self.wrt, self.inactive, self.source_map, self.stats = wrt, inactive, source_map, stats
 
     def as_json(self) -> dict:
-        return {"mode": self.mode, "to": self.target, "output": self.output, "wrt": self.wrt,
+        return {"extra_inputs": getattr(self, "extra", []), "mode": self.mode, "to": self.target, "output": self.output, "wrt": self.wrt,
                 "inactive": self.inactive, "code": self.text, "source_map": self.source_map, "stats": self.stats}
 
 
@@ -111,7 +111,9 @@ def emit(program: Program, at: Optional[dict] = None, mode: str = "reverse", tar
             make = _reverse if mode == "reverse" else _forward
             code, stats = make(low, block, active, output, live_wrt, lean, target, inputs, wrt, inactive, filename)
     text, source_map = code
-    return Emitted(text, mode, target, out_source, wrt, inactive, source_map, stats)
+    emitted = Emitted(text, mode, target, out_source, wrt, inactive, source_map, stats)
+    emitted.extra = low.extra
+    return emitted
 
 
 def _reverse(low, block, active, output, live_wrt, lean, target, inputs, wrt, inactive, filename):
@@ -183,6 +185,7 @@ def _literal(value, target: str) -> str:
 
 
 def _assemble(low, target, filename, fw, bw, plain, inputs, extra, results, live_wrt, inactive, mode) -> tuple:
+    low.extra = list(extra)         # the inputs the derivative adds: the direction, or the cotangent
     shapes = ", ".join(f"{n}: {value_shape(v) or 'number'}" for n, v in inputs.items())
     header = [f"{mode} mode derivative of {filename}, emitted by `autodiff emit`",
               f"specialised to the input shapes {shapes}: other shapes need a new emit"]

@@ -59,6 +59,8 @@ def base_name(key: str) -> str:
         return "step"
     if key.startswith("@ifexp"):
         return "choice"
+    if key == "@out":
+        return "out"
     return FLAG_NAMES.get(key, key)
 
 
@@ -298,9 +300,9 @@ class Lowering:
                 return          # seed(0), a derivative printed: nothing reads it
             raise
         if self.frame is self.globals and value is not None:
-            self.last_top = self.bind("@out" if not isinstance(s.expr, ast.Name) else s.expr.id, value, s.span)
-            if isinstance(s.expr, ast.Name):
-                self.last_top = s.expr.id
+            key = s.expr.id if isinstance(s.expr, ast.Name) else "@out"
+            self.bind(key, value, s.span)
+            self.last_top = key
 
     def stmt_Assign(self, s) -> None:
         try:
@@ -358,7 +360,8 @@ class Lowering:
         if self.frame.function is None:
             value = self.ev(s.value) if s.value is not None else None
             if value is not None:
-                self.last_top = self.bind("@out", value, s.span)
+                self.bind("@out", value, s.span)
+                self.last_top = "@out"
             self.terminated = True
             return
         value = self.ev(s.value) if s.value is not None else 0.0
