@@ -26,7 +26,7 @@ class EvalConfig(CommandConfig):
 class GradConfig(CommandConfig):
     """`autodiff grad`: as eval, and --wrt, --vjp, --sum, --order."""
     GROUPS = COMMON_GROUPS
-    __slots__ = ("program", "limits", "output", "points", "wrt", "vjp", "reduce_sum", "order")
+    __slots__ = ("program", "limits", "output", "points", "wrt", "vjp", "reduce_sum", "order", "formula")
 
 
 def eval_document(result, program) -> dict:
@@ -75,6 +75,9 @@ def eval_command(config: EvalConfig) -> int:
          click.option("--order", type=click.IntRange(1, MAX_ORDER), default=1, show_default=True,
                       help="Derivatives up to this order (Taylor mode for one scalar input; Hessian blocks "
                            "for 2)."),
+         click.option("--formula", is_flag=True,
+                      help="Print the derivative with respect to each input as a simplified formula (programs "
+                           "without loops or branches; see docs/emit.md)."),
          limit_options, output_options, points_options)
 def grad_command(config: GradConfig) -> int:
     """Run a program and print the derivatives of its output with respect to its inputs.
@@ -87,6 +90,11 @@ def grad_command(config: GradConfig) -> int:
     require_points(config.points)
     if config.vjp is not None and config.reduce_sum:
         raise click.UsageError("--vjp and --sum are alternatives: give one")
+    if config.formula:
+        if config.vjp is not None or config.reduce_sum or config.order > 1 or config.points.path is not None:
+            raise click.UsageError("--formula gives the gradient of a scalar output: it does not combine with "
+                                   "--vjp, --sum, --order or --points")
+        return run_formula(config)
     if config.order > 1:
         if config.vjp is not None or config.reduce_sum:
             raise click.UsageError("--order N applies to a scalar output; it does not combine with --vjp or --sum")
@@ -126,3 +134,23 @@ def grad_command(config: GradConfig) -> int:
             rows.append(Row("gradient", f"d{out}/d{name}", value))
     show(Report(program.source.filename, rows), config.output, sys.stdout, terminal())
     return finish(program, result.warnings, config.output.strict)
+
+
+def run_formula(config: GradConfig) -> int:
+    """`grad --formula`: one simplified formula per input, its named subexpressions first."""
+    from autodiff.diffcore.emit.formula import derive
+    program = load(config.program)
+    limits = config.limits.limits()
+    values = parse_at(config.program.at, limits)
+    with reported(program):
+        formula = derive(program, values, wrt=parse_names(config.wrt), of=config.program.of, limits=limits)
+    out = output_label(formula.output_name)
+    if config.output.as_json:
+        echo(dumps_single({"output_name": formula.output_name, "inputs": formula.inputs, "wrt": list(formula.gradient),
+                           "formula": formula.gradient, "subexpressions": formula.subexpressions,
+                           "program": program.source.filename}))
+        return 0
+    lines = [f"{name} = {text}" for name, text in formula.subexpressions.items()]
+    lines += [f"d{out}/d{name} = {text}" for name, text in formula.gradient.items()]
+    echo("\n".join(lines))
+    return 0

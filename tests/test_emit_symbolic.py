@@ -13,6 +13,8 @@ import warnings
 import numpy as np
 import pytest
 
+from autodiff.diffcore.derivatives import evaluate as evaluate_program
+from autodiff.diffcore.program import Program
 from autodiff.diffcore.emit.printing import NUMPY_HELPERS, Printer, to_language
 from autodiff.diffcore.emit.simplify import simplify
 from autodiff.diffcore.emit.symbolic import ExprTable, evaluate, trace_function
@@ -57,6 +59,13 @@ def check_rule(rule, samples: dict, expected):
         simple, = simplify([expr], table)
         close(evaluate([simple], samples)[0], expected)
         close(numpy_value(simple, samples), expected)
+        close(language_value(simple, samples), expected)
+
+
+def language_value(node, env: dict):
+    """The value of the language text of `node`, parsed back and run as a program."""
+    program = Program.from_text(to_language(node) + "\n", "<rule>")
+    return evaluate_program(program, {n: env[n] for n in program.input_names}).output
 
 
 @pytest.mark.parametrize("name,case", ALL, ids=IDS)
