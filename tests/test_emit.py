@@ -4,7 +4,6 @@ separate Python where autodiff cannot be imported. The programs emit refuses are
 the reason, so that a new refusal (or a new success) is noticed."""
 from __future__ import annotations
 
-import inspect
 import json
 import pathlib
 import subprocess
@@ -216,3 +215,20 @@ def test_refusals_are_located():
     with pytest.raises(ProgramError) as caught:
         emit(program)
     assert "recursive" in caught.value.message and caught.value.span.line == 3
+
+
+def test_every_primitive_of_the_registry_can_be_written_in_both_targets():
+    import autodiff.diffcore.interpreter.builtins  # noqa: F401  (registers every primitive)
+    from autodiff.diffcore.emit.printing import PRINTING, Printer
+    from autodiff.diffcore.emit.symbolic import ExprTable
+    from autodiff.diffcore.engine.tracing import REGISTRY
+    assert set(REGISTRY) == set(PRINTING)
+    # a sample call of each unary and binary primitive prints, in both targets, as text naming its argument
+    table = ExprTable()
+    x, y = table.var("x", (3,)), table.var("y", (3,))
+    for name, prim in REGISTRY.items():
+        if prim.has_params or prim.arity not in (1, 2):
+            continue
+        node = table.call(prim, (x, y)[:prim.arity], None, (3,))
+        for target in ("expr", "python"):
+            assert "x" in Printer(target)(node), (name, target)

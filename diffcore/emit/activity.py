@@ -89,10 +89,9 @@ def dead_code(block: list, live: set) -> tuple:
             if s.name in live:
                 out.append(s)
                 live = (live - {s.name}) | reads_of(s)
-        elif isinstance(s, Pop):
-            if s.name in live or True:
-                out.append(s)
-                live = live - {s.name}
+        elif isinstance(s, Pop):        # kept with its push: the stack must stay balanced
+            out.append(s)
+            live = live - {s.name}
         elif isinstance(s, Push):
             out.append(s)
             live = live | {s.name}

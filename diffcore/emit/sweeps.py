@@ -15,7 +15,6 @@ argument): the rule is run at a second point, and an expression that changes is 
 """
 from __future__ import annotations
 
-from typing import Optional
 
 import numpy as np
 

@@ -7,6 +7,7 @@ module writes the statements around them: assignments, `if`, the forward loop
 """
 from __future__ import annotations
 
+import math
 from typing import Optional
 
 from .activity import Counted, Pop, Push, Repeat
@@ -96,24 +97,14 @@ class Writer:
         pairs = [(a, b) for a, b in copies if a != b]
         if not pairs:
             return
-        if self.py or len(pairs) == 1:
-            left = ", ".join(a for a, _ in pairs)
-            right = ", ".join(b for _, b in pairs)
-            if not self.py:
-                self.line(depth, f"{left} = {right}", span)
-            else:
-                self.line(depth, f"{left} = {right}", span)
-            return
-        # the language assigns a tuple to names one after the other: go through temporaries
+        # one tuple assignment in both targets: the right side is evaluated first (parallel copies)
         self.line(depth, f"{', '.join(a for a, _ in pairs)} = {', '.join(b for _, b in pairs)}", span)
 
     def push(self, p: Push, depth: int) -> None:
         if self.py:
             self.line(depth, f"{p.stack}.append({p.name})", p.span)
             return
-        size = 1
-        for n in p.shape:
-            size *= n
+        size = math.prod(p.shape)
         item = f"where({p.name}, 1, 0)" if p.truth else p.name
         self.line(depth, f"{p.stack} = concat([{p.stack}, reshape({item}, {size})])", p.span)
 
@@ -121,9 +112,7 @@ class Writer:
         if self.py:
             self.line(depth, f"{p.name} = {p.stack}.pop()", p.span)
             return
-        size = 1
-        for n in p.shape:
-            size *= n
+        size = math.prod(p.shape)
         if p.shape:
             self.line(depth, f"{p.name} = reshape({p.stack}[-{size}:], {shape_args(p.shape)})", p.span)
         else:
