@@ -27,7 +27,7 @@ COMMANDS = {
     "hessian": "higher:hessian_command", "jacobian": "higher:jacobian_command",
     "jvp": "higher:jvp_command", "hvp": "higher:hvp_command",
     "check": "check:check_command", "trace": "trace:trace_command", "graph": "graph:graph_command",
-    "plot": "plot:plot_command", "explain": "explain:explain_command",
+    "plot": "plot:plot_command", "explain": "explain:explain_command", "emit": "emit:emit_command",
 }
 
 # The variable that asks click for shell completion (README, "Shell completion").

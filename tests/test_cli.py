@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")
 COMMANDS = ["eval", "grad", "hessian", "jacobian", "jvp", "hvp"]
 # Commands that do not take the common program options (--at, --of, ...) everywhere.
-OTHER_COMMANDS = ["check", "trace", "graph", "plot", "explain"]
+OTHER_COMMANDS = ["check", "trace", "graph", "plot", "explain", "emit"]
 LIMIT_OPTIONS = ["--max-steps", "--max-depth", "--max-elements", "--timeout"]
 COMMON_OPTIONS = ["--expr", "--at", "--of", "--json", "--precision"]
 

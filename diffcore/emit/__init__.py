@@ -12,6 +12,16 @@
                     minimal parentheses and common subexpressions named
     formula.py      the derivative of a loop-free program as one formula per input
 
+    autodiff emit (api.py is its face):
+    lower.py, expressions.py, values.py
+                    the program run once symbolically, lowered to single assignments and
+                    structured control flow (ir.py), functions inlined, jumps made flags
+    activity.py     which names carry derivatives; dead-code removal
+    sweeps.py       the adjoint (forward sweep, stacks, backward sweep) and the tangent program,
+                    every derivative expression from the registry's rules
+    naming.py, writer.py
+                    names (from the source, never shadowing Python) and the statements as text
+
 May import the engine, the interpreter and the face of diffcore (program.py, derivatives.py);
 never the command line.
 """

@@ -76,6 +76,9 @@ def index_text(index, target: str, subscript: bool = True) -> str:
     parts = index if isinstance(index, tuple) else (index,)
 
     def one(p):
+        name = getattr(p, "emit_name", None)
+        if name is not None:        # a variable of emitted code (naming.NamedInt)
+            return name if target == LANGUAGE else f"int({name})"
         if isinstance(p, slice) and not subscript:
             return "slice(" + ", ".join("None" if v is None else str(int(v)) for v in (p.start, p.stop, p.step)) + ")"
         if isinstance(p, np.ndarray) and not subscript:
@@ -189,7 +192,8 @@ def _getitem(p: "Printer", node) -> tuple:
 
 def _where(p: "Printer", node) -> tuple:
     cond = node.params["cond"]
-    c = array_text(np.asarray(cond), p.target) if np.ndim(cond) else \
+    name = getattr(cond, "emit_name", None)         # a variable of emitted code (naming.NamedArray)
+    c = name if name is not None else array_text(np.asarray(cond), p.target) if np.ndim(cond) else \
         (("true" if cond else "false") if p.target == LANGUAGE else repr(bool(cond)))
     a, b = (p.text(x, 0) for x in node.args)
     return f"{'where' if p.target == LANGUAGE else 'np.where'}({c}, {a}, {b})", ATOM
@@ -227,8 +231,31 @@ def _scattered(p: "Printer", v: Expr, index, shape: tuple, keep_last: bool) -> t
     return (f"reshape({flat}, {shape_args(shape)})" if shape else f"reshape({flat})"), ATOM
 
 
+def _named_mask(index, shape: tuple) -> Optional[str]:
+    """For an index with variables of emitted code (emit_name) in its leading whole-number parts,
+    followed by whole slices: the language text of the positions it selects, `where`'s test over
+    `shape`. None when the index has no such variable."""
+    parts = index if isinstance(index, tuple) else (index,)
+    if not any(getattr(q, "emit_name", None) is not None for q in parts):
+        return None
+    terms = []
+    for axis, q in enumerate(parts):
+        if isinstance(q, slice) and q == slice(None):
+            continue
+        if isinstance(q, slice) or isinstance(q, np.ndarray) or q is None or q is Ellipsis:
+            raise NotPrintable("an index mixing a variable with slices or arrays, in the language")
+        at = getattr(q, "emit_name", None) or str(int(q))
+        dims = [1] * len(shape)
+        dims[axis] = shape[axis]
+        terms.append(f"reshape(where(arange({shape[axis]}) == {at}, 1, 0), {shape_args(dims)})")
+    return "*".join(terms) + " > 0"
+
+
 def _scatter_add(p: "Printer", node) -> tuple:
     index, shape = node.params["index"], node.params["shape"]
+    mask = _named_mask(index, shape) if p.target == LANGUAGE else None
+    if mask is not None:
+        return f"where({mask}, {p.text(node.args[0], 0)}, 0)", ATOM
     if p.target == PYTHON:
         p.helpers.add("_scatter_add")
         return (f"_scatter_add({p.text(node.args[0], 0)}, ({index_text(index, PYTHON, False)},), "
@@ -242,6 +269,9 @@ def _index_set(p: "Printer", node) -> tuple:
     if p.target == PYTHON:
         p.helpers.add("_index_set")
         return f"_index_set({p.text(x, 0)}, {p.text(v, 0)}, ({index_text(index, PYTHON, False)},))", ATOM
+    mask = _named_mask(index, x.shape)
+    if mask is not None:
+        return f"where({mask}, {p.text(v, 0)}, {p.text(x, 0)})", ATOM
     kept = np.ones(x.shape, dtype=bool)
     kept[index] = False
     written, _ = _scattered(p, v, index, x.shape, keep_last=True)
@@ -274,7 +304,7 @@ PRINTING: dict = {
     "matmul": _infix("@", MUL), "cot_matmul": _infix("@", MUL),
     "pow": _infix("^", POWER, "**", right=True),
     "neg": Entry("prefix", "-", "-", UNARY),
-    "mod": _fn("mod", "np.mod"),
+    "mod": _infix("%", MUL),
     "sin": _fn("sin", "np.sin"), "cos": _fn("cos", "np.cos"), "tan": _fn("tan", "np.tan"),
     "asin": _fn("asin", "np.arcsin"), "acos": _fn("acos", "np.arccos"), "atan": _fn("atan", "np.arctan"),
     "sinh": _fn("sinh", "np.sinh"), "cosh": _fn("cosh", "np.cosh"), "tanh": _fn("tanh", "np.tanh"),

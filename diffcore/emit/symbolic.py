@@ -91,6 +91,9 @@ class Call(Expr):
 
 def freeze(value: Any) -> Any:
     """A hashable stand-in of a param value (tuples, slices, arrays, None, Ellipsis, numbers)."""
+    name = getattr(value, "emit_name", None)
+    if name is not None:            # a variable of emitted code standing in a param (emit/naming.py)
+        return ("named", name)
     if isinstance(value, np.ndarray):
         return ("array", value.dtype.str, value.shape, value.tobytes())
     if isinstance(value, tuple):

@@ -274,7 +274,50 @@ class Agreement:
             dot = flat(v, names) * gradient
             self.compare("first order", "jvp", jvp.value, "grad · v", float(np.sum(dot)), FIRST_RTOL,
                          tolerance + 1e-12 * float(np.sum(np.abs(dot))))
+        if gradient is not None:
+            self.emitted(program, at, names, gradient, v, tolerance)
         return gradient, magnitude
+
+    def emitted(self, program, at, names, gradient, v, tolerance) -> None:
+        """`autodiff emit`'s programs, both modes and both targets, against the tape's gradient and
+        grad · v (a program emit refuses, with its located reason, is counted, not a finding)."""
+        from autodiff.diffcore.emit.api import emit
+        from autodiff.diffcore.emit.lower import EmitError
+        for mode in ("reverse", "forward"):
+            for target in ("expr", "python"):
+                label = f"emit --mode {mode} --to {target}"
+                try:
+                    e = emit(program, at, mode=mode, target=target)
+                except EmitError:
+                    self.stats["emit refuses"] += 1
+                    return
+                except Exception as error:      # noqa: BLE001 - a failure or crash is the finding
+                    self.disagree("emit", f"{label} fails: {type(error).__name__}: {error}", (label,))
+                    return
+                live = [n for n in names if n not in e.inactive]
+                direction = {d: v[w] for d, w in zip(e.extra, live)} if mode == "forward" else {}
+                try:
+                    if target == "expr":
+                        with RunContext(LIMITS):
+                            out = Program(Source(e.text, "<emitted>")).run(direction, LIMITS, print_fn=silent).output
+                    else:
+                        space: dict = {}
+                        exec(compile(e.text, "<emitted>", "exec"), space)       # noqa: S102 - our own output
+                        args = [at[n] for n in program.input_names if n in at] + list(direction.values())
+                        value, rest = space["grad_f" if mode == "reverse" else "jvp_f"](*args)
+                        out = (value, *(rest[w] for w in live)) if mode == "reverse" else (value, rest)
+                except Exception as error:      # noqa: BLE001
+                    self.disagree("emit", f"the program of {label} fails: {type(error).__name__}: {error}\n"
+                                  f"--- emitted:\n{e.text}", (label,))
+                    return
+                if mode == "reverse":
+                    got = {w: g for w, g in zip(live, out[1:])}
+                    full = {n: got.get(n, np.zeros(np.shape(at[n]))) for n in names}
+                    self.compare("emit", label, flat(full, names), "grad", gradient, FIRST_RTOL, tolerance)
+                else:
+                    dot = flat(v, names) * gradient
+                    self.compare("emit", label, out[1], "grad · v", float(np.sum(dot)), FIRST_RTOL,
+                                 tolerance + 1e-12 * float(np.sum(np.abs(dot))))
 
     def second_order(self, program, at, names, sizes, v, gradient, magnitude) -> Optional[np.ndarray]:
         sized = {n: s for n, (s, _) in sizes.items()}
