@@ -501,6 +501,8 @@ def _constants() -> dict:
 
 
 def _table() -> dict[str, Callable]:
+    from .norms import norm
+    from .sequences import enumerate_, zip_
     unary = {name: getattr(E, attr) for name, attr in [
         ("sin", "sin"), ("cos", "cos"), ("tan", "tan"), ("asin", "asin"), ("acos", "acos"),
         ("atan", "atan"), ("sinh", "sinh"), ("cosh", "cosh"), ("tanh", "tanh"), ("exp", "exp"),
@@ -515,7 +517,7 @@ def _table() -> dict[str, Callable]:
         "minimum": E.minimum, "maximum": E.maximum, "clip": clip, "where": where,
         "sum": _reduction(sum_), "prod": _reduction(A.prod), "mean": mean,
         "max": _extremum(A.amax, E.maximum), "min": _extremum(A.amin, E.minimum),
-        "norm": _reduction(A.norm), "logsumexp": _reduction(A.logsumexp), "softmax": softmax,
+        "norm": norm, "logsumexp": _reduction(A.logsumexp), "softmax": softmax,
         "dot": dot, "matmul": matmul, "transpose": transpose, "outer": outer,
         "reshape": reshape_, "shape": shape, "len": length,
         "zeros": lambda *dims: np.zeros(to_shape(dims)),
@@ -527,6 +529,7 @@ def _table() -> dict[str, Callable]:
         "allclose": allclose, "isclose": isclose,
         "grad": grad, "value_and_grad": value_and_grad, "jacobian": jacobian, "hessian": hessian,
         "jvp": jvp, "vjp": vjp,
+        "enumerate": enumerate_, "zip": zip_,
     }
 
 
