@@ -8,6 +8,8 @@ central differences of the gradient (order 2).
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 import pytest
 
@@ -22,7 +24,7 @@ def program(text: str) -> Program:
     return Program.from_text(text, "<test>")
 
 
-def value(text: str, at: dict = None):
+def value(text: str, at: Optional[dict] = None):
     return evaluate(program(text), at or {}).output
 
 
@@ -58,7 +60,7 @@ def check_derivatives(text: str, at: dict) -> dict:
     return {"grad": grad, "hessian": hessian}
 
 
-def error_of(text: str, at: dict = None) -> ProgramError:
+def error_of(text: str, at: Optional[dict] = None) -> ProgramError:
     with pytest.raises(ProgramError) as caught:
         evaluate(program(text), at or {})
     return caught.value

@@ -34,7 +34,7 @@ def type_hint(value: Any) -> str:
     if isinstance(value, tuple):
         return "a tuple holds several values (a, b = t); to compute with them, make an array: [a, b]"
     if value is None:
-        return "the value comes from a function that returns nothing: add a `return`"
+        return "None is not a number: if it comes from a function, add a `return`"
     if isinstance(value, ndarray):
         return "reduce the array to one number first, e.g. with sum(...), or index it: x[0]"
     if callable(value):
@@ -55,7 +55,7 @@ def to_float(v: Any, what: str) -> float:
 def type_name(v: Any) -> str:
     v = strip(v)
     if v is None:
-        return "nothing (a function that returned no value?)"
+        return "None (the value of a function that returns nothing)"
     if isinstance(v, bool):
         return "a boolean"
     if isinstance(v, (int, float)):
