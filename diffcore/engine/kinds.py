@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ValueTypeError
+from .errors import ShapeError, ValueTypeError
 from .numeric import ndarray
 from .tracing import strip
 
@@ -94,3 +94,21 @@ def to_int(v: Any, what: str) -> int:
 def to_bool(v: Any, what: str) -> bool:
     """A single truth value: true/false, or a number (0 is false)."""
     return to_float(v, what) != 0.0
+
+
+def to_axis(axis: Any, ndim: int):
+    """Canonical axis param: None, or a tuple of distinct non-negative ints below ndim."""
+    if axis is None:
+        return None
+    items = strip(axis)
+    items = tuple(items) if isinstance(items, (tuple, list, ndarray)) else (items,)
+    out = []
+    for item in items:
+        k = to_int(item, "an axis")
+        if not -ndim <= k < ndim:
+            raise ShapeError(f"axis {k} is out of range for a value with {ndim} dimension"
+                             f"{'' if ndim == 1 else 's'}")
+        out.append(k % ndim)
+    if len(set(out)) != len(out):
+        raise ShapeError(f"axis {tuple(items)} repeats an axis")
+    return tuple(out)

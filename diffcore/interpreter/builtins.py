@@ -18,7 +18,8 @@ from ..engine import arrays as A
 from ..engine import elementwise as E
 from ..engine.broadcasting import reshape, sum_, value_shape
 from ..engine.errors import ShapeError, ValueTypeError
-from ..engine.kinds import is_numeric, require_numeric, shape_text, to_bool, to_float, to_int, type_name
+from ..engine.kinds import (is_numeric, require_numeric, shape_text, to_axis, to_bool, to_float, to_int,
+                            type_name)
 from ..engine.numeric import broadcast_size, check_elements, check_shape, ndarray, plain
 from ..engine.tracing import Tracer, strip
 
@@ -68,24 +69,6 @@ def to_shape(dims: tuple, what: str = "a shape") -> tuple:
         raise ShapeError(f"{what} cannot have a negative size: {shape_text(shape)}")
     check_shape(shape)
     return shape
-
-
-def to_axis(axis: Any, ndim: int):
-    """Canonical axis param: None, or a tuple of distinct non-negative ints below ndim."""
-    if axis is None:
-        return None
-    items = strip(axis)
-    items = tuple(items) if isinstance(items, (tuple, list, ndarray)) else (items,)
-    out = []
-    for item in items:
-        k = to_int(item, "an axis")
-        if not -ndim <= k < ndim:
-            raise ShapeError(f"axis {k} is out of range for a value with {ndim} dimension"
-                             f"{'' if ndim == 1 else 's'}")
-        out.append(k % ndim)
-    if len(set(out)) != len(out):
-        raise ShapeError(f"axis {tuple(items)} repeats an axis")
-    return tuple(out)
 
 
 def _ndim(x: Any) -> int:

@@ -19,10 +19,9 @@ from ..engine import arrays as A
 from ..engine import elementwise as E
 from ..engine.broadcasting import reshape, sum_, value_shape
 from ..engine.errors import ShapeError, ValueTypeError
-from ..engine.kinds import require_numeric, to_bool, to_float, type_name
+from ..engine.kinds import require_numeric, to_axis, to_bool, to_float, type_name
 from ..engine.numeric import plain
 from ..engine.tracing import strip
-from .builtins import to_axis
 
 _SINGULAR = "the matrix norm ord={} needs singular values, which autodiff does not compute"
 _SINGULAR_HINT = "use ord='fro', 1, -1, inf or -inf for a matrix, or norm(x, axis=...) for vector norms"
