@@ -238,6 +238,8 @@ def test_zip_of_unequal_lengths_is_a_located_error():
     ("input x\nfor a, b, c in zip(x, x):\n    y = a", "cannot unpack 2 values into 3 names", 5),
     ("input x\nfor i, v in enumerate(3):\n    y = v", "cannot loop over a number", 23),
     ("input x\nz = zip(x, 1)", "cannot zip a number", 5),
+    ("input x\nz = enumerate(x, 0.5)", "the start of enumerate", 5),
+    ("input x\nfor i, v in enumerate(x, 0.5):\n    y = v", "the start of enumerate", 13),
 ])
 def test_unpacking_mistakes_are_located_errors(text, message, col):
     error = error_of(text, {"x": np.array(X)})

@@ -31,7 +31,7 @@ from ..engine import elementwise as E
 from . import fusion
 from .analysis import Scope, assigned_names, refuse_jumps
 from .builtins import BUILTINS, SPREAD_LIST_ARGUMENT, Builtin
-from ..engine.kinds import to_float, to_int, type_name
+from ..engine.kinds import to_int, type_name
 from ..engine.notes import comparison_at_equality
 from .display import format_value
 from ..engine.errors import (AssertionFailed, CompileError, RuntimeProgramError, UndefinedNameError,
@@ -452,7 +452,7 @@ class Compiler:
         def numbered(f):
             items = inner[0](f)
             try:
-                return sequences.lazy_enumerate(items, to_float(start(f), "the start of enumerate"))
+                return sequences.lazy_enumerate(items, sequences.start_of(start(f)))
             except ProgramError as exc:
                 raise locate(exc, span) from None
         return numbered

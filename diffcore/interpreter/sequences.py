@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable
 
 from ..engine import arrays as A
 from ..engine.errors import ShapeError, ValueTypeError
-from ..engine.kinds import shape_text, to_float, type_name
+from ..engine.kinds import shape_text, to_int, type_name
 from ..engine.numeric import check_elements, ndarray
 from ..engine.tracing import strip
 
@@ -99,6 +99,11 @@ class Sized:
         return iter(self.items)
 
 
+def start_of(start: Any) -> float:
+    """enumerate's start: a whole number, as range's bounds are (so, like them, of zero derivative)."""
+    return float(to_int(start, "the start of enumerate"))
+
+
 def lazy_enumerate(sequence: Any, start: float = 0.0) -> Sized:
     return Sized(numbered(sequence, start), len(sequence))
 
@@ -120,7 +125,7 @@ def _nowhere() -> None:
 
 def enumerate_(xs, start=0.0):
     """enumerate(xs, start=0): the pairs (start + k, the k-th item of xs), as a tuple."""
-    return _materialised(lazy_enumerate(items_of(xs, _nowhere, "enumerate"), to_float(start, "the start of enumerate")), 2)
+    return _materialised(lazy_enumerate(items_of(xs, _nowhere, "enumerate"), start_of(start)), 2)
 
 
 def zip_(*sequences):
