@@ -55,6 +55,18 @@ class String(Node):
     value: str
 
 
+class NoneLiteral(Node):
+    """`None`: a new axis in an index (`x[:, None]`), "no axis" as an argument (`axis=None`)."""
+    __slots__ = ('span',)
+    span: Span
+
+
+class EllipsisIndex(Node):
+    """`...` inside brackets: as many full slices as the axes the other indices leave."""
+    __slots__ = ('span',)
+    span: Span
+
+
 class Name(Node):
     __slots__ = ('span', 'id')
     span: Span
@@ -142,11 +154,11 @@ class Slice(Node):
 
 
 class Index(Node):
-    """`target[i]`, `target[i, j]`, `target[1:3]`, `target[:, 0]`."""
+    """`target[i]`, `target[i, j]`, `target[1:3]`, `target[:, 0]`, `target[..., None]`."""
     __slots__ = ('span', 'target', 'indices')
     span: Span
     target: Expr
-    indices: tuple[Union[Expr, Slice], ...]
+    indices: tuple[Union[Expr, Slice, EllipsisIndex], ...]
 
 
 class Param(Node):
@@ -164,7 +176,7 @@ class Lambda(Node):
     body: Expr
 
 
-Expr = Union[Number, Bool, String, Name, ListLiteral, TupleLiteral, UnaryOp, BinaryOp,
+Expr = Union[Number, Bool, NoneLiteral, String, Name, ListLiteral, TupleLiteral, UnaryOp, BinaryOp,
              Compare, BoolOp, IfExp, Call, Index, Lambda]
 
 
@@ -181,7 +193,8 @@ class Input(Node):
 class Assign(Node):
     """`target = value`; `a = b = value` gives several targets.
 
-    A target is a Name, an Index (`x[i] = v`) or a TupleLiteral of Names (`a, b = f()`).
+    A target is a Name, an Index (`x[i] = v`) or a TupleLiteral of Names and nested
+    TupleLiterals (`a, b = f()`, `i, (p, w) = t`).
     """
     __slots__ = ('span', 'targets', 'value')
     span: Span
@@ -190,7 +203,7 @@ class Assign(Node):
 
 
 class AugAssign(Node):
-    """`target op= value` with op one of + - * / (stored without the '=')."""
+    """`target op= value` with op one of + - * / ^ // % @ (stored without the '='; `**=` as '^')."""
     __slots__ = ('span', 'target', 'op', 'value', 'op_span')
     span: Span
     target: Expr       # Name or Index
@@ -221,7 +234,7 @@ class While(Node):
 
 
 class For(Node):
-    """`for target in iterable:`; target is a Name or a TupleLiteral of Names."""
+    """`for target in iterable:`; target is a Name or a TupleLiteral of Names and nested TupleLiterals."""
     __slots__ = ('span', 'target', 'iterable', 'body')
     span: Span
     target: Expr

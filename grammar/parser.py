@@ -157,7 +157,7 @@ _OPENERS = {"LPAR": "RPAR", "LSQB": "RSQB"}
 _CLOSERS = {"RPAR": "LPAR", "RSQB": "LSQB"}
 _BRACKET_TEXT = {"LPAR": "(", "RPAR": ")", "LSQB": "[", "RSQB": "]"}
 _LAYOUT_TYPES = {"_NEWLINE", "_INDENT", "_DEDENT", "$END"}
-_EXPRESSION_END_TYPES = {"NAME", "NUMBER", "STRING", "TRUE", "FALSE", "RPAR", "RSQB"}
+_EXPRESSION_END_TYPES = {"NAME", "NUMBER", "STRING", "TRUE", "FALSE", "NONE", "RPAR", "RSQB"}
 
 
 class _BlockStructure:
@@ -350,13 +350,14 @@ _TARGET_NAMES = {
     ast.BinaryOp: "an expression", ast.UnaryOp: "an expression", ast.BoolOp: "an expression",
     ast.Compare: "a comparison", ast.IfExp: "a conditional expression", ast.Lambda: "a lambda",
     ast.ListLiteral: "a list", ast.TupleLiteral: "a tuple", ast.Index: "an element", ast.Bool: "a literal",
+    ast.NoneLiteral: "a literal",
 }
 _TARGET_HINT = "only a name, an element such as 'x[i]', or names separated by commas can be assigned to"
 
 
 def _not_assignable(target, verb: str = "assign to") -> ProgramSyntaxError:
-    if isinstance(target, ast.Bool):
-        word = "true" if target.value else "false"
+    if isinstance(target, (ast.Bool, ast.NoneLiteral)):
+        word = "None" if isinstance(target, ast.NoneLiteral) else "true" if target.value else "false"
         return ProgramSyntaxError(f"'{word}' is a reserved word and cannot be used as a name",
                                   target.span, hint="choose another name")
     what = _TARGET_NAMES.get(type(target), "this")
@@ -383,21 +384,22 @@ def _check_element_target(target, verb: str) -> None:
 
 
 def _not_a_loop_variable(target) -> ProgramSyntaxError:
-    if isinstance(target, ast.Bool):
+    if isinstance(target, (ast.Bool, ast.NoneLiteral)):
         return _not_assignable(target)
     return ProgramSyntaxError(f"cannot use {_TARGET_NAMES.get(type(target), 'this')} as a loop variable",
                               target.span, hint="write 'for name in ...' or 'for a, b in ...'")
 
 
 def _check_names_target(target, elements_allowed: bool) -> None:
-    """A target of `=` (elements allowed) or of a for loop: names, possibly comma-separated."""
+    """A target of `=` (elements allowed) or of a for loop: names, possibly comma-separated,
+    and tuples of them nested in parentheses (`i, (p, w)`)."""
     if isinstance(target, ast.TupleLiteral) and target.items:
         for item in target.items:
             if isinstance(item, ast.Name):
                 continue
-            if isinstance(item, ast.TupleLiteral):
-                raise ProgramSyntaxError("cannot unpack into a nested tuple", item.span,
-                                         hint="unpack in two steps")
+            if isinstance(item, ast.TupleLiteral) and item.items:
+                _check_names_target(item, elements_allowed=False)
+                continue
             if not elements_allowed:
                 raise _not_a_loop_variable(item)
             if isinstance(item, ast.Index):
@@ -463,7 +465,9 @@ class _AstBuilder:
             raise ProgramSyntaxError(f"cannot use '{operator.value}' with several targets", target.span,
                                      hint=f"update one variable at a time: 'a {operator.value} ...'")
         _check_element_target(target, f"use '{operator.value}' on")
-        return ast.AugAssign(_span(target, value), target, operator.value[0], value, _token_span(operator))
+        op = operator.value[:-1]
+        return ast.AugAssign(_span(target, value), target, "^" if op == "**" else op, value,
+                             _token_span(operator))
 
     def return_stmt(self, children):
         keyword, value = children
@@ -649,6 +653,12 @@ class _AstBuilder:
     def false(self, children):
         return self._expr(ast.Bool(_token_span(children[0]), False))
 
+    def none(self, children):
+        return self._expr(ast.NoneLiteral(_token_span(children[0])))
+
+    def ellipsis(self, children):
+        return self._expr(ast.EllipsisIndex(_token_span(children[0])))
+
     def list_literal(self, children):
         opening, items, closing = children
         items = tuple(items or ())
@@ -675,12 +685,12 @@ class _AstBuilder:
 
 _KEYWORDS = {"INPUT", "DEF", "BACKWARD", "RETURN", "IF", "ELIF", "ELSE", "WHILE", "FOR", "IN",
              "BREAK", "CONTINUE", "PASS", "ASSERT", "WITH", "LAMBDA", "AND", "OR", "NOT",
-             "TRUE", "FALSE"}
+             "TRUE", "FALSE", "NONE"}
 _COMPOUND_KEYWORDS = {"IF", "WHILE", "FOR", "DEF", "BACKWARD", "WITH"}
 _HEADER_KEYWORDS = _COMPOUND_KEYWORDS | {"ELIF", "ELSE", "LAMBDA"}
 _STATEMENT_KEYWORDS = _COMPOUND_KEYWORDS | {"ELIF", "ELSE", "INPUT", "RETURN", "PASS", "BREAK",
                                             "CONTINUE", "ASSERT"}
-_EXPRESSION_START_TYPES = {"NAME", "NUMBER", "STRING", "TRUE", "FALSE", "LPAR", "LSQB", "ADD_OP",
+_EXPRESSION_START_TYPES = {"NAME", "NUMBER", "STRING", "TRUE", "FALSE", "NONE", "LPAR", "LSQB", "ADD_OP",
                            "NOT", "LAMBDA"}
 _LINE_START_TYPES = {None, "_NEWLINE", "_INDENT", "_DEDENT", "SEMICOLON"}
 
@@ -718,7 +728,7 @@ _TERMINAL_WORDS = {
     "NAME": "a name", "NUMBER": "a number", "STRING": "a string", "_NEWLINE": "end of line",
     "_INDENT": "an indented block", "_DEDENT": "the end of the block", "$END": "end of input",
     "ADD_OP": "an operator", "MUL_OP": "an operator", "POW": "an operator", "COMP_OP": "an operator",
-    "AUG_ASSIGN": "'+='", "TRUE": "a value", "FALSE": "a value",
+    "AUG_ASSIGN": "'+='", "TRUE": "a value", "FALSE": "a value", "NONE": "a value", "ELLIPSIS": "'...'",
 }
 
 _UNKNOWN_CHARACTER_HINTS = {
@@ -940,6 +950,10 @@ def _unexpected_token(token, expected: set, stack: list, text: str,
         if opening.line < token.line and first_on_line and kind in _STATEMENT_KEYWORDS:
             return error(message, f"is the '{opening.value}' on line {opening.line} missing its '{closing}'?")
 
+    if kind == "ELLIPSIS":
+        return error(message, "'...' appears only inside an index, where it stands for the axes the other "
+                              "indices leave, as in 'x[..., 0]'")
+
     if kind == "_INDENT":
         return error("unexpected indent", "only the body of a block (after a line ending in ':') "
                                           "is indented more than the line before")
@@ -988,7 +1002,7 @@ def _unexpected_token(token, expected: set, stack: list, text: str,
     if kind in _KEYWORDS and kind not in expected and "NAME" in expected:
         return error(f"'{token.value}' is a reserved word and cannot be used as a name",
                      "choose another name", _token_span(token))
-    if previous is not None and previous.type in _KEYWORDS and previous.type not in ("TRUE", "FALSE") and (
+    if previous is not None and previous.type in _KEYWORDS and previous.type not in ("TRUE", "FALSE", "NONE") and (
             kind in ("ASSIGN", "AUG_ASSIGN")
             or (previous.type in ("LAMBDA", "INPUT") and kind not in ("NAME", "NUMBER", "STRING"))):
         return error(f"'{previous.value}' is a reserved word and cannot be used as a name",

@@ -358,13 +358,15 @@ def f(a, b=2):
         h[i, :] = [a, (b,), (), (a, b)]
     for i, v in enumerate(x):
         h /= v
+    for i, (p, w) in enumerate(zip(x, h[None, ..., 0])):
+        h **= w; h //= 2; h %= 3; h @= p
     assert h, "message"
     pass
     return h, lambda y, k=1: y if k else -y
 backward f(a, b, g):
     return g * b, g * a
 with no_grad:
-    y = f(a, b=2)(2.0)[0] @ x // 3 % 2
+    y = f(a, b=2, axis=None)(2.0)[0] @ x // 3 % 2
 x^2 + y^3 <= 'text' != true
 """
 
@@ -403,14 +405,14 @@ def test_every_construct_gives_a_well_formed_tree():
                     pending.append(condition)
                     pending.extend(suite)
             elif type(value) is tuple:
-                allowed = expression_types + (ast.Param, ast.Keyword, ast.Slice)
+                allowed = expression_types + (ast.Param, ast.Keyword, ast.Slice, ast.EllipsisIndex)
                 assert all(isinstance(item, allowed) for item in value), where
                 pending.extend(value)
             elif value is not None:
                 assert isinstance(value, expression_types + statement_types), where
                 pending.append(value)
     every_node_type = set(expression_types) | set(statement_types) | {ast.Param, ast.Keyword, ast.Slice,
-                                                                       ast.Module}
+                                                                       ast.EllipsisIndex, ast.Module}
     assert every_node_type - seen == set()
 
 

@@ -194,6 +194,7 @@ PRODUCERS = [
     ("grad of an array", "y = grad(lambda t: sum(outer(t, t)))(ones(11))"),
     ("jacobian", "y = jacobian(lambda t: t * t)(ones(11))"),
     ("hessian", "y = hessian(lambda t: sum(t * t * t))(ones(11))"),
+    ("enumerate", "y = enumerate(ones(51))"), ("zip", "v = ones(34)\ny = zip(v, v, v)"),
 ]
 # Builtins that make no array larger than their arguments (reductions, elementwise functions, tests
 # of one argument): their result is admitted too, but never goes over a limit its arguments kept.
@@ -419,6 +420,7 @@ ODD = {"function": "sin", "lambda": "(lambda t: t)", "tuple": "(1, 2)", "string"
 VALID = {("detach", kind, 0) for kind in ODD} | {
     ("full", "tuple", 0), ("reshape", "tuple", 1), ("len", "tuple", 0), ("shape", "tuple", 0),
     ("mean", "none", 1), ("softmax", "none", 1),
+    ("enumerate", "tuple", 0), ("zip", "tuple", 0), ("zip", "tuple", 1),
     *{(name, kind, 0) for name in ("grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp")
       for kind in ("function", "lambda")},
 }

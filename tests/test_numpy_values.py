@@ -453,6 +453,7 @@ PAIRWISE = {"max": pairwise(np.maximum), "min": pairwise(np.minimum)}
 # Builtins with no numpy counterpart: derivatives (tested against finite differences elsewhere),
 # printing and random numbers (their values are tested where they are documented).
 NOT_NUMPY = {"grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp"}
+NOT_NUMPY |= {"enumerate", "zip"}      # Python's, not numpy's: tests/test_syntax_sequences.py
 
 
 def test_every_builtin_has_a_numpy_reference_or_none_by_its_nature():

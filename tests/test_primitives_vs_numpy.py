@@ -139,6 +139,7 @@ OWN_TESTS = {"softmax", "dot", "matmul", "outer", "transpose", "reshape", "shape
 NOT_NUMPY = {
     "grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp",    # derivatives: tests/test_higher_order.py
     "pi", "e", "inf", "nan",                                           # constants (checked below)
+    "enumerate", "zip",                                 # Python's sequences: tests/test_syntax_sequences.py
 }
 
 

@@ -295,6 +295,8 @@ DIFFERENTIABLE_ARGUMENTS = {
     "hessian": ["hessian(lambda s: s^4)(t)"],
     "jvp": ["jvp(lambda s: s^3, t, 2.0)[1]", "jvp(lambda s: s^3, 2.0, t)[1]"],
     "vjp": ["vjp(lambda s: s^3, t, 2.0)[1]", "vjp(lambda s: s^3, 2.0, t)[1]"],
+    "enumerate": ["enumerate([t, 2*t^2], 3)[1][0] * enumerate([t, 2*t^2])[1][1]"],     # start: whole, as range's
+    "zip": ["zip([t, 1], [2, t^2])[1][1] * zip([t, 1], [2, t^2])[0][0]"],
 }
 NO_VALUE_ARGUMENTS = {
     "sign": "a step: zero derivative, documented", "floor": "a step", "ceil": "a step", "round": "a step",

@@ -430,9 +430,14 @@ def _index_size(x, index) -> int:
     return kept * math.prod(np.broadcast_shapes(*advanced))
 
 
+def _basic(index) -> bool:
+    """Basic indexing (integers, slices, None, ...): it never names a position twice."""
+    return all(isinstance(part, (int, slice)) or part is None or part is Ellipsis for part in index)
+
+
 def _scatter_add_impl(g, index, shape):
     out = np.zeros(shape)
-    if all(isinstance(part, (int, slice)) for part in index):
+    if _basic(index):
         out[index] = g          # basic indexing never repeats a position: no accumulation needed
     else:
         np.add.at(out, index, g)    # integer arrays may repeat positions, which must add up
@@ -443,7 +448,7 @@ def _getitem_accumulate(target, g, ans, x, index):
     """target + scatter_add(g): adds g into target's slice in place instead of a zero array's."""
     if target is None:
         return _scatter_add_impl(g, index, value_shape(x))
-    if all(isinstance(part, (int, slice)) for part in index):
+    if _basic(index):
         target[index] += g
     else:
         np.add.at(target, index, g)

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ValueTypeError
+from .errors import ShapeError, ValueTypeError
 from .numeric import ndarray
 from .tracing import strip
 
@@ -34,7 +34,7 @@ def type_hint(value: Any) -> str:
     if isinstance(value, tuple):
         return "a tuple holds several values (a, b = t); to compute with them, make an array: [a, b]"
     if value is None:
-        return "the value comes from a function that returns nothing: add a `return`"
+        return "None is not a number: if it comes from a function, add a `return`"
     if isinstance(value, ndarray):
         return "reduce the array to one number first, e.g. with sum(...), or index it: x[0]"
     if callable(value):
@@ -55,7 +55,7 @@ def to_float(v: Any, what: str) -> float:
 def type_name(v: Any) -> str:
     v = strip(v)
     if v is None:
-        return "nothing (a function that returned no value?)"
+        return "None (the value of a function that returns nothing)"
     if isinstance(v, bool):
         return "a boolean"
     if isinstance(v, (int, float)):
@@ -94,3 +94,21 @@ def to_int(v: Any, what: str) -> int:
 def to_bool(v: Any, what: str) -> bool:
     """A single truth value: true/false, or a number (0 is false)."""
     return to_float(v, what) != 0.0
+
+
+def to_axis(axis: Any, ndim: int):
+    """Canonical axis param: None, or a tuple of distinct non-negative ints below ndim."""
+    if axis is None:
+        return None
+    items = strip(axis)
+    items = tuple(items) if isinstance(items, (tuple, list, ndarray)) else (items,)
+    out = []
+    for item in items:
+        k = to_int(item, "an axis")
+        if not -ndim <= k < ndim:
+            raise ShapeError(f"axis {k} is out of range for a value with {ndim} dimension"
+                             f"{'' if ndim == 1 else 's'}")
+        out.append(k % ndim)
+    if len(set(out)) != len(out):
+        raise ShapeError(f"axis {tuple(items)} repeats an axis")
+    return tuple(out)

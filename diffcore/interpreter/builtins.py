@@ -18,7 +18,8 @@ from ..engine import arrays as A
 from ..engine import elementwise as E
 from ..engine.broadcasting import reshape, sum_, value_shape
 from ..engine.errors import ShapeError, ValueTypeError
-from ..engine.kinds import is_numeric, require_numeric, shape_text, to_bool, to_float, to_int, type_name
+from ..engine.kinds import (is_numeric, require_numeric, shape_text, to_axis, to_bool, to_float, to_int,
+                            type_name)
 from ..engine.numeric import broadcast_size, check_elements, check_shape, ndarray, plain
 from ..engine.tracing import Tracer, strip
 
@@ -68,24 +69,6 @@ def to_shape(dims: tuple, what: str = "a shape") -> tuple:
         raise ShapeError(f"{what} cannot have a negative size: {shape_text(shape)}")
     check_shape(shape)
     return shape
-
-
-def to_axis(axis: Any, ndim: int):
-    """Canonical axis param: None, or a tuple of distinct non-negative ints below ndim."""
-    if axis is None:
-        return None
-    items = strip(axis)
-    items = tuple(items) if isinstance(items, (tuple, list, ndarray)) else (items,)
-    out = []
-    for item in items:
-        k = to_int(item, "an axis")
-        if not -ndim <= k < ndim:
-            raise ShapeError(f"axis {k} is out of range for a value with {ndim} dimension"
-                             f"{'' if ndim == 1 else 's'}")
-        out.append(k % ndim)
-    if len(set(out)) != len(out):
-        raise ShapeError(f"axis {tuple(items)} repeats an axis")
-    return tuple(out)
 
 
 def _ndim(x: Any) -> int:
@@ -501,6 +484,8 @@ def _constants() -> dict:
 
 
 def _table() -> dict[str, Callable]:
+    from .norms import norm
+    from .sequences import enumerate_, zip_
     unary = {name: getattr(E, attr) for name, attr in [
         ("sin", "sin"), ("cos", "cos"), ("tan", "tan"), ("asin", "asin"), ("acos", "acos"),
         ("atan", "atan"), ("sinh", "sinh"), ("cosh", "cosh"), ("tanh", "tanh"), ("exp", "exp"),
@@ -515,7 +500,7 @@ def _table() -> dict[str, Callable]:
         "minimum": E.minimum, "maximum": E.maximum, "clip": clip, "where": where,
         "sum": _reduction(sum_), "prod": _reduction(A.prod), "mean": mean,
         "max": _extremum(A.amax, E.maximum), "min": _extremum(A.amin, E.minimum),
-        "norm": _reduction(A.norm), "logsumexp": _reduction(A.logsumexp), "softmax": softmax,
+        "norm": norm, "logsumexp": _reduction(A.logsumexp), "softmax": softmax,
         "dot": dot, "matmul": matmul, "transpose": transpose, "outer": outer,
         "reshape": reshape_, "shape": shape, "len": length,
         "zeros": lambda *dims: np.zeros(to_shape(dims)),
@@ -527,6 +512,7 @@ def _table() -> dict[str, Callable]:
         "allclose": allclose, "isclose": isclose,
         "grad": grad, "value_and_grad": value_and_grad, "jacobian": jacobian, "hessian": hessian,
         "jvp": jvp, "vjp": vjp,
+        "enumerate": enumerate_, "zip": zip_,
     }
 
 

@@ -37,6 +37,7 @@ from .display import format_value
 from ..engine.errors import (AssertionFailed, CompileError, RuntimeProgramError, UndefinedNameError,
                      ValueTypeError, did_you_mean)
 from ..engine.numeric import broadcast_size, check_elements, ndarray
+from . import sequences
 from .strings import string_operation
 from .runtime import (BREAK, CONTINUE, FIRST_SLOT, NUMERIC_FAILURES, RETURN, UNSET, Runtime,
                       UserFunction, locate, runtime_builtins, translate, truth)
@@ -268,16 +269,14 @@ class Compiler:
             return self.writer(target.id, scope)
         if isinstance(target, ast.TupleLiteral):
             parts = [self.assigner(t, scope) for t in target.items]
-            span = target.span
+            span, at = target.span, self.at(target.span)
 
             def unpack(f, value):
-                value = strip(value) if isinstance(value, Tracer) else value
-                if not isinstance(value, tuple) or len(value) != len(parts):
-                    count = len(value) if isinstance(value, tuple) else None
-                    raise ValueTypeError(
-                        f"cannot unpack {type_name(value) if count is None else f'{count} values'} "
-                        f"into {len(parts)} names", span)
-                for part, v in zip(parts, value):
+                try:
+                    items = sequences.unpack(value, len(parts), at)
+                except ProgramError as exc:
+                    raise locate(exc, span) from None
+                for part, v in zip(parts, items):
                     part(f, v)
             return unpack
         if isinstance(target, ast.Index):
@@ -394,11 +393,25 @@ class Compiler:
                         return signal
         return run_for
 
+    def at(self, span: Span) -> Callable[[], None]:
+        """A function that tells the run it is at `span` (for what is recorded there)."""
+        runtime = self.runtime
+
+        def at():
+            runtime.context.location = span
+        return at
+
     def iteration(self, node, scope: Scope) -> Callable[[list], Any]:
-        """A function frame -> Python iterable of the loop's values."""
+        """A function frame -> sized Python iterable of the loop's values.
+
+        `range(...)`, `enumerate(...)` and `zip(...)` (the builtins) are walked lazily,
+        nested in one another too; any other value is a tuple or an array (its rows).
+        """
         span = node.span
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range"
-                and self.resolve("range", scope, span)[0] == "builtin"):
+        called = node.func.id if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) else None
+        if called in ("enumerate", "zip") and self.resolve(called, scope, span)[0] == "builtin":
+            return self.lazy_iteration(node, called, scope)
+        if called == "range" and self.resolve("range", scope, span)[0] == "builtin":
             if node.kwargs or not 1 <= len(node.args) <= 3:
                 raise CompileError("range takes 1 to 3 numbers: range(stop), range(start, stop) "
                                    "or range(start, stop, step)", span)
@@ -411,18 +424,38 @@ class Compiler:
                     raise ValueTypeError(f"range: {exc}", span) from None
                 return FloatRange(r)
             return range_items
-        value = self.expr(node, scope)
+        value, at = self.expr(node, scope), self.at(span)
 
         def items(f):
-            v = value(f)
-            plain = strip(v)
-            if isinstance(plain, tuple):
-                return plain
-            if type(plain) is ndarray:
-                return (A.getitem(v, index=(k,)) for k in range(plain.shape[0]))
-            raise ValueTypeError(f"cannot loop over {type_name(v)}", span,
-                                 hint="loop over range(n), an array, or a tuple")
+            try:
+                return sequences.items_of(value(f), at)
+            except ProgramError as exc:
+                raise locate(exc, span) from None
         return items
+
+    def lazy_iteration(self, node: ast.Call, name: str, scope: Scope) -> Callable[[list], Any]:
+        """`for ... in enumerate(xs, start)` / `zip(a, b, ...)`: the items made one per iteration."""
+        builtin = self.builtins[name]
+        check_arity(builtin, len(node.args), [k.name for k in node.kwargs], node.span)
+        inner = [self.iteration(a, scope) for a in node.args if name == "zip" or a is node.args[0]]
+        span = node.span
+        if name == "zip":
+            def zipped(f):
+                try:
+                    return sequences.lazy_zip([items(f) for items in inner])
+                except ProgramError as exc:
+                    raise locate(exc, span) from None
+            return zipped
+        start_node = node.args[1] if len(node.args) > 1 else (node.kwargs[0].value if node.kwargs else None)
+        start = self.expr(start_node, scope) if start_node is not None else (lambda f: 0.0)
+
+        def numbered(f):
+            items = inner[0](f)
+            try:
+                return sequences.lazy_enumerate(items, sequences.start_of(start(f)))
+            except ProgramError as exc:
+                raise locate(exc, span) from None
+        return numbered
 
     def stmt_Break(self, node, scope: Scope) -> Closure:
         if not scope.loops:
@@ -622,6 +655,9 @@ class Compiler:
         value = bool(node.value)
         return lambda f: value
 
+    def expr_NoneLiteral(self, node: ast.NoneLiteral, scope) -> Closure:
+        return lambda f: None
+
     def expr_String(self, node: ast.String, scope) -> Closure:
         value = node.value
         return lambda f: value
@@ -740,8 +776,14 @@ class Compiler:
 
     def index_of(self, indices: tuple, scope) -> Callable[[list], tuple]:
         parts = []
+        ellipses = [item for item in indices if isinstance(item, ast.EllipsisIndex)]
+        if len(ellipses) > 1:
+            raise CompileError("an index can have only one '...'", ellipses[1].span,
+                               hint="'...' stands for all the axes the other indices leave; write it once")
         for item in indices:
-            if isinstance(item, ast.Slice):
+            if isinstance(item, ast.EllipsisIndex):
+                parts.append(("item", lambda f: Ellipsis, item.span))
+            elif isinstance(item, ast.Slice):
                 bounds = [self.expr(b, scope) if b is not None else None
                           for b in (item.start, item.stop, item.step)]
                 parts.append(("slice", bounds, item.span))
@@ -765,8 +807,8 @@ class Compiler:
         def item_of(base, idx):
             plain = strip(base)
             if isinstance(plain, tuple):
-                if len(idx) != 1:
-                    raise ValueTypeError("a tuple takes one index", span)
+                if len(idx) != 1 or idx[0] is None or idx[0] is Ellipsis:
+                    raise ValueTypeError("a tuple takes one index: a whole number or a slice", span)
                 try:
                     return plain[idx[0]]
                 except (IndexError, TypeError):

@@ -81,6 +81,8 @@ def index_int(v: Any, span: Span) -> int:
 
 def index_item(v: Any, span: Span):
     v = strip(v)
+    if v is None or v is Ellipsis:      # a new axis; all the axes the other indices leave
+        return v
     if type(v) is ndarray:
         if v.dtype == bool:
             return v
@@ -95,10 +97,19 @@ def index_item(v: Any, span: Span):
 
 
 def check_index(shape: tuple, index: tuple, span: Span) -> None:
-    """The index fits an array of `shape`: not too many parts, and each mask as long as its axes."""
+    """The index fits an array of `shape`: not too many parts, and each mask as long as its axes.
+
+    `None` (a new axis) takes no axis of the array; `...` takes those the other parts leave.
+    """
+    used = sum(part.ndim if type(part) is ndarray and part.dtype == bool else
+               0 if part is None or part is Ellipsis else 1 for part in index)
     axis = 0
     for part in index:
-        if type(part) is ndarray and part.dtype == bool:
+        if part is None:
+            continue
+        if part is Ellipsis:
+            axis += max(0, len(shape) - used)
+        elif type(part) is ndarray and part.dtype == bool:
             axes = shape[axis:axis + part.ndim]
             if part.shape != axes and axis + part.ndim <= len(shape):
                 raise ShapeError(f"a mask of shape {shape_text(part.shape)} cannot select from axes of shape "

@@ -184,15 +184,16 @@ KEPT_DIMS_REDUCTIONS = ["sum", "mean", "max", "logsumexp"]
 # print and assert.
 OTHER_BUILTINS = ["softmax", "stack", "concat", "dot", "matmul", "transpose", "outer", "reshape", "where",
                   "grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp", "range", "print", "all",
-                  "isfinite"]
+                  "isfinite", "enumerate", "zip"]
 # Called by the productions of issue 11's classes (programs(extra=True)): differentiated constructor
 # arguments, and the step function of a straight-through custom rule.
 EXTRA_BUILTINS = ["linspace", "arange", "full", "round"]
 VOCABULARY = frozenset(SMOOTH_UNARY + POSITIVE_DOMAIN + RARE_UNARY + BINARY_BUILTINS + REDUCTIONS
                        + AXIS_REDUCTIONS + KEPT_DIMS_REDUCTIONS + OTHER_BUILTINS + EXTRA_BUILTINS) - {"%"}
 # The operators and forms of the language the generator writes (besides calls).
-OPERATORS = frozenset(["+", "-", "*", "/", "^", "%", "@", "unary -", "x[i]", "x[i] = v", "[a, b]",
-                       "a if c else b"])
+OPERATORS = frozenset(["+", "-", "*", "/", "^", "%", "//", "@", "unary -", "x[i]", "x[i] = v", "[a, b]",
+                       "a if c else b", "x[:, None]", "x[..., i]", "+= -= *= /= **= //= %= @=",
+                       "for a, b in rows", "for i, (a, b) in enumerate(zip(...))"])
 # The builtins the generator never calls, and why.
 NOT_FUZZED = {
     "ceil": "a step function like floor and sign, which are fuzzed: derivative 0, a jump at integers",
@@ -314,10 +315,10 @@ class Gen:
             productions += [self.reduction, self.reduction, self.element, self.dot_product, self.inner_grad]
         elif len(shape) == 1:
             productions += [self.vector_literal, self.matrix_vector, self.row_or_column, self.slice_of,
-                            self.axis_reduction, self.concatenation, self.softmax]
+                            self.axis_reduction, self.concatenation, self.softmax, self.ellipsis_index]
         else:
             productions += [self.matrix_literal, self.matrix_product, self.transposed, self.outer_product,
-                            self.reshaped, self.stacked, self.kept_dims]
+                            self.reshaped, self.stacked, self.kept_dims, self.new_axes]
         if self.extra:
             productions += [self.closure_derivative, self.closure_derivative, self.masked_singularity,
                             self.advanced_index, self.constructed]
@@ -595,6 +596,25 @@ class Gen:
         if self.coin(0.5):
             return index(self.expr(scope, (k, n), depth), self.index_for(scope, k))
         return index(self.expr(scope, (n, k), depth), ast.Slice(SPAN, None, None, None), self.index_for(scope, k))
+
+    def ellipsis_index(self, scope, shape, depth):
+        """M[..., k] of an (n, m) matrix, M[k, ...] of an (m, n) one, or v[None, ...][0]."""
+        n, m = shape[0], self.pick([1, 2, 3])
+        kind = self.choice(3)
+        if kind == 0:
+            return index(self.expr(scope, (n, m), depth), ast.EllipsisIndex(SPAN), self.index_for(scope, m))
+        if kind == 1:
+            return index(self.expr(scope, (m, n), depth), self.index_for(scope, m), ast.EllipsisIndex(SPAN))
+        return index(index(self.expr(scope, shape, depth), ast.NoneLiteral(SPAN), ast.EllipsisIndex(SPAN)),
+                     num(0.0))
+
+    def new_axes(self, scope, shape, depth):
+        """a[:, None] op b[None, :]: a column and a row broadcast to an (r, c) matrix."""
+        r, c = shape
+        all_ = ast.Slice(SPAN, None, None, None)
+        column = index(self.expr(scope, (r,), depth), all_, ast.NoneLiteral(SPAN))
+        row = index(self.expr(scope, (c,), depth), ast.NoneLiteral(SPAN), all_)
+        return binop(self.pick(["*", "+", "-"]), column, row)
 
     def slice_of(self, scope, shape, depth):
         n = shape[0]
@@ -1047,10 +1067,24 @@ class Gen:
     def augmented(self, scope: Scope, depth: int) -> ast.Stmt:
         target = self.pick(sorted(scope.assignable))
         shape = scope.variables[target]
-        op = self.pick(["+", "-", "*", "+", "/"])
+        op = self.pick(["+", "-", "*", "+", "/", "^", "%", "//", "@"])
+        if op == "@" and not shape:
+            op = "*"
         value_shape = self.pick([shape, ()])
-        value = (self.positive(scope, value_shape, depth) if op == "/" else self.expr(scope, value_shape, depth))
-        return ast.AugAssign(SPAN, name(target), op, value, SPAN)
+        if op == "^":       # a whole power: defined at any base
+            value = num(self.pick([2.0, 3.0, 1.0]))
+        elif op == "@":     # a square matrix keeps the shape
+            value = self.expr(scope, (shape[-1], shape[-1]), depth)
+        elif op in ("/", "%", "//"):
+            value = self.positive(scope, value_shape, depth)
+        else:
+            value = self.expr(scope, value_shape, depth)
+        target_node = name(target)
+        if shape and op != "@" and self.coin(0.2):      # x[i] op= v
+            target_node = index(target_node, *(self.index_for(scope, n) for n in shape))
+            if op not in ("^",):
+                value = self.positive(scope, (), depth) if op in ("/", "%", "//") else self.expr(scope, (), depth)
+        return ast.AugAssign(SPAN, target_node, op, value, SPAN)
 
     def element_assignment(self, scope: Scope, depth: int) -> Optional[ast.Stmt]:
         arrays = sorted(n for n in scope.assignable if scope.variables[n])
@@ -1111,6 +1145,9 @@ class Gen:
         inner = scope.child(in_loop=True)
         inner.variables[counter] = ()
         inner.loop_bounds[counter] = k
+        header = self.unpacking_header(scope, counter, k, depth) if self.coin(0.3) else None
+        if header is not None:
+            inner.variables.update({n: () for n in header[2]})
         body = self.loop_exit(inner, depth) if jumps else []
         body += self.block(inner, depth, budget, self.choice(2))
         body.append(self.element_assignment(inner, depth) if shape and self.coin(0.3) else None)
@@ -1124,7 +1161,31 @@ class Gen:
             body[-1] = ast.AugAssign(SPAN, name(accumulator), self.pick(["+", "*", "-"]),
                                      self.expr(inner, self.pick([shape, ()]), depth), SPAN)
         iterable = call("range", num(float(k))) if self.coin(0.8) else call("range", num(0.0), num(float(k)))
-        return [init, ast.For(SPAN, name(counter), iterable, tuple(body))]
+        target = name(counter)
+        if header is not None:
+            target, iterable, _ = header
+        return [init, ast.For(SPAN, target, iterable, tuple(body))]
+
+    def unpacking_header(self, scope: Scope, counter: str, k: int, depth: int) -> tuple:
+        """(target, iterable, the numbers it binds besides `counter`) of a loop of k items:
+        `for i, v in enumerate(...)`, `for i, b in zip(range(k), ...)`, `for i, (a, b) in
+        enumerate(M)` (the rows of a (k, 2) matrix) or `for i, (a, b) in enumerate(zip(...))`.
+        `counter` is always the position (a number below k), as a range loop's."""
+        kind = self.choice(4)
+        first, second = scope.fresh("a"), scope.fresh("b")
+        pair = ast.TupleLiteral(SPAN, (name(first), name(second)))
+        if kind == 0:
+            return (ast.TupleLiteral(SPAN, (name(counter), name(first))),
+                    call("enumerate", self.expr(scope, (k,), depth)), [first])
+        if kind == 1:
+            return (ast.TupleLiteral(SPAN, (name(counter), name(second))),
+                    call("zip", call("range", num(float(k))), self.expr(scope, (k,), depth)), [second])
+        if kind == 2:
+            return (ast.TupleLiteral(SPAN, (name(counter), pair)),
+                    call("enumerate", self.expr(scope, (k, 2), depth)), [first, second])
+        return (ast.TupleLiteral(SPAN, (name(counter), pair)),
+                call("enumerate", call("zip", self.expr(scope, (k,), depth), self.expr(scope, (k,), depth))),
+                [first, second])
 
     def while_loop(self, scope: Scope, depth: int, budget: int) -> list:
         """w = 0; while w < k: ...; w += 1"""
@@ -1286,6 +1347,8 @@ class Printer:
             return format_number(node.value), ATOM
         if isinstance(node, ast.Bool):
             return ("true" if node.value else "false"), ATOM
+        if isinstance(node, ast.NoneLiteral):
+            return "None", ATOM
         if isinstance(node, ast.String):
             return format_string(node.value), ATOM
         if isinstance(node, ast.Name):
@@ -1320,7 +1383,8 @@ class Printer:
             args = [self.expr(a) for a in node.args] + [f"{k.name}={self.expr(k.value)}" for k in node.kwargs]
             return f"{self.expr(node.func, POSTFIX)}({', '.join(args)})", POSTFIX
         if isinstance(node, ast.Index):
-            parts = [self.slice(i) if isinstance(i, ast.Slice) else self.expr(i) for i in node.indices]
+            parts = [self.slice(i) if isinstance(i, ast.Slice) else "..." if isinstance(i, ast.EllipsisIndex)
+                     else self.expr(i) for i in node.indices]
             return f"{self.expr(node.target, POSTFIX)}[{', '.join(parts)}]", POSTFIX
         if isinstance(node, ast.Lambda):
             params = self.params(node.params)
@@ -1388,7 +1452,8 @@ class Printer:
         if isinstance(node, ast.Assign):
             return " = ".join(self.testlist(t) for t in node.targets) + " = " + self.testlist(node.value)
         if isinstance(node, ast.AugAssign):
-            return f"{self.testlist(node.target)} {node.op}= {self.testlist(node.value)}"
+            op = "**" if node.op == "^" else node.op
+            return f"{self.testlist(node.target)} {op}= {self.testlist(node.value)}"
         if isinstance(node, ast.ExprStmt):
             return self.testlist(node.expr)
         if isinstance(node, ast.Return):

@@ -87,7 +87,7 @@ def _replace_statement_by_block(module, path: tuple, block: tuple):
 
 _STATEMENTS = {"Input", "Assign", "AugAssign", "ExprStmt", "If", "While", "For", "FunctionDef", "BackwardDef",
                "Return", "Break", "Continue", "Pass", "Assert", "With"}
-_EXPRESSIONS = {"Number", "Bool", "Name", "ListLiteral", "TupleLiteral", "UnaryOp", "BinaryOp", "Compare",
+_EXPRESSIONS = {"Number", "Bool", "NoneLiteral", "Name", "ListLiteral", "TupleLiteral", "UnaryOp", "BinaryOp", "Compare",
                 "BoolOp", "IfExp", "Call", "Index", "Lambda"}
 
 
