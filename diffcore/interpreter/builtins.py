@@ -21,6 +21,7 @@ from ..engine.errors import ShapeError, ValueTypeError
 from ..engine.kinds import is_numeric, require_numeric, shape_text, to_bool, to_float, to_int, type_name
 from ..engine.numeric import broadcast_size, check_elements, check_shape, ndarray, plain
 from ..engine.tracing import Tracer, strip
+from .linalg_builtins import LINALG_BUILTINS
 
 
 class Builtin:
@@ -527,6 +528,7 @@ def _table() -> dict[str, Callable]:
         "allclose": allclose, "isclose": isclose,
         "grad": grad, "value_and_grad": value_and_grad, "jacobian": jacobian, "hessian": hessian,
         "jvp": jvp, "vjp": vjp,
+        **LINALG_BUILTINS,
     }
 
 
