@@ -117,25 +117,14 @@ def primitive_references() -> dict:
         ops = tuple(any_values(rng, s) for s in shapes)
         return ops, {"subscripts": spec}, np.einsum(spec, *ops)
 
-    def eigh(a):
-        w, v = np.linalg.eigh(a)
-        return np.concatenate([w[..., None, :], v], axis=-2)
-
-    def svd(full):
-        def fn(a):
-            u, s, vh = np.linalg.svd(a, full_matrices=full)
-            lead = a.shape[:-2]
-            return np.concatenate([u.reshape(lead + (-1,)), s, vh.reshape(lead + (-1,))], axis=-1)
-        return fn
-
     def svd_draw(rng):
         full = bool(rng.integers(2))
-        return one(spread_singular, svd(full), square=False, params={"full_matrices": full})(rng)
+        return one(spread_singular, lambda a: _packed_svd(a, full), square=False, params={"full_matrices": full})(rng)
 
     return {
         "einsum": einsum, "solve": solve,
         "det": one(well_conditioned, np.linalg.det), "slogdet": one(well_conditioned, lambda a: np.linalg.slogdet(a)[1]),
-        "cholesky": one(positive_definite, np.linalg.cholesky), "eigh": one(spread_symmetric, eigh),
+        "cholesky": one(positive_definite, np.linalg.cholesky), "eigh": one(spread_symmetric, _packed_eigh),
         "svd": svd_draw, "pinv": one(spread_singular, np.linalg.pinv, square=False, params={"rcond": 1e-15}),
     }
 
@@ -225,3 +214,28 @@ PRODUCERS = [
     ("svd", "y = svd(ones(10, 10))"),
 ]
 NOT_GROWING = {"inv", "det", "slogdet", "cholesky", "pinv", "trace"}
+
+
+def _packed_eigh(a):
+    w, v = np.linalg.eigh(a)
+    return np.concatenate([w[..., None, :], v], axis=-2)
+
+
+def _packed_svd(a, full_matrices):
+    u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+    lead = a.shape[:-2]
+    return np.concatenate([u.reshape(lead + (-1,)), s, vh.reshape(lead + (-1,))], axis=-1)
+
+
+NUMPY_FUNCTIONS = {
+    "einsum": lambda *ops, subscripts: np.einsum(subscripts, *ops), "solve": np.linalg.solve,
+    "det": np.linalg.det, "slogdet": lambda a: np.linalg.slogdet(a)[1], "cholesky": np.linalg.cholesky,
+    "eigh": _packed_eigh, "svd": _packed_svd, "pinv": lambda a, rcond: np.linalg.pinv(a, rcond=rcond),
+}
+
+
+def reference_and_cases() -> dict:
+    """test_primitives_vs_numpy's PRIMITIVES entries: (numpy's function, rng -> [(args, params)])."""
+    draws = primitive_references()
+    return {name: (fn, (lambda draw: lambda rng: [draw(rng)[:2] for _ in range(12)])(draws[name]))
+            for name, fn in NUMPY_FUNCTIONS.items()}
