@@ -239,3 +239,20 @@ def reference_and_cases() -> dict:
     draws = primitive_references()
     return {name: (fn, (lambda draw: lambda rng: [draw(rng)[:2] for _ in range(12)])(draws[name]))
             for name, fn in NUMPY_FUNCTIONS.items()}
+
+
+# test_regressions_arrays: each value argument of each builtin, as an expression in the input t
+# (at 0.7), whose derivative every mode must give.
+DIFFERENTIABLE_ARGUMENTS = {
+    "solve": ["solve([[2, t], [0.5, 3]], [1, 2])", "solve([[2, 1], [0.5, 3]], [t, t^2])"],
+    "inv": ["inv([[2, t], [0.5, 3]])"], "det": ["det([[2, t], [t^2, 3]])"],
+    "slogdet": ["slogdet([[2, t], [0.5, -3]])[1] + slogdet([[2, t], [0.5, -3]])[0]"],
+    "pinv": ["pinv([[2, t, 1], [0.5, 3, t^2]])"], "cholesky": ["cholesky([[2, t], [t, 3]])"],
+    "eigh": ["eigh([[2, t], [t, 3]])[0] ^ 2", "eigh([[2, t], [t, 3]])[1][:, 0] ^ 2 * [1, 2]"],
+    "svd": ["svd([[2, t, 1], [0.5, 3, t^2]])[1]", "svd([[2, t], [0.5, 3]], compute_uv=false)"],
+    "einsum": ["einsum('ij,j->i', [[t, 1], [2, t^2]], [t, 3])"],
+    "tensordot": ["tensordot([t, 2], [3, t], 1)", "tensordot([t, 2], [3, t^2], 0)"],
+    "inner": ["inner([t, 2], [3, t^2])"], "kron": ["kron([t, 2], [3, t^2])"],
+    "cross": ["cross([t, 2, 1], [3, t^2, 1])"], "trace": ["trace([[t, 2], [3, t^2]])"],
+    "diag": ["diag([t, t^2])", "diag([[t, 2], [3, t^2]])"],
+}

@@ -26,6 +26,7 @@ from autodiff.diffcore.program import Program
 from autodiff.diffcore.interpreter.runtime import Runtime, runtime_builtins
 from autodiff.diffcore.engine.tracing import strip
 from helpers import run_main
+import linalg_cases
 
 
 def program(text: str) -> Program:
@@ -295,6 +296,7 @@ DIFFERENTIABLE_ARGUMENTS = {
     "hessian": ["hessian(lambda s: s^4)(t)"],
     "jvp": ["jvp(lambda s: s^3, t, 2.0)[1]", "jvp(lambda s: s^3, 2.0, t)[1]"],
     "vjp": ["vjp(lambda s: s^3, t, 2.0)[1]", "vjp(lambda s: s^3, 2.0, t)[1]"],
+    **linalg_cases.DIFFERENTIABLE_ARGUMENTS,
 }
 NO_VALUE_ARGUMENTS = {
     "sign": "a step: zero derivative, documented", "floor": "a step", "ceil": "a step", "round": "a step",
