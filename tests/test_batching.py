@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from autodiff.diffcore.engine import batching as batching_module
 from autodiff.diffcore.engine import transforms as T
 from autodiff.diffcore.engine.batching import Batched, batching
+import linalg_cases
 from autodiff.diffcore.higher import ProgramFunction, derivative_tensors, jacobian
 from autodiff.diffcore.engine.context import RunContext
 from autodiff.diffcore.program import Program
@@ -109,6 +110,7 @@ def _cases() -> dict:
         ((), 2, 0), ((3,), 2, 0), ((3,), 3, 1), ((2, 3), 2, -1), ((2, 3), 2, 1)]]
     cases["concat"] = [(shapes, {"axis": axis}, _mixed) for shapes, axis in [
         ([(2,), (3,)], 0), ([(2, 3), (2, 1)], 1), ([(1, 3), (2, 3), (1, 3)], 0), ([(2, 3), (2, 2)], -1)]]
+    cases.update(linalg_cases.batching_cases())
     return cases
 
 

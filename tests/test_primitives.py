@@ -43,6 +43,7 @@ from autodiff.diffcore.engine import transforms as T
 from autodiff.diffcore.engine.reverse import Box, ReverseTrace, backward
 from autodiff.diffcore.engine.taylor import Jet, TaylorTrace, TaylorUnsupported
 from autodiff.diffcore.engine.tracing import REGISTRY, NoRule, Primitive, next_level, primitive, release_level
+import linalg_cases
 
 # IEEE specials (log(0), 1/0, 0 * inf) are computed on purpose here: numpy's warnings are noise.
 pytestmark = pytest.mark.filterwarnings("ignore:.*encountered in:RuntimeWarning")
@@ -320,6 +321,7 @@ CASES: dict[str, list[Case]] = {
                             ((2, 1, 3, 4), (5, 4, 2))]],
     "cot_matmul": [Case(f"{sid(a)}@{sid(b)}", (lambda a, b: lambda r: (any_(r, a), any_(r, b)))(a, b))
                    for a, b in [((4,), (4,)), ((3, 4), (4, 5)), ((2, 3, 4), (4,)), ((1, 3, 4), (2, 4, 5))]],
+    **linalg_cases.primitive_cases(Case, sid),     # einsum, solve, det, slogdet, the factorisations
     # indexing
     "getitem": [Case("int", _f((5,)), dict(index=(2,))),
                 Case("neg_int", _f((5,)), dict(index=(-1,))),
@@ -553,6 +555,10 @@ def test_taylor_rule_matches_nested_forward_mode(name, case):
     prim = REGISTRY[name]
     args = case.args(name)
     r = rng_for(f"taylor/{name}/{case.id}")
+    if name in linalg_cases.WITHOUT_SERIES:     # a declared NoRule: refused with its reason
+        with pytest.raises(TaylorUnsupported, match=name):
+            taylor_coefficients(prim, args, tuple(random_like(r, shape_of(x)) for x in args), case.params)
+        return
     directions = tuple(random_like(r, shape_of(x)) for x in args)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -581,7 +587,7 @@ def test_every_registered_primitive_declares_every_rule():
             assert callable(rule) or (isinstance(rule, NoRule) and rule.reason.strip()), (name, kind, rule)
     # Today every registered primitive has both rules; a NoRule here would send Taylor mode to
     # nested differentiation and batching to a loop over examples, for every program using it.
-    assert [name for name, prim in REGISTRY.items() if not prim.taylor] == []
+    assert {name for name, prim in REGISTRY.items() if not prim.taylor} == linalg_cases.WITHOUT_SERIES
     assert [name for name, prim in REGISTRY.items() if not prim.batch] == []
 
 
@@ -1058,6 +1064,7 @@ def test_elementwise_lists_cover_the_registry():
     """Every unary/binary primitive without params is in one of the elementwise lists."""
     param_free = {name for name, p in REGISTRY.items()
                   if p.arity in (1, 2) and not p.has_params and name not in ("where", "matmul", "cot_matmul")
+                  and name not in linalg_cases.MATRIX_FUNCTIONS
                   and not any(case.params for case in CASES.get(name, []))}
     assert param_free == set(ELEMENTWISE_UNARY) | set(ELEMENTWISE_BINARY)
 

@@ -37,6 +37,8 @@ from autodiff.diffcore.program import Program
 from autodiff.diffcore.engine.tracing import REGISTRY, strip
 from autodiff.grammar import Source
 from autodiff.grammar.source import ProgramError
+from autodiff.diffcore.interpreter.linalg_builtins import LINALG_BUILTINS
+import linalg_cases
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
@@ -136,6 +138,7 @@ REDUCTIONS = {
 # Builtins tested by a function of their own below, and names that are not functions of values.
 OWN_TESTS = {"softmax", "dot", "matmul", "outer", "transpose", "reshape", "shape", "len", "stack", "concat",
              "clip", "where", "zeros", "ones", "eye", "full", "arange", "linspace", "range"}
+OWN_TESTS |= set(LINALG_BUILTINS)      # tests/test_linalg.py and test_numpy_values.py
 NOT_NUMPY = {
     "grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp",    # derivatives: tests/test_higher_order.py
     "pi", "e", "inf", "nan",                                           # constants (checked below)
@@ -401,6 +404,7 @@ def _where_cases(rng):
 
 
 PRIMITIVES: dict[str, tuple[Callable, Callable]] = {
+    **linalg_cases.reference_and_cases(),
     **{name: (UNARY[name][0], _unary_cases()) for name in
        ["abs", "acos", "asin", "atan", "cos", "cosh", "exp", "expm1", "log", "log1p", "relu", "sigmoid", "sin",
         "sinh", "softplus", "sqrt", "tan", "tanh"]},

@@ -40,6 +40,8 @@ AT_THE_KINK = {
     "min": ("y = min(x)", [2.0, -1.0, -1.0]),
     "norm": ("y = norm(x)", [0.0, 0.0]),
     "hypot": ("y = hypot(x, 0)", 0.0),
+    "eigh": ("y = sum(eigh(x)[0] * [1, 2])", [[1.0, 0.0], [0.0, 1.0]]),
+    "svd": ("y = sum(svd(x, compute_uv=false) * [1, 2])", [[1.0, 0.0], [0.0, 1.0]]),
 }
 
 

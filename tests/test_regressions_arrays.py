@@ -26,6 +26,7 @@ from autodiff.diffcore.program import Program
 from autodiff.diffcore.interpreter.runtime import Runtime, runtime_builtins
 from autodiff.diffcore.engine.tracing import strip
 from helpers import run_main
+import linalg_cases
 
 
 def program(text: str) -> Program:
@@ -297,6 +298,7 @@ DIFFERENTIABLE_ARGUMENTS = {
     "vjp": ["vjp(lambda s: s^3, t, 2.0)[1]", "vjp(lambda s: s^3, 2.0, t)[1]"],
     "enumerate": ["enumerate([t, 2*t^2], 3)[1][0] * enumerate([t, 2*t^2])[1][1]"],     # start: whole, as range's
     "zip": ["zip([t, 1], [2, t^2])[1][1] * zip([t, 1], [2, t^2])[0][0]"],
+    **linalg_cases.DIFFERENTIABLE_ARGUMENTS,
 }
 NO_VALUE_ARGUMENTS = {
     "sign": "a step: zero derivative, documented", "floor": "a step", "ceil": "a step", "round": "a step",

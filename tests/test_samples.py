@@ -340,7 +340,28 @@ def check_loop():
     assert d.tape_length > 10_000          # a long tape, for trace --limit
 
 
+def check_gaussian_loglik():
+    """loglik = sum_i log N(x_i; mu, S), S = L L^T: dmu = S^-1 sum(x_i - mu), dS = G = (S^-1 R S^-1 - n S^-1) / 2
+    with R = sum r r^T, and dL = 2 G L (S(L) is symmetric), from the closed forms."""
+    p = load("gaussian_loglik")
+    mu, L = np.array([0.5, -0.2]), np.array([[1.2, 0.0], [0.3, 0.8]])
+    X = np.array([[0.9, 0.1], [0.2, -0.7], [1.4, 0.3]])
+    S = L @ L.T
+    Si = np.linalg.inv(S)
+    r = X - mu
+    want = float(-0.5 * np.einsum("ij,jk,ik->", r, Si, r) - 1.5 * np.log(np.linalg.det(S)) - 3 * np.log(2 * np.pi))
+    d = differentiate(p, {})
+    assert d.output_name == "loglik" and d.output == pytest.approx(want, rel=1e-13)
+    close(d.derivatives["mu"], Si @ r.sum(axis=0), rtol=1e-12)
+    G = 0.5 * (Si @ (r.T @ r) @ Si - 3 * Si)
+    close(d.derivatives["L"], 2 * G @ L, rtol=1e-12, atol=1e-14)
+    # the Hessian in mu is -n S^-1 (through cholesky and solve, at order 2)
+    h = derivative_tensors(p, {}, 2, wrt=["mu"])
+    close(h.orders[2][("mu", "mu")], -3 * Si, rtol=1e-10)
+
+
 SAMPLES = {
+    "gaussian_loglik": check_gaussian_loglik,
     "seed_graph": check_seed_graph,
     "seed_dot": check_seed_dot,
     "seed_poly": check_seed_poly,

@@ -9,6 +9,8 @@
     elementwise.py    elementwise primitives          } each primitive once, with its forward
     arrays.py         reductions, linear algebra,     } function, VJP, JVP, Taylor, batching and
                       indexing, stacking              } size rules, what the tape keeps, its kink
+    linalg.py         einsum, solve, det, slogdet          } the same, for matrices (leading
+    decompositions.py cholesky, eigh, svd, pinv          } axes are stacks of them)
     series.py, kinks.py  the Taylor series arithmetic and the kink checks those definitions use
     reverse.py        the tape and the iterative backward sweep
     forward.py        forward mode (JVP tracers)

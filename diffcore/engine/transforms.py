@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 
 from . import arrays as A
+from . import decompositions, linalg  # noqa: F401 - registers the linear algebra primitives
 from .batching import ELEMENT_BUDGET, ChunkTooLarge, batching
 from .broadcasting import broadcast_to, reshape, value_shape
 from .kinds import shape_text, type_name, is_numeric

@@ -22,6 +22,7 @@ from ..engine.kinds import (is_numeric, require_numeric, shape_text, to_axis, to
                             type_name)
 from ..engine.numeric import broadcast_size, check_elements, check_shape, ndarray, plain
 from ..engine.tracing import Tracer, strip
+from .linalg_builtins import LINALG_BUILTINS
 
 
 class Builtin:
@@ -513,6 +514,7 @@ def _table() -> dict[str, Callable]:
         "grad": grad, "value_and_grad": value_and_grad, "jacobian": jacobian, "hessian": hessian,
         "jvp": jvp, "vjp": vjp,
         "enumerate": enumerate_, "zip": zip_,
+        **LINALG_BUILTINS,
     }
 
 

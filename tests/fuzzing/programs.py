@@ -188,8 +188,12 @@ OTHER_BUILTINS = ["softmax", "stack", "concat", "dot", "matmul", "transpose", "o
 # Called by the productions of issue 11's classes (programs(extra=True)): differentiated constructor
 # arguments, and the step function of a straight-through custom rule.
 EXTRA_BUILTINS = ["linspace", "arange", "full", "round"]
+# Linear algebra (programs(extra=True), `linear_algebra`): on matrices made well conditioned.
+LINALG_BUILTINS = ["solve", "inv", "det", "slogdet", "pinv", "cholesky", "eigh", "svd", "einsum", "tensordot",
+                   "inner", "kron", "cross", "trace", "diag"]
 VOCABULARY = frozenset(SMOOTH_UNARY + POSITIVE_DOMAIN + RARE_UNARY + BINARY_BUILTINS + REDUCTIONS
-                       + AXIS_REDUCTIONS + KEPT_DIMS_REDUCTIONS + OTHER_BUILTINS + EXTRA_BUILTINS) - {"%"}
+                       + AXIS_REDUCTIONS + KEPT_DIMS_REDUCTIONS + OTHER_BUILTINS + EXTRA_BUILTINS
+                       + LINALG_BUILTINS) - {"%"}
 # The operators and forms of the language the generator writes (besides calls).
 OPERATORS = frozenset(["+", "-", "*", "/", "^", "%", "//", "@", "unary -", "x[i]", "x[i] = v", "[a, b]",
                        "a if c else b", "x[:, None]", "x[..., i]", "+= -= *= /= **= //= %= @=",
@@ -224,6 +228,8 @@ PRIMITIVES_REACHED = {
     "sum": "sum", "prod": "prod", "max": "max", "min": "min", "norm": "norm", "logsumexp": "logsumexp",
     "reshape": "reshape", "transpose": "transpose", "stack": "stack", "concat": "concat",
     "getitem": "x[i]", "scatter_add": "getitem", "index_set": "x[i] = v",
+    "einsum": "einsum", "solve": "solve", "det": "det", "slogdet": "slogdet", "cholesky": "cholesky",
+    "eigh": "eigh", "svd": "svd", "pinv": "pinv",
 }
 
 
@@ -321,7 +327,7 @@ class Gen:
                             self.reshaped, self.stacked, self.kept_dims, self.new_axes]
         if self.extra:
             productions += [self.closure_derivative, self.closure_derivative, self.masked_singularity,
-                            self.advanced_index, self.constructed]
+                            self.advanced_index, self.constructed, self.linear_algebra]
             if len(shape) == 2:
                 productions += [self.dot_above_2d, self.batched_matmul]
             elif not shape:
@@ -936,6 +942,65 @@ class Gen:
         self.note("full")
         v = self.expr(scope, (), depth)
         return self.twin(call("full", num(float(n)), v), listlit(v for _ in range(n)), "full")
+
+    def positive_definite(self, scope, n: int, depth: int) -> ast.Expr:
+        """T T^T + diag(2 + tanh(v)) with T = tanh(...): eigenvalues between 1 and n + 3."""
+        t = call("tanh", self.expr(scope, (n, n), depth))
+        return binop("+", binop("@", t, call("transpose", t)),
+                     call("diag", binop("+", num(2.0), call("tanh", self.expr(scope, (n,), depth)))))
+
+    def linear_algebra(self, scope, shape, depth):
+        """The linear algebra builtins, on well-conditioned matrices; the twins spell them out."""
+        self.note("linear algebra")
+        if not shape:
+            n = self.pick([1, 2, 3])
+            u, v = self.expr(scope, (n,), depth), self.expr(scope, (n,), depth)
+            kind = self.choice(7)
+            if kind == 0:
+                return self.twin(call("inner", u, v), call("sum", binop("*", u, v)), "inner")
+            if kind == 1:
+                return self.twin(call("einsum", ast.String(SPAN, "i,i->"), u, v), call("sum", binop("*", u, v)),
+                                 "einsum")
+            if kind == 2:
+                return self.twin(call("tensordot", u, v, num(1.0)), call("sum", binop("*", u, v)), "tensordot")
+            M = self.expr(scope, (2, 2), depth)
+            if kind == 3:
+                return self.twin(call("det", M), binop("-", binop("*", index(M, num(0.0), num(0.0)), index(M, num(1.0), num(1.0))),
+                                                        binop("*", index(M, num(0.0), num(1.0)), index(M, num(1.0), num(0.0)))), "det")
+            if kind == 4:
+                return self.twin(call("trace", M), binop("+", index(M, num(0.0), num(0.0)), index(M, num(1.0), num(1.0))),
+                                 "trace")
+            S = self.positive_definite(scope, n, depth)
+            if kind == 5:
+                return index(call("slogdet", S), num(1.0))
+            return call("sum", call("svd", S, compute_uv=ast.Bool(SPAN, False)))
+        if len(shape) == 1:
+            n = shape[0]
+            S, v = self.positive_definite(scope, n, depth), self.expr(scope, (n,), depth)
+            kind = self.choice(5 if n == 3 else 4)
+            if kind == 0:
+                return self.twin(call("solve", S, v), binop("@", call("inv", S), v), "solve")
+            if kind == 1:
+                return index(call("eigh", S), num(0.0))
+            if kind == 2:
+                return call("diag", self.expr(scope, (n, n), depth))
+            if kind == 3:
+                return binop("@", call("cholesky", S), v)
+            u = self.expr(scope, (3,), depth)
+            return self.twin(call("cross", u, v), binop("-", binop("*", index(u, listlit(num(k) for k in (1.0, 2.0, 0.0))),
+                                                                   index(v, listlit(num(k) for k in (2.0, 0.0, 1.0)))),
+                                                        binop("*", index(u, listlit(num(k) for k in (2.0, 0.0, 1.0))),
+                                                              index(v, listlit(num(k) for k in (1.0, 2.0, 0.0))))), "cross")
+        r, c = shape
+        kind = self.choice(4 if r == c else 2)
+        if kind == 0:
+            M = self.expr(scope, (c, r), depth)
+            return self.twin(call("einsum", ast.String(SPAN, "ij->ji"), M), call("transpose", M), "einsum")
+        if kind == 1:
+            u, v = self.expr(scope, (r,), depth), self.expr(scope, (c,), depth)
+            return self.twin(call("kron", call("reshape", u, num(float(r)), num(1.0)), v), call("outer", u, v), "kron")
+        S = self.positive_definite(scope, r, depth)
+        return call("pinv", S) if kind == 2 else call("cholesky", S)
 
     def checkpointed(self, scope: Scope, depth: int, budget: int) -> list:
         """`with checkpoint:` around a loop or a block, which may call functions, including functions
