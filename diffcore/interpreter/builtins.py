@@ -501,6 +501,7 @@ def _constants() -> dict:
 
 
 def _table() -> dict[str, Callable]:
+    from . import ordering, shaping      # (here: they use this module's argument helpers)
     unary = {name: getattr(E, attr) for name, attr in [
         ("sin", "sin"), ("cos", "cos"), ("tan", "tan"), ("asin", "asin"), ("acos", "acos"),
         ("atan", "atan"), ("sinh", "sinh"), ("cosh", "cosh"), ("tanh", "tanh"), ("exp", "exp"),
@@ -527,6 +528,7 @@ def _table() -> dict[str, Callable]:
         "allclose": allclose, "isclose": isclose,
         "grad": grad, "value_and_grad": value_and_grad, "jacobian": jacobian, "hessian": hessian,
         "jvp": jvp, "vjp": vjp,
+        **ordering.TABLE, **shaping.TABLE,
     }
 
 
@@ -535,4 +537,5 @@ BUILTINS.update(_constants())
 
 # Builtins whose list-literal argument means "these values" rather than "this array":
 # concat([a, b]) joins a and b even when they differ in length.
-SPREAD_LIST_ARGUMENT = {"stack", "concat"}
+from .shaping import SPREAD  # noqa: E402 - loaded by _table() above
+SPREAD_LIST_ARGUMENT = {"stack", "concat"} | SPREAD
