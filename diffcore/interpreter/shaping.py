@@ -82,7 +82,9 @@ def roll(a, shift, axis=None):
         flat = reshape(a, shape=(-1,))
         steps = _whole_numbers(shift, "the shift of roll")
         return reshape(_rolled(flat, {0: int(steps.sum())}), shape=shape)
-    axes = np.atleast_1d(np.asarray(_axes(axis, len(shape))))
+    named = strip(axis)
+    axes = np.array([one_axis(k, len(shape), "roll")       # (an axis may be named twice)
+                     for k in (named if isinstance(named, (tuple, ndarray)) else (named,))], dtype=np.intp)
     steps = np.atleast_1d(_whole_numbers(shift, "the shift of roll"))
     if steps.ndim > 1 or axes.size != steps.size and 1 not in (axes.size, steps.size):
         raise ShapeError(f"roll: {steps.size} shifts for {axes.size} axes",
@@ -332,15 +334,11 @@ def _split(ary, indices_or_sections, axis, equal: bool) -> tuple:
 
 
 def _items(tup: tuple, what: str) -> list:
-    """numpy's sequence argument of the stacks: a tuple or list of values, or an array's rows."""
-    if len(tup) == 1:
-        only = strip(tup[0])
-        if isinstance(only, tuple):
-            tup = only
-        elif type(only) is ndarray:
-            require_numeric(tup[0], f"the argument of {what}")
-            check_elements(only.shape[0])
-            tup = tuple(arrays.getitem(tup[0], index=(i,)) for i in range(only.shape[0]))
+    """numpy's sequence argument of the stacks: a tuple, or a list literal, which the compiler
+    spreads (SPREAD) so that its arrays may differ in shape. One array is one item, so that
+    vstack([a]) is numpy's; numpy's vstack(a), which iterates a's rows, is vstack([a[0], ...])."""
+    if len(tup) == 1 and isinstance(strip(tup[0]), tuple):
+        tup = strip(tup[0])
     if not tup:
         raise ValueTypeError(f"{what} needs at least one array")
     for v in tup:
