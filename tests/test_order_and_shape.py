@@ -8,6 +8,7 @@ derivatives of the primitives they use add up to the derivative of the whole.
 """
 from __future__ import annotations
 
+import inspect
 import re
 import tracemalloc
 
@@ -325,7 +326,7 @@ def test_a_result_exactly_at_the_element_limit_is_admitted_and_one_more_is_not()
 @pytest.mark.parametrize("text, kind, fragment", [
     ("y = take(x, 3)", "runtime error", "index 3 is out of range for an axis of length 3"),
     ("y = take(x, 0.5)", "type error", "whole numbers"),
-    ("y = take(x, [1], mode='nearest')", "type error", "'raise', 'wrap' or 'clip'"),
+    ("y = take(x, [1], mode='nearest')", "type error", "'raise', 'wrap', 'clip', not 'nearest'"),
     ("y = take_along_axis(x, [[0]], 0)", "shape error", "2 dimensions and the array 1"),
     ("y = split(x, 2)", "shape error", "do not divide an axis of length 3"),
     ("y = split(x, 0)", "type error", "at least 1"),
@@ -359,3 +360,39 @@ def test_a_mistake_at_the_command_line_is_a_located_report_without_traceback():
     assert code == 1 and out == ""
     assert "<expr>:2:5: runtime error: take: index 7 is out of range for an axis of length 3" in err
     assert "hint: positions go from -3 to 2" in err
+
+
+GOOD_CALLS = {
+    "sort": (X,), "argsort": (X,), "argmax": (X,), "argmin": (X,), "topk": (X, 2), "take": (X, np.array([0.0, 1.0])),
+    "take_along_axis": (X, np.zeros((3, 1)), 1), "flip": (X,), "roll": (X, 1), "tile": (X, 2), "repeat": (X, 2),
+    "pad": (X, 1), "tril": (X,), "triu": (X,), "squeeze": (X,), "expand_dims": (X, 0), "atleast_1d": (X,),
+    "atleast_2d": (X,), "atleast_3d": (X,), "moveaxis": (X, 0, 1), "swapaxes": (X, 0, 1), "split": (X, 2, 1),
+    "array_split": (X, 2), "vstack": (X, X), "hstack": (X, X), "dstack": (X, X), "column_stack": (X, X),
+}
+ODD_VALUES = [None, "s", (1.0, 2.0), ((1.0,), (2.0, 3.0)), np.array([[1.5]]), -1.0, 1e300, np.nan, np.inf,
+              np.zeros(0), np.zeros((2, 0)), True, 7.0, 2.5, abs]
+
+
+@pytest.mark.parametrize("name", sorted(GOOD_CALLS))
+def test_any_odd_argument_is_a_program_error_never_a_python_one(name):
+    """Each argument in turn replaced by a value of the wrong kind or range (None too, which the
+    language can spell): the builtin computes or raises a program error (or the element limit's)."""
+    from autodiff.diffcore.engine.context import RunContext
+    from autodiff.diffcore.engine.numeric import ArrayTooLarge
+    from autodiff.diffcore.interpreter.builtins import BUILTINS
+    fn, args = BUILTINS[name].fn, GOOD_CALLS[name]
+    parameters = list(inspect.signature(fn).parameters.values())
+    keywords = [p.name for p in parameters[len(args):] if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    assert keywords or name in ("atleast_1d", "atleast_2d", "atleast_3d", "vstack", "hstack", "dstack",
+                                "column_stack", "moveaxis", "swapaxes", "expand_dims", "take_along_axis") \
+        or len(args) == len(parameters)
+    calls = [(lambda odd, k=k: fn(*args[:k], odd, *args[k + 1:])) for k in range(len(args))]
+    calls += [(lambda odd, key=key: fn(*args, **{key: odd})) for key in keywords]
+    with RunContext(Limits(max_elements=10 ** 6)):
+        fn(*args)
+        for call in calls:
+            for odd in ODD_VALUES:
+                try:
+                    call(odd)
+                except (ProgramError, ArrayTooLarge):
+                    pass

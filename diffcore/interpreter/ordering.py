@@ -32,11 +32,33 @@ SORT_KINDS = (None, "quicksort", "mergesort", "heapsort", "stable")
 
 # ------------------------------------------------------------------ arguments
 
+def axis_items(axis: Any, what: str) -> tuple:
+    """The axes that `axis` names (a number, or a tuple or list of them), not yet checked; None,
+    which means "all axes" or "flattened" where a builtin allows it, is refused here."""
+    named = strip(axis)
+    if named is None:
+        raise ValueTypeError(f"{what} needs an axis here, a whole number", hint="e.g. axis=0, or axis=-1 for the last")
+    if isinstance(named, tuple):
+        return named
+    return tuple(named.reshape(-1)) if type(named) is ndarray else (named,)
+
+
 def one_axis(axis: Any, ndim: int, what: str) -> int:
-    """A single axis (not a tuple), canonical (non-negative), for a value of `ndim` dimensions."""
-    if isinstance(strip(axis), tuple):
-        raise ValueTypeError(f"the axis of {what} is one axis, not {type_name(axis)}")
-    return to_axis(axis, ndim)[0]
+    """A single axis, canonical (non-negative), for a value of `ndim` dimensions."""
+    items = axis_items(axis, what)
+    if len(items) != 1:
+        raise ValueTypeError(f"the axis of {what} is one axis, not {len(items)}")
+    return to_axis(items[0], ndim)[0]
+
+
+def choice(value: Any, options: tuple, what: str) -> Any:
+    """A string option (a mode, a kind) among `options`, or a type error that lists them."""
+    named = strip(value)
+    if named is None and None in options or isinstance(named, str) and named in options:
+        return named
+    listed = ", ".join(repr(o) for o in options if o is not None)
+    shown = repr(named) if isinstance(named, str) else type_name(value)
+    raise ValueTypeError(f"{what} is one of {listed}, not {shown}")
 
 
 def flat_or_axis(a: Any, axis: Any, what: str) -> tuple:
@@ -63,16 +85,17 @@ def positions(indices: Any, n: int, what: str, mode: str = "raise") -> Any:
     if not np.all(np.isfinite(array)) or not np.all(np.mod(array, 1) == 0):
         raise ValueTypeError(f"the indices of {what} must be whole numbers",
                              hint="round them first, e.g. with round(...) or floor(...)")
-    whole = array.astype(np.intp)
     if mode == "wrap" and n:
-        whole = np.mod(whole, n)
+        array = np.mod(array, n)        # exact on whole numbers, however large
     elif mode == "clip":
-        whole = np.clip(whole, 0, max(n - 1, 0))
-    if whole.size and (n == 0 or whole.min() < -n or whole.max() >= n):
-        bad = int(whole[(whole < -n) | (whole >= n)].reshape(-1)[0]) if n else int(whole.reshape(-1)[0])
-        raise RuntimeProgramError(f"{what}: index {bad} is out of range for an axis of length {n}",
+        array = np.clip(array, 0, max(n - 1, 0))
+    outside = (array < -n) | (array >= n)
+    if np.any(outside):
+        raise RuntimeProgramError(f"{what}: index {short_text(float(array[outside].reshape(-1)[0]))} is out of "
+                                  f"range for an axis of length {n}",
                                   hint=f"positions go from {-n} to {n - 1}" if n else
                                   "there is nothing to take from an empty axis")
+    whole = array.astype(np.intp)
     return int(whole) if whole.ndim == 0 else whole
 
 
@@ -93,9 +116,7 @@ def _sorting_work(values: ndarray) -> None:
 
 
 def _check_kind(kind: Any, stable: Any, what: str) -> None:
-    if strip(kind) not in SORT_KINDS:
-        raise ValueTypeError(f"the kind of {what} is one of 'quicksort', 'mergesort', 'heapsort', 'stable', "
-                             f"not {short_text(strip(kind)) if not isinstance(strip(kind), str) else repr(kind)}")
+    choice(kind, SORT_KINDS, f"the kind of {what}")
     if stable is not None:
         to_bool(stable, f"stable of {what}")
 
@@ -194,10 +215,7 @@ def _note_tied_extremum(a: Any, values: ndarray, axis: Any, name: str) -> None:
 
 def take(a, indices, axis=None, mode="raise"):
     """numpy's take: without axis, from the flattened array; a number index removes the axis."""
-    if strip(mode) not in ("raise", "wrap", "clip"):
-        raise ValueTypeError(f"the mode of take is 'raise', 'wrap' or 'clip', not {type_name(mode)}"
-                             if not isinstance(strip(mode), str) else
-                             f"the mode of take is 'raise', 'wrap' or 'clip', not {mode!r}")
+    mode = choice(mode, ("raise", "wrap", "clip"), "the mode of take")
     x, k = flat_or_axis(a, axis, "take")
     shape = value_shape(x)
     if not shape:

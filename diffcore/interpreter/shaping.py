@@ -43,6 +43,8 @@ def _whole_numbers(v: Any, what: str) -> ndarray:
         raise ValueTypeError(f"{what} must be whole numbers, not {type_name(v)}") from None
     if not np.all(np.isfinite(array)) or not np.all(np.mod(array, 1) == 0):
         raise ValueTypeError(f"{what} must be whole numbers", hint="round them first, e.g. with round(...)")
+    if np.any(np.abs(array) > 2 ** 53):         # past the whole numbers a float64 holds exactly
+        raise ValueTypeError(f"{what} are too large (beyond 2^53)")
     return array.astype(np.int64)
 
 
@@ -109,7 +111,8 @@ def _rolled(x: Any, shifts: dict) -> Any:
 def moveaxis(a, source, destination):
     require_numeric(a, "the argument of moveaxis")
     ndim = len(value_shape(a))
-    src, dst = to_axis(source, ndim), to_axis(destination, ndim)
+    src = to_axis(axis_items(source, "moveaxis"), ndim)
+    dst = to_axis(axis_items(destination, "moveaxis"), ndim)
     if len(src) != len(dst):
         raise ShapeError(f"moveaxis: {len(src)} source axes and {len(dst)} destinations",
                          hint="name as many destinations as source axes")
@@ -135,7 +138,11 @@ def tile(A, reps):
     with leading 1s). A broadcast view, then one copy, admitted before it is made."""
     require_numeric(A, "the argument of tile")
     shape = value_shape(A)
-    times = tuple(int(r) for r in np.atleast_1d(_counts(reps, "the repetitions of tile")))
+    counts = _counts(reps, "the repetitions of tile")
+    if counts.ndim > 1:
+        raise ShapeError("the repetitions of tile are a number or one number per axis",
+                         hint="e.g. tile(x, 2) or tile(x, (2, 1))")
+    times = tuple(int(r) for r in np.atleast_1d(counts))
     rank = max(len(shape), len(times))
     shape, times = (1,) * (rank - len(shape)) + shape, (1,) * (rank - len(times)) + times
     final = tuple(n * r for n, r in zip(shape, times))
@@ -176,8 +183,8 @@ def pad(array, pad_width, mode="constant", constant_values=0):
     """numpy's pad in constant mode: pad_width n, (before, after) or one pair per axis; the border
     is constant_values (a number, or a pair per axis, differentiable), each axis in turn."""
     require_numeric(array, "the argument of pad")
-    if strip(mode) != "constant":
-        raise ValueTypeError(f"pad's mode is 'constant', not {mode!r}" if isinstance(strip(mode), str)
+    if not isinstance(strip(mode), str) or strip(mode) != "constant":
+        raise ValueTypeError(f"pad's mode is 'constant', not {strip(mode)!r}" if isinstance(strip(mode), str)
                              else f"pad's mode is 'constant', not {type_name(mode)}",
                              hint="pad(x, width, constant_values=c); to repeat edges, concat slices of x")
     shape = value_shape(array)
@@ -242,7 +249,7 @@ def _triangle(m, k, keep_lower: bool, what: str):
         raise ShapeError(f"{what} needs an array, not a number")
     rows, cols = shape[-2:] if len(shape) > 1 else (shape[0], shape[0])
     check_shape((rows, cols))
-    shift = to_int(k, f"k of {what}")
+    shift = min(max(to_int(k, f"k of {what}"), -rows - 1), cols + 1)     # beyond, the triangle is the same
     below = np.tri(rows, cols, k=shift if keep_lower else shift - 1, dtype=bool)
     return E.where(m, 0.0, cond=below) if keep_lower else E.where(0.0, m, cond=below)
 
@@ -274,7 +281,8 @@ def squeeze(a, axis=None):
 def expand_dims(a, axis):
     require_numeric(a, "the argument of expand_dims")
     shape = value_shape(a)
-    new = to_axis(axis, len(shape) + (len(strip(axis)) if isinstance(strip(axis), tuple) else 1))
+    items = axis_items(axis, "expand_dims")
+    new = to_axis(items, len(shape) + len(items))
     rest = iter(shape)
     return reshape(a, shape=tuple(1 if d in new else next(rest) for d in range(len(shape) + len(new))))
 
@@ -394,4 +402,4 @@ SPREAD = {"vstack", "hstack", "dstack", "column_stack"}
 
 # Imported last: builtins.py merges TABLE while it is being imported (see its _table()).
 from .builtins import to_axis  # noqa: E402
-from .ordering import flat_or_axis, one_axis  # noqa: E402
+from .ordering import axis_items, flat_or_axis, one_axis  # noqa: E402
