@@ -138,25 +138,27 @@ def _note_ties(a: Any, ordered: ndarray, axis: int, what: str, effect: str) -> N
 
 # ------------------------------------------------------------------ sorting
 
-def sort(a, axis=-1, kind=None, stable=None):
-    """numpy's sort (always stable); its derivative follows the permutation."""
-    _check_kind(kind, stable, "sort")
-    x, axis = flat_or_axis(a, axis, "sort")
+def _sorting(a, axis, kind, stable, what: str, effect: str) -> tuple:
+    """(the value sorted, flattened if axis is None; its axis; the stable order along it), with a
+    tie noted as a kink of `what`."""
+    _check_kind(kind, stable, what)
+    x, axis = flat_or_axis(a, axis, what)
     values = strip(x)
     order = _stable_order(values, axis)
-    _note_ties(a, np.take_along_axis(values, order, axis), axis, "sort",
-               "the gradient follows the stable order, one of the orders that sort them")
+    _note_ties(a, np.take_along_axis(values, order, axis), axis, what, effect)
+    return x, axis, order
+
+
+def sort(a, axis=-1, kind=None, stable=None):
+    """numpy's sort (always stable); its derivative follows the permutation."""
+    x, axis, order = _sorting(a, axis, kind, stable, "sort",
+                              "the gradient follows the stable order, one of the orders that sort them")
     return along(x, order, axis)
 
 
 def argsort(a, axis=-1, kind=None, stable=None):
     """The positions that sort a (stable: ties keep their order), as numbers; derivative 0."""
-    _check_kind(kind, stable, "argsort")
-    x, axis = flat_or_axis(a, axis, "argsort")
-    values = strip(x)
-    order = _stable_order(values, axis)
-    _note_ties(a, np.take_along_axis(values, order, axis), axis, "argsort",
-               "the positions jump there; their derivative is taken as 0")
+    _, _, order = _sorting(a, axis, kind, stable, "argsort", "the positions jump there; their derivative is taken as 0")
     return plain(order.astype(np.float64))
 
 

@@ -345,13 +345,7 @@ def _items(tup: tuple, what: str) -> list:
     """numpy's sequence argument of the stacks: a tuple, or a list literal, which the compiler
     spreads (SPREAD) so that its arrays may differ in shape. One array is one item, so that
     vstack([a]) is numpy's; numpy's vstack(a), which iterates a's rows, is vstack([a[0], ...])."""
-    if len(tup) == 1 and isinstance(strip(tup[0]), tuple):
-        tup = strip(tup[0])
-    if not tup:
-        raise ValueTypeError(f"{what} needs at least one array")
-    for v in tup:
-        require_numeric(v, f"each value given to {what}")
-    return list(tup)
+    return list(_flatten_args(tup, what))
 
 
 def _join(parts: list, axis: int, what: str) -> Any:
@@ -401,5 +395,5 @@ TABLE = {
 SPREAD = {"vstack", "hstack", "dstack", "column_stack"}
 
 # Imported last: builtins.py merges TABLE while it is being imported (see its _table()).
-from .builtins import to_axis  # noqa: E402
+from .builtins import _flatten_args, to_axis  # noqa: E402
 from .ordering import axis_items, flat_or_axis, one_axis  # noqa: E402
