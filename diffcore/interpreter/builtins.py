@@ -21,6 +21,8 @@ from ..engine.errors import ShapeError, ValueTypeError
 from ..engine.kinds import is_numeric, require_numeric, shape_text, to_bool, to_float, to_int, type_name
 from ..engine.numeric import broadcast_size, check_elements, check_shape, ndarray, plain
 from ..engine.tracing import Tracer, strip
+from . import ordering, shaping
+from .arguments import flatten_args as _flatten_args, to_axis
 
 
 class Builtin:
@@ -68,24 +70,6 @@ def to_shape(dims: tuple, what: str = "a shape") -> tuple:
         raise ShapeError(f"{what} cannot have a negative size: {shape_text(shape)}")
     check_shape(shape)
     return shape
-
-
-def to_axis(axis: Any, ndim: int):
-    """Canonical axis param: None, or a tuple of distinct non-negative ints below ndim."""
-    if axis is None:
-        return None
-    items = strip(axis)
-    items = tuple(items) if isinstance(items, (tuple, list, ndarray)) else (items,)
-    out = []
-    for item in items:
-        k = to_int(item, "an axis")
-        if not -ndim <= k < ndim:
-            raise ShapeError(f"axis {k} is out of range for a value with {ndim} dimension"
-                             f"{'' if ndim == 1 else 's'}")
-        out.append(k % ndim)
-    if len(set(out)) != len(out):
-        raise ShapeError(f"axis {tuple(items)} repeats an axis")
-    return tuple(out)
 
 
 def _ndim(x: Any) -> int:
@@ -233,16 +217,6 @@ def length(x):
     if not s:
         raise ValueTypeError("len() of a number", hint="len(x) is the size of the first axis of an array")
     return float(s[0])
-
-
-def _flatten_args(xs: tuple, what: str) -> tuple:
-    if len(xs) == 1 and isinstance(strip(xs[0]), tuple):
-        xs = strip(xs[0])
-    if not xs:
-        raise ValueTypeError(f"{what} needs at least one value")
-    for v in xs:
-        require_numeric(v, f"each value given to {what}")
-    return xs
 
 
 def stack(*xs, axis=0):
@@ -501,7 +475,6 @@ def _constants() -> dict:
 
 
 def _table() -> dict[str, Callable]:
-    from . import ordering, shaping      # (here: they use this module's argument helpers)
     unary = {name: getattr(E, attr) for name, attr in [
         ("sin", "sin"), ("cos", "cos"), ("tan", "tan"), ("asin", "asin"), ("acos", "acos"),
         ("atan", "atan"), ("sinh", "sinh"), ("cosh", "cosh"), ("tanh", "tanh"), ("exp", "exp"),
@@ -537,5 +510,4 @@ BUILTINS.update(_constants())
 
 # Builtins whose list-literal argument means "these values" rather than "this array":
 # concat([a, b]) joins a and b even when they differ in length.
-from .shaping import SPREAD  # noqa: E402 - loaded by _table() above
-SPREAD_LIST_ARGUMENT = {"stack", "concat"} | SPREAD
+SPREAD_LIST_ARGUMENT = {"stack", "concat"} | shaping.SPREAD

@@ -22,52 +22,16 @@ import numpy as np
 from ..engine import arrays as A
 from ..engine.broadcasting import reshape, value_shape
 from ..engine.errors import RuntimeProgramError, ShapeError, ValueTypeError
-from ..engine.kinds import require_numeric, to_bool, to_int, type_name
+from ..engine.kinds import require_numeric, to_bool, to_int
 from ..engine.notes import note_kink, short_text
 from ..engine.numeric import admit, ndarray, plain
 from ..engine.tracing import Tracer, strip
+from .arguments import choice, flat_or_axis, one_axis
 
 SORT_KINDS = (None, "quicksort", "mergesort", "heapsort", "stable")
 
 
 # ------------------------------------------------------------------ arguments
-
-def axis_items(axis: Any, what: str) -> tuple:
-    """The axes that `axis` names (a number, or a tuple or list of them), not yet checked; None,
-    which means "all axes" or "flattened" where a builtin allows it, is refused here."""
-    named = strip(axis)
-    if named is None:
-        raise ValueTypeError(f"{what} needs an axis here, a whole number", hint="e.g. axis=0, or axis=-1 for the last")
-    if isinstance(named, tuple):
-        return named
-    return tuple(named.reshape(-1)) if type(named) is ndarray else (named,)
-
-
-def one_axis(axis: Any, ndim: int, what: str) -> int:
-    """A single axis, canonical (non-negative), for a value of `ndim` dimensions."""
-    items = axis_items(axis, what)
-    if len(items) != 1:
-        raise ValueTypeError(f"the axis of {what} is one axis, not {len(items)}")
-    return to_axis(items[0], ndim)[0]
-
-
-def choice(value: Any, options: tuple, what: str) -> Any:
-    """A string option (a mode, a kind) among `options`, or a type error that lists them."""
-    named = strip(value)
-    if named is None and None in options or isinstance(named, str) and named in options:
-        return named
-    listed = ", ".join(repr(o) for o in options if o is not None)
-    shown = repr(named) if isinstance(named, str) else type_name(value)
-    raise ValueTypeError(f"{what} is one of {listed}, not {shown}")
-
-
-def flat_or_axis(a: Any, axis: Any, what: str) -> tuple:
-    """(the value, its axis): with axis None, the value flattened and axis 0, as numpy does."""
-    require_numeric(a, f"the argument of {what}")
-    if axis is None:
-        return reshape(a, shape=(-1,)), 0
-    return a, one_axis(axis, len(value_shape(a)), what)
-
 
 def positions(indices: Any, n: int, what: str, mode: str = "raise") -> Any:
     """Whole-number positions into an axis of length n, as numpy's intp (0-d: a Python int).
@@ -252,6 +216,3 @@ TABLE = {
     "argmin": _arg_extremum(np.argmin, "argmin"), "topk": topk, "take": take,
     "take_along_axis": take_along_axis,
 }
-
-# Imported last: builtins.py merges TABLE while it is being imported (see its _table()).
-from .builtins import to_axis  # noqa: E402

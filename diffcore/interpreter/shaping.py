@@ -30,6 +30,7 @@ from ..engine.errors import ShapeError, ValueTypeError
 from ..engine.kinds import require_numeric, shape_text, to_int, type_name
 from ..engine.numeric import check_elements, check_shape, ndarray
 from ..engine.tracing import strip
+from .arguments import axis_items, flat_or_axis, flatten_args, one_axis, to_axis
 
 
 def _whole_numbers(v: Any, what: str) -> ndarray:
@@ -345,7 +346,7 @@ def _items(tup: tuple, what: str) -> list:
     """numpy's sequence argument of the stacks: a tuple, or a list literal, which the compiler
     spreads (SPREAD) so that its arrays may differ in shape. One array is one item, so that
     vstack([a]) is numpy's; numpy's vstack(a), which iterates a's rows, is vstack([a[0], ...])."""
-    return list(_flatten_args(tup, what))
+    return list(flatten_args(tup, what))
 
 
 def _join(parts: list, axis: int, what: str) -> Any:
@@ -393,7 +394,3 @@ TABLE = {
 }
 # A list literal given to these is the sequence of values: vstack([a, b]) joins a and b.
 SPREAD = {"vstack", "hstack", "dstack", "column_stack"}
-
-# Imported last: builtins.py merges TABLE while it is being imported (see its _table()).
-from .builtins import _flatten_args, to_axis  # noqa: E402
-from .ordering import axis_items, flat_or_axis, one_axis  # noqa: E402
