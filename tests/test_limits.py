@@ -197,6 +197,12 @@ PRODUCERS = [
     ("hessian", "y = hessian(lambda t: sum(t * t * t))(ones(11))"),
     ("enumerate", "y = enumerate(ones(51))"), ("zip", "v = ones(34)\ny = zip(v, v, v)"),
     *linalg_cases.PRODUCERS,
+    ("tile", "y = tile(x, 11)"), ("tile of a traced value", "y = tile(x * 2, (11, 1))"),
+    ("repeat", "y = repeat(x, 11)"), ("repeat counts", "y = repeat(x, 11 * ones(10))"),
+    ("pad", "y = pad(x * ones(10, 1), 1)"), ("tril", "y = tril(ones(11))"), ("triu", "y = triu(x[0] * ones(11), 1)"),
+    ("take", "y = take(x, zeros(101))"), ("take_along_axis", "y = take_along_axis(x * ones(1, 10), zeros(11, 1), 0)"),
+    ("vstack", "v = ones(60)\ny = vstack([v, v])"), ("hstack", "v = ones(60)\ny = hstack([v, x[0] * v])"),
+    ("dstack", "y = dstack([ones(8, 7), ones(8, 7)])"), ("column_stack", "v = ones(60)\ny = column_stack([v, v])"),
 ]
 # Builtins that make no array larger than their arguments (reductions, elementwise functions, tests
 # of one argument): their result is admitted too, but never goes over a limit its arguments kept.
@@ -204,7 +210,10 @@ NOT_GROWING = {"sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tan
                "log1p", "sqrt", "abs", "sigmoid", "softplus", "relu", "sign", "floor", "ceil", "round", "log2",
                "log10", "sum", "prod", "mean", "norm", "logsumexp", "shape", "len", "detach", "any", "all",
                "isnan", "isfinite", "value_and_grad", "jvp", "vjp", "print", "seed", "softmax",
-               "reshape", "transpose"} | linalg_cases.NOT_GROWING
+               "reshape", "transpose",
+               # order and shapes that only rearrange or cut (a sort's positions are its own size too)
+               "sort", "argsort", "argmax", "argmin", "topk", "flip", "roll", "squeeze", "expand_dims",
+               "atleast_1d", "atleast_2d", "atleast_3d", "moveaxis", "swapaxes", "split", "array_split"} | linalg_cases.NOT_GROWING
 
 
 def test_the_table_names_every_builtin_that_makes_arrays():
@@ -424,6 +433,9 @@ VALID = {("detach", kind, 0) for kind in ODD} | {
     ("mean", "none", 1), ("softmax", "none", 1),
     ("enumerate", "tuple", 0), ("zip", "tuple", 0), ("zip", "tuple", 1),
     ("mean", "none", 1), ("softmax", "none", 1), ("einsum", "string", 0),
+    # numpy's None axes (all, or flattened) and tuples of axes, repetitions and widths
+    ("flip", "none", 1), ("squeeze", "none", 1), ("repeat", "none", 2), ("roll", "none", 2),
+    ("expand_dims", "tuple", 1), ("tile", "tuple", 1),
     *{(name, kind, 0) for name in ("grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp")
       for kind in ("function", "lambda")},
 }

@@ -422,6 +422,187 @@ ELEMENTWISE = {"sin": np.sin, "cos": np.cos, "tan": np.tan, "asin": np.arcsin, "
                "sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)), "softplus": lambda x: np.logaddexp(0.0, x)}
 POSITIVE = {"log": np.log, "log2": np.log2, "log10": np.log10, "sqrt": np.sqrt, "log1p": np.log1p}
 
+# Order, selection and shapes (issue 14): random shapes, axes and arguments, numpy's values.
+def _axis(rng, rank: int):
+    return int(rng.integers(-rank, rank))
+
+
+def _array(rng, low_rank=1, high_rank=3):
+    return values(rng, shape(rng, low_rank, high_rank))
+
+
+def sort_args(rng):
+    x = _array(rng)
+    return (x,), {"axis": None if rng.random() < 0.2 else _axis(rng, x.ndim)}
+
+
+def arg_extremum_args(rng):
+    x = _array(rng, 0)
+    if not np.ndim(x) or rng.random() < 0.3:
+        return (x,), {}
+    return (x,), {"axis": _axis(rng, x.ndim), "keepdims": bool(rng.random() < 0.5)}
+
+
+def topk_args(rng):
+    x = _array(rng)
+    axis = _axis(rng, x.ndim)
+    return (x, int(rng.integers(0, x.shape[axis] + 1))), {"axis": axis, "largest": bool(rng.random() < 0.7)}
+
+
+def topk_reference(x, k, axis, largest):
+    order = np.take(np.argsort(-x if largest else x, axis=axis, kind="stable"), np.arange(k), axis=axis)
+    return np.take_along_axis(x, order, axis), order
+
+
+def take_args(rng):
+    x = _array(rng)
+    axis = None if rng.random() < 0.3 else _axis(rng, x.ndim)
+    n = x.size if axis is None else x.shape[axis]
+    mode = str(rng.choice(["raise", "wrap", "clip"]))
+    wide = 1 if mode == "raise" else 3
+    indices = rng.integers(-wide * n, wide * n, shape(rng, 0, 2)).astype(np.float64)
+    return (x, indices if indices.ndim else float(indices)), {"axis": axis, "mode": mode}
+
+
+def take_along_axis_args(rng):
+    x = _array(rng)
+    axis = _axis(rng, x.ndim)
+    s = [1 if rng.random() < 0.3 else n for n in x.shape]
+    s[axis] = int(rng.integers(1, 5))
+    n = x.shape[axis]
+    return (x, rng.integers(-n, n, s).astype(np.float64), axis), {}
+
+
+def flip_args(rng):
+    x = _array(rng)
+    return (x,), {"axis": axes(rng, x.ndim)[0]}
+
+
+def roll_args(rng):
+    x = _array(rng, 0)
+    if not np.ndim(x) or rng.random() < 0.3:
+        return (x, int(rng.integers(-5, 6))), {}
+    count = int(rng.integers(1, 3))
+    named = tuple(_axis(rng, x.ndim) for _ in range(count))
+    return (x, tuple(int(s) for s in rng.integers(-5, 6, count))), {"axis": named}
+
+
+def tile_args(rng):
+    return (_array(rng, 0), tuple(int(r) for r in rng.integers(0, 3, int(rng.integers(1, 4))))), {}
+
+
+def repeat_args(rng):
+    x = _array(rng, 0)
+    axis = None if not np.ndim(x) or rng.random() < 0.3 else _axis(rng, x.ndim)
+    n = np.size(x) if axis is None else x.shape[axis]
+    counts = int(rng.integers(0, 3)) if rng.random() < 0.5 else rng.integers(0, 3, n).astype(np.float64)
+    return (x, counts), {"axis": axis}
+
+
+def pad_args(rng):
+    x = _array(rng)
+    form = int(rng.integers(0, 3))
+    width = [int(rng.integers(0, 3)), (int(rng.integers(0, 3)), int(rng.integers(0, 3))),
+             rng.integers(0, 3, (x.ndim, 2)).astype(np.float64)][form]
+    fill = float(rng.uniform(-2, 2)) if rng.random() < 0.5 else rng.uniform(-2, 2, (x.ndim, 2))
+    return (x, width), {"constant_values": fill}
+
+
+def triangle_args(rng):
+    return (_array(rng, 1, 4),), {"k": int(rng.integers(-3, 4))}
+
+
+def squeeze_args(rng):
+    s = list(shape(rng, 0, 3))
+    for _ in range(int(rng.integers(0, 3))):
+        s.insert(int(rng.integers(0, len(s) + 1)), 1)
+    ones_at = [d for d, n in enumerate(s) if n == 1]
+    axis = tuple(d for d in ones_at if rng.random() < 0.5) if rng.random() < 0.5 else None
+    return (values(rng, tuple(s)),), {"axis": axis}
+
+
+def expand_dims_args(rng):
+    x = _array(rng, 0)
+    count = int(rng.integers(1, 3))
+    return (x, tuple(int(a) for a in rng.choice(np.ndim(x) + count, count, replace=False))), {}
+
+
+def moveaxis_args(rng):
+    x = _array(rng)
+    count = int(rng.integers(1, x.ndim + 1))
+    source, destination = (tuple(int(a) for a in rng.choice(x.ndim, count, replace=False)) for _ in range(2))
+    return (x, source, destination), {}
+
+
+def swapaxes_args(rng):
+    x = _array(rng)
+    return (x, _axis(rng, x.ndim), _axis(rng, x.ndim)), {}
+
+
+def split_args(equal: bool):
+    def args(rng):
+        x = _array(rng)
+        axis = _axis(rng, x.ndim)
+        n = x.shape[axis]
+        if rng.random() < 0.5:
+            sections = int(rng.choice([d for d in range(1, n + 1) if n % d == 0])) if equal else int(rng.integers(1, 6))
+            return (x, sections), {"axis": axis}
+        return (x, np.sort(rng.integers(0, n + 2, int(rng.integers(1, 4)))).astype(np.float64)), {"axis": axis}
+    return args
+
+
+def joined_args(kind: str):
+    """Arrays that numpy's vstack, hstack, dstack or column_stack joins: 1 to 3 of them."""
+    def args(rng):
+        common = tuple(int(n) for n in rng.integers(1, 4, 2))
+        count = int(rng.integers(1, 4))
+        if kind == "vstack":
+            parts = [values(rng, (int(rng.integers(1, 3)), common[1]) if rng.random() < 0.5 else (common[1],))
+                     for _ in range(count)]
+        elif kind == "hstack":
+            one_d = rng.random() < 0.5
+            parts = [values(rng, (int(rng.integers(1, 4)),) if one_d else (common[0], int(rng.integers(1, 3))))
+                     for _ in range(count)]
+        elif kind == "dstack":
+            parts = [values(rng, common + (int(rng.integers(1, 3)),) if rng.random() < 0.5 else common)
+                     for _ in range(count)]
+        else:
+            parts = [values(rng, (common[0], int(rng.integers(1, 3))) if rng.random() < 0.5 else (common[0],))
+                     for _ in range(count)]
+        return tuple(parts), {}         # spread, as the compiler spreads vstack([a, b])
+    return args
+
+
+def _at_least(numpy_fn):
+    return language(numpy_fn, lambda rng: ((_array(rng, 0, 4),), {}))
+
+
+ORDER_AND_SHAPE: dict[str, Callable] = {
+    "sort": language(lambda x, axis: np.sort(x, axis=axis, kind="stable"), sort_args),
+    "argsort": language(lambda x, axis: np.argsort(x, axis=axis, kind="stable"), sort_args),
+    "argmax": language(np.argmax, arg_extremum_args), "argmin": language(np.argmin, arg_extremum_args),
+    "topk": language(topk_reference, topk_args),
+    "take": language(lambda x, i, axis, mode: np.take(x, np.asarray(i, dtype=np.intp), axis=axis, mode=mode),
+                     take_args),
+    "take_along_axis": language(lambda x, i, axis: np.take_along_axis(x, i.astype(np.intp), axis), take_along_axis_args),
+    "flip": language(np.flip, flip_args), "roll": language(np.roll, roll_args), "tile": language(np.tile, tile_args),
+    "repeat": language(lambda x, r, axis: np.repeat(x, np.asarray(r, dtype=np.intp), axis=axis), repeat_args),
+    "pad": language(lambda x, w, constant_values: np.pad(x, np.asarray(w, dtype=np.intp),
+                                                         constant_values=constant_values), pad_args),
+    "tril": language(np.tril, triangle_args), "triu": language(np.triu, triangle_args),
+    "squeeze": language(np.squeeze, squeeze_args), "expand_dims": language(np.expand_dims, expand_dims_args),
+    "atleast_1d": _at_least(np.atleast_1d), "atleast_2d": _at_least(np.atleast_2d),
+    "atleast_3d": _at_least(np.atleast_3d),
+    "moveaxis": language(np.moveaxis, moveaxis_args), "swapaxes": language(np.swapaxes, swapaxes_args),
+    "split": language(lambda x, s, axis: tuple(np.split(x, np.asarray(s, dtype=np.intp), axis=axis)),
+                      split_args(True)),
+    "array_split": language(lambda x, s, axis: tuple(np.array_split(x, np.asarray(s, dtype=np.intp), axis=axis)),
+                            split_args(False)),
+    **{kind: language(lambda *parts, fn=getattr(np, kind): fn(parts), joined_args(kind))
+       for kind in ("vstack", "hstack", "dstack", "column_stack")},
+}
+
+
 BUILTIN_REFERENCES: dict[str, Callable] = {
     **{name: language(fn, one(-0.99, 0.99) if name in ("asin", "acos") else one()) for name, fn in ELEMENTWISE.items()},
     **{name: language(fn, one(0.1, 3.0)) for name, fn in POSITIVE.items()},
@@ -450,6 +631,7 @@ BUILTIN_REFERENCES: dict[str, Callable] = {
     "isnan": language(np.isnan, isnan_args), "isfinite": language(np.isfinite, isnan_args),
     "isclose": language(np.isclose, close_args), "allclose": language(np.allclose, close_args),
     **linalg_cases.builtin_references(language, values, shape),
+    **ORDER_AND_SHAPE,
 }
 # max and min also take two values (Python's max(a, b)): numpy's maximum and minimum
 PAIRWISE = {"max": pairwise(np.maximum), "min": pairwise(np.minimum)}
@@ -482,5 +664,9 @@ def test_builtin_values_are_numpys(name):
             assert isinstance(got, tuple) and len(got) == len(want), what
             for part, wanted in zip(got, want):
                 assert_numpy_value(part, wanted, what)
+        elif isinstance(want, tuple):      # shape(x); and the pieces of split, topk's pair
+            assert len(got) == len(want), what
+            for g, w in zip(got, want):
+                assert_numpy_value(g, w, what)
         else:
             assert_numpy_value(got, want, what)

@@ -139,6 +139,12 @@ REDUCTIONS = {
 OWN_TESTS = {"softmax", "dot", "matmul", "outer", "transpose", "reshape", "shape", "len", "stack", "concat",
              "clip", "where", "zeros", "ones", "eye", "full", "arange", "linspace", "range"}
 OWN_TESTS |= set(LINALG_BUILTINS)      # tests/test_linalg.py and test_numpy_values.py
+# Order, selection and shapes: compared with numpy over shapes and axes in tests/test_order_and_shape.py
+# and tests/test_numpy_values.py.
+ORDER_AND_SHAPE = {"sort", "argsort", "argmax", "argmin", "topk", "take", "take_along_axis", "flip", "roll", "tile",
+                   "repeat", "pad", "tril", "triu", "squeeze", "expand_dims", "atleast_1d", "atleast_2d",
+                   "atleast_3d", "moveaxis", "swapaxes", "split", "array_split", "vstack", "hstack", "dstack",
+                   "column_stack"}
 NOT_NUMPY = {
     "grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp",    # derivatives: tests/test_higher_order.py
     "pi", "e", "inf", "nan",                                           # constants (checked below)
@@ -148,7 +154,7 @@ NOT_NUMPY = {
 
 def test_every_builtin_is_compared_with_numpy():
     """A builtin added to the language must get a numpy reference here (or say why it has none)."""
-    covered = set(UNARY) | set(BINARY) | set(REDUCTIONS) | OWN_TESTS | NOT_NUMPY
+    covered = set(UNARY) | set(BINARY) | set(REDUCTIONS) | OWN_TESTS | NOT_NUMPY | ORDER_AND_SHAPE
     missing = sorted(set(builtins_module.BUILTINS) - covered)
     assert not missing, f"builtins without a numpy reference in this file: {missing}"
     # (`@` is matmul's operator: test_matmul_against_numpy)

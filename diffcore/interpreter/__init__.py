@@ -8,6 +8,9 @@
     runtime.py      a program's run: step and depth counters, frames, function values, and
                     the errors a user sees for what failed (`translate`)
     builtins.py     the language's builtin functions: the only names a program can reach
+    arguments.py    the builtins' argument helpers: axes, variadic values, string options
+    ordering.py     its builtins of order and selection (sort, argmax, take...), made of primitives
+    shaping.py      its builtins that rearrange, repeat, pad, cut and join arrays, made of primitives
     values.py, strings.py, display.py  lists, indices and inputs; strings; how print shows values
 
 May import the engine and autodiff.grammar; never the face above it (program.py ...), the

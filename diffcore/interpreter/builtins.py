@@ -23,6 +23,8 @@ from ..engine.kinds import (is_numeric, require_numeric, shape_text, to_axis, to
 from ..engine.numeric import broadcast_size, check_elements, check_shape, ndarray, plain
 from ..engine.tracing import Tracer, strip
 from .linalg_builtins import LINALG_BUILTINS
+from . import ordering, shaping
+from .arguments import flatten_args as _flatten_args
 
 
 class Builtin:
@@ -217,16 +219,6 @@ def length(x):
     if not s:
         raise ValueTypeError("len() of a number", hint="len(x) is the size of the first axis of an array")
     return float(s[0])
-
-
-def _flatten_args(xs: tuple, what: str) -> tuple:
-    if len(xs) == 1 and isinstance(strip(xs[0]), tuple):
-        xs = strip(xs[0])
-    if not xs:
-        raise ValueTypeError(f"{what} needs at least one value")
-    for v in xs:
-        require_numeric(v, f"each value given to {what}")
-    return xs
 
 
 def stack(*xs, axis=0):
@@ -515,6 +507,7 @@ def _table() -> dict[str, Callable]:
         "jvp": jvp, "vjp": vjp,
         "enumerate": enumerate_, "zip": zip_,
         **LINALG_BUILTINS,
+        **ordering.TABLE, **shaping.TABLE,
     }
 
 
@@ -523,4 +516,4 @@ BUILTINS.update(_constants())
 
 # Builtins whose list-literal argument means "these values" rather than "this array":
 # concat([a, b]) joins a and b even when they differ in length.
-SPREAD_LIST_ARGUMENT = {"stack", "concat"}
+SPREAD_LIST_ARGUMENT = {"stack", "concat"} | shaping.SPREAD

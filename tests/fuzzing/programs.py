@@ -191,9 +191,13 @@ EXTRA_BUILTINS = ["linspace", "arange", "full", "round"]
 # Linear algebra (programs(extra=True), `linear_algebra`): on matrices made well conditioned.
 LINALG_BUILTINS = ["solve", "inv", "det", "slogdet", "pinv", "cholesky", "eigh", "svd", "einsum", "tensordot",
                    "inner", "kron", "cross", "trace", "diag"]
+# Order, selection and shapes (issue 14), called by `Gen.rearranged` (programs(extra=True)).
+REARRANGING = ["sort", "argsort", "argmax", "argmin", "topk", "take", "take_along_axis", "flip", "roll", "tile",
+               "repeat", "pad", "tril", "triu", "squeeze", "expand_dims", "atleast_1d", "atleast_2d", "atleast_3d",
+               "moveaxis", "swapaxes", "split", "array_split", "vstack", "hstack", "dstack", "column_stack"]
 VOCABULARY = frozenset(SMOOTH_UNARY + POSITIVE_DOMAIN + RARE_UNARY + BINARY_BUILTINS + REDUCTIONS
                        + AXIS_REDUCTIONS + KEPT_DIMS_REDUCTIONS + OTHER_BUILTINS + EXTRA_BUILTINS
-                       + LINALG_BUILTINS) - {"%"}
+                       + LINALG_BUILTINS + REARRANGING) - {"%"}
 # The operators and forms of the language the generator writes (besides calls).
 OPERATORS = frozenset(["+", "-", "*", "/", "^", "%", "//", "@", "unary -", "x[i]", "x[i] = v", "[a, b]",
                        "a if c else b", "x[:, None]", "x[..., i]", "+= -= *= /= **= //= %= @=",
@@ -327,7 +331,7 @@ class Gen:
                             self.reshaped, self.stacked, self.kept_dims, self.new_axes]
         if self.extra:
             productions += [self.closure_derivative, self.closure_derivative, self.masked_singularity,
-                            self.advanced_index, self.constructed, self.linear_algebra]
+                            self.advanced_index, self.constructed, self.linear_algebra, self.rearranged]
             if len(shape) == 2:
                 productions += [self.dot_above_2d, self.batched_matmul]
             elif not shape:
@@ -1001,6 +1005,131 @@ class Gen:
             return self.twin(call("kron", call("reshape", u, num(float(r)), num(1.0)), v), call("outer", u, v), "kron")
         S = self.positive_definite(scope, r, depth)
         return call("pinv", S) if kind == 2 else call("cholesky", S)
+    def rearranged(self, scope, shape, depth):
+        """Order, selection and shapes (issue 14): sort, argmax, take, flip, roll, pad, split, the
+        stacks... Where a builtin has another spelling (indexing, concat, a list), it is its twin;
+        sort and topk have none (at ties the twins' one-sided derivatives could differ)."""
+        numbers = lambda items: listlit(num(float(i)) for i in items)       # noqa: E731
+        all_ = ast.Slice(SPAN, None, None, None)
+        if not shape:
+            self.note("order and selection")
+            n = self.pick([1, 2, 3])
+            v = self.expr(scope, (n,), depth)
+            kind = self.choice(3)
+            if kind == 0:
+                return index(v, call(self.pick(["argmax", "argmin"]), v))
+            if kind == 1:
+                return call("sum", index(call("topk", v, num(float(1 + self.choice(n)))), num(0.0)))
+            return binop("*", call("argmax", self.expr(scope, (n,), depth)), self.expr(scope, (), depth))
+        if len(shape) == 1:
+            return self.rearranged_vector(scope, shape[0], depth, numbers)
+        self.note("shapes")
+        r, c = shape
+        kind = self.choice(10)
+        if kind == 0:
+            M, k = self.expr(scope, shape, depth), self.choice(3) - 1
+            fn = self.pick(["tril", "triu"])
+            keep = np.tri(r, c, k, dtype=bool) if fn == "tril" else ~np.tri(r, c, k - 1, dtype=bool)
+            mask = listlit(listlit(ast.Bool(SPAN, bool(b)) for b in row) for row in keep)
+            return self.twin(call(fn, M, num(float(k))), call("where", mask, M, num(0.0)), "shapes")
+        if kind == 1:
+            M = self.expr(scope, (c, r), depth)
+            moved = call("swapaxes", M, num(0.0), num(1.0)) if self.coin(0.5) else call("moveaxis", M, num(1.0),
+                                                                                            num(0.0))
+            return self.twin(moved, call("transpose", M), "shapes")
+        if kind == 2:
+            rows = [self.expr(scope, (c,), depth) for _ in range(r)]
+            return self.twin(call("vstack", listlit(rows)), call("stack", listlit(rows)), "shapes")
+        if kind == 3:
+            cols = [self.expr(scope, (r,), depth) for _ in range(c)]
+            return self.twin(call("column_stack", listlit(cols)), call("transpose", call("stack", listlit(cols))),
+                             "shapes")
+        if kind == 4:
+            M, axis = self.expr(scope, shape, depth), self.choice(2)
+            reverse = ast.Slice(SPAN, None, None, num(-1.0))
+            return self.twin(call("flip", M, num(float(axis))), index(M, *((reverse,) if axis == 0 else (all_, reverse))),
+                             "shapes")
+        if kind == 5:
+            M, s = self.expr(scope, shape, depth), self.choice(r)
+            rolled = call("roll", M, num(float(s)), axis=num(0.0))
+            return self.twin(rolled, index(M, numbers((i - s) % r for i in range(r))), "shapes")
+        if kind == 6:
+            column = self.expr(scope, (r, 1), depth)
+            return self.twin(call("tile", column, ast.TupleLiteral(SPAN, (num(1.0), num(float(c))))),
+                             call("concat", *([column] * c), axis=num(1.0)) if c > 1 else column, "shapes")
+        if kind == 7:
+            m = self.pick([1, 2, 3])
+            M, cols = self.expr(scope, (r, m), depth), [self.choice(m) for _ in range(c)]
+            return self.twin(call("take", M, numbers(cols), axis=num(1.0)), index(M, all_, numbers(cols)), "shapes")
+        if kind == 8 and (r == 1 or c == 1):
+            v = self.expr(scope, (c,) if r == 1 else (r,), depth)
+            if r == 1:
+                grown = call("atleast_2d", v) if self.coin(0.5) else call("expand_dims", v, num(0.0))
+            else:
+                grown = call("expand_dims", v, num(1.0))
+            return self.twin(grown, call("reshape", v, num(float(r)), num(float(c))), "shapes")
+        if kind == 8:
+            M = self.expr(scope, shape, depth)
+            spread = call("dstack", listlit([M, self.expr(scope, shape, depth)])) if self.coin(0.5) \
+                else call("atleast_3d", M)
+            return self.twin(index(spread, all_, all_, num(0.0)), M, "shapes")
+        self.note("order and selection")
+        return call("sort", self.expr(scope, shape, depth), axis=num(float(self.choice(2))))
+
+    def rearranged_vector(self, scope, n: int, depth: int, numbers):
+        kind = self.choice(10)
+        if kind == 0:
+            self.note("order and selection")
+            v = self.expr(scope, (n,), depth)
+            return call("sort", v) if self.coin(0.5) else index(call("topk", v, num(float(n))), num(0.0))
+        if kind == 1:
+            self.note("order and selection")
+            v, key = self.expr(scope, (n,), depth), self.expr(scope, (n,), depth)
+            return self.twin(call("take_along_axis", v, call("argsort", key), num(0.0)), index(v, call("argsort", key)),
+                             "order and selection")
+        self.note("shapes")
+        if kind == 2:
+            v = self.expr(scope, (n,), depth)
+            return self.twin(call("flip", v), index(v, ast.Slice(SPAN, None, None, num(-1.0))), "shapes")
+        if kind == 3:
+            v, s = self.expr(scope, (n,), depth), self.choice(2 * n) - n
+            return self.twin(call("roll", v, num(float(s))), index(v, numbers((i - s) % n for i in range(n))), "shapes")
+        if kind == 4:
+            m = self.pick([1, 2, 3])
+            v, chosen = self.expr(scope, (m,), depth), [self.choice(2 * m) - m for _ in range(n)]
+            return self.twin(call("take", v, numbers(chosen)), listlit(index(v, num(float(i))) for i in chosen),
+                             "shapes")
+        if kind == 5:
+            m = self.pick([1, 2, 3])
+            counts = [0] * m
+            for _ in range(n):
+                counts[self.choice(m)] += 1
+            v = self.expr(scope, (m,), depth)
+            return self.twin(call("repeat", v, numbers(counts)),
+                             listlit(index(v, num(float(i))) for i in range(m) for _ in range(counts[i])), "shapes")
+        if kind == 6 and n > 1:
+            before = self.choice(n)
+            after = self.choice(n - before)
+            v, fill = self.expr(scope, (n - before - after,), depth), self.expr(scope, (), depth)
+            inner = [index(v, num(float(i))) for i in range(n - before - after)]
+            return self.twin(call("pad", v, numbers([before, after]), constant_values=fill),
+                             listlit([fill] * before + inner + [fill] * after), "shapes")
+        if kind == 7:
+            v, j = self.expr(scope, (2 * n,), depth), self.choice(2)
+            piece = index(call(self.pick(["split", "array_split"]), v, num(2.0)), num(float(j)))
+            return self.twin(piece, index(v, ast.Slice(SPAN, num(float(j * n)), num(float(j * n + n)), None)),
+                             "shapes")
+        if kind == 8 and n > 1:
+            first = 1 + self.choice(n - 1)
+            a, b = self.expr(scope, (first,), depth), self.expr(scope, (n - first,), depth)
+            return self.twin(call("hstack", listlit([a, b])), call("concat", a, b), "shapes")
+        if self.coin(0.2):
+            v = self.expr(scope, (n,), depth)
+            return self.twin(call("atleast_1d", v), v, "shapes")
+        row = self.coin(0.5)          # (1, n) or (n, 1); the axis named, as a (1, 1) has two to remove
+        kept = self.expr(scope, (1, n) if row else (n, 1), depth)
+        return self.twin(call("squeeze", kept, num(0.0 if row else 1.0)), call("reshape", kept, num(float(n))),
+                         "shapes")
 
     def checkpointed(self, scope: Scope, depth: int, budget: int) -> list:
         """`with checkpoint:` around a loop or a block, which may call functions, including functions
