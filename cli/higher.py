@@ -144,10 +144,8 @@ def jacobian_command(config: JacobianConfig) -> int:
     rows = input_rows(result.inputs) + [Row("output", out, result.output)]
     rows += [Row("jacobian", f"d{out}/d{name}", block) for name, block in blocks.items()]
     chosen = f"mode: {result.mode}"
-    if config.mode == "auto":
-        from autodiff.diffcore.engine.transforms import jacobian_mode_reason
-        n_inputs = sum(int(np.size(result.inputs[name])) for name in result.wrt)
-        chosen += f" (chosen by --mode auto: {jacobian_mode_reason(n_inputs, int(np.size(result.output)))})"
+    if result.mode_reason is not None:
+        chosen += f" (chosen by --mode auto: {result.mode_reason})"
     show(Report(program.source.filename, rows, notes=[chosen]), config.output, sys.stdout, terminal())
     return finish(program, result.warnings, config.output.strict)
 
