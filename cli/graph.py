@@ -112,7 +112,7 @@ def graph_command(config: GraphConfig) -> int:
     --grad adds adjoints (d output / d node) and the contribution each edge
     sends back; --collapse merges the repeated steps of loops and calls.
     """
-    from autodiff.diffcore.engine.errors import LimitExceeded
+    from autodiff import LimitExceeded
     from autodiff.diffcore.views.recorder import build_graph, record
     fmt = "json" if config.output.as_json else config.fmt
     precision, max_nodes = config.output.precision, config.max_nodes

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import sys
-from collections import Counter
 
 import click
-import numpy as np
+
+from autodiff.results import derivative_label
 
 from .app import command
 from .completion import complete_name_value, complete_names
@@ -50,16 +50,6 @@ class HvpConfig(CommandConfig):
     """`autodiff hvp`: the program, --wrt, limits, output and --direction."""
     GROUPS = ONE_POINT
     __slots__ = ("program", "limits", "output", "wrt", "direction")
-
-
-def derivative_label(out: str, names: tuple) -> str:
-    """'df/dx', 'd2f/dx2', 'd2f/dx dy', 'd3f/dx2 dy'."""
-    order = len(names)
-    if order == 1:
-        return f"d{out}/d{names[0]}"
-    counts = Counter(names)
-    parts = [f"d{n}{counts[n] if counts[n] > 1 else ''}" for n in dict.fromkeys(names)]
-    return f"d{order}{out}/" + " ".join(parts)
 
 
 def orders_document(result, program, order: int) -> dict:

@@ -88,6 +88,7 @@ def _window(text: str, col: int, width: int = 100) -> tuple[str, int]:
 
 
 class ProgramSyntaxError(ProgramError):
+    """Text that is not a program of the language (or a program too large to read)."""
     kind = "syntax error"
 
 
