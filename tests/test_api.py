@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import doctest
 import json
-import os
 import re
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import numpy as np
 import pytest
 
 import autodiff
-from helpers import run_main
+from helpers import run_in_threads, run_main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -166,7 +165,6 @@ def test_a_missing_file_is_a_python_error_and_a_bad_one_is_located(tmp_path):
 
 
 def test_limits_are_keyword_arguments_with_the_command_line_defaults():
-    from autodiff.cli.options import limit_options  # noqa: F401  (the options' defaults, for comparison)
     from autodiff.cli.app import cli
     import click
     ctx = click.Context(cli)
@@ -231,24 +229,16 @@ def test_two_functions_nested_and_interleaved():
 def test_functions_in_threads():
     f = autodiff.compile("t = 0\nfor i in range(200): t += x * i\nt")
     g = autodiff.compile("sum(v * v)")
-    errors, barrier = [], threading.Barrier(4)
+    barrier = threading.Barrier(4)
 
     def work(k: int) -> None:
-        try:
-            barrier.wait()
-            for j in range(20):
-                x = float(k + j)
-                assert f.grad(x=x).gradient["x"] == 19900.0 and f(x=x) == 19900.0 * x
-                assert g.grad(v=[x, 1.0]).gradient["v"].tolist() == [2 * x, 2.0]
-        except BaseException as exc:      # pragma: no cover - reported below
-            errors.append(exc)
+        barrier.wait()
+        for j in range(20):
+            x = float(k + j)
+            assert f.grad(x=x).gradient["x"] == 19900.0 and f(x=x) == 19900.0 * x
+            assert g.grad(v=[x, 1.0]).gradient["v"].tolist() == [2 * x, 2.0]
 
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert run_in_threads(work, 4) == []
 
 
 # ------------------------------------------------------------------ notebooks
