@@ -80,7 +80,7 @@ class LimitSettings(OptionGroup):
 
     def limits(self):
         """diffcore's Limits; --timeout 0 means no limit."""
-        from autodiff.diffcore.interpreter.runtime import Limits
+        from autodiff.diffcore.program import Limits
         return Limits(max_steps=self.max_steps, max_depth=self.max_depth, max_elements=self.max_elements,
                       timeout=self.timeout or None, max_memory=self.max_memory)
 

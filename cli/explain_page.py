@@ -19,9 +19,9 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .graph import op_text
+from autodiff.diffcore.views.text import node_label, op_text, operation_text, short_value, sum_text, via_label
+
 from .graph_layout import layout
-from .trace import node_label, operation_text, short_value, sum_text, via_label
 
 PRECISION = 6
 CHAR_WIDTH = 7.2            # px per character of the 12px monospace labels
@@ -251,7 +251,7 @@ def operation_label(rec, entry) -> str:
     names = rec.operand_names(entry.index)
     for k, operand in enumerate(entry.operands):
         if operand.node is None and k < len(names) and names[k]:
-            from .trace import operand_text
+            from autodiff.diffcore.views.text import operand_text
             text = text.replace(operand_text(operand, PRECISION), names[k], 1)
     return text
 

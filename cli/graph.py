@@ -10,8 +10,6 @@ edges for data flow; adjoints with --grad) is built by
 """
 from __future__ import annotations
 
-from typing import Optional
-
 import click
 import numpy as np
 
@@ -22,233 +20,12 @@ from .options import MAX_COUNT, limit_options, output_options, program_options
 from .pager import write_paged
 from .render import console, dumps, terminal
 from .report import reported
-from .trace import INFIX, ViewConfig, format_index, param_text, short_value, shown_params, strict_status
+from autodiff.diffcore.views.text import Item, build_tree, param_text, plain_tree, shown_params, to_dot
+
+from .trace import ViewConfig, strict_status
 
 DEFAULT_MAX_NODES = 2000
 DEFAULT_DEPTH = 30
-SYMBOLS = {**INFIX, "neg": "-", "mul": "×", "div": "÷", "sub": "−",
-           "cot_mul": "×"}     # cot_mul: the product a derivative rule records (grad() in a program)
-
-
-# ------------------------------------------------------------------ describing nodes
-
-def op_text(node) -> str:
-    """'×', '+', 'sin', 'sum(axis=0)', '[0]' (indexing)."""
-    if node.op == "getitem" and "index" in node.params:
-        return "index " + format_index(node.params["index"])
-    if node.op in SYMBOLS and not node.params:
-        return SYMBOLS[node.op]
-    extra = [f"{k}={param_text(k, v)}" for k, v in shown_params(node.params)]
-    return node.op + (f"({', '.join(extra)})" if extra else "")
-
-
-def grad_label(graph, node, out: str, full: bool = False) -> Optional[str]:
-    if not graph.with_gradients:
-        return None
-    if node.kind == "constant":
-        return None
-    if node.kind == "output":
-        return f"seed {short_value(node.adjoint, 4, 28, full)}"
-    if node.adjoint is None:
-        if node.count > 1:
-            return None
-        return "unused: no path to the output" if not node.live else None
-    return f"d{out}/d{node.name or node.id} = {short_value(node.adjoint, 4, 28, full)}"
-
-
-def constant_text(node, precision: int, full: bool = False) -> str:
-    """'3.0', 'k = 3.0' (read from a variable), 'u = detach(v1) = ...'; collapsed: '2.0 ×10' (one value
-    used 10 times), '1,000 values in [0.0, 999.0]'."""
-    if node.value is not None:
-        prefix = f"{node.name} = " if node.name else ""
-        if node.detached is not None:
-            prefix += f"detach(v{node.detached}) = "
-        return prefix + short_value(node.value, precision, 28, full) + (f" ×{node.count:,}" if node.count > 1 else "")
-    if node.values is not None and node.low is not None:
-        text = f"{node.values:,} values in [{short_value(node.low, precision)}, {short_value(node.high, precision)}]"
-    elif node.low is not None:
-        text = f"values in [{short_value(node.low, precision)}, {short_value(node.high, precision)}]"
-    else:
-        text = "varying values"
-    return text + (f", used ×{node.count:,}" if node.values != node.count else "")
-
-
-def node_lines(graph, node, out: str, precision: int, full: bool = False) -> list:
-    """The lines of a node's label (DOT); the tree uses the same pieces on one line."""
-    if node.kind == "constant":
-        return [constant_text(node, precision, full)]
-    where = f"{node.span.line}:{node.span.col}" if node.span is not None else ""
-    if node.kind == "input":
-        lines = [node.name or node.id, f"input = {short_value(node.value, precision, 28, full)}"]
-    elif node.kind == "output":
-        lines = [f"output {node.name or out}", f"= {short_value(node.value, precision, 28, full)}"]
-    else:
-        lines = [op_text(node)]
-        if node.count > 1:
-            lines.append(f"{node.name or node.id}  ×{node.count:,}")
-        else:
-            lines.append(f"{node.name or node.id} = {short_value(node.value, precision, 28, full)}")
-        if where:
-            lines.append(where + (f"  {node.source}" if node.source and graph.collapsed else ""))
-    grad = grad_label(graph, node, out, full)
-    if grad:
-        lines.append(grad)
-    return lines
-
-
-# ------------------------------------------------------------------ DOT
-
-def dot_quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
-STYLES = {
-    "input": 'shape=ellipse, style=filled, fillcolor="#cfe8cf", color="#4a8a4a"',
-    "constant": 'shape=box, style=filled, fillcolor="#f2f2f2", color="#bbbbbb", fontcolor="#555555", fontsize=10',
-    "operation": 'shape=box, style="rounded,filled", fillcolor="#dde7f7", color="#5b7db8"',
-    "output": 'shape=doubleoctagon, style=filled, fillcolor="#f7e1c1", color="#b7862e"',
-}
-
-
-def to_dot(graph, title: str, out: str, precision: int, full: bool = False) -> str:
-    lines = [
-        "digraph autodiff {",
-        f"  graph [rankdir=TB, fontname=\"Helvetica\", fontsize=12, labelloc=t, label={dot_quote(title)}];",
-        "  node [fontname=\"Helvetica\", fontsize=11];",
-        "  edge [fontname=\"Helvetica\", fontsize=9, color=\"#666666\", arrowsize=0.7];",
-    ]
-    for node in graph.nodes:
-        style = STYLES[node.kind]
-        if not node.live and node.kind != "output":
-            style += ', style="dashed' + (',rounded' if node.kind == "operation" else '') + \
-                     '", fontcolor="#888888", color="#aaaaaa"'
-        label = "\n".join(node_lines(graph, node, out, precision, full))
-        lines.append(f"  {node.id} [{style}, label={dot_quote(label)}];")
-    for node in graph.nodes:
-        if node.kind == "constant" and node.detached is not None and any(n.id == f"v{node.detached}"
-                                                                        for n in graph.nodes):
-            lines.append(f"  v{node.detached} -> {node.id} [style=dotted, color=\"#c77d1a\", arrowhead=tee, "
-                         f"label=\"detach\", fontcolor=\"#a05a00\"];")
-    for edge in graph.edges:
-        attributes = []
-        parts = []
-        if edge.count > 1:
-            parts.append(f"×{edge.count:,}")
-        if graph.with_gradients and edge.contribution is not None:
-            parts.append(f"+{short_value(edge.contribution, 4, 24)}")
-            attributes.append('fontcolor="#b03030"')
-        if parts:
-            attributes.append(f"label={dot_quote(' '.join(parts))}")
-        target = graph.node(edge.target)
-        if target.kind == "operation" and len(graph.operands_of(edge.target)) > 1 and \
-                target.op in ("sub", "div", "pow", "matmul", "mod", "atan2", "index_set", "where", "stack",
-                              "concat"):
-            attributes.append(f"headlabel={dot_quote(str(edge.operand + 1))}")
-            attributes.append("labelfontsize=8")
-        if not graph.node(edge.source).live or not target.live:
-            attributes.append('style=dashed, color="#aaaaaa"')
-        suffix = f" [{', '.join(attributes)}]" if attributes else ""
-        lines.append(f"  {edge.source} -> {edge.target}{suffix};")
-    lines.append("}")
-    return "\n".join(lines)
-
-
-# ------------------------------------------------------------------ tree
-
-class Item:
-    """One line of the tree: styled pieces, and the operands below it."""
-    __slots__ = ("pieces", "children")
-
-    def __init__(self, pieces: list, children: Optional[list] = None):
-        self.pieces = pieces
-        self.children = children or []
-
-
-def tree_pieces(graph, node, out: str, precision: int, full: bool = False) -> list:
-    """[(text, style)] for a node on one line."""
-    grad = grad_label(graph, node, out, full)
-    where = f"{node.span.line}:{node.span.col}" if node.span is not None else ""
-    if node.kind == "constant":
-        pieces = [(constant_text(node, precision, full), "dim")]
-    elif node.kind == "input":
-        pieces = [(f"{node.id} ", "dim"), (node.name or node.id, "bold green"),
-                  (": input", "yellow"), (f" = {short_value(node.value, precision)}", "")]
-    elif node.kind == "output":
-        pieces = [("output ", "bold"), (node.name or out, "bold cyan"),
-                  (f" = {short_value(node.value, precision)}", "bold")]
-    else:
-        pieces = [(f"{node.id}", "dim")]
-        if node.name:
-            pieces.append((" " + node.name, "bold cyan"))
-        pieces.append((": ", ""))
-        pieces.append((node.op if node.op != "getitem" else op_text(node), "yellow"))
-        if node.count > 1:
-            pieces.append((f" ×{node.count:,}", "magenta"))
-        else:
-            pieces.append((f" = {short_value(node.value, precision)}", ""))
-        if where:
-            pieces.append((f"  {where} {node.source or ''}".rstrip(), "dim"))
-    if not node.live and node.kind != "output":
-        pieces.append(("  (unused)", "dim"))
-    if grad:
-        pieces.append((f"  {grad}", "green"))
-    return pieces
-
-
-def build_tree(graph, out: str, precision: int, max_depth: int) -> Item:
-    """The output at the root, operands as children; an operation met again is marked, not repeated.
-
-    A pre-order walk with an explicit stack (a long chain cannot exhaust Python's stack), so
-    the first time an operation is printed is the time it is expanded.
-    """
-    shown: set = set()
-    uses: dict = {}
-    for e in graph.edges:
-        if e.contribution is not None:
-            uses[e.source] = uses.get(e.source, 0) + 1
-    root = Item(tree_pieces(graph, graph.node(graph.output), out, precision))
-    stack = [(edge, root, 1) for edge in reversed(graph.operands_of(graph.output))]
-    while stack:
-        edge, parent, depth = stack.pop()
-        child = graph.node(edge.source)
-        pieces = tree_pieces(graph, child, out, precision)
-        if graph.with_gradients and edge.contribution is not None and uses.get(child.id, 0) > 1 \
-                and child.adjoint is not None:
-            # A value used several times appears once per use: each shows what its use sends
-            # back (+12 here, +10 there), and the total they add up to.
-            name = child.name or child.id
-            pieces[-1] = (f"  d{out}/d{name} += {short_value(edge.contribution, 4, 28)} along this edge "
-                          f"(all uses: {short_value(child.adjoint, 4, 28)})", "green")
-        if edge.count > 1 and edge.count != child.count:
-            pieces.append((f"  (edge ×{edge.count:,})", "dim"))
-        item = Item(pieces)
-        parent.children.append(item)
-        if child.kind != "operation":
-            continue
-        if child.id in shown:
-            pieces.append(("  ↑ shared: shown above", "italic magenta"))
-            continue
-        shown.add(child.id)
-        edges = graph.operands_of(child.id)
-        if edges and depth >= max_depth:
-            item.children.append(Item([(f"… operands deeper than --depth {max_depth} not shown", "dim italic")]))
-            continue
-        stack.extend((e, item, depth + 1) for e in reversed(edges))
-    return root
-
-
-def plain_tree(root: Item) -> str:
-    lines = ["".join(t for t, _ in root.pieces)]
-    stack = [(child, "", k == len(root.children) - 1) for k, child in enumerate(root.children)][::-1]
-    while stack:
-        item, prefix, last = stack.pop()
-        lines.append(prefix + ("└── " if last else "├── ") + "".join(t for t, _ in item.pieces))
-        inner = prefix + ("    " if last else "│   ")
-        stack.extend([(child, inner, k == len(item.children) - 1)
-                      for k, child in enumerate(item.children)][::-1])
-    return "\n".join(lines)
-
-
 def rich_tree(root: Item):
     from rich.text import Text
     from rich.tree import Tree
@@ -335,7 +112,7 @@ def graph_command(config: GraphConfig) -> int:
     --grad adds adjoints (d output / d node) and the contribution each edge
     sends back; --collapse merges the repeated steps of loops and calls.
     """
-    from autodiff.diffcore.engine.errors import LimitExceeded
+    from autodiff import LimitExceeded
     from autodiff.diffcore.views.recorder import build_graph, record
     fmt = "json" if config.output.as_json else config.fmt
     precision, max_nodes = config.output.precision, config.max_nodes

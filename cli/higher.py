@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import sys
-from collections import Counter
 
 import click
-import numpy as np
+
+from autodiff.results import derivative_label
 
 from .app import command
 from .completion import complete_name_value, complete_names
@@ -50,16 +50,6 @@ class HvpConfig(CommandConfig):
     """`autodiff hvp`: the program, --wrt, limits, output and --direction."""
     GROUPS = ONE_POINT
     __slots__ = ("program", "limits", "output", "wrt", "direction")
-
-
-def derivative_label(out: str, names: tuple) -> str:
-    """'df/dx', 'd2f/dx2', 'd2f/dx dy', 'd3f/dx2 dy'."""
-    order = len(names)
-    if order == 1:
-        return f"d{out}/d{names[0]}"
-    counts = Counter(names)
-    parts = [f"d{n}{counts[n] if counts[n] > 1 else ''}" for n in dict.fromkeys(names)]
-    return f"d{order}{out}/" + " ".join(parts)
 
 
 def orders_document(result, program, order: int) -> dict:
@@ -144,10 +134,8 @@ def jacobian_command(config: JacobianConfig) -> int:
     rows = input_rows(result.inputs) + [Row("output", out, result.output)]
     rows += [Row("jacobian", f"d{out}/d{name}", block) for name, block in blocks.items()]
     chosen = f"mode: {result.mode}"
-    if config.mode == "auto":
-        from autodiff.diffcore.engine.transforms import jacobian_mode_reason
-        n_inputs = sum(int(np.size(result.inputs[name])) for name in result.wrt)
-        chosen += f" (chosen by --mode auto: {jacobian_mode_reason(n_inputs, int(np.size(result.output)))})"
+    if result.mode_reason is not None:
+        chosen += f" (chosen by --mode auto: {result.mode_reason})"
     show(Report(program.source.filename, rows, notes=[chosen]), config.output, sys.stdout, terminal())
     return finish(program, result.warnings, config.output.strict)
 

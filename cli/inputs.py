@@ -44,12 +44,11 @@ def read_source(file: Optional[str], expr: Optional[str]) -> Source:
         raise UsageError(f"cannot read {file}: {exc.strerror or exc}") from None
     except ProgramError as error:       # too large
         raise ProgramFailed(error, Source("", name)) from None
+    from autodiff.diffcore.program import decode_program
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        from autodiff.diffcore.engine.errors import InputError
-        raise ProgramFailed(InputError(f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
-                                       f"{exc.start})", hint="save the program as UTF-8"), Source("", name))
+        text = decode_program(data)
+    except ProgramError as error:
+        raise ProgramFailed(error, Source("", name)) from None
     return Source(text, name)
 
 

@@ -56,36 +56,9 @@ def use_color(stream: TextIO) -> bool:
 
 
 def format_error(error: ProgramError, source: Optional[Source], color: bool = False) -> str:
-    """The full report: location, kind, message, the source line with a caret, and the hint."""
-    bold, red, cyan, dim, reset = (("\033[1m", "\033[31m", "\033[36m", "\033[2m", "\033[0m")
-                                   if color else ("",) * 5)
-    span = error.span
-    filename = source.filename if source is not None else "autodiff"
-    where = f"{filename}:{span.line}:{span.col}: " if span is not None else (
-        f"{filename}: " if source is not None else "")
-    lines = [f"{bold}{where}{red}{error.kind}:{reset}{bold} {error.message}{reset}"]
-    if span is not None and source is not None:
-        text = source.line(span.line).replace("\t", " ")
-        if text.strip():
-            shown, col = _window(text, span.col)
-            width = 1
-            if span.end_line == span.line and span.end_col > span.col:
-                width = min(span.end_col - span.col, len(shown) - col + 1)
-            lines.append(f"    {shown}")
-            lines.append(f"    {' ' * (col - 1)}{cyan}{'^' * max(1, width)}{reset}")
-    if error.hint:
-        lines.append(f"{dim}hint:{reset} {error.hint}")
-    return "\n".join(lines)
-
-
-def _window(text: str, col: int, width: int = 100) -> tuple[str, int]:
-    """A slice of a long line around `col`, so that a 10^5-character line still shows the caret."""
-    if len(text) <= width:
-        return text, col
-    start = max(0, col - width // 2)
-    shown = text[start:start + width]
-    prefix = "..." if start else ""
-    return prefix + shown + ("..." if start + width < len(text) else ""), col - start + len(prefix)
+    """The full report: location, kind, message, the source line with a caret, and the hint
+    (ProgramError.report, shared with the Python API)."""
+    return error.report(source, color)
 
 
 def print_error(error: ProgramError, source: Optional[Source], stream: TextIO = None) -> None:

@@ -15,8 +15,10 @@ Layers, from the bottom up (tests/test_layers.py holds the code to them):
                   higher-order and forward-mode results (`derivative_tensors`, `jacobian`,
                   `directional`, `hessian_vector`). May import the interpreter and the engine.
     checks/       the batch-check runner (pragmas, assertions, gradcheck, worker processes).
-    views/        the recorder behind the trace, graph and plot views.
+    views/        the recorder behind the trace, graph and plot views, and their text (text.py).
                   Both may import the face and everything below it, never the command line.
+    api/          not a part of this package: the folder of the package `autodiff` itself, the
+                  Python API (pyproject.toml maps it), which stands on everything above.
 
 Every run (one evaluation or differentiation at one point) has its own context,
 engine/context.py's RunContext, entered with `with`: trace levels, the no-grad freeze, the

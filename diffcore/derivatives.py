@@ -132,8 +132,10 @@ class Differentiator:
 
     def __init__(self, program: Program, wrt: Optional[list] = None, of: Optional[str] = None,
                  cotangent: Any = None, reduce_sum: bool = False, limits: Optional[Limits] = None,
-                 print_fn=None, observer=None, fuse: bool = True, keep_all: bool = False):
+                 print_fn=None, observer=None, fuse: bool = True, keep_all: bool = False,
+                 scalar_only: bool = False):
         self.program = program
+        self.scalar_only = scalar_only      # an array output is an error, not a Jacobian (the API's grad)
         self.fuse = fuse            # record scalar expressions as fused entries (see fusion.py)
         # Keep every operand and result on the tape, not only what the derivative rules read
         # (see reverse.py); the diagnostics record again with it to scan the values.
@@ -206,6 +208,9 @@ class Differentiator:
             grads = sweep(1.0)
             derivatives = {n: _as_shape(g, value_shape(boxes[n].value)) for n, g in zip(names, grads)}
             kind = "gradient"
+        elif self.scalar_only:
+            raise UsageError(f"grad needs a scalar output, but the output has shape {shape_text(out_shape)}",
+                             hint="use jacobian() or vjp(cotangent=...), or select a scalar with of=NAME")
         else:
             # One sweep per output element: refused before sweeping when there would be too many
             # (the same cap as `autodiff jacobian`), and each sweep within the run's deadline.

@@ -162,6 +162,7 @@ class HigherResult:
     orders: dict = field(default_factory=dict)  # order -> {tuple of names: block}
     value: Any = None                           # jvp: the directional derivative; hvp: H·v by input
     mode: Optional[str] = None
+    mode_reason: Optional[str] = None           # jacobian with mode 'auto': why that mode
     warnings: list = field(default_factory=list)
 
 
@@ -230,8 +231,9 @@ def jacobian(program: Program, at: dict, mode: str = "auto", wrt=None, of=None,
 def _jacobian(program: Program, at: dict, mode: str, wrt, of, limits: Optional[Limits]) -> HigherResult:
     fn = ProgramFunction(program, at, wrt, of, limits)
     n_out = int(np.size(fn.output))
+    reason = None
     if mode == "auto":
-        mode = T.jacobian_mode(fn.size, n_out)
+        mode, reason = T.jacobian_mode(fn.size, n_out), T.jacobian_mode_reason(fn.size, n_out)
     _check_size(fn.size * n_out, "the Jacobian")
     if mode == "forward":
         _, J = T.jacobian_forward(fn, fn.z)
@@ -240,7 +242,7 @@ def _jacobian(program: Program, at: dict, mode: str, wrt, of, limits: Optional[L
     out_shape = np.shape(fn.output)
     blocks = fn.blocks(np.reshape(strip(J), out_shape + (fn.size,)), out_shape, 1)
     return _checked(HigherResult(fn.inputs, fn.output, fn.output_name, fn.wrt, "jacobian", {1: blocks},
-                                 mode=mode), fn)
+                                 mode=mode, mode_reason=reason), fn)
 
 
 def directional(program: Program, at: dict, direction: dict, wrt=None, of=None,

@@ -152,6 +152,15 @@ class Program:
         return RunResult(output, name, dict(runtime.inputs))
 
 
+def decode_program(data: bytes) -> str:
+    """The text of a program file's bytes: UTF-8, with or without a byte-order mark."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+                         hint="save the program as UTF-8") from None
+
+
 def as_input_value(value: Any, name: str) -> Any:
     """An input value as the language holds it: a Python float or a float64 array."""
     if value.__class__ is float:
@@ -168,7 +177,20 @@ def as_input_value(value: Any, name: str) -> Any:
         return value if value.dtype == np.float64 else value.astype(np.float64)
     if isinstance(value, (bool, int, float, np.number, np.bool_)):
         return float(value)
+    if isinstance(value, (list, tuple)):       # from Python: [1, 2], ((1, 2), (3, 4))
+        return as_input_value(_array_of_numbers(value, name), name)
     raise InputError(f"input '{name}' must be a number or an array, not {type_name(value)}")
+
+
+def _array_of_numbers(value: Any, name: str) -> np.ndarray:
+    """A (nested) list or tuple of numbers as an array; ragged or non-numeric items are refused."""
+    try:
+        array = np.array(value)
+    except ValueError:
+        raise InputError(f"input '{name}': the rows of a nested list must all have the same length") from None
+    if array.dtype == object or array.dtype.kind not in "biuf":
+        raise InputError(f"input '{name}' must be a list of numbers (or of lists of numbers of one length)")
+    return array
 
 
 def plain_output(value: Any, what: str = "the output") -> Any:

@@ -1,9 +1,9 @@
 """Program text and the errors that point into it.
 
 Every mistake in a user's program, found while parsing or while running, is a
-`ProgramError` carrying the `Span` it concerns. Rendering (file:line:col, the
-source line, a caret, a hint) belongs to the command line, which has the
-`Source` at hand.
+`ProgramError` carrying the `Span` it concerns. `ProgramError.report(source)`
+writes it as the command line shows it (file:line:col, the source line, a caret,
+a hint); the Python API attaches the source, so that `str(error)` is that report.
 """
 from __future__ import annotations
 
@@ -27,9 +27,14 @@ class Source(Record):
 
 
 class ProgramError(Exception):
-    """A mistake in the user's program. `kind` names the class of mistake for the first word of the report."""
+    """A mistake in the user's program. `kind` names the class of mistake for the first word of the report.
+
+    `source`: the program the span points into, when the error has it (the Python API sets it);
+    then `str(error)` is the whole report the command line prints (`report()`).
+    """
 
     kind = "error"
+    source: Optional[Source] = None
 
     def __init__(self, message: str, span: Optional[Span] = None, hint: Optional[str] = None):
         super().__init__(message)
@@ -38,11 +43,52 @@ class ProgramError(Exception):
         self.hint = hint
 
     def __str__(self) -> str:
+        if self.source is not None:
+            return self.report(self.source)
         where = f"{self.span}: " if self.span else ""
         return f"{where}{self.message}"
 
+    def report(self, source: Optional[Source] = None, color: bool = False) -> str:
+        """The full report: location, kind, message, the source line with a caret, and the hint.
+
+            bad.expr:3:9: syntax error: unexpected ')'
+                y = x + )
+                        ^
+            hint: expected an expression after '+'
+        """
+        bold, red, cyan, dim, reset = (("\033[1m", "\033[31m", "\033[36m", "\033[2m", "\033[0m")
+                                       if color else ("",) * 5)
+        span = self.span
+        filename = source.filename if source is not None else "autodiff"
+        where = f"{filename}:{span.line}:{span.col}: " if span is not None else (
+            f"{filename}: " if source is not None else "")
+        lines = [f"{bold}{where}{red}{self.kind}:{reset}{bold} {self.message}{reset}"]
+        if span is not None and source is not None:
+            text = source.line(span.line).replace("\t", " ")
+            if text.strip():
+                shown, col = _window(text, span.col)
+                width = 1
+                if span.end_line == span.line and span.end_col > span.col:
+                    width = min(span.end_col - span.col, len(shown) - col + 1)
+                lines.append(f"    {shown}")
+                lines.append(f"    {' ' * (col - 1)}{cyan}{'^' * max(1, width)}{reset}")
+        if self.hint:
+            lines.append(f"{dim}hint:{reset} {self.hint}")
+        return "\n".join(lines)
+
+
+def _window(text: str, col: int, width: int = 100) -> tuple[str, int]:
+    """A slice of a long line around `col`, so that a 10^5-character line still shows the caret."""
+    if len(text) <= width:
+        return text, col
+    start = max(0, col - width // 2)
+    shown = text[start:start + width]
+    prefix = "..." if start else ""
+    return prefix + shown + ("..." if start + width < len(text) else ""), col - start + len(prefix)
+
 
 class ProgramSyntaxError(ProgramError):
+    """Text that is not a program of the language (or a program too large to read)."""
     kind = "syntax error"
 
 

@@ -81,3 +81,22 @@ def make_runner() -> CliRunner:
         return CliRunner(mix_stderr=False)        # click < 8.2
     except TypeError:
         return CliRunner()                        # click >= 8.2 keeps stderr apart
+
+
+def run_in_threads(work, count: int) -> list:
+    """Run work(0), ..., work(count - 1) in as many threads at once; the exceptions they raised."""
+    import threading
+    errors: list = []
+
+    def guarded(i: int) -> None:
+        try:
+            work(i)
+        except BaseException as error:  # pragma: no cover - returned to the test
+            errors.append(error)
+
+    threads = [threading.Thread(target=guarded, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors

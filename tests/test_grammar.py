@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
@@ -758,19 +757,12 @@ def test_unwritable_cache_directory_is_not_an_error(tmp_path):
 
 
 def test_parsing_from_several_threads():
-    results, errors = [], []
+    from helpers import run_in_threads
+    results = []
 
     def work(i: int) -> None:
-        try:
-            results.append(sexp(expr(f"f({i}) + [{i}, {i}]")))
-            syntax_error(f"x = ({i}")
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
+        results.append(sexp(expr(f"f({i}) + [{i}, {i}]")))
+        syntax_error(f"x = ({i}")
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    assert run_in_threads(work, 8) == []
     assert sorted(results) == sorted(f"(+ (call f {i}) [{i} {i}])" for i in range(8))

@@ -21,6 +21,10 @@ DEFAULT_ATOL = 1e-6
 MAX_MISMATCHES = 100            # mismatches kept per file (the count is always exact)
 MAX_PRINTED = 50                # lines of a file's print() output kept for the report
 COTANGENT_SEED = 0
+# check's own default time limit, per file: an infinite loop is an ERROR in seconds, not after the
+# 10^7 steps of --max-steps (5-20 s), while the slowest file of samples/ and tests/cases/ takes under
+# a second, gradcheck included. (The other commands keep the 60 s of one run: README, "Limits".)
+CHECK_TIMEOUT = 5.0
 
 
 # ------------------------------------------------------------------- results

@@ -36,13 +36,19 @@ TARGETS = ("expr", "python")
 
 
 class Emitted:
+    """An emitted derivative program: its `text`, the `mode` and `target` it was written for, the
+    `output` differentiated, the inputs differentiated (`wrt`) and those that cannot affect the
+    output (`inactive`), the `source_map` (emitted line -> source span), the `stats` of the lean
+    passes, and the `extra` inputs the code takes (directions, an array output's cotangent)."""
+
     def __init__(self, text: str, mode: str, target: str, output: str, wrt: list, inactive: list,
-                 source_map: list, stats: dict):
+                 source_map: list, stats: dict, extra: list):
         self.text, self.mode, self.target, self.output = text, mode, target, output
         self.wrt, self.inactive, self.source_map, self.stats = wrt, inactive, source_map, stats
+        self.extra = extra
 
     def as_json(self) -> dict:
-        return {"extra_inputs": getattr(self, "extra", []), "mode": self.mode, "to": self.target, "output": self.output, "wrt": self.wrt,
+        return {"extra_inputs": self.extra, "mode": self.mode, "to": self.target, "output": self.output, "wrt": self.wrt,
                 "inactive": self.inactive, "code": self.text, "source_map": self.source_map, "stats": self.stats}
 
 
@@ -65,10 +71,7 @@ def source_names(module: ast.Module) -> set:
                         stack.append(item)
             elif hasattr(v, "__slots__") and not isinstance(v, str) and field != "span":
                 stack.append(v)
-    flat = set()
-    for n in names:
-        flat.add(n)
-    return flat
+    return names
 
 
 def emit(program: Program, at: Optional[dict] = None, mode: str = "reverse", target: str = "expr",
@@ -111,9 +114,7 @@ def emit(program: Program, at: Optional[dict] = None, mode: str = "reverse", tar
             make = _reverse if mode == "reverse" else _forward
             code, stats = make(low, block, active, output, live_wrt, lean, target, inputs, wrt, inactive, filename)
     text, source_map = code
-    emitted = Emitted(text, mode, target, out_source, wrt, inactive, source_map, stats)
-    emitted.extra = low.extra
-    return emitted
+    return Emitted(text, mode, target, out_source, wrt, inactive, source_map, stats, low.extra)
 
 
 def _reverse(low, block, active, output, live_wrt, lean, target, inputs, wrt, inactive, filename):
