@@ -501,6 +501,7 @@ def _constants() -> dict:
 
 
 def _table() -> dict[str, Callable]:
+    from .scientific import TABLE as scientific      # (it imports this module's helpers)
     unary = {name: getattr(E, attr) for name, attr in [
         ("sin", "sin"), ("cos", "cos"), ("tan", "tan"), ("asin", "asin"), ("acos", "acos"),
         ("atan", "atan"), ("sinh", "sinh"), ("cosh", "cosh"), ("tanh", "tanh"), ("exp", "exp"),
@@ -527,6 +528,7 @@ def _table() -> dict[str, Callable]:
         "allclose": allclose, "isclose": isclose,
         "grad": grad, "value_and_grad": value_and_grad, "jacobian": jacobian, "hessian": hessian,
         "jvp": jvp, "vjp": vjp,
+        **scientific,
     }
 
 
