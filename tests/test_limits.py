@@ -185,6 +185,9 @@ PRODUCERS = [
     ("pow", "y = pow(ones(11, 1), ones(10))"), ("atan2", "y = atan2(ones(11, 1), ones(10))"),
     ("hypot", "y = hypot(ones(11, 1), ones(10))"), ("clip", "y = clip(ones(11, 1), ones(10), 2)"),
     ("where", "y = where(ones(11, 1) > 0, ones(10), 0)"),
+    ("fmax", "y = fmax(ones(11, 1), ones(10))"), ("fmin", "y = fmin(ones(11, 1), ones(10))"),
+    ("xlogy", "y = xlogy(ones(11, 1), ones(10))"), ("logaddexp", "y = logaddexp(ones(11, 1), ones(10))"),
+    ("logaddexp2", "y = logaddexp2(ones(11, 1), ones(10))"),
     ("comparison", "y = ones(11, 1) == ones(1, 10)"), ("comparison <", "y = ones(11, 1) < ones(10)"),
     ("isclose", "y = isclose(ones(11, 1), ones(10))"), ("allclose", "y = allclose(ones(11, 1), ones(10))"),
     ("integer-array index", "i = zeros(50)\nA = ones(2, 50)\ny = A[i]"),
@@ -199,7 +202,9 @@ NOT_GROWING = {"sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tan
                "log1p", "sqrt", "abs", "sigmoid", "softplus", "relu", "sign", "floor", "ceil", "round", "log2",
                "log10", "sum", "prod", "mean", "norm", "logsumexp", "shape", "len", "detach", "any", "all",
                "isnan", "isfinite", "value_and_grad", "jvp", "vjp", "print", "seed", "softmax",
-               "reshape", "transpose"}
+               "reshape", "transpose",
+               "var", "std", "cumsum", "cumprod", "diff", "log_softmax", "erf", "erfc", "gammaln", "digamma",
+               "polygamma", "sinc", "asinh", "acosh", "atanh", "nan_to_num", "int", "float"}
 
 
 def test_the_table_names_every_builtin_that_makes_arrays():
@@ -416,7 +421,8 @@ ODD = {"function": "sin", "lambda": "(lambda t: t)", "tuple": "(1, 2)", "string"
 # (builtin, kind, position) where the odd kind is what the builtin takes there.
 VALID = {("detach", kind, 0) for kind in ODD} | {
     ("full", "tuple", 0), ("reshape", "tuple", 1), ("len", "tuple", 0), ("shape", "tuple", 0),
-    ("mean", "none", 1), ("softmax", "none", 1),
+    ("mean", "none", 1), ("softmax", "none", 1), ("log_softmax", "none", 1), ("var", "none", 1),
+    ("std", "none", 1), ("cumsum", "none", 1), ("cumprod", "none", 1),
     *{(name, kind, 0) for name in ("grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp")
       for kind in ("function", "lambda")},
 }

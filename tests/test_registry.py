@@ -40,6 +40,8 @@ AT_THE_KINK = {
     "min": ("y = min(x)", [2.0, -1.0, -1.0]),
     "norm": ("y = norm(x)", [0.0, 0.0]),
     "hypot": ("y = hypot(x, 0)", 0.0),
+    "fmax": ("y = fmax(x, 1)", 1.0),
+    "fmin": ("y = fmin(x, 1)", 1.0),
 }
 
 

@@ -64,7 +64,8 @@ def _reverse_cumsum(g, axis: int):
 
 cumsum = primitive(
     "cumsum", _scan_impl(np.cumsum),
-    vjps=(_along(lambda g, ans, x, axis: _reverse_cumsum(g, axis)),),
+    vjps=(lambda g, ans, x, axis=None: _reverse_cumsum(g, axis) if axis is not None
+          else reshape(_reverse_cumsum(g, 0), shape=value_shape(x)),),
     jvp=lambda ts, ans, x, axis=None: cumsum(ts[0], axis=axis) if axis is not None else cumsum(ts[0]),
     taylor=linear,
     batch=_scan_batch,
