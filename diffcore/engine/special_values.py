@@ -116,7 +116,7 @@ def _factorial_times_zeta(n: int, q: np.ndarray) -> np.ndarray:
     at high orders), and that factor comes back at the end, with n!.
     """
     s = n + 1.0
-    bound = max(10.0, s)
+    bound = max(10.0, 2.0 * s)     # the Euler-Maclaurin terms then fall fast enough
     first = q.copy()
     total = np.zeros(q.shape)
     q = q.copy()
