@@ -9,6 +9,10 @@
     elementwise.py    elementwise primitives          } each primitive once, with its forward
     arrays.py         reductions, linear algebra,     } function, VJP, JVP, Taylor, batching and
                       indexing, stacking              } size rules, what the tape keeps, its kink
+    elementwise_more.py  asinh, acosh, atanh, fmax, fmin, xlogy     } the same contract
+    special.py        erf, erfc, gammaln, polygamma (digamma), sinc }
+    statistics.py     the scans cumsum and cumprod                  }
+    special_values.py plain values of those special functions (polygamma, sinc's derivatives)
     series.py, kinks.py  the Taylor series arithmetic and the kink checks those definitions use
     reverse.py        the tape and the iterative backward sweep
     forward.py        forward mode (JVP tracers)
