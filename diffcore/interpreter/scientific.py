@@ -173,7 +173,7 @@ def _single_number(x, name: str):
         return reshape(x, shape=())
     if isinstance(v, ndarray) or not is_numeric(v):
         raise ValueTypeError(f"{name}() takes a single number, not {type_name(v)}",
-                             hint=f"for arrays, floor, ceil and round work elementwise" if isinstance(v, ndarray)
+                             hint="for arrays, floor, ceil and round work elementwise" if isinstance(v, ndarray)
                              else type_hint(v))
     return x if not isinstance(v, (bool, np.bool_)) else float(v)
 
