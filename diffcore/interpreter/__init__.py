@@ -8,6 +8,8 @@
     runtime.py      a program's run: step and depth counters, frames, function values, and
                     the errors a user sees for what failed (`translate`)
     builtins.py     the language's builtin functions: the only names a program can reach
+    scientific.py   statistics, scans, special functions and conversions, merged into builtins
+    arguments.py    argument helpers the builtin modules share (axes)
     values.py, strings.py, display.py  lists, indices and inputs; strings; how print shows values
 
 May import the engine and autodiff.grammar; never the face above it (program.py ...), the

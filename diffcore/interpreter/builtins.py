@@ -21,6 +21,8 @@ from ..engine.errors import ShapeError, ValueTypeError
 from ..engine.kinds import is_numeric, require_numeric, shape_text, to_bool, to_float, to_int, type_name
 from ..engine.numeric import broadcast_size, check_elements, check_shape, ndarray, plain
 from ..engine.tracing import Tracer, strip
+from .arguments import to_axis
+from .scientific import TABLE as SCIENTIFIC
 
 
 class Builtin:
@@ -68,24 +70,6 @@ def to_shape(dims: tuple, what: str = "a shape") -> tuple:
         raise ShapeError(f"{what} cannot have a negative size: {shape_text(shape)}")
     check_shape(shape)
     return shape
-
-
-def to_axis(axis: Any, ndim: int):
-    """Canonical axis param: None, or a tuple of distinct non-negative ints below ndim."""
-    if axis is None:
-        return None
-    items = strip(axis)
-    items = tuple(items) if isinstance(items, (tuple, list, ndarray)) else (items,)
-    out = []
-    for item in items:
-        k = to_int(item, "an axis")
-        if not -ndim <= k < ndim:
-            raise ShapeError(f"axis {k} is out of range for a value with {ndim} dimension"
-                             f"{'' if ndim == 1 else 's'}")
-        out.append(k % ndim)
-    if len(set(out)) != len(out):
-        raise ShapeError(f"axis {tuple(items)} repeats an axis")
-    return tuple(out)
 
 
 def _ndim(x: Any) -> int:
@@ -501,7 +485,6 @@ def _constants() -> dict:
 
 
 def _table() -> dict[str, Callable]:
-    from .scientific import TABLE as scientific      # (it imports this module's helpers)
     unary = {name: getattr(E, attr) for name, attr in [
         ("sin", "sin"), ("cos", "cos"), ("tan", "tan"), ("asin", "asin"), ("acos", "acos"),
         ("atan", "atan"), ("sinh", "sinh"), ("cosh", "cosh"), ("tanh", "tanh"), ("exp", "exp"),
@@ -528,7 +511,7 @@ def _table() -> dict[str, Callable]:
         "allclose": allclose, "isclose": isclose,
         "grad": grad, "value_and_grad": value_and_grad, "jacobian": jacobian, "hessian": hessian,
         "jvp": jvp, "vjp": vjp,
-        **scientific,
+        **SCIENTIFIC,
     }
 
 

@@ -32,7 +32,7 @@ from ..engine.errors import ShapeError, ValueTypeError
 from ..engine.kinds import is_numeric, require_numeric, to_bool, to_float, to_int, type_hint, type_name
 from ..engine.numeric import ndarray
 from ..engine.tracing import strip
-from .builtins import to_axis
+from .arguments import to_axis
 
 MAX_POLYGAMMA_ORDER = 1000      # its cost grows with the order (a sum of about n terms)
 _LARGEST = float(np.finfo(np.float64).max)
