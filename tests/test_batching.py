@@ -49,8 +49,9 @@ def _mixed(rng, shape):
 
 
 UNARY = ["abs", "acos", "asin", "atan", "cos", "cosh", "exp", "expm1", "log", "log1p", "neg", "relu",
-         "sigmoid", "sin", "sinh", "softplus", "sqrt", "tan", "tanh"]
-BINARY = ["add", "sub", "mul", "div", "pow", "mod", "maximum", "minimum", "atan2", "hypot", "cot_mul", "cot_div"]
+         "sigmoid", "sin", "sinh", "softplus", "sqrt", "tan", "tanh", "erf", "erfc", "gammaln", "asinh", "atanh"]
+BINARY = ["add", "sub", "mul", "div", "pow", "mod", "maximum", "minimum", "atan2", "hypot", "cot_mul", "cot_div",
+          "fmax", "fmin", "xlogy"]
 REDUCTIONS = ["sum", "max", "min", "prod", "norm", "logsumexp"]
 BROADCAST_PAIRS = [((), ()), ((3,), ()), ((), (3,)), ((3,), (3,)), ((2, 3), (3,)), ((3,), (2, 3)),
                    ((2, 1), (1, 3)), ((2, 3), ())]
@@ -68,6 +69,12 @@ def _cases() -> dict:
         cases[name] = [([a, b], {}, _positive) for a, b in BROADCAST_PAIRS]
     for name in REDUCTIONS:
         cases[name] = [([s], params, _mixed) for s, params in REDUCTION_CASES]
+    cases["acosh"] = [([s], {}, lambda rng, shape: 1.0 + _positive(rng, shape)) for s in [(), (4,), (2, 3)]]
+    cases["polygamma"] = [([s], params, _positive) for s in [(), (4,), (2, 3)] for params in [{}, {"order": 2}]]
+    cases["sinc"] = [([s], params, _mixed) for s in [(), (4,), (2, 3)] for params in [{}, {"order": 1}]]
+    for name in ("cumsum", "cumprod"):
+        cases[name] = [([s], params, _mixed) for s, params in [
+            ((), {}), ((4,), {}), ((2, 3), {}), ((2, 3), {"axis": 0}), ((2, 3), {"axis": 1}), ((2, 3, 2), {"axis": 1})]]
     cases["where"] = [([(), ()], {"cond": True}, _mixed), ([(), (3,)], {"cond": np.array([True, False, True])}, _mixed),
                       ([(3,), ()], {"cond": np.array([[True, False, True], [False, False, True]])}, _mixed),
                       ([(2, 3), (3,)], {"cond": np.array([False, True, True])}, _mixed)]

@@ -188,6 +188,9 @@ PRODUCERS = [
     ("pow", "y = pow(ones(11, 1), ones(10))"), ("atan2", "y = atan2(ones(11, 1), ones(10))"),
     ("hypot", "y = hypot(ones(11, 1), ones(10))"), ("clip", "y = clip(ones(11, 1), ones(10), 2)"),
     ("where", "y = where(ones(11, 1) > 0, ones(10), 0)"),
+    ("fmax", "y = fmax(ones(11, 1), ones(10))"), ("fmin", "y = fmin(ones(11, 1), ones(10))"),
+    ("xlogy", "y = xlogy(ones(11, 1), ones(10))"), ("logaddexp", "y = logaddexp(ones(11, 1), ones(10))"),
+    ("logaddexp2", "y = logaddexp2(ones(11, 1), ones(10))"),
     ("comparison", "y = ones(11, 1) == ones(1, 10)"), ("comparison <", "y = ones(11, 1) < ones(10)"),
     ("isclose", "y = isclose(ones(11, 1), ones(10))"), ("allclose", "y = allclose(ones(11, 1), ones(10))"),
     ("integer-array index", "i = zeros(50)\nA = ones(2, 50)\ny = A[i]"),
@@ -213,7 +216,9 @@ NOT_GROWING = {"sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tan
                "reshape", "transpose",
                # order and shapes that only rearrange or cut (a sort's positions are its own size too)
                "sort", "argsort", "argmax", "argmin", "topk", "flip", "roll", "squeeze", "expand_dims",
-               "atleast_1d", "atleast_2d", "atleast_3d", "moveaxis", "swapaxes", "split", "array_split"} | linalg_cases.NOT_GROWING
+               "atleast_1d", "atleast_2d", "atleast_3d", "moveaxis", "swapaxes", "split", "array_split",
+               "var", "std", "cumsum", "cumprod", "diff", "log_softmax", "erf", "erfc", "gammaln", "digamma",
+               "polygamma", "sinc", "asinh", "acosh", "atanh", "nan_to_num", "int", "float"} | linalg_cases.NOT_GROWING
 
 
 def test_the_table_names_every_builtin_that_makes_arrays():
@@ -436,6 +441,8 @@ VALID = {("detach", kind, 0) for kind in ODD} | {
     # numpy's None axes (all, or flattened) and tuples of axes, repetitions and widths
     ("flip", "none", 1), ("squeeze", "none", 1), ("repeat", "none", 2), ("roll", "none", 2),
     ("expand_dims", "tuple", 1), ("tile", "tuple", 1),
+    ("mean", "none", 1), ("softmax", "none", 1), ("log_softmax", "none", 1), ("var", "none", 1),
+    ("std", "none", 1), ("cumsum", "none", 1), ("cumprod", "none", 1),
     *{(name, kind, 0) for name in ("grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp")
       for kind in ("function", "lambda")},
 }

@@ -9,6 +9,7 @@ builtins, so a new one cannot be added without its reference.
 """
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Callable
 
@@ -217,7 +218,55 @@ def logsumexp(x, axis=None, keepdims=False):
     return np.logaddexp.reduce(x, axis=tuple(range(np.ndim(x))) if axis is None else axis, keepdims=keepdims)
 
 
+def _vectorised(fn):
+    return lambda x: np.vectorize(fn, otypes=[np.float64])(x) if np.ndim(x) else fn(x)
+
+
+def _mpmath_reference(fn):
+    """A reference computed by mpmath (50 digits), where mpmath is installed (sympy brings it)."""
+    def reference(*args):
+        mp = pytest.importorskip("mpmath")
+        mp.mp.dps = 50
+        return _vectorised(lambda v: float(fn(mp, v, *args[1:])))(args[0])
+    return reference
+
+
+def _sinc_slope(mp, x):
+    return 0.0 if x == 0 else float(mp.diff(lambda t: mp.sin(mp.pi * t) / (mp.pi * t), mp.mpf(x)))
+
+
+def with_order(numpy_fn, orders, lo=-2.0, hi=2.0):
+    """A primitive with the param `order` (polygamma, sinc): numpy_fn(x, order)."""
+    def draw(rng):
+        x = values(rng, shape(rng, 0, 2), lo, hi)
+        order = int(rng.choice(orders))
+        return (x,), ({"order": order} if order else {}), numpy_fn(x, order)
+    return draw
+
+
+def scan(numpy_fn):
+    def draw(rng):
+        x = values(rng, shape(rng, 0, 3), 0.5, 1.5)
+        axis = int(rng.integers(0, np.ndim(x))) if np.ndim(x) and rng.random() < 0.6 else None
+        return (x,), ({} if axis is None else {"axis": axis}), numpy_fn(x, axis=axis)
+    return draw
+
+
+def xlogy_reference(x, y):
+    return np.where(np.equal(x, 0), 0.0, np.multiply(x, np.log(y)))
+
+
+POLYGAMMA = _mpmath_reference(lambda mp, v, order: mp.polygamma(order, v))
+SINC = {0: np.sinc, 1: _mpmath_reference(lambda mp, v: _sinc_slope(mp, v))}
+
 PRIMITIVES: dict[str, Callable] = {
+    "erf": unary(_vectorised(math.erf)), "erfc": unary(_vectorised(math.erfc), -3.0, 6.0),
+    "gammaln": unary(_vectorised(math.lgamma), 0.05, 30.0), "asinh": unary(np.arcsinh),
+    "acosh": unary(np.arccosh, 1.0, 5.0), "atanh": unary(np.arctanh, -0.99, 0.99),
+    "polygamma": with_order(lambda x, k: POLYGAMMA(x, k), [0, 1, 2, 4], 0.1, 8.0),
+    "sinc": with_order(lambda x, k: SINC[k](x), [0, 1]),
+    "fmax": binary(np.fmax), "fmin": binary(np.fmin), "xlogy": binary(xlogy_reference, ylo=0.1, yhi=3.0),
+    "cumsum": scan(np.cumsum), "cumprod": scan(np.cumprod),
     "neg": unary(np.negative), "exp": unary(np.exp), "expm1": unary(np.expm1), "log": unary(np.log, 0.1, 3.0),
     "log1p": unary(np.log1p, -0.9, 3.0), "sqrt": unary(np.sqrt, 0.0, 3.0), "sin": unary(np.sin),
     "cos": unary(np.cos), "tan": unary(np.tan, -1.4, 1.4), "asin": unary(np.arcsin, -1.0, 1.0),
@@ -633,6 +682,50 @@ BUILTIN_REFERENCES: dict[str, Callable] = {
     **linalg_cases.builtin_references(language, values, shape),
     **ORDER_AND_SHAPE,
 }
+def stat_args(rng):
+    (x,), kwargs = with_axis()(rng)
+    if rng.random() < 0.5:
+        kwargs["ddof"] = int(rng.integers(0, 2))
+    return (x,), kwargs
+
+
+def scan_args(rng):
+    (x,), params, _ = scan(np.cumsum)(rng)
+    return (x,), params
+
+
+def diff_args(rng):
+    x = values(rng, shape(rng, 1, 3))
+    return (x, int(rng.integers(0, 3)), int(rng.integers(-np.ndim(x), np.ndim(x)))), {}
+
+
+def polygamma_args(rng):
+    return (int(rng.integers(0, 4)), values(rng, shape(rng, 0, 2), 0.1, 6.0)), {}
+
+
+def log_softmax_reference(x, axis=-1):
+    return x - np.logaddexp.reduce(x, axis=axis, keepdims=True) if np.ndim(x) else 0.0
+
+
+def one_number(rng):
+    return (float(rng.uniform(-5.0, 5.0)),), {}
+
+
+BUILTIN_REFERENCES.update({
+    "var": language(np.var, stat_args), "std": language(np.std, stat_args),
+    "cumsum": language(np.cumsum, scan_args), "cumprod": language(np.cumprod, scan_args),
+    "diff": language(np.diff, diff_args), "log_softmax": language(log_softmax_reference, softmax_args),
+    "erf": language(_vectorised(math.erf), one()),
+    "erfc": language(_vectorised(math.erfc), one()), "gammaln": language(_vectorised(math.lgamma), one(0.05, 9.0)),
+    "digamma": language(lambda x: POLYGAMMA(x, 0), one(0.1, 9.0)),
+    "polygamma": language(lambda n, x: POLYGAMMA(x, n), polygamma_args),
+    "sinc": language(np.sinc, one()), "asinh": language(np.arcsinh, one()), "acosh": language(np.arccosh, one(1.0, 5.0)),
+    "atanh": language(np.arctanh, one(-0.99, 0.99)), "logaddexp": language(np.logaddexp, two(-30.0, 30.0)),
+    "logaddexp2": language(np.logaddexp2, two(-30.0, 30.0)), "xlogy": language(xlogy_reference, two(0.0, 3.0)),
+    "fmax": language(np.fmax, two()), "fmin": language(np.fmin, two()),
+    "nan_to_num": language(np.nan_to_num, isnan_args),
+    "int": language(lambda x: float(int(x)), one_number), "float": language(float, one_number),
+})
 # max and min also take two values (Python's max(a, b)): numpy's maximum and minimum
 PAIRWISE = {"max": pairwise(np.maximum), "min": pairwise(np.minimum)}
 # Builtins with no numpy counterpart: derivatives (tested against finite differences elsewhere),

@@ -40,6 +40,7 @@ from autodiff.diffcore.engine import arrays as A
 from autodiff.diffcore.engine import broadcasting as B
 from autodiff.diffcore.engine import elementwise as E
 from autodiff.diffcore.engine import transforms as T
+from autodiff.diffcore.interpreter import builtins as _defines_every_primitive  # noqa: F401
 from autodiff.diffcore.engine.reverse import Box, ReverseTrace, backward
 from autodiff.diffcore.engine.taylor import Jet, TaylorTrace, TaylorUnsupported
 from autodiff.diffcore.engine.tracing import REGISTRY, NoRule, Primitive, next_level, primitive, release_level
@@ -366,6 +367,34 @@ CASES: dict[str, list[Case]] = {
                Case("mat_ax0", lambda r: (any_(r, (1, 3)), any_(r, (2, 3))), dict(axis=0)),
                Case("mat_ax1", lambda r: (any_(r, (2, 3)), any_(r, (2, 1)), any_(r, (2, 2))), dict(axis=1)),
                Case("one", lambda r: (any_(r, (3,)),), dict(axis=0))],
+    # special functions (engine/special.py, engine/elementwise_more.py)
+    "erf": unary_cases(any_),
+    "erfc": unary_cases(any_),
+    "gammaln": unary_cases(lambda r, s: U(r, s, 0.3, 4.0)) + [Case("negative", lambda r: (U(r, (3,), -2.9, -2.1),))],
+    "polygamma": [Case(f"{sid(s)}_order{k}", (lambda s: lambda r: (U(r, s, 0.3, 4.0),))(s), dict(order=k))
+                  for s in UNARY_SHAPES for k in (0, 1, 3)]
+                 + [Case("negative_order2", lambda r: (U(r, (3,), -1.8, -1.2),), dict(order=2))],
+    "sinc": [Case(f"{sid(s)}_order{k}", (lambda s: lambda r: (U(r, s, -2.0, 2.0),))(s), dict(order=k))
+             for s in UNARY_SHAPES for k in (0, 1, 2)]
+            + [Case("at0", lambda r: (np.array([0.0, 0.7, -0.3]),)), Case("at0_order3", lambda r: (0.0,), dict(order=3))],
+    "asinh": unary_cases(any_),
+    "acosh": unary_cases(lambda r, s: U(r, s, 1.3, 3.0)),
+    "atanh": unary_cases(lambda r, s: U(r, s, -0.8, 0.8)),
+    "fmax": binary_cases(pair(any_, any_), ok=apart_ok),
+    "fmin": binary_cases(pair(any_, any_), ok=apart_ok),
+    "xlogy": binary_cases(pair(any_, lambda r, s: U(r, s, 0.3, 3.0))),
+    # scans (engine/statistics.py); cumprod with zeros takes its exact, division-free rules
+    "cumsum": [Case("s", _f(())), Case("4", _f((4,))), Case("2x3_flat", _f((2, 3))),
+               Case("2x3_ax0", _f((2, 3)), dict(axis=0)), Case("2x3_ax1", _f((2, 3)), dict(axis=1)),
+               Case("2x3x2_ax1", _f((2, 3, 2)), dict(axis=1))],
+    "cumprod": [Case("s", lambda r: (away(r, ()),)), Case("4", lambda r: (away(r, (4,), 0.5, 1.5),)),
+                Case("2x3_flat", lambda r: (away(r, (2, 3), 0.5, 1.5),)),
+                Case("2x3_ax0", lambda r: (away(r, (2, 3), 0.5, 1.5),), dict(axis=0)),
+                Case("2x3x2_ax1", lambda r: (away(r, (2, 3, 2), 0.5, 1.5),), dict(axis=1)),
+                Case("zeros", lambda r: (np.array([1.3, 0.0, -0.7, 0.0, 1.2]),)),
+                Case("zero_first", lambda r: (np.array([0.0, 0.9, -1.1]),)),
+                Case("zeros_2x3_ax1", lambda r: (np.array([[0.5, 0.0, 1.5], [1.2, -0.8, 0.0]]),), dict(axis=1)),
+                Case("zeros_2x3_ax0", lambda r: (np.array([[0.5, 0.0, 1.5], [0.0, -0.8, 1.1]]),), dict(axis=0))],
 }
 
 ALL = [(name, case) for name in sorted(CASES) for case in CASES[name] if name in REGISTRY]
@@ -1055,9 +1084,10 @@ def test_ieee_forward_values(prim, args, expected):
 SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, -8.0, 1000.0, -1000.0, inf, -inf, nan]
 ULPS = 4 * np.finfo(np.float64).eps
 ELEMENTWISE_UNARY = ["neg", "exp", "expm1", "log", "log1p", "sqrt", "sin", "cos", "tan", "asin", "acos",
-                     "atan", "sinh", "cosh", "tanh", "sigmoid", "softplus", "abs", "relu"]
+                     "atan", "sinh", "cosh", "tanh", "sigmoid", "softplus", "abs", "relu",
+                     "erf", "erfc", "gammaln", "asinh", "acosh", "atanh"]
 ELEMENTWISE_BINARY = ["add", "sub", "mul", "div", "pow", "mod", "maximum", "minimum", "atan2", "hypot",
-                      "cot_mul", "cot_div"]
+                      "cot_mul", "cot_div", "fmax", "fmin", "xlogy"]
 
 
 def test_elementwise_lists_cover_the_registry():
@@ -1112,6 +1142,7 @@ def test_scalar_results_are_python_floats(name, case):
     # Scalar in, scalar out, except where a param or the arity asks for an array.
     expected_shape = {"reshape": case.params.get("shape"), "broadcast_to": case.params.get("shape"),
                       "scatter_add": case.params.get("shape"), "stack": (len(args),),
+                      "cumsum": (1,), "cumprod": (1,),
                       "where": np.shape(case.params.get("cond"))}.get(name, ())
     assert_plain(value, expected_shape)
     g = 1.0 if expected_shape == () else np.ones(expected_shape)

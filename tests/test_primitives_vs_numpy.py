@@ -118,6 +118,12 @@ UNARY = {
     "detach": (lambda x: x, "normal"),
     "isnan": (np.isnan, "special"), "isfinite": (np.isfinite, "special"),
     "any": (lambda x: np.any(x != 0), "integer"), "all": (lambda x: np.all(x != 0), "integer"),
+    "asinh": (np.arcsinh, "special"), "acosh": (np.arccosh, "special"), "atanh": (np.arctanh, "special"),
+    "erf": (np.vectorize(math.erf, otypes=[float]), "special"),
+    "erfc": (np.vectorize(math.erfc, otypes=[float]), "special"),
+    "gammaln": (np.vectorize(lambda v: math.inf if v <= 0 and float(v).is_integer() else math.lgamma(v),
+                             otypes=[float]), "special"),
+    "sinc": (np.sinc, "special"), "nan_to_num": (np.nan_to_num, "special"),
 }
 BINARY = {
     "pow": (np.power, "special"), "atan2": (np.arctan2, "special"), "hypot": (np.hypot, "special"),
@@ -125,6 +131,9 @@ BINARY = {
     "max": (np.maximum, "normal"), "min": (np.minimum, "normal"),       # max(a, b): elementwise
     "isclose": (np.isclose, "integer"),
     "allclose": (lambda a, b: np.allclose(a, b), "integer"),
+    "fmax": (np.fmax, "special"), "fmin": (np.fmin, "special"),
+    "logaddexp": (np.logaddexp, "special"), "logaddexp2": (np.logaddexp2, "special"),
+    "xlogy": (lambda x, y: np.where((x == 0) & ~np.isnan(y), 0.0, x * np.log(y)), "special"),
 }
 OPERATORS = {
     "+": (np.add, "special"), "-": (np.subtract, "special"), "*": (np.multiply, "special"),
@@ -133,7 +142,7 @@ OPERATORS = {
 }
 REDUCTIONS = {
     "sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min, "norm": _norm,
-    "logsumexp": _logsumexp,
+    "logsumexp": _logsumexp, "var": np.var, "std": np.std,
 }
 # Builtins tested by a function of their own below, and names that are not functions of values.
 OWN_TESTS = {"softmax", "dot", "matmul", "outer", "transpose", "reshape", "shape", "len", "stack", "concat",
@@ -145,6 +154,8 @@ ORDER_AND_SHAPE = {"sort", "argsort", "argmax", "argmin", "topk", "take", "take_
                    "repeat", "pad", "tril", "triu", "squeeze", "expand_dims", "atleast_1d", "atleast_2d",
                    "atleast_3d", "moveaxis", "swapaxes", "split", "array_split", "vstack", "hstack", "dstack",
                    "column_stack"}
+# Statistics, scans and special functions tested by their own functions below.
+OWN_TESTS |= {"cumsum", "cumprod", "diff", "log_softmax", "digamma", "polygamma", "int", "float"}
 NOT_NUMPY = {
     "grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp",    # derivatives: tests/test_higher_order.py
     "pi", "e", "inf", "nan",                                           # constants (checked below)
@@ -232,6 +243,42 @@ def test_softmax_against_numpy():
         for axis in range(-len(shape), len(shape)):
             run_everywhere(f"y = softmax(a, axis={axis})\n", {"a": x}, _softmax(x, axis=axis),
                            f"softmax(axis={axis}) of {shape}")
+
+
+def test_scans_diff_and_log_softmax_against_numpy():
+    rng = rng_for("scans")
+    for shape in [(1,), (3,), (2, 3), (2, 2, 3)]:
+        x = values(rng, shape, "normal")
+        for name, reference in (("cumsum", np.cumsum), ("cumprod", np.cumprod)):
+            run_everywhere(f"y = {name}(a)\n", {"a": x}, reference(x), f"{name} of {shape}")
+            for axis in range(-len(shape), len(shape)):
+                run_everywhere(f"y = {name}(a, axis={axis})\n", {"a": x}, reference(x, axis=axis),
+                               f"{name}(axis={axis}) of {shape}")
+        for n, axis in itertools.product((0, 1, 2), range(-len(shape), len(shape))):
+            run_everywhere(f"y = diff(a, {n}, {axis})\n", {"a": x}, np.diff(x, n, axis), f"diff({n}, {axis}) of {shape}")
+        for axis in range(-len(shape), len(shape)):
+            expected = x - _logsumexp(x, axis=axis, keepdims=True)
+            run_everywhere(f"y = log_softmax(a, axis={axis})\n", {"a": x}, expected, f"log_softmax of {shape}")
+
+
+def test_digamma_and_polygamma_against_their_series():
+    # psi^(n)(x) = (-1)^(n+1) n! zeta(n + 1, x), zeta(s, x) = sum_k (x + k)^-s: 20000 terms, then the
+    # integral and half the first term left out (the rest is below 1e-16 of the sum)
+    rng = rng_for("polygamma")
+    x = values(rng, (2, 3), "positive")
+    k = np.arange(20000.0)[:, None, None]
+    for n in (1, 2, 3):
+        s = n + 1.0
+        zeta = np.sum((x + k) ** -s, axis=0) + (x + k.size) ** (1 - s) / (s - 1) + 0.5 * (x + k.size) ** -s
+        run_everywhere(f"y = polygamma({n}, a)\n", {"a": x}, (-1) ** (n + 1) * math.factorial(n) * zeta,
+                       f"polygamma({n})")
+    run_everywhere("y = digamma(a) - digamma(a + 1)\n", {"a": x}, -1.0 / x, "digamma's recurrence")
+
+
+def test_int_and_float_against_python():
+    for v in [2.7, -2.7, 0.5, -0.0, 3.0, 1e300, -7.5]:
+        run_everywhere("y = int(a)\n", {"a": v}, float(math.trunc(v)), f"int({v!r})")
+        run_everywhere("y = float(a)\n", {"a": v}, v, f"float({v!r})")
 
 
 # dot follows numpy exactly: numbers, vectors, matrices, and above 2-D the last axis of a with the
@@ -365,6 +412,30 @@ def _reduction_cases(rng):
     return cases
 
 
+def _scan_cases(rng):
+    cases = []
+    for shape in [(), (3,), (2, 3), (2, 2, 3)]:
+        x = values(rng, shape, "normal")
+        cases.append(((x,), {}))
+        cases += [((x,), {"axis": axis}) for axis in range(len(shape))]
+    return cases
+
+
+def _trigamma(x):
+    # psi'(x) = sum_k 1/(x + k)^2: 20000 terms, then the integral and half the first term left out
+    k = np.arange(20000.0).reshape((-1,) + (1,) * np.ndim(x))
+    return np.sum((x + k) ** -2.0, axis=0) + 1.0 / (x + k.size) + 0.5 * (x + k.size) ** -2.0
+
+
+def _sinc_slope(x):
+    # d/dx sin(pi x)/(pi x) = (cos(pi x) - sinc(x)) / x, 0 at 0 (inputs here are away from 0's cancellation)
+    return np.where(x == 0, 0.0, (np.cos(np.pi * x) - np.sinc(x)) / np.where(x == 0, 1.0, x))
+
+
+def _order_cases(domain):
+    return lambda rng: [((values(rng, s, domain),), {"order": 1}) for s in UNARY_SHAPES]
+
+
 def _matmul_cases(rng):
     return [((values(rng, sa, "normal"), values(rng, sb, "normal")), {}) for sa, sb in MATMUL_SHAPES]
 
@@ -433,6 +504,11 @@ PRIMITIVES: dict[str, tuple[Callable, Callable]] = {
     "stack": (lambda *xs, axis: np.stack(xs, axis=axis), _join_cases),
     "concat": (lambda *xs, axis: np.concatenate(xs, axis=axis), _join_cases),
     "where": (lambda x, y, cond: np.where(cond, x, y), _where_cases),
+    **{name: (UNARY[name][0], _unary_cases()) for name in ["asinh", "acosh", "atanh", "erf", "erfc", "gammaln"]},
+    **{name: (BINARY[name][0], _binary_cases()) for name in ["fmax", "fmin", "xlogy"]},
+    "cumsum": (np.cumsum, _scan_cases), "cumprod": (np.cumprod, _scan_cases),
+    "polygamma": (lambda x, order: _trigamma(x), _order_cases("positive")),
+    "sinc": (lambda x, order: _sinc_slope(x), _order_cases("normal")),
 }
 
 

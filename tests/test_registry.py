@@ -42,6 +42,8 @@ AT_THE_KINK = {
     "hypot": ("y = hypot(x, 0)", 0.0),
     "eigh": ("y = sum(eigh(x)[0] * [1, 2])", [[1.0, 0.0], [0.0, 1.0]]),
     "svd": ("y = sum(svd(x, compute_uv=false) * [1, 2])", [[1.0, 0.0], [0.0, 1.0]]),
+    "fmax": ("y = fmax(x, 1)", 1.0),
+    "fmin": ("y = fmin(x, 1)", 1.0),
 }
 
 

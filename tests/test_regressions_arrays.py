@@ -315,6 +315,18 @@ DIFFERENTIABLE_ARGUMENTS = {
     "enumerate": ["enumerate([t, 2*t^2], 3)[1][0] * enumerate([t, 2*t^2])[1][1]"],     # start: whole, as range's
     "zip": ["zip([t, 1], [2, t^2])[1][1] * zip([t, 1], [2, t^2])[0][0]"],
     **linalg_cases.DIFFERENTIABLE_ARGUMENTS,
+    **{name: [f"{name}([t, 2*t, t^2, 1]) * [1, 2, 3, 4]", f"{name}([[t, 1], [2, t^2]], axis=0) * [[1, 2], [3, 4]]"]
+       for name in ["cumsum", "cumprod", "log_softmax"]},
+    "var": ["var([t, 2*t, t^2])", "var([[t, 1], [2, t^2]], axis=0, ddof=1)"],
+    "std": ["std([t, 2*t, t^2])", "std([[t, 1], [2, t^2]], axis=0, ddof=1)"],
+    "diff": ["diff([t, 2*t, t^3]) * [1, 2]", "diff([[t, 1], [2, t^2]], 1, 0)"],
+    **{name: [f"{name}(t + 0.5)", f"{name}([t, 2*t])"] for name in
+       ["erf", "erfc", "gammaln", "digamma", "sinc", "asinh", "nan_to_num"]},
+    "acosh": ["acosh(t + 1.5)"], "atanh": ["atanh(t / 2)", "atanh([t / 2, -t / 3])"], "float": ["float(t)"],
+    "int": ["int(t) + t"], "polygamma": ["polygamma(2, t + 1)"],
+    **{name: [f"{name}(t, 0.3)", f"{name}(0.3, [t, 2*t])"] for name in ["logaddexp", "logaddexp2", "fmax"]},
+    "fmin": ["fmin(t, 2.0)", "fmin(2.0, [t, 2*t])"],
+    "xlogy": ["xlogy(t, 2.0)", "xlogy(2.0, [t, 3*t])"],
 }
 NO_VALUE_ARGUMENTS = {
     "sign": "a step: zero derivative, documented", "floor": "a step", "ceil": "a step", "round": "a step",

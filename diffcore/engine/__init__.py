@@ -11,6 +11,10 @@
                       indexing, stacking              } size rules, what the tape keeps, its kink
     linalg.py         einsum, solve, det, slogdet          } the same, for matrices (leading
     decompositions.py cholesky, eigh, svd, pinv          } axes are stacks of them)
+    elementwise_more.py  asinh, acosh, atanh, fmax, fmin, xlogy     } the same contract
+    special.py        erf, erfc, gammaln, polygamma (digamma), sinc }
+    statistics.py     the scans cumsum and cumprod                  }
+    special_values.py plain values of those special functions (polygamma, sinc's derivatives)
     series.py, kinks.py  the Taylor series arithmetic and the kink checks those definitions use
     reverse.py        the tape and the iterative backward sweep
     forward.py        forward mode (JVP tracers)

@@ -155,7 +155,7 @@ class ReverseTrace(Trace):
             if not node & 4095:
                 self._account(ans)
         elif xv.__class__ is ndarray or ans.__class__ is ndarray:
-            if xv.__class__ is ndarray and prim.saves is not None and not self.keep_all:
+            if prim.saves is not None and not self.keep_all:
                 self._forget(node, prim, x.node, NO_PARENT)       # (sum(x) keeps no array)
             self._account(ans)
         elif not node & 4095:

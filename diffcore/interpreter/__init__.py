@@ -11,6 +11,7 @@
     arguments.py    the builtins' argument helpers: axes, variadic values, string options
     ordering.py     its builtins of order and selection (sort, argmax, take...), made of primitives
     shaping.py      its builtins that rearrange, repeat, pad, cut and join arrays, made of primitives
+    scientific.py   statistics, scans, special functions and conversions, merged into builtins
     values.py, strings.py, display.py  lists, indices and inputs; strings; how print shows values
 
 May import the engine and autodiff.grammar; never the face above it (program.py ...), the

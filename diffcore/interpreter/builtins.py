@@ -25,6 +25,7 @@ from ..engine.tracing import Tracer, strip
 from .linalg_builtins import LINALG_BUILTINS
 from . import ordering, shaping
 from .arguments import flatten_args as _flatten_args
+from .scientific import TABLE as SCIENTIFIC
 
 
 class Builtin:
@@ -508,6 +509,7 @@ def _table() -> dict[str, Callable]:
         "enumerate": enumerate_, "zip": zip_,
         **LINALG_BUILTINS,
         **ordering.TABLE, **shaping.TABLE,
+        **SCIENTIFIC,
     }
 
 

@@ -195,9 +195,17 @@ LINALG_BUILTINS = ["solve", "inv", "det", "slogdet", "pinv", "cholesky", "eigh",
 REARRANGING = ["sort", "argsort", "argmax", "argmin", "topk", "take", "take_along_axis", "flip", "roll", "tile",
                "repeat", "pad", "tril", "triu", "squeeze", "expand_dims", "atleast_1d", "atleast_2d", "atleast_3d",
                "moveaxis", "swapaxes", "split", "array_split", "vstack", "hstack", "dstack", "column_stack"]
+# Called by the production of issue 14's statistics and special functions (`scientific`, extra).
+SCIENTIFIC_UNARY = ["erf", "erfc", "sinc", "asinh", "nan_to_num", "float", "int"]
+SCIENTIFIC_POSITIVE = ["gammaln", "digamma"]
+SCIENTIFIC_BINARY = ["logaddexp", "logaddexp2", "fmax", "fmin"]
+SCIENTIFIC_VECTOR = ["cumsum", "cumprod", "diff", "log_softmax"]
+SCIENTIFIC_STATISTICS = ["var", "std"]
+SCIENTIFIC_BUILTINS = (SCIENTIFIC_UNARY + SCIENTIFIC_POSITIVE + SCIENTIFIC_BINARY + SCIENTIFIC_VECTOR
+                       + SCIENTIFIC_STATISTICS + ["polygamma", "xlogy", "acosh", "atanh"])
 VOCABULARY = frozenset(SMOOTH_UNARY + POSITIVE_DOMAIN + RARE_UNARY + BINARY_BUILTINS + REDUCTIONS
                        + AXIS_REDUCTIONS + KEPT_DIMS_REDUCTIONS + OTHER_BUILTINS + EXTRA_BUILTINS
-                       + LINALG_BUILTINS + REARRANGING) - {"%"}
+                       + LINALG_BUILTINS + REARRANGING + SCIENTIFIC_BUILTINS) - {"%"}
 # The operators and forms of the language the generator writes (besides calls).
 OPERATORS = frozenset(["+", "-", "*", "/", "^", "%", "//", "@", "unary -", "x[i]", "x[i] = v", "[a, b]",
                        "a if c else b", "x[:, None]", "x[..., i]", "+= -= *= /= **= //= %= @=",
@@ -234,6 +242,9 @@ PRIMITIVES_REACHED = {
     "getitem": "x[i]", "scatter_add": "getitem", "index_set": "x[i] = v",
     "einsum": "einsum", "solve": "solve", "det": "det", "slogdet": "slogdet", "cholesky": "cholesky",
     "eigh": "eigh", "svd": "svd", "pinv": "pinv",
+    "erf": "erf", "erfc": "erfc", "gammaln": "gammaln", "polygamma": "polygamma", "sinc": "sinc",
+    "asinh": "asinh", "acosh": "acosh", "atanh": "atanh", "fmax": "fmax", "fmin": "fmin", "xlogy": "xlogy",
+    "cumsum": "cumsum", "cumprod": "cumprod",
 }
 
 
@@ -331,7 +342,8 @@ class Gen:
                             self.reshaped, self.stacked, self.kept_dims, self.new_axes]
         if self.extra:
             productions += [self.closure_derivative, self.closure_derivative, self.masked_singularity,
-                            self.advanced_index, self.constructed, self.linear_algebra, self.rearranged]
+                            self.advanced_index, self.constructed, self.linear_algebra, self.rearranged,
+                            self.scientific]
             if len(shape) == 2:
                 productions += [self.dot_above_2d, self.batched_matmul]
             elif not shape:
@@ -912,6 +924,39 @@ class Gen:
         M = self.expr(scope, (m, c), depth)
         mask = listlit(ast.Bool(SPAN, i in chosen) for i in range(m))
         return self.twin(index(M, mask), stacked(index(M, num(float(i))) for i in chosen), "boolean mask")
+
+    def scientific(self, scope, shape, depth):
+        """Issue 14's statistics, scans and special functions, inside their domains."""
+        kind = self.choice(6)
+        if kind == 0:
+            return call(self.pick(SCIENTIFIC_UNARY), self.expr(scope, shape, depth))
+        if kind == 1:
+            fn = self.pick(SCIENTIFIC_POSITIVE + ["polygamma", "acosh", "xlogy"])
+            x = self.positive(scope, shape, depth)
+            if fn == "polygamma":
+                return call(fn, num(float(self.choice(3))), x)
+            if fn == "acosh":
+                return call(fn, binop("+", x, num(1.0)))
+            if fn == "xlogy":
+                return call(fn, self.expr(scope, self.operand_shape(shape), depth), x)
+            return call(fn, x)
+        if kind == 2:
+            if self.coin(0.3):
+                return call("atanh", binop("*", call("tanh", self.expr(scope, shape, depth)), num(0.9)))
+            return call(self.pick(SCIENTIFIC_BINARY), self.expr(scope, shape, depth),
+                        self.expr(scope, self.operand_shape(shape), depth))
+        if not shape:
+            fn = self.pick(SCIENTIFIC_STATISTICS)
+            n = self.pick([2, 3, 4])
+            arg = self.expr(scope, (n,), depth)
+            return call(fn, arg, ddof=num(1.0)) if self.coin(0.3) else call(fn, arg)
+        if len(shape) == 1:
+            fn = self.pick(SCIENTIFIC_VECTOR)
+            if fn == "diff":
+                return call("diff", self.expr(scope, (shape[0] + 1,), depth))
+            return call(fn, self.expr(scope, shape, depth))
+        fn = self.pick(["cumsum", "cumprod", "log_softmax"])
+        return call(fn, self.expr(scope, shape, depth), axis=num(float(self.choice(2))))
 
     def constructed(self, scope, shape, depth):
         """linspace, arange and full with differentiated arguments (bug 9); the twins spell them out."""
