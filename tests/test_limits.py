@@ -24,7 +24,7 @@ import pytest
 
 import autodiff.cli.main  # noqa: F401 - registers the commands
 from autodiff.grammar.source import ProgramError
-from autodiff.diffcore.engine import elementwise as E
+from autodiff.diffcore.engine import elementwise as E, numeric
 from autodiff.diffcore.interpreter.builtins import BUILTINS, Builtin
 from autodiff.diffcore.derivatives import Differentiator, evaluate
 from autodiff.diffcore.engine.errors import LimitExceeded, ValueTypeError
@@ -334,6 +334,35 @@ def test_a_nested_clock_never_extends_the_outer_one():
             assert current().deadline < outer and current().timeout == 0.01
         assert current().deadline == outer and current().timeout == 1.0
     assert current().deadline == math.inf
+
+
+# Commands that end every way, each followed in the same process by a timed Jacobian below.
+ENDINGS = [
+    (["eval", "--max-steps", "10", "-e", "x + 1", "--at", "x=t = 0\nfor i in range(3000000): t = t + 1"], 2),
+    (["eval", "--timeout", "5", "-e", "t = 0\nwhile true:\n    t = t + sum(ones(2000, 2000))"], 1),
+    (["grad", "--timeout", "0", "-e", "y = ones(30, 30) @ (x * x)", "--at", "x=ones(30)"], 0),
+    (["eval", "-e", "y = 1 +"], 1),
+]
+
+
+def test_every_run_in_a_process_keeps_its_deadline_whatever_ran_before(monkeypatch):
+    """A command's --timeout holds after any other in the same process: nothing a run leaves
+    (its context, a meter, a limit) moves or skips the next run's deadline. Checked by the
+    mechanism, not by the machine's speed: with the primitives' clock an hour ahead, every look
+    at it finds the deadline passed, so a run with a limit stops at its first look (the Jacobian's
+    sweeps look before each row) and a run without one finishes."""
+    real = time.monotonic
+    monkeypatch.setattr(numeric, "time", type("Clock", (), {"monotonic": staticmethod(lambda: real() + 3600.0)}))
+    jacobian = ["grad", "-e", "y = ones(30, 30) @ (x * x)", "--at", "x=ones(30)"]
+    for argv, ending in ENDINGS:
+        code, out, err = run_main(argv)
+        assert code == ending, err
+        code, out, err = run_main(jacobian[:1] + ["--timeout", "0.2"] + jacobian[1:])
+        assert code == 1 and "the program ran longer than 0.2 s" in err and out == "", (argv, code, err)
+    code, out, err = run_main(jacobian)           # the default 60 s: an hour ahead is past it too
+    assert code == 1 and "longer than 60 s" in err
+    code, out, err = run_main(jacobian[:1] + ["--timeout", "0", "--json"] + jacobian[1:])
+    assert code == 0 and json.loads(out)["jacobian"]["x"] == [[2.0] * 30] * 30     # d(sum_j x_j^2)/dx_k
 
 
 def test_timeout_error_is_located_and_names_the_option():
