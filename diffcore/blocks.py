@@ -269,3 +269,23 @@ def _by_signature(ats: list, lanes: list) -> list:
         key = tuple((k, np.shape(v)) for k, v in ats[i].items())
         groups.setdefault(key, []).append(i)
     return list(groups.values())
+
+
+# ------------------------------------------------------------------ the API
+
+def evaluate_many(program, ats: list, of: Optional[str] = None, limits=None,
+                  one: Optional[Callable[[dict], Any]] = None) -> list:
+    """`evaluate` at each point of `ats`, many at once: each point's Evaluation or ProgramError.
+    `one(at)` computes a point alone (by default `evaluate`; the CLI's also captures printing)."""
+    from .derivatives import evaluate
+    from .engine.context import Limits
+    lanewise = Lanewise(program, limits or Limits(), of)
+    one = one or (lambda at: evaluate(program, at, of=of, limits=limits))
+    return run_block(ats, lanewise.evaluate, one)
+
+
+def differentiate_many(differentiator, ats: list, one: Optional[Callable[[dict], Any]] = None) -> list:
+    """`differentiator(at)` at each point of `ats`, many at once: each point's Derivatives or ProgramError."""
+    d = differentiator
+    lanewise = Lanewise(d.program, d.limits, d.of)
+    return run_block(ats, lambda block, stacked: lanewise.gradient(d, block, stacked), one or d)
