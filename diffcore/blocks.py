@@ -107,8 +107,13 @@ class Lanewise:
         self.program, self.limits, self.of = program, limits, of
 
     def _run(self, ats: list, stacked: dict, context: RunContext, watch) -> Any:
-        return self.program.run(ats[0], self.limits, watch=watch, print_fn=_refuse_print, of=self.of,
-                                context=context)
+        runtime = self.program.compiled.runtime
+        kept = runtime.print_fn         # a run keeps the print function it is given for the next
+        try:
+            return self.program.run(ats[0], self.limits, watch=watch, print_fn=_refuse_print, of=self.of,
+                                    context=context)
+        finally:
+            runtime.print_fn = kept
 
     def evaluate(self, ats: list, stacked: dict) -> list:
         from .derivatives import Evaluation

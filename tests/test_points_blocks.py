@@ -138,7 +138,7 @@ def _cli(tmp_path, args, engine):
 @pytest.mark.parametrize("command", [["grad"], ["eval"], ["grad", "--csv"]])
 def test_cli_output_is_byte_identical(tmp_path, command):
     rng = np.random.default_rng(3)
-    values = rng.uniform(-2, 2, 300).tolist() + ["nan", "", "x", "1e400", "0"]
+    values = rng.uniform(-2, 2, 300).tolist() + ["nan", "", "x", "1e400", "1e-300"]
     points = tmp_path / "p.csv"
     points.write_text("a\n" + "".join(f"{v}\n" for v in values))
     program = str(ROOT / "samples" / "seed_control_flow.expr")
@@ -161,3 +161,16 @@ def test_cli_rosenbrock_arrays_and_workers(tmp_path):
     x0 = x[0]
     want = [-400 * x0[0] * (x0[1] - x0[0] ** 2) - 2 * (1 - x0[0])]
     assert first["gradient"]["x"][0] == pytest.approx(want[0], rel=1e-12)
+
+
+def test_points_on_one_path_never_run_alone():
+    """Points whose conditions agree (two trip counts here) are computed by lanes only."""
+    program = Program(Source((ROOT / "samples" / "seed_control_flow.expr").read_text(), "seed"))
+    a = [1.0 + k * 0.001 for k in range(50)] + [-0.3 - k * 0.001 for k in range(50)]
+
+    def refuse(at):
+        raise AssertionError(f"computed alone: {at}")
+    results = differentiate_many(Differentiator(program), [{"a": v} for v in a], one=refuse)
+    assert [r.derivatives["a"] for r in results] == [1024.0] * 50 + [409600.0] * 50
+    values = evaluate_many(program, [{"a": v} for v in a], one=refuse)
+    assert [v.output for v in values] == [r.output for r in results]
