@@ -90,7 +90,7 @@ def ordered_map(task: Callable[[Any], Any], items: Iterable, jobs: int,
 
 
 def _in_workers(task: Callable[[Any], Any], combine: Callable[[list], list], items: Iterator,
-                jobs: int, chunk: int) -> Iterator:
+                jobs: int, per_task: int) -> Iterator:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -98,7 +98,7 @@ def _in_workers(task: Callable[[Any], Any], combine: Callable[[list], list], ite
 
     from .report import Terminated
     _task[0] = (task, combine)
-    chunks = iter(lambda: list(islice(items, chunk)), [])
+    chunks = iter(lambda: list(islice(items, per_task)), [])
     with sigterm_raises(), ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
                                                initializer=start_worker, initargs=(os.getpid(),)) as pool:
         finished = False

@@ -148,7 +148,9 @@ def test_cli_output_is_byte_identical(tmp_path, command):
     assert block[0] == 1 and block[1].count("\n") >= 300
 
 
-def test_cli_rosenbrock_arrays_and_workers(tmp_path):
+def test_cli_rosenbrock_arrays_and_workers(tmp_path, monkeypatch):
+    import autodiff.cli.points
+    monkeypatch.setattr(autodiff.cli.points, "BLOCK_POINTS", 300)       # several blocks for the workers
     rng = np.random.default_rng(4)
     x = rng.uniform(-2, 2, (2000, 3))
     points = tmp_path / "p.csv"
@@ -157,6 +159,7 @@ def test_cli_rosenbrock_arrays_and_workers(tmp_path):
     per_point = _cli(tmp_path, args + ["--jobs", "1"], "per-point")
     assert per_point == _cli(tmp_path, args + ["--jobs", "1"], "block")
     assert per_point == _cli(tmp_path, args + ["--jobs", "2"], "block")
+    assert per_point == _cli(tmp_path, args + ["--jobs", "2"], "per-point")     # 4 chunks of 512
     first = json.loads(per_point[1].splitlines()[0])
     x0 = x[0]
     want = [-400 * x0[0] * (x0[1] - x0[0] ** 2) - 2 * (1 - x0[0])]
