@@ -411,13 +411,7 @@ def binary_impl(scalar_fn: Callable, array_fn: Callable, scalar_exact: bool = Tr
         else:
             if cx is not float or cy is not float:
                 x, y = number(x), number(y)
-            try:
-                result = scalar_fn(x, y)
-                if result.__class__ is not complex:
-                    return result
-            except (ValueError, OverflowError, ZeroDivisionError):
-                pass
-            return plain(array_fn(np.float64(x), np.float64(y)))
+            return scalar_path(x, y)
         run = get_current() or current()
         if n > run.max_elements:
             raise ArrayTooLarge(n, run.max_elements)
