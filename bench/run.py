@@ -492,6 +492,80 @@ def case_points(profile: Profile, refs: dict, workdir: Path) -> Case:
     return case
 
 
+# ---------------------------------------------------------------- case 7: many points at once
+
+def peak_rss_of(command: list, out_path: Path) -> float:
+    """The peak resident memory (MiB) of a command, measured in a fresh parent of its own."""
+    probe = ("import resource, subprocess, sys; "
+             "subprocess.run(sys.argv[2:], stdout=open(sys.argv[1], 'w'), stderr=subprocess.DEVNULL, check=True); "
+             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    done = subprocess.run([sys.executable, "-c", probe, str(out_path)] + command, capture_output=True,
+                          text=True, check=True)
+    return int(done.stdout.split()[-1]) / 1024
+
+
+def case_blocks(profile: Profile, refs: dict, workdir: Path) -> Case:
+    """`--points` computed in blocks of points at once vs one point at a time, side by side."""
+    big = 1_000_000 if profile is FULL else 4 * profile.points
+    small = big // 10
+    case = Case("7", f"Many points at once: {big:,} gradients through the CLI, blocks vs one point at a time", [
+        ("system", "system", str), ("seconds", "wall time", ms), ("rate", "gradients / s", lambda v: num(v, 0)),
+        ("vs_per_point", "speed vs per-point", ratio)])
+    rng = np.random.default_rng(20240601)
+    files = {}
+    a = rng.uniform(-2.0, 2.0, big)
+    x = rng.uniform(-2.0, 2.0, (big, 3))
+    for name, header, rows in (("seed", "a\n", (f"{v!r}\n" for v in a.tolist())),
+                               ("rosen", "x[0],x[1],x[2]\n", (f"{p!r},{q!r},{r!r}\n" for p, q, r in x.tolist()))):
+        lines = list(rows)
+        for count in (big, small):
+            path = workdir / f"{name}_{count}.csv"
+            path.write_text(header + "".join(lines[:count]))
+            files[name, count] = path
+    programs = {"seed": CONTROL_FLOW, "rosen": ROSENBROCK}
+    out_path = workdir / "blocks_out.jsonl"
+
+    def command(name: str, count: int, *extra: str) -> list:
+        return autodiff_command() + ["grad", str(programs[name]), "--points", str(files[name, count]),
+                                     "--json-lines", *extra]
+
+    def run(cmd: list, to: Path = out_path) -> None:
+        with open(to, "w") as out:
+            subprocess.run(cmd, stdout=out, stderr=subprocess.DEVNULL, check=True)
+
+    case.check = ("the JSON Lines of blocks and of one point at a time are byte-identical (the small files), "
+                  "and the big file gives one line per point")
+    problems = []
+    for name in programs:
+        run(command(name, small, "--points-engine", "per-point"), workdir / "per_point.jsonl")
+        run(command(name, small), workdir / "blocks.jsonl")
+        if (workdir / "per_point.jsonl").read_bytes() != (workdir / "blocks.jsonl").read_bytes():
+            problems.append(f"{name}: the block output differs from the per-point output")
+    if not case.verify(problems):
+        return case
+    titles = {"seed": "seed control flow", "rosen": "Rosenbrock, x of 3"}
+    for name in programs:
+        per_point = timed(lambda: run(command(name, small, "--points-engine", "per-point", "--jobs", "1")), 1)
+        rows = [(f"{titles[name]}: per point, one process ({small:,} points)", per_point, small),
+                (f"{titles[name]}: blocks, one process", timed(lambda: run(command(name, big, "--jobs", "1")), 1), big),
+                (f"{titles[name]}: blocks, default --jobs", timed(lambda: run(command(name, big)), 1), big)]
+        base = small / per_point
+        for system, seconds, count in rows:
+            case.rows.append({"system": system, "seconds": seconds, "rate": count / seconds,
+                              "vs_per_point": count / seconds / base})
+        target = 300_000.0 if name == "seed" else 1_000_000.0
+        case.targets.append(Target(f"{titles[name]}: gradients per second through the CLI (default --jobs)",
+                                   case.rows[-1]["rate"], target, "gradients/s", at_most=False))
+        memory = [peak_rss_of(command(name, count, "--jobs", "1"), out_path) for count in (small, big)]
+        case.targets.append(Target(f"{titles[name]}: peak memory, {big:,} vs {small:,} points (one process)",
+                                   memory[1] / memory[0], 1.2, "x", at_most=True))
+        case.notes.append(f"{titles[name]}: peak memory {memory[0]:.0f} MiB for {small:,} points, "
+                          f"{memory[1]:.0f} MiB for {big:,}.")
+    case.notes.append("Rates from one run each on a machine shared with other work: the ratios to the per-point "
+                      "row of the same run are the measurement; the absolute rates move with the load.")
+    return case
+
+
 # ---------------------------------------------------------------- case 4: arrays
 
 def rosenbrock_primitives(x):
@@ -942,7 +1016,7 @@ def profile_cases(workdir: Path) -> None:
 def main(argv: Optional[list] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a few-second profile: small sizes, no reference systems")
-    parser.add_argument("--cases", default="1,2,3,4,5,6", help="which cases to run (comma-separated)")
+    parser.add_argument("--cases", default="1,2,3,4,5,6,7", help="which cases to run (comma-separated)")
     parser.add_argument("--output-dir", type=Path, help="write RESULTS.md and results.json here "
                         "(default: bench/ for a full run of every case, nowhere otherwise)")
     parser.add_argument("--no-references", action="store_true", help="skip PyTorch, JAX and HIPS autograd")
@@ -967,7 +1041,8 @@ def main(argv: Optional[list] = None) -> int:
         started, report = time.perf_counter(), {"profile": profile.name, "machine": machine(),
                                                  "versions": versions(refs)}
         runners = {"1": lambda p, r: case_cold_start(p, r, workdir), "2": case_scalar_loop, "3": lambda p, r: case_points(p, r, workdir),
-                   "4": case_arrays, "5": case_higher_order, "6": case_checkpoint}
+                   "4": case_arrays, "5": case_higher_order, "6": case_checkpoint,
+                   "7": lambda p, r: case_blocks(p, r, workdir)}
         cases = []
         for key in wanted:
             print(f"running case {key} ...", file=sys.stderr, flush=True)
@@ -983,7 +1058,7 @@ def main(argv: Optional[list] = None) -> int:
         report["cases"] = [case.as_json() for case in cases]
     print_summary(cases)
     output_dir = args.output_dir
-    if output_dir is None and profile is FULL and wanted == list("123456"):
+    if output_dir is None and profile is FULL and wanted == list("1234567"):
         output_dir = ROOT / "bench"
     if output_dir is not None:
         output_dir.mkdir(parents=True, exist_ok=True)

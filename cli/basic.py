@@ -51,9 +51,12 @@ def eval_command(config: EvalConfig) -> int:
     of = config.program.of
     if config.points.path is not None:
         from .points import run_program_points
+        from autodiff.diffcore.blocks import evaluate_many
         return run_program_points(
             program, config, values,
-            lambda point: eval_document(evaluate(program, point, of=of, limits=limits), program), (), limits)
+            lambda point: eval_document(evaluate(program, point, of=of, limits=limits), program), (), limits,
+            (lambda ats, one: evaluate_many(program, ats, of, limits, one),
+             lambda result: eval_document(result, program)))
     with reported(program):
         result = evaluate(program, values, of=of, limits=limits)
     if config.output.as_json:
@@ -109,9 +112,12 @@ def grad_command(config: GradConfig) -> int:
                                         cotangent=cotangent, reduce_sum=config.reduce_sum, limits=limits)
     if config.points.path is not None:
         from .points import run_program_points
+        from autodiff.diffcore.blocks import differentiate_many
         return run_program_points(
             program, config, values, lambda point: grad_document(differentiator(point), program),
-            ("gradient", "jacobian", "vjp"), limits)
+            ("gradient", "jacobian", "vjp"), limits,
+            (lambda ats, one: differentiate_many(differentiator, ats, one),
+             lambda result: grad_document(result, program)))
     with reported(program):
         result = differentiator(values)
     if config.output.as_json:

@@ -105,13 +105,13 @@ class OutputSettings(OptionGroup):
 
 class PointsSettings(OptionGroup):
     """--points PATH (None: one point, from --at), --points-format, --json-lines or --csv,
-    --on-error, and -j/--jobs (0: one worker per usable core)."""
+    --on-error, -j/--jobs (0: one worker per usable core) and --points-engine (block or per-point)."""
 
-    __slots__ = ("path", "format", "json_lines", "as_csv", "on_error", "jobs")
+    __slots__ = ("path", "format", "json_lines", "as_csv", "on_error", "jobs", "engine")
 
     def __init__(self, path: Optional[str] = None, format: str = "auto", json_lines: bool = False,
-                 as_csv: bool = False, on_error: str = "stop", jobs: int = 0):
-        super().__init__(path, format, json_lines, as_csv, on_error, jobs)
+                 as_csv: bool = False, on_error: str = "stop", jobs: int = 0, engine: str = "block"):
+        super().__init__(path, format, json_lines, as_csv, on_error, jobs, engine)
 
 
 class CommandConfig(Record):

@@ -100,4 +100,8 @@ points_options = compose(
     click.option("-j", "--jobs", type=click.IntRange(0), default=0, show_default=True,
                  help="With --points from a file: worker processes (0: one per usable core; 1: this "
                       "process only). The results and their order are the same."),
+    click.option("--points-engine", "engine", type=click.Choice(["block", "per-point"]), default="block",
+                 show_default=True,
+                 help="With --points: run the program once over a block of points (the same results, "
+                      "byte for byte), or once per point."),
 )

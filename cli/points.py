@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import itertools
 import json
 import math
 import re
@@ -26,6 +27,10 @@ import numpy as np
 from .render import dumps, to_json
 
 _FLAT_COLUMN = re.compile(r"^\s*([A-Za-z_]\w*)\s*\[\s*(\d+(?:\s*,\s*\d+)*)\s*\]\s*$")
+
+
+# Points per block when many are computed at once (diffcore/blocks.py).
+BLOCK_POINTS = 8192
 
 
 class PointError(Exception):
@@ -453,10 +458,14 @@ def _csv_number(v: float) -> str:
 
 
 def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tuple[dict, list]],
-               as_csv: bool, on_error: str, describe_error: Callable[[Exception], dict], jobs: int = 1) -> int:
+               as_csv: bool, on_error: str, describe_error: Callable[[Exception], dict], jobs: int = 1,
+               compute_block: Optional[Callable] = None) -> int:
     """Run `compute` once per point; write the results in input order; return the exit code.
 
     `compute(at)` returns (the JSON document of the result, its CSV columns).
+    `compute_block(ats, one)`, when given, computes a block of points at once (diffcore/blocks.py):
+    for each, what `compute` returns or the error it raises; `one(at)` computes a point alone.
+    Points from a file then go in blocks of BLOCK_POINTS (points that arrive live, one by one).
     `describe_error(exc)` turns a program error into a JSON-able dict (kind, message, position).
     With jobs other than 1, points from a file are computed by that many worker processes (0: one
     per usable core, and never more; workers.py);
@@ -487,9 +496,46 @@ def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tup
         finally:
             sys.stderr = saved
 
+    def outcomes_of_block(block: list) -> list:
+        """The outcomes of a block of points, computed many at once; what a point computed alone
+        prints is captured, to be written with its outcome (as a worker does)."""
+        ready = [p for p in block if p.values is not None]
+        printed: dict = {}
+
+        def one(at: dict) -> Any:
+            saved, sys.stderr = sys.stderr, io.StringIO()
+            try:
+                return compute(at)
+            except PointError as exc:
+                return exc
+            finally:
+                printed[id(at)] = sys.stderr.getvalue()
+                sys.stderr = saved
+
+        ats = [{**base_at, **p.values} for p in ready]
+        results = iter(zip(ats, compute_block(ats, one)))
+        out = []
+        for point in block:
+            if point.values is None:
+                out.append(outcome(point))
+                continue
+            at, result = next(results)
+            said = printed.get(id(at), "")
+            if isinstance(result, ProgramError):
+                out.append((point.line, False, describe_error(result), said))
+            elif isinstance(result, PointError):
+                out.append((point.line, False, {"kind": "output error", "message": str(result)}, said))
+            else:
+                document, columns = result
+                out.append((point.line, True, columns if as_csv else
+                            dumps({"line": point.line, **document}) + "\n", said))
+        return out
+
     def merged(outcomes: list) -> list:
         """A worker's chunk of outcomes with each run of plain JSON results joined into one
         (fewer objects to hand back, and one write for the main process)."""
+        if outcomes and type(outcomes[0]) is list:      # a chunk of blocks
+            outcomes = [o for block in outcomes for o in block]
         if as_csv:
             return outcomes
         out, run = [], []
@@ -516,8 +562,13 @@ def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tup
             if progress is not None:
                 progress.start()
             points = read_points(stream, path, fmt)
-            outcomes = (ordered_map(outcome_in_worker, points, worker_count(jobs), merged)
-                        if jobs != 1 and not live else map(outcome, points))
+            if compute_block is not None and not live:
+                blocks = iter(lambda: list(itertools.islice(points, BLOCK_POINTS)), [])
+                outcomes = _flat(ordered_map(outcomes_of_block, blocks, worker_count(jobs), merged, chunk=1)
+                                 if jobs != 1 else map(outcomes_of_block, blocks))
+            else:
+                outcomes = (ordered_map(outcome_in_worker, points, worker_count(jobs), merged)
+                            if jobs != 1 and not live else map(outcome, points))
             for line, ok, payload, printed in outcomes:
                 if progress is not None:        # a worker's joined run of JSON lines is many points
                     progress.advance(payload.count("\n") if line is None else 1)
@@ -556,6 +607,21 @@ def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tup
     return 1 if failures else 0
 
 
+def _flat(outcomes: Iterator) -> Iterator:
+    """Outcomes from blocks (a list each, or already one by one from workers), one by one; closing
+    it closes `outcomes` (which stops the workers)."""
+    try:
+        for item in outcomes:
+            if type(item) is list:
+                yield from item
+            else:
+                yield item
+    finally:
+        close = getattr(outcomes, "close", None)
+        if close is not None:
+            close()
+
+
 def error_document(error, filename: str) -> dict:
     """A program error as a JSON-able dict: kind, message, and where it points, if anywhere."""
     document = {"kind": error.kind, "message": error.message}
@@ -582,9 +648,13 @@ def csv_columns(document: dict, derivative_keys: tuple, out: str) -> list:
 
 
 def run_program_points(program, config, base_at: dict, compute: Callable[[dict], dict],
-                       derivative_keys: tuple, limits) -> int:
+                       derivative_keys: tuple, limits, block: Optional[tuple] = None) -> int:
     """The --points mode of a command: `compute(at)` gives the JSON document of one point.
 
+    `block`, for a command that computes many points at once (diffcore/blocks.py), is
+    (many, document): `many(ats, one)` gives each point's result (or ProgramError), computing
+    a point alone with `one(at)`; `document(result)` is a result's JSON document. It is used
+    unless --points-engine per-point.
     `config`: the command's (config.py), for its program, its PointsSettings and --strict.
     `limits` are each point's limits. The points run inside one outer run context without a
     deadline, which sets up numpy's error state once for them all (worker processes inherit
@@ -597,14 +667,32 @@ def run_program_points(program, config, base_at: dict, compute: Callable[[dict],
         raise click.UsageError("the program and --points cannot both come from standard input")
     from autodiff.diffcore.engine.context import RunContext
 
-    def one(at: dict) -> tuple[dict, list]:
-        document = compute(at)
+    def finished(document: dict) -> Any:
+        try:
+            return one_document(document)
+        except PointError as exc:
+            return exc
+
+    def one_document(document: dict) -> tuple[dict, list]:
         if strict and any(w["kind"] == "non-finite" for w in document.get("warnings", ())):
             raise PointError("the result is not finite (--strict): " +
                              "; ".join(w["message"] for w in document["warnings"] if w["kind"] == "non-finite"))
         out = document.get("output_name") or "f"
         return document, (csv_columns(document, derivative_keys, out) if points.as_csv else [])
 
+    def one(at: dict) -> tuple[dict, list]:
+        return one_document(compute(at))
+
+    compute_block = None
+    if block is not None and points.engine == "block":
+        from autodiff.grammar.source import ProgramError
+        many, document = block
+
+        def compute_block(ats: list, alone: Callable) -> list:
+            return [r if isinstance(r, (ProgramError, PointError, tuple)) else finished(document(r))
+                    for r in many(ats, alone)]
+
     with RunContext(limits.replace(timeout=None)):
         return run_points(points.path, points.format, base_at, one, points.as_csv, points.on_error,
-                          lambda error: error_document(error, program.source.filename), points.jobs)
+                          lambda error: error_document(error, program.source.filename), points.jobs,
+                          compute_block)

@@ -72,25 +72,25 @@ def sigterm_raises() -> Iterator[None]:
 
 
 def ordered_map(task: Callable[[Any], Any], items: Iterable, jobs: int,
-                combine: Callable[[list], list] = list) -> Iterator:
+                combine: Callable[[list], list] = list, chunk: int = CHUNK) -> Iterator:
     """task(item) for every item, in order; in `jobs` forked processes when that pays.
 
     One chunk or less runs here (a pool would cost more than it saves), as does everything
     when jobs <= 1 or processes cannot be forked. A worker passes each chunk's results
     through `combine` (which may join them) before handing them back. Close the iterator
-    when stopping early: that stops the workers at once.
+    when stopping early: that stops the workers at once. `chunk`: items per task.
     """
     items = iter(items)
     if jobs <= 1 or not can_fork():
         return map(task, items)
-    first = list(islice(items, CHUNK + 1))
-    if len(first) <= CHUNK:
+    first = list(islice(items, chunk + 1))
+    if len(first) <= chunk:
         return map(task, first)
-    return _in_workers(task, combine, chain(first, items), jobs)
+    return _in_workers(task, combine, chain(first, items), jobs, chunk)
 
 
 def _in_workers(task: Callable[[Any], Any], combine: Callable[[list], list], items: Iterator,
-                jobs: int) -> Iterator:
+                jobs: int, per_task: int) -> Iterator:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -98,7 +98,7 @@ def _in_workers(task: Callable[[Any], Any], combine: Callable[[list], list], ite
 
     from .report import Terminated
     _task[0] = (task, combine)
-    chunks = iter(lambda: list(islice(items, CHUNK)), [])
+    chunks = iter(lambda: list(islice(items, per_task)), [])
     with sigterm_raises(), ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
                                                initializer=start_worker, initargs=(os.getpid(),)) as pool:
         finished = False

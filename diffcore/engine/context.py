@@ -141,6 +141,9 @@ class RunContext:
     location        the source location of the operation being executed (set by the interpreter)
     listening, noted  whether kinks are being noted, and those noted (notes.py)
     max_elements, max_tape_bytes  the limits the primitives and the tape read, from `limits`
+    lanes_exact     0, or the number of points computed at once (diffcore/blocks.py): an
+                    array of that many scalars is computed element by element as each point
+                    computes its scalar (numeric.ARRAY_EXACT)
     work_left, deadline, timeout  the work meter: work until the next look at the clock, and
                     the deadline (time.monotonic()) of --timeout, read then (numeric.admit)
 
@@ -150,7 +153,7 @@ class RunContext:
 
     __slots__ = ("limits", "level", "frozen_level", "location", "listening", "noted",
                  "max_elements", "max_tape_bytes", "work_left", "deadline", "timeout",
-                 "entered", "_token", "_errstate", "_saved_recursion")
+                 "entered", "lanes_exact", "_token", "_errstate", "_saved_recursion")
 
     def __init__(self, limits: Optional[Limits] = None):
         limits = limits if limits is not None else Limits()
@@ -166,6 +169,9 @@ class RunContext:
         self.deadline = math.inf
         self.timeout: Any = None
         self.entered = False
+        # Many points at once (diffcore/blocks.py): elementwise functions whose numpy version may
+        # differ from math's in the last bit compute each element with the scalar function.
+        self.lanes_exact = 0
 
     def __repr__(self) -> str:
         return (f"<RunContext level={self.level} frozen={self.frozen_level} "

@@ -286,12 +286,47 @@ def shape_of(x: Any) -> tuple:
     return x.shape if type(x) is ndarray else ()
 
 
+# The scalar functions whose numpy array twin gives the same bits on every machine: IEEE 754
+# requires these operations to be correctly rounded, so math/operator and numpy agree. The
+# other math functions (exp, log, tan, ...) and their numpy ufuncs may differ in the last bit
+# (numpy's are vectorized implementations of their own, which differ by machine).
+ARRAY_EXACT = frozenset({operator.add, operator.sub, operator.mul, operator.truediv, operator.neg,
+                         math.sqrt, abs, math.fabs})
+
+
+def per_element(scalar_path: Callable, *arrays: ndarray) -> ndarray:
+    """`scalar_path` (a forward function's own path for Python floats) on each element of the
+    broadcast `arrays`: the values one-point-at-a-time execution computes, bit for bit."""
+    if len(arrays) == 1:
+        x = arrays[0]
+        flat = map(scalar_path, x.ravel().tolist())
+        return np.fromiter(flat, np.float64, count=x.size).reshape(x.shape)
+    x, y = np.broadcast_arrays(*arrays)
+    flat = map(scalar_path, x.ravel().tolist(), y.ravel().tolist())
+    return np.fromiter(flat, np.float64, count=x.size).reshape(x.shape)
+
+
+def _scalar_lanes(x: Any, lanes: int) -> bool:
+    """Whether an operand holds one scalar of each of `lanes` points (or one float for them all)."""
+    return x.__class__ is float or (x.__class__ is ndarray and x.ndim == 1 and x.shape[0] == lanes)
+
+
 def unary_impl(scalar_fn: Callable, array_fn: Callable) -> Callable:
     """A forward function: `scalar_fn` (from math) for Python numbers, `array_fn` (a ufunc) otherwise.
 
     It admits itself (`admits`): the checks of `admitted`, inline, since it runs at every
-    elementwise operation.
+    elementwise operation. In a run of many points at once (`RunContext.lanes_exact`, the number
+    of points, see diffcore/blocks.py), an array of one scalar per point goes through the scalar
+    path element by element, as each point does alone, unless `scalar_fn` is in ARRAY_EXACT.
     """
+    def scalar_path(x):
+        try:
+            return scalar_fn(x)
+        except (ValueError, OverflowError, ZeroDivisionError):
+            return plain(array_fn(np.float64(x)))
+
+    exact = scalar_fn in ARRAY_EXACT
+
     def impl(x):
         if x.__class__ is not ndarray:
             if x.__class__ is not float:
@@ -311,6 +346,8 @@ def unary_impl(scalar_fn: Callable, array_fn: Callable) -> Callable:
             run.work_left = left
         if x.dtype is not _FLOAT64:
             x = x.astype(np.float64)
+        if run.lanes_exact and not exact and x.ndim == 1 and x.shape[0] == run.lanes_exact:
+            return per_element(scalar_path, x)      # each element a scalar of one point
         return array_fn(x)
     impl.__name__ = array_fn.__name__
     impl.scalar = scalar_fn        # for the primitive's float fast path (see tracing.primitive)
@@ -328,7 +365,20 @@ def binary_impl(scalar_fn: Callable, array_fn: Callable, scalar_exact: bool = Tr
 
     `scalar_exact`: whether `scalar_fn` on two floats either returns the IEEE result or raises
     (operator.pow does neither: (-8.0) ** (1/3) is a complex number).
+    With `RunContext.lanes_exact`, arrays go through the float path element by element unless
+    `scalar_fn` is in ARRAY_EXACT (see unary_impl).
     """
+    exact = scalar_fn in ARRAY_EXACT
+
+    def scalar_path(x, y):
+        try:
+            result = scalar_fn(x, y)
+            if result.__class__ is not complex:
+                return result
+        except (ValueError, OverflowError, ZeroDivisionError):
+            pass
+        return plain(array_fn(np.float64(x), np.float64(y)))
+
     def impl(x, y):
         cx, cy = x.__class__, y.__class__
         if cx is ndarray:
@@ -361,13 +411,7 @@ def binary_impl(scalar_fn: Callable, array_fn: Callable, scalar_exact: bool = Tr
         else:
             if cx is not float or cy is not float:
                 x, y = number(x), number(y)
-            try:
-                result = scalar_fn(x, y)
-                if result.__class__ is not complex:
-                    return result
-            except (ValueError, OverflowError, ZeroDivisionError):
-                pass
-            return plain(array_fn(np.float64(x), np.float64(y)))
+            return scalar_path(x, y)
         run = get_current() or current()
         if n > run.max_elements:
             raise ArrayTooLarge(n, run.max_elements)
@@ -376,7 +420,10 @@ def binary_impl(scalar_fn: Callable, array_fn: Callable, scalar_exact: bool = Tr
             look_at_clock(run)
         else:
             run.work_left = left
-        result = array_fn(x, y)
+        if run.lanes_exact and not exact and _scalar_lanes(x, run.lanes_exact) and _scalar_lanes(y, run.lanes_exact):
+            result = per_element(scalar_path, np.asarray(x, np.float64), np.asarray(y, np.float64))
+        else:
+            result = array_fn(x, y)
         return result if result.__class__ is ndarray and result.ndim else plain(result)
     impl.__name__ = array_fn.__name__
     impl.scalar = scalar_fn if scalar_exact else None

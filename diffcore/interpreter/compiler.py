@@ -43,6 +43,7 @@ from .runtime import (BREAK, CONTINUE, FIRST_SLOT, NUMERIC_FAILURES, RETURN, UNS
                       UserFunction, locate, runtime_builtins, translate, truth)
 from .values import (FloatRange, array_of, check_arity, check_index, constant_array, index_int, index_item,
                      input_value, message_text, missing_input, plain_truth, unassigned)
+from ..engine.lanes import Lanes, Unbatchable, lane_compare
 from ..engine.tracing import Tracer, strip
 
 Closure = Callable[[list], Any]
@@ -290,14 +291,15 @@ class Compiler:
 
             def array_to_change(f):
                 base = current(f)
-                if isinstance(strip(base), tuple):
+                plain = base.example() if base.__class__ is Lanes else strip(base)
+                if isinstance(plain, tuple):
                     raise ValueTypeError("a tuple's elements cannot be changed", span)
-                if type(strip(base)) is not ndarray:
+                if type(plain) is not ndarray:
                     raise ValueTypeError(f"cannot assign to an element of {type_name(base)}", span)
                 return base
 
             def set_element(base, idx, value):
-                check_index(strip(base).shape, idx, span)
+                check_index((base.example() if base.__class__ is Lanes else strip(base)).shape, idx, span)
                 return A.index_set(base, value, index=idx)
             changed = self.located(span, set_element, [array_to_change, index],
                                    failing(span, "element assignment", operands=(0, 2)), given=True)
@@ -717,6 +719,11 @@ class Compiler:
         runtime = self.runtime
 
         def run_compare(a, b):
+            if a.__class__ is Lanes or b.__class__ is Lanes:     # many points at once (blocks.py)
+                result, tied = lane_compare(compare, a, b)
+                if tied:
+                    raise Unbatchable("a comparison of traced values ties in some lane (a kink)")
+                return result
             traced = False
             if a.__class__ is not float:
                 traced = isinstance(a, Tracer)
@@ -805,7 +812,7 @@ class Compiler:
         getitem = A.getitem
 
         def item_of(base, idx):
-            plain = strip(base)
+            plain = base.example() if base.__class__ is Lanes else strip(base)
             if isinstance(plain, tuple):
                 if len(idx) != 1 or idx[0] is None or idx[0] is Ellipsis:
                     raise ValueTypeError("a tuple takes one index: a whole number or a slice", span)

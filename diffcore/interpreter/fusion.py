@@ -27,13 +27,17 @@ check at kinks (abs, maximum, ...) are not fusable.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, Optional
+
+import numpy as np
 
 from autodiff.grammar import ast
 from autodiff.grammar.source import ProgramError
 
 from .builtins import Builtin
 from ..engine.elementwise import neg
+from ..engine.lanes import Lanes, Split, Unbatchable
 from ..engine.reverse import Box
 from .runtime import NUMERIC_FAILURES, translate
 from ..engine.tracing import Primitive
@@ -84,8 +88,13 @@ class Plan:
         return len(self.ops) >= MIN_OPERATIONS and bool(self.leaves)
 
 
-def generate(plan: Plan) -> Callable:
-    """The function (leaf values...) -> (value, check, partials): check is finite iff all values are."""
+def generate(plan: Plan, lanes: bool = False) -> Callable:
+    """The function (leaf values...) -> (value, check, partials): check is finite iff all values are.
+
+    With `lanes`, the leaves are arrays of many points' values (diffcore/blocks.py): the forward
+    functions are the primitives' own (which compute each element as for one point, see
+    numeric.ARRAY_EXACT), and a float rule that is not plain arithmetic runs element by element
+    (a lane where it fails gets nan, so that the check sends that lane to the ordinary path)."""
     namespace: dict = {}
     n_leaves, ops = len(plan.leaves), plan.ops
     args = [f"v{i}" for i in range(n_leaves)]
@@ -111,7 +120,7 @@ def generate(plan: Plan) -> Callable:
         operands.append(names)
         active.append(any(varies(r) for r in refs))
         forward = f"f{j}"
-        namespace[forward] = prim.scalar or prim.impl
+        namespace[forward] = prim.impl if lanes else (prim.scalar or prim.impl)
         lines.append(f"    t{j} = {forward}({', '.join(names)})")
 
     # The reverse sweep over the expression: every temporary is used once (a tree), leaves may repeat.
@@ -126,7 +135,8 @@ def generate(plan: Plan) -> Callable:
         call_args = f"a{j}, t{j}, {', '.join(names)}"
         if len(refs) == 2 and len(moving) == 2 and prim.scalar_vjp is not None:
             rule = f"s{j}"
-            namespace[rule] = prim.scalar_vjp
+            namespace[rule] = (prim.scalar_vjp if not lanes or prim.name in ARITHMETIC_VJPS
+                               else lane_by_lane(prim.scalar_vjp))
             lines.append(f"    c0, c1 = {rule}({call_args})")
         else:
             for k in moving:
@@ -149,16 +159,39 @@ def generate(plan: Plan) -> Callable:
     return namespace["fused"]
 
 
+# The primitives whose float reverse rule (`scalar_vjp`) is plain arithmetic, exact on arrays.
+ARITHMETIC_VJPS = frozenset({"add", "sub", "mul", "div"})
+
+
+def lane_by_lane(rule: Callable) -> Callable:
+    """A float rule (g, ans, x, y) -> (cx, cy) applied to each lane's floats; nan where it fails."""
+    def each(*args):
+        arrays = np.broadcast_arrays(*[np.asarray(a, np.float64) for a in args])
+        out_x, out_y = np.empty(arrays[0].shape), np.empty(arrays[0].shape)
+        for k, lane in enumerate(zip(*[a.ravel().tolist() for a in arrays])):
+            try:
+                out_x.flat[k], out_y.flat[k] = rule(*lane)
+            except FUSION_FAILURES:
+                out_x.flat[k] = out_y.flat[k] = math.nan
+        return out_x, out_y
+    return each
+
+
 def fused_closure(plan: Plan, ordinary: Callable[[list], Any], span: Any) -> Callable[[list], Any]:
     """The compiled expression: fused when its variables allow it, else `ordinary` (op by op)."""
     reads = tuple(plan.leaves)
     generated: list = []          # the generated function, made on first use
+    on_lanes: list = []           # its version for many points at once, made on first use
 
     def run_fused(f):
         values = [read(f) for read in reads]
         trace = None
         for v in values:
             cls = v.__class__
+            if cls is Lanes:
+                if not on_lanes:
+                    on_lanes.append(generate(plan, lanes=True))
+                return fused_lanes(on_lanes[0], values, ordinary, f, span)
             if cls is Box:
                 if v.value.__class__ is not float or (trace is not None and v.trace is not trace):
                     return ordinary(f)
@@ -185,6 +218,54 @@ def fused_closure(plan: Plan, ordinary: Callable[[list], Any], span: Any) -> Cal
         except NUMERIC_FAILURES as exc:          # the tape's memory limit
             raise translate(exc, span, "the expression") from None
     return run_fused
+
+
+def fused_lanes(generated: Callable, values: list, ordinary: Callable, f: list, span: Any) -> Any:
+    """A fused expression on many points at once (diffcore/blocks.py), exactly as each point fuses.
+
+    One point fuses when its variables are floats or floats on one reverse trace, at least one
+    of them traced: a lane value of scalars is such a float (traced if the lanes hold a Box). A
+    lane whose check is not finite (or whose float rule failed) takes the ordinary path alone:
+    when lanes disagree the block is split (Split), so that each part does what each point does.
+    """
+    trace = lane_trace = None
+    arguments = []
+    for v in values:
+        cls = v.__class__
+        if cls is Lanes:
+            lane_trace, inner = v.trace, v.value
+            if inner.__class__ is Box:
+                held = inner.value
+                if trace is not None and inner.trace is not trace:
+                    return ordinary(f)
+                trace = inner.trace
+            else:
+                held = inner
+            if held.__class__ is not np.ndarray or held.ndim != 1:
+                return ordinary(f)          # one point's value is an array: it does not fuse
+            arguments.append(held)
+        elif cls is float or cls is int:
+            arguments.append(v)
+        else:
+            raise Unbatchable("a fused expression mixes many points' values with a traced one")
+    if trace is None or not trace.fuse or trace.closed or trace.level <= trace.context.frozen_level:
+        return ordinary(f)
+    value, check, partials = generated(*arguments)
+    finite = np.isfinite(check)
+    if not finite.all():
+        if finite.any():
+            raise Split(finite)
+        return ordinary(f)
+    nodes, kept = [], []
+    for v, d in zip(values, partials):
+        if v.__class__ is Lanes and v.value.__class__ is Box:
+            nodes.append(v.value.node)
+            kept.append(d if d.__class__ is np.ndarray else np.full(lane_trace.size, d))
+    try:
+        box = trace.record_fused(value, tuple(kept), tuple(nodes), span)
+    except NUMERIC_FAILURES as exc:          # the tape's memory limit
+        raise translate(exc, span, "the expression") from None
+    return Lanes(box, lane_trace)
 
 
 def plan(compiler: Any, node: Any, scope: Any, binary_primitives: dict) -> Optional[Plan]:

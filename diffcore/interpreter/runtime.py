@@ -23,6 +23,7 @@ from ..engine.errors import (LimitExceeded, RuntimeProgramError, ShapeError, Val
 from ..engine.context import DEFAULT_TIMEOUT, Limits, RunContext  # noqa: F401  (Limits: its home is the engine)
 from ..engine.numeric import ArrayTooLarge, NotANumber, OutOfTime, TapeTooLarge, ndarray
 from ..engine.reverse import TraceClosed
+from ..engine.lanes import Lanes, lane_truth
 from ..engine.tracing import Tracer, strip
 from autodiff.grammar.source import ProgramError
 
@@ -183,6 +184,8 @@ def truth(value: Any, span: Span) -> bool:
     """The truth of a condition: a boolean, a number, or an array holding exactly one of them."""
     if value is True or value is False:
         return value
+    if value.__class__ is Lanes:
+        return lane_truth(value)        # many points at once (diffcore/blocks.py)
     value = strip(value)
     if type(value) is ndarray:
         if value.size != 1:

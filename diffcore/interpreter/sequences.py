@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable
 from ..engine import arrays as A
 from ..engine.errors import ShapeError, ValueTypeError
 from ..engine.kinds import shape_text, to_int, type_name
+from ..engine.lanes import Lanes
 from ..engine.numeric import check_elements, ndarray
 from ..engine.tracing import strip
 
@@ -43,9 +44,14 @@ class Rows:
             yield A.getitem(self.array, index=(k,))
 
 
+def _plain(value: Any) -> Any:
+    """The value without its tracers; for many points at once (engine/lanes.py), one point's."""
+    return value.example() if value.__class__ is Lanes else strip(value)
+
+
 def items_of(value: Any, at: Callable[[], None], what: str = "loop over") -> Any:
     """The items of a tuple or an array (a sized iterable); a type error (located by the caller) otherwise."""
-    plain = strip(value)
+    plain = _plain(value)
     if isinstance(plain, tuple):
         return plain
     if type(plain) is ndarray and plain.ndim:
@@ -55,7 +61,7 @@ def items_of(value: Any, at: Callable[[], None], what: str = "loop over") -> Any
 
 def unpack(value: Any, count: int, at: Callable[[], None]) -> Any:
     """The `count` items of a tuple or an array's rows, for a target `a, b, ...` of as many names."""
-    plain = strip(value)
+    plain = _plain(value)
     if isinstance(plain, tuple) or type(plain) is ndarray and plain.ndim:
         items = items_of(value, at)
         if len(items) == count:

@@ -1,0 +1,296 @@
+"""Many points at once: a block of points computed by one run of the program (`--points`).
+
+A block's inputs are stacked, one lane per point (engine/lanes.py), and the
+program runs once over them: every primitive through its batching rule, the
+gradient by one reverse sweep of the block's tape (the gradient of the sum of
+the points' outputs is each point's gradient, since the points are
+independent). The results are those of one point at a time, bit for bit:
+
+- a condition that differs between lanes (`if`, `while`, `and`, ...) splits
+  the block: each side runs again from the start, as a block of its own, so
+  that every block follows one path (and counts the steps each of its points
+  counts, for --max-steps);
+- a fused expression whose check fails in some lanes splits the same way;
+- a lane whose output or gradient is not finite is computed on its own (its
+  warning names the first operation that went non-finite);
+- a kink, a tie, a program error, a limit, or a construct the lanes cannot run
+  (printing, reading one point's value as an index, a custom rule, ...) sends
+  the points concerned to one-at-a-time execution: an error's block is halved
+  until the failing points are alone, the rest stay batched.
+
+`run_block(ats, attempt, one)` returns, for each point, its result or the
+ProgramError one-at-a-time execution raises for it.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+from autodiff.grammar.source import ProgramError
+
+from .engine import diagnostics
+from .engine.context import RunContext
+from .engine.errors import LimitExceeded
+from .engine.lanes import Lanes, LaneTrace, Split, Unbatchable
+from .engine.numeric import ndarray
+from .engine.reverse import Box, ReverseTrace, backward
+from .program import as_input_value
+
+# Points per block: large enough that numpy, not the interpreter, does most of the work.
+BLOCK = 8192
+
+
+class PerPoint(Exception):
+    """Lanes that must be computed one at a time (non-finite results): their indices in the block."""
+
+    def __init__(self, lanes: list, results: list):
+        super().__init__(f"{len(lanes)} lanes")
+        self.lanes = lanes
+        self.results = results
+
+
+def _refuse_print(text: str) -> None:
+    raise Unbatchable("the program prints")
+
+
+def stack(ats: list) -> Optional[dict]:
+    """The block's inputs, one array per name with the points along its first axis; None when the
+    points do not all give the same names with the same shapes."""
+    first = ats[0]
+    out = {}
+    for name, value in first.items():
+        try:
+            column = [at[name] for at in ats]
+        except KeyError:
+            return None
+        if value.__class__ is float and all(v.__class__ is float for v in column):
+            out[name] = np.array(column, dtype=np.float64)
+            continue
+        shape = np.shape(value)
+        if any(np.shape(v) != shape for v in column):
+            return None
+        out[name] = np.array([as_input_value(v, name) for v in column], dtype=np.float64)
+    if any(len(at) != len(first) for at in ats):
+        return None
+    return out
+
+
+def lane_inputs(result_inputs: dict, at: dict) -> dict:
+    """One point's inputs as its own run reports them: given values, else the (common) defaults."""
+    return {k: as_input_value(at[k], k) if k in at else v for k, v in result_inputs.items()}
+
+
+def _lane_values(output: Any, size: int, tape: Optional[ReverseTrace]) -> tuple:
+    """(the output's lanes as a float array, its node on `tape` or None)."""
+    if output.__class__ is Lanes:
+        inner = output.value
+        if inner.__class__ is Box:
+            if inner.trace is not tape:
+                raise Unbatchable("the output is traced by another trace")
+            held, node = inner.value, inner.node
+        else:
+            held, node = inner, None
+        if held.__class__ is not ndarray or held.dtype != np.float64:
+            raise Unbatchable("the output is not numbers")
+        return held, node
+    if output.__class__ is float:
+        return np.full(size, output), None
+    raise Unbatchable("the output is not a number of each point")
+
+
+class Lanewise:
+    """One program run over many points: `evaluate` and `gradient` compute a block, or raise
+    Split/Unbatchable/PerPoint/the program's error."""
+
+    def __init__(self, program, limits, of: Optional[str]):
+        self.program, self.limits, self.of = program, limits, of
+
+    def _run(self, ats: list, stacked: dict, context: RunContext, watch) -> Any:
+        runtime = self.program.compiled.runtime
+        kept = runtime.print_fn         # a run keeps the print function it is given for the next
+        try:
+            return self.program.run(ats[0], self.limits, watch=watch, print_fn=_refuse_print, of=self.of,
+                                    context=context)
+        finally:
+            runtime.print_fn = kept
+
+    def evaluate(self, ats: list, stacked: dict) -> list:
+        from .derivatives import Evaluation
+        size = len(ats)
+        with RunContext(self.limits) as context:
+            context.lanes_exact = size
+            lanes = LaneTrace(context.next_level(), size, context)
+            try:
+                result = self._run(ats, stacked, context,
+                                   lambda name, value: Lanes(stacked[name], lanes) if name in stacked else value)
+            finally:
+                context.release_level()
+        output = result.output
+        if output.__class__ is Lanes:
+            held = output.plain()
+            if held.__class__ is not ndarray or held.dtype != np.float64:
+                raise Unbatchable("the output is not numbers")
+        elif output.__class__ is float:
+            held = np.full(size, output)
+        else:
+            raise Unbatchable("the output is not a number or an array of each point")
+        scalar = held.ndim == 1
+        finite = np.isfinite(held) if scalar else np.isfinite(held.reshape(size, -1)).all(axis=1)
+        results = [Evaluation(lane_inputs(result.inputs, at), float(held[i]) if scalar else held[i],
+                              result.output_name, []) for i, at in enumerate(ats)]
+        if not finite.all():
+            raise PerPoint([i for i in range(size) if not finite[i]], results)
+        return results
+
+    def gradient(self, differentiator, ats: list, stacked: dict) -> list:
+        from .derivatives import Derivatives
+        d = differentiator
+        if d.cotangent is not None or d.reduce_sum:
+            raise Unbatchable("--vjp and --sum run one point at a time")
+        size = len(ats)
+        boxes: dict = {}
+        with RunContext(self.limits) as context:
+            context.lanes_exact = size
+            tape = ReverseTrace(context.next_level(), context)
+            tape.fuse = d.fuse
+            lanes = LaneTrace(context.next_level(), size, context)
+            context.listen()
+
+            def watch(name, value):
+                held = stacked.get(name)
+                if name in d.watched:
+                    if held is None:            # a default: the same in every lane
+                        held = np.repeat(np.asarray(value, np.float64)[None], size, axis=0)
+                    boxes[name] = box = tape.new_input(held, name)
+                    return Lanes(box, lanes)
+                return value if held is None else Lanes(held, lanes)
+            try:
+                result = self._run(ats, stacked, context, watch)
+            finally:
+                tape.close()
+                context.release_level()
+                context.release_level()
+                noted = context.stop_listening()
+            if noted or diagnostics.kinks_on_tape(tape):
+                raise Unbatchable("a kink or a tie in some lane")
+            out, node = _lane_values(result.output, size, tape)
+            if out.ndim != 1:
+                raise Unbatchable("an array output (a Jacobian) runs one point at a time")
+            names = [n for n in d.wrt if n in boxes]
+            grads = (backward(tape, node, np.ones(size), [boxes[n].node for n in names]) if node is not None
+                     else [None] * len(names))
+        columns = {}
+        finite = np.isfinite(out)
+        for name, g in zip(names, grads):
+            shape = boxes[name].value.shape
+            g = np.zeros(shape) if g is None else np.broadcast_to(np.asarray(g, np.float64), shape)
+            columns[name] = g
+            finite &= np.isfinite(g.reshape(size, -1)).all(axis=1)
+        results = []
+        for i, at in enumerate(ats):
+            inputs = lane_inputs(result.inputs, at)
+            derivatives = {}
+            for name in d.wrt:
+                column = columns.get(name)
+                if column is not None:
+                    derivatives[name] = float(column[i]) if column.ndim == 1 else np.array(column[i])
+                else:                   # an input the run never reached
+                    value = inputs.get(name, at.get(name, 0.0))
+                    derivatives[name] = np.zeros(np.shape(value)) if np.ndim(value) else 0.0
+            results.append(Derivatives(inputs, float(out[i]), result.output_name, d.wrt, "gradient",
+                                       derivatives, len(tape), [], False))
+        if not finite.all():
+            raise PerPoint([i for i in range(size) if not finite[i]], results)
+        return results
+
+
+def run_block(ats: list, attempt: Callable[[list, dict], list], one: Callable[[dict], Any]) -> list:
+    """Each point's result (or the ProgramError it raises), computed as many at once as exactness allows.
+
+    `attempt(ats, stacked)` computes a block over lanes (raising Split, Unbatchable, PerPoint or
+    a program error); `one(at)` computes one point.
+    """
+    results: list = [None] * len(ats)
+
+    def single(i):
+        try:
+            results[i] = one(ats[i])
+        except ProgramError as exc:
+            results[i] = exc
+
+    budget = 8 + len(ats) // 8      # batched runs of this block before the rest goes one by one
+    pending = [list(range(len(ats)))]
+    groups = _by_signature(ats, pending.pop())
+    pending.extend(reversed(groups))
+    while pending:
+        lanes = pending.pop()
+        if len(lanes) == 1 or budget <= 0:
+            for i in lanes:
+                single(i)
+            continue
+        budget -= 1
+        block = [ats[i] for i in lanes]
+        stacked = stack(block)
+        if stacked is None:
+            for i in lanes:
+                single(i)
+            continue
+        try:
+            out = attempt(block, stacked)
+        except Split as split:
+            mask = split.mask
+            pending.append([i for i, m in zip(lanes, mask) if not m])
+            pending.append([i for i, m in zip(lanes, mask) if m])
+            continue
+        except PerPoint as some:
+            for k, i in enumerate(lanes):
+                results[i] = some.results[k]
+            for k in some.lanes:
+                single(lanes[k])
+            continue
+        except LimitExceeded:
+            for i in lanes:
+                single(i)
+            continue
+        except ProgramError:
+            half = len(lanes) // 2          # the failing points end up alone; the rest stay batched
+            pending.append(lanes[half:])
+            pending.append(lanes[:half])
+            continue
+        except (Unbatchable, Exception):
+            for i in lanes:
+                single(i)
+            continue
+        for i, r in zip(lanes, out):
+            results[i] = r
+    return results
+
+
+def _by_signature(ats: list, lanes: list) -> list:
+    """The lanes grouped by the names and shapes of their inputs, in order of first appearance."""
+    groups: dict = {}
+    for i in lanes:
+        key = tuple((k, np.shape(v)) for k, v in ats[i].items())
+        groups.setdefault(key, []).append(i)
+    return list(groups.values())
+
+
+# ------------------------------------------------------------------ the API
+
+def evaluate_many(program, ats: list, of: Optional[str] = None, limits=None,
+                  one: Optional[Callable[[dict], Any]] = None) -> list:
+    """`evaluate` at each point of `ats`, many at once: each point's Evaluation or ProgramError.
+    `one(at)` computes a point alone (by default `evaluate`; the CLI's also captures printing)."""
+    from .derivatives import evaluate
+    from .engine.context import Limits
+    lanewise = Lanewise(program, limits or Limits(), of)
+    one = one or (lambda at: evaluate(program, at, of=of, limits=limits))
+    return run_block(ats, lanewise.evaluate, one)
+
+
+def differentiate_many(differentiator, ats: list, one: Optional[Callable[[dict], Any]] = None) -> list:
+    """`differentiator(at)` at each point of `ats`, many at once: each point's Derivatives or ProgramError."""
+    d = differentiator
+    lanewise = Lanewise(d.program, d.limits, d.of)
+    return run_block(ats, lambda block, stacked: lanewise.gradient(d, block, stacked), one or d)

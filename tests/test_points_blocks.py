@@ -1,0 +1,179 @@
+"""Many points at once (diffcore/blocks.py): the same results as one point at a time, bit for bit.
+
+Every comparison is exact (the repr of every float, the warnings, the errors), on the samples,
+the test cases and generated programs, through the API and through the command line.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import autodiff.cli.main  # noqa: F401 - registers the commands
+from autodiff.diffcore.blocks import differentiate_many, evaluate_many
+from autodiff.diffcore.derivatives import Differentiator, evaluate
+from autodiff.diffcore.engine.context import Limits
+from autodiff.diffcore.program import Program
+from autodiff.grammar.source import ProgramError, Source
+from fuzzing.programs import programs
+from helpers import run_main
+
+ROOT = Path(__file__).resolve().parent.parent
+PROGRAMS = sorted((ROOT / "samples").glob("*.expr")) + sorted((ROOT / "tests" / "cases").glob("*.expr"))
+LIMITS = Limits(max_steps=20_000, timeout=None)
+
+
+def canon(result) -> str:
+    """Everything a result says, exactly (floats by repr, -0.0 and nan included)."""
+    if isinstance(result, ProgramError):
+        span = result.span
+        return f"error {type(result).__name__} {result.message} {span and (span.line, span.col)}"
+
+    def plain(v):
+        if isinstance(v, dict):
+            return {k: plain(x) for k, x in v.items()}
+        return repr(np.asarray(v).tolist()) + str(np.shape(v)) + type(v).__name__
+    fields = {"inputs": plain(result.inputs), "output": plain(result.output), "name": result.output_name,
+              "warnings": [repr(w) for w in result.warnings]}
+    if hasattr(result, "derivatives"):
+        fields["derivatives"] = plain(result.derivatives)
+    return json.dumps(fields)
+
+
+def alone(compute, at):
+    try:
+        return compute(at)
+    except ProgramError as exc:
+        return exc
+
+
+def points_near(program: Program, count: int, seed: int) -> list:
+    """Points around the program's defaults (or 0.7), spread so that conditions split the lanes."""
+    rng = np.random.default_rng(seed)
+    try:
+        defaults = program.run({}, LIMITS, print_fn=lambda text: None).inputs
+    except ProgramError:
+        defaults = {}
+    ats = []
+    for k in range(count):
+        at = {}
+        for name in program.input_names:
+            base = defaults.get(name, 0.7)
+            at[name] = np.asarray(base) * rng.uniform(-2.0, 2.0, np.shape(base)) + rng.normal(0, 0.3, np.shape(base))
+            at[name] = float(at[name]) if np.ndim(base) == 0 else at[name]
+            if k % 7 == 3:
+                at[name] = base         # some points exactly at the default (ties, kinks)
+        ats.append(at)
+    return ats
+
+
+def check_program(program: Program, ats: list) -> None:
+    quiet = lambda text: None       # noqa: E731
+    want = [canon(alone(lambda at: evaluate(program, at, limits=LIMITS, print_fn=quiet), at)) for at in ats]
+    got = [canon(r) for r in evaluate_many(program, ats, limits=LIMITS,
+                                           one=lambda at: evaluate(program, at, limits=LIMITS, print_fn=quiet))]
+    assert got == want
+    try:
+        d = Differentiator(program, limits=LIMITS, print_fn=quiet)
+    except ProgramError:
+        return
+    want = [canon(alone(d, at)) for at in ats]
+    got = [canon(r) for r in differentiate_many(d, ats, one=lambda at: alone(d, at))]
+    assert got == want
+
+
+@pytest.mark.parametrize("path", PROGRAMS, ids=lambda p: p.name)
+def test_blocks_match_one_point_at_a_time(path):
+    program = Program(Source(path.read_text(), str(path)))
+    if not program.input_names:
+        pytest.skip("no inputs")
+    check_program(program, points_near(program, 9, seed=len(path.name)))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@given(programs(max_depth=2, max_statements=3))
+def test_blocks_match_on_generated_programs(generated):
+    try:
+        program = Program(Source(generated.source, "<fuzz>"))
+    except ProgramError:
+        return
+    given_at = {n: v for n, v in generated.inputs.items() if n in program.input_names}
+    rng = np.random.default_rng(0)
+    ats = [{n: (float(v) * rng.uniform(-2, 2) if np.ndim(v) == 0 else np.asarray(v) * rng.uniform(-2, 2))
+            for n, v in given_at.items()} for _ in range(9)]
+    if len(program.input_names) != len(given_at):
+        return
+    check_program(program, ats)
+
+
+def test_a_while_loop_splits_by_trip_count():
+    """The seed program's trip count depends on the point: every group gets its own gradient d/a."""
+    program = Program(Source((ROOT / "samples" / "seed_control_flow.expr").read_text(), "seed"))
+    a = [0.001, -0.3, 1.7, 0.9, -1.2, 0.05, 2.5]
+    results = differentiate_many(Differentiator(program), [{"a": v} for v in a])
+    for value, result in zip(a, results):
+        assert result.derivatives["a"] == result.output / value       # piecewise linear: d = c(a) * a
+
+
+def test_errors_and_prints_come_per_point_in_order():
+    text = "input x = 1\nassert x < 3, 'too big'\ny = x * 2\nif x > 2:\n    print('big')\ny\n"
+    program = Program(Source(text, "p.expr"))
+    ats = [{"x": v} for v in (1.0, 2.5, 4.0, 0.5, 5.0)]
+    printed = []
+    one = lambda at: alone(lambda a: evaluate(program, a, print_fn=printed.append), at)   # noqa: E731
+    results = evaluate_many(program, ats, one=one)
+    assert [r.output if not isinstance(r, ProgramError) else r.message for r in results] == \
+        [2.0, 5.0, "too big", 1.0, "too big"]
+    assert printed == ["big"]
+
+
+def _cli(tmp_path, args, engine):
+    code, out, err = run_main(args + ["--points-engine", engine])
+    return code, out, err
+
+
+@pytest.mark.parametrize("command", [["grad"], ["eval"], ["grad", "--csv"]])
+def test_cli_output_is_byte_identical(tmp_path, command):
+    rng = np.random.default_rng(3)
+    values = rng.uniform(-2, 2, 300).tolist() + ["nan", "", "x", "1e400", "1e-300"]
+    points = tmp_path / "p.csv"
+    points.write_text("a\n" + "".join(f"{v}\n" for v in values))
+    program = str(ROOT / "samples" / "seed_control_flow.expr")
+    args = [command[0], program, "--points", str(points), "--on-error", "skip", "--jobs", "1"] + command[1:]
+    block = _cli(tmp_path, args, "block")
+    assert block == _cli(tmp_path, args, "per-point")
+    assert block[0] == 1 and block[1].count("\n") >= 300
+
+
+def test_cli_rosenbrock_arrays_and_workers(tmp_path, monkeypatch):
+    import autodiff.cli.points
+    monkeypatch.setattr(autodiff.cli.points, "BLOCK_POINTS", 300)       # several blocks for the workers
+    rng = np.random.default_rng(4)
+    x = rng.uniform(-2, 2, (2000, 3))
+    points = tmp_path / "p.csv"
+    points.write_text("x[0],x[1],x[2]\n" + "".join(f"{a!r},{b!r},{c!r}\n" for a, b, c in x.tolist()))
+    args = ["grad", str(ROOT / "samples" / "rosenbrock.expr"), "--points", str(points), "--json-lines"]
+    per_point = _cli(tmp_path, args + ["--jobs", "1"], "per-point")
+    assert per_point == _cli(tmp_path, args + ["--jobs", "1"], "block")
+    assert per_point == _cli(tmp_path, args + ["--jobs", "2"], "block")
+    assert per_point == _cli(tmp_path, args + ["--jobs", "2"], "per-point")     # 4 chunks of 512
+    first = json.loads(per_point[1].splitlines()[0])
+    x0 = x[0]
+    want = [-400 * x0[0] * (x0[1] - x0[0] ** 2) - 2 * (1 - x0[0])]
+    assert first["gradient"]["x"][0] == pytest.approx(want[0], rel=1e-12)
+
+
+def test_points_on_one_path_never_run_alone():
+    """Points whose conditions agree (two trip counts here) are computed by lanes only."""
+    program = Program(Source((ROOT / "samples" / "seed_control_flow.expr").read_text(), "seed"))
+    a = [1.0 + k * 0.001 for k in range(50)] + [-0.3 - k * 0.001 for k in range(50)]
+
+    def refuse(at):
+        raise AssertionError(f"computed alone: {at}")
+    results = differentiate_many(Differentiator(program), [{"a": v} for v in a], one=refuse)
+    assert [r.derivatives["a"] for r in results] == [1024.0] * 50 + [409600.0] * 50
+    values = evaluate_many(program, [{"a": v} for v in a], one=refuse)
+    assert [v.output for v in values] == [r.output for r in results]
