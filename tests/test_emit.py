@@ -224,11 +224,12 @@ def test_every_primitive_of_the_registry_can_be_written_in_both_targets():
     from autodiff.diffcore.engine.tracing import REGISTRY
     assert set(REGISTRY) == set(PRINTING)
     # a sample call of each unary and binary primitive prints, in both targets, as text naming its argument
+    # (matrices: the linear algebra primitives take them)
     table = ExprTable()
-    x, y = table.var("x", (3,)), table.var("y", (3,))
+    x, y = table.var("x", (3, 3)), table.var("y", (3, 3))
     for name, prim in REGISTRY.items():
         if prim.has_params or prim.arity not in (1, 2):
             continue
-        node = table.call(prim, (x, y)[:prim.arity], None, (3,))
+        node = table.call(prim, (x, y)[:prim.arity], None, (3, 3))
         for target in ("expr", "python"):
             assert "x" in Printer(target)(node), (name, target)
