@@ -84,6 +84,7 @@ def axis_text(axis) -> str:
 class NotPrintable(ValueError):
     """A node the target has no way to write (emit and --formula refuse it, located, with `hint`)."""
 
-    def __init__(self, message: str, hint: Optional[str] = None):
+    def __init__(self, message: str, hint: Optional[str] = None, op: Optional[str] = None):
         super().__init__(message)
         self.hint = hint
+        self.op = op            # the primitive, where one is the reason

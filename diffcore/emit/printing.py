@@ -219,7 +219,7 @@ def _ordered(name: str, function: str) -> Entry:
         if name == "sinc":
             if n:
                 raise NotPrintable(f"the derivative of sinc (of order {n}): the language has no builtin for it",
-                                   hint="emit --to python writes it (with autodiff's own code of it)")
+                                   hint="emit --to python writes it (with autodiff's own code of it)", op="sinc")
             return f"sinc({x})", ATOM
         return f"{name}({n}, {x})", ATOM
     return _special(write)
@@ -317,7 +317,7 @@ class Printer:
             return array_text(v, t), ATOM
         entry = PRINTING.get(node.op)
         if entry is None:
-            raise NotPrintable(f"no way to write the primitive {node.op!r}")
+            raise NotPrintable(f"no way to write the primitive {node.op!r}", op=node.op)
         if entry.kind == "infix":
             symbol = entry.symbol if t == LANGUAGE else entry.python
             a, b = node.args
