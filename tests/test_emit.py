@@ -224,11 +224,26 @@ def test_every_primitive_of_the_registry_can_be_written_in_both_targets():
     from autodiff.diffcore.engine.tracing import REGISTRY
     assert set(REGISTRY) == set(PRINTING)
     # a sample call of each unary and binary primitive prints, in both targets, as text naming its argument
+    # (matrices: the linear algebra primitives take them)
     table = ExprTable()
-    x, y = table.var("x", (3,)), table.var("y", (3,))
+    x, y = table.var("x", (3, 3)), table.var("y", (3, 3))
     for name, prim in REGISTRY.items():
         if prim.has_params or prim.arity not in (1, 2):
             continue
-        node = table.call(prim, (x, y)[:prim.arity], None, (3,))
+        node = table.call(prim, (x, y)[:prim.arity], None, (3, 3))
         for target in ("expr", "python"):
             assert "x" in Printer(target)(node), (name, target)
+
+
+def test_the_counts_docs_emit_quotes_are_the_programs_and_lines_emit_writes():
+    import re
+    doc = (ROOT / "docs" / "emit.md").read_text()
+    samples = [p for p in PROGRAMS if p.parent.name == "samples"]
+    cases = [p for p in PROGRAMS if p.parent.name == "cases"]
+    quoted = re.search(r"emit writes (\d+) of the (\d+) samples and (\d+) of the (\d+) cases", doc)
+    assert tuple(int(n) for n in quoted.groups()) == (len(written(samples)), len(samples), len(written(cases)),
+                                                      len(cases))
+    lean = sum(emit(load(p)).stats["lines"] for p in written(samples))
+    full = sum(emit(load(p), lean=False).stats["lines"] for p in written(samples))
+    removed = re.search(r"this removes (\d+) of (\d+) lines", doc)
+    assert (int(removed.group(1)), int(removed.group(2))) == (full - lean, full)

@@ -169,7 +169,9 @@ class _Mark:
 
 
 def _count(block) -> int:
-    w = Writer("expr", "")
+    """The lines of code of a block as the language writes it (whatever its expressions, which the
+    count does not print: a target may refuse one that the other writes)."""
+    w = Writer("expr", "", texts=False)
     w.block(block, 0)
     return sum(1 for _, t, _ in w.lines if not t.startswith("#"))
 

@@ -37,8 +37,13 @@ class Expressions:
     def ev_Bool(self, n):
         return bool(n.value)
 
+    def ev_NoneLiteral(self, n):
+        return None             # a new axis in an index (x[None, :]); a statement holding it is refused
+
     def ev_String(self, n):
-        raise EmitError("emit writes numbers and arrays: a string is only for print and assert", n.span)
+        """A string: an argument of a builtin that takes one (einsum's subscripts, eigh's triangle);
+        a statement that would hold it is refused (lower.py)."""
+        return str(n.value)
 
     def ev_Name(self, n):
         return self.lookup(n.id, n.span)
@@ -142,6 +147,9 @@ class Expressions:
                                     "(the shape of the result must not depend on the inputs)", item.span)
                 out.append(slice(*[None if b is None else int(b) for b in bounds]))
                 continue
+            if isinstance(item, ast.EllipsisIndex):
+                out.append(Ellipsis)
+                continue
             v = self.ev(item)
             if self.is_traced(v):
                 if value_shape(v) != ():
@@ -150,6 +158,8 @@ class Expressions:
                 out.append(NamedInt(int(strip(v)), self.atom(v, item.span)))
             elif isinstance(v, np.ndarray):
                 out.append(v if v.dtype == bool else v.astype(np.int64))
+            elif v is None:
+                out.append(None)
             else:
                 out.append(int(v))
         return tuple(out)

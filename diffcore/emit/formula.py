@@ -33,7 +33,7 @@ from ..engine.context import Limits, RunContext
 from ..engine.reverse import Box, ReverseTrace, backward
 from ..engine.tracing import Primitive, strip
 from ..program import Program, plain_output
-from .printing import Printer, common_subexpressions
+from .printing import NotPrintable, Printer, common_subexpressions
 from .simplify import simplify
 from .symbolic import ExprTable, SymbolicTrace, SymTracer, evaluate
 
@@ -59,6 +59,9 @@ PIECEWISE = {
     "round": "it is a step function", "detach": "it cuts the derivative at the point's value",
     "any": "it tests values", "all": "it tests values", "isnan": "it tests values", "isfinite": "it tests values",
     "allclose": "it tests values", "isclose": "it tests values",
+    "sort": "its derivative follows the order of the values", "topk": "its derivative follows the order of the values",
+    "argsort": "it reads positions from the values", "argmax": "it reads a position from the values",
+    "argmin": "it reads a position from the values", "arange": "its length depends on its bounds",
     "grad": "derivatives inside the program are not written out", "value_and_grad": "derivatives inside the "
     "program are not written out", "jacobian": "derivatives inside the program are not written out",
     "hessian": "derivatives inside the program are not written out", "jvp": "derivatives inside the program "
@@ -122,15 +125,24 @@ def check_loop_free(program: Program) -> None:
 
 
 class _FormulaTrace(SymbolicTrace):
-    """A symbolic trace that refuses x ^ y with both sides variable (see the module docstring)."""
+    """A symbolic trace that refuses x ^ y with both sides variable (see the module docstring), and
+    notes where the program first calls each primitive (`calls`: name -> span), so that a formula
+    the language cannot write (a derivative of sinc) is refused at the call it comes from."""
 
-    __slots__ = ()
+    __slots__ = ("calls",)
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
         if prim.name == "pow" and all(isinstance(a, SymTracer) or isinstance(a, Box) for a in args):
             raise NoFormula("--formula: x ^ y with a variable base and exponent: its derivative in the "
                             "exponent is log(x) only where x > 0", self.context.location, hint=HINT)
+        self.calls.setdefault(prim.name, self.context.location)
         return super().process(prim, args, params)
+
+
+def _unwritable(refusal: NotPrintable, calls: dict, last) -> NoFormula:
+    """The refusal of a formula the language cannot write, at the first call of a primitive it holds."""
+    span = calls.get(refusal.op) or last
+    return NoFormula(f"--formula: the derivative holds {refusal}", span, hint=HINT)
 
 
 def sample_values(program: Program, at: dict) -> dict:
@@ -152,6 +164,7 @@ def derive(program: Program, at: dict, wrt: Optional[list] = None, of: Optional[
     table = ExprTable()
     with RunContext(limits) as context:
         symbolic = _FormulaTrace(context.next_level(), table)
+        symbolic.calls = {}
         tape = ReverseTrace(context.next_level(), context)
         tape.fuse = False
         boxes: dict = {}
@@ -196,8 +209,13 @@ def derive(program: Program, at: dict, wrt: Optional[list] = None, of: Optional[
             nodes[name] = node
     simple = dict(zip(nodes, simplify(list(nodes.values()), table)))
     samples = {n: v.value for n, v in variables.items()}
-    _check_at_points(program, simple, samples, at, wrt, of, limits)
-    gradient, subexpressions = write(simple, set(program.input_names) | set(program.variables))
+    module = parse(program.source)
+    last = module.body[-1].span if module.body else None
+    _check_at_points(program, simple, samples, at, wrt, of, limits, last)
+    try:
+        gradient, subexpressions = write(simple, set(program.input_names) | set(program.variables))
+    except NotPrintable as refusal:
+        raise _unwritable(refusal, symbolic.calls, last) from None
     return Formula(result.output_name, result.inputs, gradient, subexpressions, simple, table)
 
 
@@ -223,8 +241,9 @@ def write(nodes: dict, taken: set, min_calls: int = 3) -> tuple:
 
 
 def _check_at_points(program: Program, nodes: dict, samples: dict, at: dict, wrt: list, of: Optional[str],
-                     limits: Limits) -> None:
-    """Compare the formula with the tape's gradient at the point and two points around it."""
+                     limits: Limits, last) -> None:
+    """Compare the formula with the tape's gradient at the point and two points around it (a
+    disagreement is refused at `last`, the program's last statement, which computes the output)."""
     rng = np.random.default_rng(20240515)
     differentiator = Differentiator(program, wrt=wrt, of=of, limits=limits, print_fn=lambda text: None)
     for k in range(3):
@@ -245,4 +264,5 @@ def _check_at_points(program: Program, nodes: dict, samples: dict, at: dict, wrt
             both = np.isfinite(a) & np.isfinite(b)
             if np.any(np.abs(a - b)[both] > 1e-8 * np.maximum(1.0, np.abs(b)[both])):
                 raise NoFormula(f"--formula: the derivative with respect to '{name}' depends on the point in a "
-                                "way this formula does not capture (a value read from the point)", hint=HINT)
+                                "way this formula does not capture (a value read from the point)", last,
+                                hint=HINT)

@@ -89,6 +89,10 @@ class Lowering(Expressions):
             return float(value)
         if isinstance(value, np.ndarray) or isinstance(value, Tracer):
             return value
+        if isinstance(value, str):
+            raise EmitError("emit writes numbers and arrays: a string only as the argument of a call "
+                            "(einsum's subscripts), of print or of assert", span,
+                            hint="write the string in the call itself")
         raise EmitError(f"emit writes numbers and arrays; this value is {type(value).__name__}", span)
 
     def atom(self, value: Any, span: Span) -> str:

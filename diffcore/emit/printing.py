@@ -25,104 +25,11 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from . import matrix_text
+from .literals import (ADD, ATOM, LANGUAGE, MUL, POWER, PYTHON, UNARY, NotPrintable,  # noqa: F401  (printing's face)
+                       array_text, axis_text, index_text, number_text, shape_args)
+from .numpy_helpers import NUMPY_HELPERS  # noqa: F401  (the helpers the printer names)
 from .symbolic import Const, Expr, postorder
-
-# precedence: higher binds tighter (Python's ladder, which the language follows)
-ADD, MUL, UNARY, POWER, ATOM = 1, 2, 3, 4, 5
-
-LANGUAGE, PYTHON = "expr", "python"
-
-
-# --------------------------------------------------------------- numbers
-
-def number_text(v: float, target: str) -> str:
-    if math.isnan(v):
-        return "nan" if target == LANGUAGE else "np.nan"
-    if math.isinf(v):
-        word = "inf" if target == LANGUAGE else "np.inf"
-        return word if v > 0 else "-" + word
-    if target == LANGUAGE and v.is_integer() and abs(v) < 1e16:
-        return str(int(v)) if v != 0 or math.copysign(1.0, v) > 0 else "-0"
-    return repr(float(v))
-
-
-def array_text(a: np.ndarray, target: str) -> str:
-    """A list literal of the array (numpy: wrapped in np.array, with its shape if it is empty)."""
-    if target == PYTHON and a.size == 0:
-        return f"np.zeros({tuple(a.shape)!r})"
-    if a.dtype == bool:
-        words = ("true", "false") if target == LANGUAGE else ("True", "False")
-        item = lambda v: words[0] if v else words[1]            # noqa: E731
-    elif np.issubdtype(a.dtype, np.integer):
-        item = lambda v: str(int(v))                            # noqa: E731
-    else:
-        item = lambda v: number_text(float(v), target)          # noqa: E731
-
-    def nested(x):
-        if x.ndim == 0:
-            return item(x[()])
-        return "[" + ", ".join(nested(row) for row in x) + "]"
-    text = nested(np.asarray(a))
-    return text if target == LANGUAGE else f"np.array({text})"
-
-
-def shape_args(shape: tuple) -> str:
-    """A shape as the language's varargs: `2, 3`."""
-    return ", ".join(str(int(n)) for n in shape)
-
-
-def index_text(index, target: str, subscript: bool = True) -> str:
-    """An index as written inside `x[...]`, or (not `subscript`, numpy) as a tuple's items."""
-    parts = index if isinstance(index, tuple) else (index,)
-
-    def one(p):
-        name = getattr(p, "emit_name", None)
-        if name is not None:        # a variable of emitted code (naming.NamedInt)
-            return name if target == LANGUAGE else f"int({name})"
-        if isinstance(p, slice) and not subscript:
-            return "slice(" + ", ".join("None" if v is None else str(int(v)) for v in (p.start, p.stop, p.step)) + ")"
-        if isinstance(p, np.ndarray) and not subscript:
-            return array_text(p, target)
-        if isinstance(p, slice):
-            text = ":".join("" if v is None else str(int(v)) for v in (p.start, p.stop))
-            return text if p.step is None else f"{text}:{int(p.step)}"
-        if isinstance(p, np.ndarray):
-            return array_text(p, target) if target == LANGUAGE else array_text(p, target)[len("np.array("):-1]
-        if p is None:
-            return "None"
-        if p is Ellipsis:
-            return "..."
-        return str(int(p))
-    return ", ".join(one(p) for p in parts)
-
-
-def axis_text(axis) -> str:
-    return str(axis[0]) if len(axis) == 1 else "(" + ", ".join(str(a) for a in axis) + ")"
-
-
-# ------------------------------------------------------ numpy helpers
-
-# Functions the numpy text may call, by name: the emitted module defines those it uses.
-NUMPY_HELPERS = {
-    "_sigmoid": "def _sigmoid(x):\n    z = np.exp(-np.abs(x))\n"
-                "    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))\n",
-    "_softplus": "def _softplus(x):\n    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))\n",
-    "_logsumexp": "def _logsumexp(x, axis=None, keepdims=False):\n"
-                  "    x = np.asarray(x, dtype=np.float64)\n"
-                  "    if x.ndim == 0:\n        return x + 0.0\n"
-                  "    top = np.max(x, axis=axis, keepdims=True)\n"
-                  "    top = np.where(np.isfinite(top), top, 0.0)\n"
-                  "    out = np.log(np.sum(np.exp(x - top), axis=axis, keepdims=True)) + top\n"
-                  "    return out if keepdims else np.squeeze(out, axis=axis)\n",
-    "_norm": "def _norm(x, axis=None, keepdims=False):\n"
-             "    return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))\n",
-    "_scatter_add": "def _scatter_add(g, index, shape):\n    out = np.zeros(shape)\n"
-                    "    np.add.at(out, index, g)\n    return out\n",
-    "_index_set": "def _index_set(x, v, index):\n    out = np.array(x, dtype=np.float64)\n"
-                  "    out[index] = v\n    return out\n",
-}
-
-
 # ---------------------------------------------------------------- entries
 
 class Entry:
@@ -288,12 +195,41 @@ def _joined(name: str) -> Entry:
     return _special(write)
 
 
-def _helper(name: str, helper: str) -> Entry:
+def _helper(name: str, function: str, helper: str = "") -> Entry:
+    """A builtin of the language that numpy text calls as `function`, defined by NUMPY_HELPERS[helper]."""
     def write(p: "Printer", node) -> tuple:
+        args = ", ".join(p.text(a, 0) for a in node.args)
         if p.target == PYTHON:
-            p.helpers.add(helper)
-            return f"{helper}({p.text(node.args[0], 0)})", ATOM
-        return f"{name}({p.text(node.args[0], 0)})", ATOM
+            p.helpers.add(helper or function)
+            return f"{function}({args})", ATOM
+        return f"{name}({args})", ATOM
+    return _special(write)
+
+
+def _ordered(name: str, function: str) -> Entry:
+    """A family of primitives with the param `order` (polygamma, sinc's derivatives): numpy text
+    calls `function(order, x)` of the helper `_special`; the language, `name(order, x)`."""
+    def write(p: "Printer", node) -> tuple:
+        x, n = p.text(node.args[0], 0), int(node.params.get("order", 0))
+        if p.target == PYTHON:
+            if name == "sinc" and n == 0:
+                return f"np.sinc({x})", ATOM
+            p.helpers.add("_special")
+            return f"{function}({n}, {x})", ATOM
+        if name == "sinc":
+            if n:
+                raise NotPrintable(f"the derivative of sinc (of order {n}): the language has no builtin for it",
+                                   hint="emit --to python writes it (with autodiff's own code of it)", op="sinc")
+            return f"sinc({x})", ATOM
+        return f"{name}({n}, {x})", ATOM
+    return _special(write)
+
+
+def _scan(name: str) -> Entry:
+    def write(p: "Printer", node) -> tuple:
+        axis = node.params.get("axis")
+        extra = "" if axis is None else f", axis={int(axis)}"
+        return f"{name if p.target == LANGUAGE else 'np.' + name}({p.text(node.args[0], 0)}{extra})", ATOM
     return _special(write)
 
 
@@ -315,6 +251,16 @@ PRINTING: dict = {
     "relu": _special(lambda p, node: (f"relu({p.text(node.args[0], 0)})", ATOM) if p.target == LANGUAGE
                      else (f"np.maximum({p.text(node.args[0], 0)}, 0.0)", ATOM)),
     "sigmoid": _helper("sigmoid", "_sigmoid"), "softplus": _helper("softplus", "_softplus"),
+    "asinh": _fn("asinh", "np.arcsinh"), "acosh": _fn("acosh", "np.arccosh"), "atanh": _fn("atanh", "np.arctanh"),
+    "fmax": _fn("fmax", "np.fmax"), "fmin": _fn("fmin", "np.fmin"), "xlogy": _helper("xlogy", "_xlogy"),
+    "erf": _helper("erf", "_erf", "_special"), "erfc": _helper("erfc", "_erfc", "_special"),
+    "gammaln": _helper("gammaln", "_gammaln", "_special"),
+    "polygamma": _ordered("polygamma", "_polygamma"), "sinc": _ordered("sinc", "_sinc"),
+    "cumsum": _scan("cumsum"), "cumprod": _scan("cumprod"), "einsum": _special(matrix_text.einsum),
+    "solve": _fn("solve", "np.linalg.solve"), "det": _fn("det", "np.linalg.det"),
+    "slogdet": _special(matrix_text.slogdet), "pinv": _special(matrix_text.pinv),
+    "cholesky": _special(matrix_text.factorisation("cholesky")),
+    "eigh": _special(matrix_text.factorisation("eigh")), "svd": _special(matrix_text.factorisation("svd")),
     "sum": _reduction("sum", "np.sum"), "prod": _reduction("prod", "np.prod"),
     "max": _reduction("max", "np.max"), "min": _reduction("min", "np.min"),
     "norm": _reduction("norm", "_norm"), "logsumexp": _reduction("logsumexp", "_logsumexp"),
@@ -323,11 +269,6 @@ PRINTING: dict = {
     "scatter_add": _special(_scatter_add), "index_set": _special(_index_set),
     "stack": _joined("stack"), "concat": _joined("concat"),
 }
-
-
-class NotPrintable(ValueError):
-    """A node of a primitive that PRINTING has no entry for (a custom rule's composite primitive)."""
-
 
 # ---------------------------------------------------------------- printer
 
@@ -376,7 +317,7 @@ class Printer:
             return array_text(v, t), ATOM
         entry = PRINTING.get(node.op)
         if entry is None:
-            raise NotPrintable(f"no way to write the primitive {node.op!r}")
+            raise NotPrintable(f"no way to write the primitive {node.op!r}", op=node.op)
         if entry.kind == "infix":
             symbol = entry.symbol if t == LANGUAGE else entry.python
             a, b = node.args

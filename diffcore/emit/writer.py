@@ -12,16 +12,19 @@ from typing import Optional
 
 from .activity import Counted, Pop, Push, Repeat
 from .ir import Assign, Code, If
-from .printing import LANGUAGE, Printer, shape_args
+from .printing import LANGUAGE, NotPrintable, Printer, shape_args
+from .values import EmitError
 
 
 class Writer:
-    def __init__(self, target: str, filename: str):
+    def __init__(self, target: str, filename: str, texts: bool = True):
         self.target = target
+        self.texts = texts              # False: the lines only, each expression written `...`
         self.filename = filename
         self.lines: list = []          # (indent, text, span or None)
         self.printer = Printer(target)
         self.last_line: Optional[int] = None
+        self.last_span = None           # where a statement without its own span is refused
 
     @property
     def py(self) -> bool:
@@ -39,6 +42,8 @@ class Writer:
             self.comment(depth, f"{self.filename}:{span.line}")
 
     def value(self, v) -> str:
+        if not self.texts:
+            return "..."
         if isinstance(v, Code):
             return v.text(self.target)
         return self.printer(v)
@@ -48,6 +53,17 @@ class Writer:
             self.stmt(s, depth)
 
     def stmt(self, s, depth: int) -> None:
+        """Write one statement; an expression the target cannot write is refused at its statement."""
+        span = getattr(s, "span", None) or self.last_span
+        self.last_span = span
+        try:
+            self._stmt(s, depth)
+        except NotPrintable as refusal:
+            raise EmitError(f"emit cannot write {refusal} (--to {self.target})", span,
+                            hint=refusal.hint or "emit the other target, or use `autodiff grad` for the numbers") \
+                from None
+
+    def _stmt(self, s, depth: int) -> None:
         span = getattr(s, "span", None)
         self.locate(depth, span)
         if isinstance(s, Assign):

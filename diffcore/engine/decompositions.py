@@ -71,9 +71,14 @@ def _phi(x):
     return mul(x, np.tril(np.ones((n, n))) - 0.5 * np.eye(n))
 
 
+def cholesky_value(a):
+    """The Cholesky factor of the symmetric part of a (numpy only: emitted modules copy it)."""
+    return np.linalg.cholesky(0.5 * (a + np.swapaxes(a, -1, -2)))
+
+
 def _cholesky_impl(a):
     try:
-        return np.linalg.cholesky(0.5 * (a + np.swapaxes(a, -1, -2)))
+        return cholesky_value(a)
     except np.linalg.LinAlgError:
         raise RuntimeProgramError("cholesky: the matrix is not positive definite",
                                   hint="cholesky needs a symmetric positive definite matrix (all its "
@@ -114,7 +119,9 @@ cholesky = primitive("cholesky", _cholesky_impl, vjps=(_cholesky_vjp,), jvp=_cho
 
 # ------------------------------------------------------------------ eigh
 
-def _eigh_impl(a):
+def eigh_value(a):
+    """eigh's packed result: the eigenvalues as a row above the eigenvectors (numpy only: emitted
+    modules copy it)."""
     w, v = np.linalg.eigh(0.5 * (a + np.swapaxes(a, -1, -2)))
     return np.concatenate([w[..., None, :], v], axis=-2)
 
@@ -160,7 +167,7 @@ def _eigh_kink(x, y, ans, params):
             "is not finite; functions of the eigenvalues alone get a finite (one-sided) derivative")
 
 
-eigh = primitive("eigh", _eigh_impl, vjps=(_eigh_vjp,), jvp=_eigh_jvp,
+eigh = primitive("eigh", eigh_value, vjps=(_eigh_vjp,), jvp=_eigh_jvp,
                  taylor=NoRule("no series is written for eigh; " + _NESTED),
                  batch=leading_batch, size=lambda a: size_of(a) + size_of(a) // max(1, shape_of(a)[-1]),
                  work=_cubic_work, kink=_eigh_kink)
@@ -185,7 +192,8 @@ def svd_parts(x, m: int, n: int, full: bool) -> tuple:
     return tuple(parts)
 
 
-def _svd_impl(a, full_matrices=False):
+def svd_value(a, full_matrices=False):
+    """svd's packed result: U, s and Vh flattened and joined (numpy only: emitted modules copy it)."""
     u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
     lead = a.shape[:-2]
     return np.concatenate([u.reshape(lead + (-1,)), s, vh.reshape(lead + (-1,))], axis=-1)
@@ -286,7 +294,7 @@ def _svd_kink(x, y, ans, params):
     return None
 
 
-svd = primitive("svd", _svd_impl, vjps=(_svd_vjp,), jvp=_svd_jvp,
+svd = primitive("svd", svd_value, vjps=(_svd_vjp,), jvp=_svd_jvp,
                 taylor=NoRule("no series is written for svd; " + _NESTED),
                 batch=leading_batch, size=_svd_size, work=_cubic_work, kink=_svd_kink)
 

@@ -84,7 +84,8 @@ def _xlogy_scalar(x: float, y: float) -> float:
     return x * math.log(y)          # y <= 0 raises: numpy's IEEE result instead
 
 
-def _xlogy_array(x, y):
+def xlogy_value(x, y):
+    """x log y, 0 where x = 0 (y not nan), on arrays (numpy only: emitted modules copy it)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(np.equal(x, 0) & ~np.isnan(y), 0.0, np.multiply(x, np.log(y)))
 
@@ -117,7 +118,7 @@ def _xlogy_series(s, prim):
     return out
 
 
-xlogy = _binary("xlogy", binary_impl(_xlogy_scalar, _xlogy_array),
+xlogy = _binary("xlogy", binary_impl(_xlogy_scalar, xlogy_value),
                 lambda ans, x, y: _masked(log, x, y),
                 lambda ans, x, y: _masked(lambda safe: div(x, safe), x, y),
                 _xlogy_series,

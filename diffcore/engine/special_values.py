@@ -3,7 +3,9 @@
 numpy has no erf, lgamma or polygamma, and scipy is not a dependency: erf, erfc and lgamma are
 the C library's (Python's `math`), applied element by element; polygamma and the derivatives
 of sinc of every order are computed here, to about 1e-14 relative (tests/test_special_values.py
-holds them to mpmath and to `math`). The primitives built on them are special.py.
+holds them to mpmath and to `math`). The primitives built on them are special.py. Every
+function here is numpy and math only (and numeric.plain): emitted numpy modules copy them
+(emit/numpy_helpers.py), so that they compute these values with this same code.
 
     polygamma(n, x)   the n-th derivative of digamma: digamma for n = 0. For x > 0, digamma is
                       its asymptotic series after shifting x above 10 (psi(x) = psi(x + 1) - 1/x);
@@ -35,15 +37,11 @@ _DIGAMMA_TAIL = [1.0 / 12.0, -1.0 / 120.0, 1.0 / 252.0, -1.0 / 240.0, 1.0 / 132.
                  1.0 / 12.0, -3617.0 / 8160.0]
 
 
-def _elementwise(fn):
+def _elementwise(fn, x):
     """A float function applied to every element of a float64 array (numpy has no ufunc for it)."""
-    ufunc = np.frompyfunc(fn, 1, 1)
-
-    def apply(x):
-        if type(x) is not np.ndarray:
-            return fn(float(x))
-        return plain(np.asarray(ufunc(x), dtype=np.float64).reshape(x.shape))
-    return apply
+    if type(x) is not np.ndarray:
+        return fn(float(x))
+    return plain(np.asarray(np.frompyfunc(fn, 1, 1)(x), dtype=np.float64).reshape(x.shape))
 
 
 def lgamma_scalar(x: float) -> float:
@@ -56,9 +54,16 @@ def lgamma_scalar(x: float) -> float:
         return math.inf
 
 
-erf_array = _elementwise(math.erf)
-erfc_array = _elementwise(math.erfc)
-lgamma_array = _elementwise(lgamma_scalar)
+def erf_array(x):
+    return _elementwise(math.erf, x)
+
+
+def erfc_array(x):
+    return _elementwise(math.erfc, x)
+
+
+def lgamma_array(x):
+    return _elementwise(lgamma_scalar, x)
 
 
 # ------------------------------------------------------------------ polygamma

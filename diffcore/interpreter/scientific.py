@@ -147,6 +147,13 @@ def polygamma(n, x):
     return S.polygamma_of_order(order, x)
 
 
+def sinc(x):
+    """numpy's sinc(x) = sin(pi x) / (pi x); the primitive's param `order` (its derivatives) is not
+    the builtin's."""
+    require_numeric(x, "the argument of sinc")
+    return S.sinc(x)
+
+
 def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     """numpy's: nan, inf and -inf replaced (copy is accepted; values are never changed in place)."""
     require_numeric(x, "the argument of nan_to_num")
@@ -198,7 +205,7 @@ TABLE = {
     "var": var, "std": std, "cumsum": _scan(ST.cumsum, "cumsum"), "cumprod": _scan(ST.cumprod, "cumprod"),
     "diff": diff, "log_softmax": log_softmax,
     "erf": S.erf, "erfc": S.erfc, "gammaln": S.gammaln, "digamma": S.digamma, "polygamma": polygamma,
-    "sinc": S.sinc, "asinh": M.asinh, "acosh": M.acosh, "atanh": M.atanh,
+    "sinc": sinc, "asinh": M.asinh, "acosh": M.acosh, "atanh": M.atanh,
     "logaddexp": logaddexp, "logaddexp2": logaddexp2, "xlogy": M.xlogy, "fmax": M.fmax, "fmin": M.fmin,
     "nan_to_num": nan_to_num, "int": int_, "float": float_,
 }
