@@ -234,10 +234,21 @@ def _csv_problem(exc: csv.Error) -> str:
 
 
 def _read_csv(lines: Lines) -> Iterator[Point]:
-    reader = csv.reader(lines)
-    header = None
+    """The points of a CSV file. A line of plain numbers (as many as the header has columns, all
+    finite) is read by splitting it at its commas; any other line goes through the csv module
+    and _assemble, which give every other value and error."""
+    source = _HeldLines(lines)
+    reader = csv.reader(source)
+    header = fast = None
     while True:
         try:
+            if fast is not None:
+                text = next(lines)
+                values = fast(text)
+                if values is not None:
+                    yield Point(lines.number, values)
+                    continue
+                source.held = text
             row = next(reader)
         except StopIteration:
             return
@@ -254,6 +265,7 @@ def _read_csv(lines: Lines) -> Iterator[Point]:
         if header is None:
             header = [h.strip() for h in row]
             plan = _column_plan(header)
+            fast = _plain_row_reader(plan, header)
             continue
         line = lines.number
         if len(row) != len(header):
@@ -285,6 +297,73 @@ def _column_plan(header: list) -> dict:
         if columns is not None and len({len(index) for index, _ in columns}) > 1:
             raise click.UsageError(f"--points: the flattened columns of '{name}' mix dimensions")
     return plan
+
+
+class _HeldLines:
+    """The lines for the csv reader: first a line read but not taken (`held`), then the file's."""
+
+    def __init__(self, lines: Lines):
+        self.lines = lines
+        self.held: Optional[str] = None
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        if self.held is not None:
+            text, self.held = self.held, None
+            return text
+        return next(self.lines)
+
+
+def _plain_row_reader(plan: dict, header: list) -> Optional[Callable[[str], Optional[dict]]]:
+    """For the columns of `plan`: a function that reads a line of plain finite numbers (split at
+    its commas) as the values _assemble gives, or None for any other line; None when some input
+    is not simply its columns (flattened columns that do not cover an array)."""
+    count = len(header)
+    if all(columns is None for columns in plan.values()):
+        names = list(header)
+        if names != list(plan):
+            return None
+
+        def scalars(text: str) -> Optional[dict]:
+            cells = text.split(",")
+            if len(cells) != count:
+                return None
+            try:
+                numbers = list(map(float, cells))
+            except ValueError:
+                return None
+            total = sum(numbers)
+            return dict(zip(names, numbers)) if total - total == 0.0 else None
+        return scalars
+    position = {column: k for k, column in enumerate(header)}
+    parts = []
+    for name, columns in plan.items():
+        if columns is None:
+            parts.append((name, position[name], None, None))
+            continue
+        shape = tuple(max(index[d] for index, _ in columns) + 1 for d in range(len(columns[0][0])))
+        order = sorted(columns)
+        if [index for index, _ in order] != list(np.ndindex(shape)):
+            return None
+        parts.append((name, None, np.array([position[column] for _, column in order]), shape))
+
+    def arrays(text: str) -> Optional[dict]:
+        cells = text.split(",")
+        if len(cells) != count:
+            return None
+        try:
+            numbers = list(map(float, cells))
+        except ValueError:
+            return None
+        total = sum(numbers)
+        if total - total != 0.0:
+            return None
+        row = np.array(numbers)
+        return {name: numbers[at] if at is not None else row[take].reshape(shape)
+                for name, at, take, shape in parts}
+    return arrays
 
 
 def _assemble(plan: dict, header: list, row: list) -> dict:

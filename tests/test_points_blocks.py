@@ -240,3 +240,32 @@ def test_csv_rows_of_other_shapes_are_refused_point_by_point(tmp_path, on_error)
     assert block[0] == 1
     assert block[2].count("output error") == (5 if on_error == "skip" else 1)
     assert block[1].count("\n") == (7 if on_error == "skip" else 6)
+
+
+# ------------------------------------------------ reading plain CSV lines by splitting (cli/points.py)
+
+def _read_all(data: bytes, monkeypatch, exact: bool) -> list:
+    import io
+
+    import autodiff.cli.points as points
+    if exact:
+        monkeypatch.setattr(points, "_plain_row_reader", lambda plan, header: None)
+    out = []
+    for p in points.read_points(io.BytesIO(data), "p.csv", "csv"):
+        values = None if p.values is None else {k: (repr(np.asarray(v).tolist()), type(v).__name__, np.shape(v))
+                                                for k, v in p.values.items()}
+        out.append((p.line, values, p.error))
+    return out
+
+
+@pytest.mark.parametrize("header", [b"a,b\n", b"a , b\r\n", b"x[1],a,x[0]\n", b'"x[0,0]","x[1,0]","x[0,1]","x[1 ,1]"\n',
+                                    b"x[0],x[2]\n"])
+def test_plain_csv_lines_read_as_the_csv_module_reads_them(monkeypatch, header):
+    body = (b"1.5,2\n -0.0 , 1e-300\n1_0,3\r\n\n1,2,3\n1\n\"1\",2\n\"1\n\",2\n,4\nnan,1\n1e400,2\n"
+            b"inf,-Infinity\n[1],2\n\xff,1\n0x1,2\n5e-324,1.7976931348623157e308\n1.7976931348623157e308,1e308\n"
+            b"1,2 # no\n  3  ,  4  \n7,8,9,10\n1,2,3,4\n1,,3,4\n")
+    data = header + body
+    fast = _read_all(data, monkeypatch, exact=False)
+    assert fast == _read_all(data, monkeypatch, exact=True)
+    assert len(fast) >= 15 and any(e for _, _, e in fast)
+    assert any(v is not None for _, v, _ in fast) == (header != b"x[0],x[2]\n")    # that one covers no array
