@@ -23,7 +23,7 @@ ProgramError one-at-a-time execution raises for it.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 import numpy as np
 
@@ -283,18 +283,18 @@ def run_block(ats: list, attempt: Callable[[list, dict], LaneResults], one: Call
             results[i] = exc
 
     budget = 8 + len(ats) // 8      # batched runs of this block before the rest goes one by one
-    pending = [list(range(len(ats)))]
-    groups = _by_signature(ats, pending.pop())
-    pending.extend(reversed(groups))
+    # Each pending block: its lanes, and its stacked inputs once known (a part of a block takes
+    # its part of the block's stacked inputs rather than stacking its points again).
+    pending: list = [(lanes, None) for lanes in reversed(_by_signature(ats, range(len(ats))))]
     while pending:
-        lanes = pending.pop()
+        lanes, stacked = pending.pop()
         if len(lanes) == 1 or budget <= 0:
             for i in lanes:
                 single(i)
             continue
         budget -= 1
         block = [ats[i] for i in lanes]
-        stacked = stack(block)
+        stacked = stack(block) if stacked is None else stacked
         if stacked is None:
             for i in lanes:
                 single(i)
@@ -302,9 +302,10 @@ def run_block(ats: list, attempt: Callable[[list, dict], LaneResults], one: Call
         try:
             out = attempt(block, stacked)
         except Split as split:
-            mask = split.mask
-            pending.append([i for i, m in zip(lanes, mask) if not m])
-            pending.append([i for i, m in zip(lanes, mask) if m])
+            mask = np.asarray(split.mask, dtype=bool)
+            chosen = np.asarray(lanes)
+            for part in (~mask, mask):
+                pending.append((chosen[part].tolist(), {k: v[part] for k, v in stacked.items()}))
             continue
         except PerPoint as some:
             for k, i in enumerate(lanes):
@@ -318,8 +319,8 @@ def run_block(ats: list, attempt: Callable[[list, dict], LaneResults], one: Call
             continue
         except ProgramError:
             half = len(lanes) // 2          # the failing points end up alone; the rest stay batched
-            pending.append(lanes[half:])
-            pending.append(lanes[:half])
+            pending.append((lanes[half:], {k: v[half:] for k, v in stacked.items()}))
+            pending.append((lanes[:half], {k: v[:half] for k, v in stacked.items()}))
             continue
         except (Unbatchable, Exception):
             for i in lanes:
@@ -330,11 +331,11 @@ def run_block(ats: list, attempt: Callable[[list, dict], LaneResults], one: Call
     return results
 
 
-def _by_signature(ats: list, lanes: list) -> list:
+def _by_signature(ats: list, lanes: Iterable) -> list:
     """The lanes grouped by the names and shapes of their inputs, in order of first appearance."""
     groups: dict = {}
     for i in lanes:
-        key = tuple((k, np.shape(v)) for k, v in ats[i].items())
+        key = tuple((k, () if v.__class__ is float else np.shape(v)) for k, v in ats[i].items())
         groups.setdefault(key, []).append(i)
     return list(groups.values())
 
