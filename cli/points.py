@@ -319,7 +319,8 @@ class _HeldLines:
 def _plain_row_reader(plan: dict, header: list) -> Optional[Callable[[str], Optional[dict]]]:
     """For the columns of `plan`: a function that reads a line of plain finite numbers (split at
     its commas) as the values _assemble gives, or None for any other line; None when some input
-    is not simply its columns (flattened columns that do not cover an array)."""
+    is not simply its columns (flattened columns that do not cover an array, or not side by side
+    in order)."""
     count = len(header)
     if all(columns is None for columns in plan.values()):
         names = list(header)
@@ -347,7 +348,10 @@ def _plain_row_reader(plan: dict, header: list) -> Optional[Callable[[str], Opti
         order = sorted(columns)
         if [index for index, _ in order] != list(np.ndindex(shape)):
             return None
-        parts.append((name, None, np.array([position[column] for _, column in order]), shape))
+        at = [position[column] for _, column in order]
+        if at != list(range(at[0], at[0] + len(at))):
+            return None         # not its columns side by side, in order
+        parts.append((name, None, slice(at[0], at[0] + len(at)), shape if len(shape) > 1 else None))
 
     def arrays(text: str) -> Optional[dict]:
         cells = text.split(",")
@@ -360,9 +364,8 @@ def _plain_row_reader(plan: dict, header: list) -> Optional[Callable[[str], Opti
         total = sum(numbers)
         if total - total != 0.0:
             return None
-        row = np.array(numbers)
-        return {name: numbers[at] if at is not None else row[take].reshape(shape)
-                for name, at, take, shape in parts}
+        return {name: numbers[at] if at is not None else np.array(numbers[take]) if shape is None
+                else np.array(numbers[take]).reshape(shape) for name, at, take, shape in parts}
     return arrays
 
 
@@ -606,7 +609,7 @@ def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tup
                 printed[id(at)] = sys.stderr.getvalue()
                 sys.stderr = saved
 
-        ats = [{**base_at, **p.values} for p in ready]
+        ats = [{**base_at, **p.values} for p in ready] if base_at else [p.values for p in ready]
         computed = compute_block(ats, one)
         write, finish = lanes
         written = _lanes_written(computed, [p.line for p in ready], write)

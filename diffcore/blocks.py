@@ -335,7 +335,8 @@ def _by_signature(ats: list, lanes: Iterable) -> list:
     """The lanes grouped by the names and shapes of their inputs, in order of first appearance."""
     groups: dict = {}
     for i in lanes:
-        key = tuple((k, () if v.__class__ is float else np.shape(v)) for k, v in ats[i].items())
+        key = tuple((k, () if v.__class__ is float else v.shape if v.__class__ is ndarray else np.shape(v))
+                    for k, v in ats[i].items())
         groups.setdefault(key, []).append(i)
     return list(groups.values())
 

@@ -259,7 +259,7 @@ def _read_all(data: bytes, monkeypatch, exact: bool) -> list:
 
 
 @pytest.mark.parametrize("header", [b"a,b\n", b"a , b\r\n", b"x[1],a,x[0]\n", b'"x[0,0]","x[1,0]","x[0,1]","x[1 ,1]"\n',
-                                    b"x[0],x[2]\n"])
+                                    b"x[0],x[2]\n", b"a,x[0],x[1],b\n", b'"x[0,0]","x[0,1]","x[1,0]","x[1,1]"\n'])
 def test_plain_csv_lines_read_as_the_csv_module_reads_them(monkeypatch, header):
     body = (b"1.5,2\n -0.0 , 1e-300\n1_0,3\r\n\n1,2,3\n1\n\"1\",2\n\"1\n\",2\n,4\nnan,1\n1e400,2\n"
             b"inf,-Infinity\n[1],2\n\xff,1\n0x1,2\n5e-324,1.7976931348623157e308\n1.7976931348623157e308,1e308\n"
