@@ -16,7 +16,7 @@ from typing import Any, Callable, NamedTuple, Optional
 
 import numpy as np
 
-from autodiff.diffcore.blocks import LaneResults, marker
+from autodiff.diffcore.blocks import Lane, LaneResults, marker
 
 _JSON_SPECIAL = {"nan": '"nan"', "inf": '"inf"', "-inf": '"-inf"'}
 _CSV_SPECIAL = {"nan": "nan", "inf": "inf", "-inf": "-inf"}
@@ -91,3 +91,46 @@ def csv_rows(block: LaneResults, columns: Callable[[dict], list], document: Call
                      else number_texts(np.full(len(block), value), _CSV_SPECIAL))
     rows = [",".join(row) + "\n" for row in zip(*texts)]
     return [name for name, _ in pairs], rows
+
+
+class LaneRun:
+    """Consecutive points written from lanes (blockwrite.py), joined into one outcome of `out`:
+    (None, True, their JSON lines) or (None, True, their CSV Rows)."""
+
+    def __init__(self, out: list):
+        self.out = out
+        self.names: Optional[list] = None
+        self.texts: list = []
+        self.lines: list = []
+
+    def add(self, names: Optional[list], text: str, line: int) -> None:
+        if self.texts and names != self.names:
+            self.end()
+        self.names = names
+        self.texts.append(text)
+        self.lines.append(line)
+
+    def end(self) -> None:
+        if not self.texts:
+            return
+        text = "".join(self.texts)
+        self.out.append((None, True, text if self.names is None else Rows(self.names, text, self.lines), ""))
+        self.texts, self.lines = [], []
+
+
+def lanes_written(results: list, lines: list, write: Callable) -> dict:
+    """For each block of lanes among `results` (the points of `lines`), by id: what `write` makes
+    of all its lanes at once, when it can."""
+    blocks: dict = {}
+    for result, line in zip(results, lines):
+        if result.__class__ is Lane:
+            held = blocks.get(id(result.block))
+            if held is None:
+                blocks[id(result.block)] = held = (result.block, [0] * len(result.block))
+            held[1][result.index] = line
+    written = {}
+    for key, (block, block_lines) in blocks.items():
+        made = write(block, block_lines)
+        if made is not None:
+            written[key] = made
+    return written

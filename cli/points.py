@@ -26,7 +26,8 @@ import numpy as np
 
 from autodiff.diffcore.blocks import Lane, LaneResults
 
-from .blockwrite import Rows, csv_rows, json_lines
+from .blockwrite import LaneRun, Rows, csv_rows, json_lines, lanes_written
+from .plaincsv import HeldLines, plain_row_reader
 from .render import dumps, to_json
 
 _FLAT_COLUMN = re.compile(r"^\s*([A-Za-z_]\w*)\s*\[\s*(\d+(?:\s*,\s*\d+)*)\s*\]\s*$")
@@ -237,7 +238,7 @@ def _read_csv(lines: Lines) -> Iterator[Point]:
     """The points of a CSV file. A line of plain numbers (as many as the header has columns, all
     finite) is read by splitting it at its commas; any other line goes through the csv module
     and _assemble, which give every other value and error."""
-    source = _HeldLines(lines)
+    source = HeldLines(lines)
     reader = csv.reader(source)
     header = fast = None
     while True:
@@ -265,7 +266,7 @@ def _read_csv(lines: Lines) -> Iterator[Point]:
         if header is None:
             header = [h.strip() for h in row]
             plan = _column_plan(header)
-            fast = _plain_row_reader(plan, header)
+            fast = plain_row_reader(plan, header)
             continue
         line = lines.number
         if len(row) != len(header):
@@ -297,76 +298,6 @@ def _column_plan(header: list) -> dict:
         if columns is not None and len({len(index) for index, _ in columns}) > 1:
             raise click.UsageError(f"--points: the flattened columns of '{name}' mix dimensions")
     return plan
-
-
-class _HeldLines:
-    """The lines for the csv reader: first a line read but not taken (`held`), then the file's."""
-
-    def __init__(self, lines: Lines):
-        self.lines = lines
-        self.held: Optional[str] = None
-
-    def __iter__(self):
-        return self
-
-    def __next__(self) -> str:
-        if self.held is not None:
-            text, self.held = self.held, None
-            return text
-        return next(self.lines)
-
-
-def _plain_row_reader(plan: dict, header: list) -> Optional[Callable[[str], Optional[dict]]]:
-    """For the columns of `plan`: a function that reads a line of plain finite numbers (split at
-    its commas) as the values _assemble gives, or None for any other line; None when some input
-    is not simply its columns (flattened columns that do not cover an array, or not side by side
-    in order)."""
-    count = len(header)
-    if all(columns is None for columns in plan.values()):
-        names = list(header)
-        if names != list(plan):
-            return None
-
-        def scalars(text: str) -> Optional[dict]:
-            cells = text.split(",")
-            if len(cells) != count:
-                return None
-            try:
-                numbers = list(map(float, cells))
-            except ValueError:
-                return None
-            total = sum(numbers)
-            return dict(zip(names, numbers)) if total - total == 0.0 else None
-        return scalars
-    position = {column: k for k, column in enumerate(header)}
-    parts = []
-    for name, columns in plan.items():
-        if columns is None:
-            parts.append((name, position[name], None, None))
-            continue
-        shape = tuple(max(index[d] for index, _ in columns) + 1 for d in range(len(columns[0][0])))
-        order = sorted(columns)
-        if [index for index, _ in order] != list(np.ndindex(shape)):
-            return None
-        at = [position[column] for _, column in order]
-        if at != list(range(at[0], at[0] + len(at))):
-            return None         # not its columns side by side, in order
-        parts.append((name, None, slice(at[0], at[0] + len(at)), shape if len(shape) > 1 else None))
-
-    def arrays(text: str) -> Optional[dict]:
-        cells = text.split(",")
-        if len(cells) != count:
-            return None
-        try:
-            numbers = list(map(float, cells))
-        except ValueError:
-            return None
-        total = sum(numbers)
-        if total - total != 0.0:
-            return None
-        return {name: numbers[at] if at is not None else np.array(numbers[take]) if shape is None
-                else np.array(numbers[take]).reshape(shape) for name, at, take, shape in parts}
-    return arrays
 
 
 def _assemble(plan: dict, header: list, row: list) -> dict:
@@ -612,7 +543,7 @@ def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tup
         ats = [{**base_at, **p.values} for p in ready] if base_at else [p.values for p in ready]
         computed = compute_block(ats, one)
         write, finish = lanes
-        written = _lanes_written(computed, [p.line for p in ready], write)
+        written = lanes_written(computed, [p.line for p in ready], write)
         results = iter(zip(ats, computed))
         out: list = []
         run = LaneRun(out)
@@ -722,49 +653,6 @@ def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tup
                 progress.stop()
             out.flush()
     return 1 if failures else 0
-
-
-class LaneRun:
-    """Consecutive points written from lanes (blockwrite.py), joined into one outcome of `out`:
-    (None, True, their JSON lines) or (None, True, their CSV Rows)."""
-
-    def __init__(self, out: list):
-        self.out = out
-        self.names: Optional[list] = None
-        self.texts: list = []
-        self.lines: list = []
-
-    def add(self, names: Optional[list], text: str, line: int) -> None:
-        if self.texts and names != self.names:
-            self.end()
-        self.names = names
-        self.texts.append(text)
-        self.lines.append(line)
-
-    def end(self) -> None:
-        if not self.texts:
-            return
-        text = "".join(self.texts)
-        self.out.append((None, True, text if self.names is None else Rows(self.names, text, self.lines), ""))
-        self.texts, self.lines = [], []
-
-
-def _lanes_written(results: list, lines: list, write: Callable) -> dict:
-    """For each block of lanes among `results` (the points of `lines`), by id: what `write` makes
-    of all its lanes at once, when it can."""
-    blocks: dict = {}
-    for result, line in zip(results, lines):
-        if result.__class__ is Lane:
-            held = blocks.get(id(result.block))
-            if held is None:
-                blocks[id(result.block)] = held = (result.block, [0] * len(result.block))
-            held[1][result.index] = line
-    written = {}
-    for key, (block, block_lines) in blocks.items():
-        made = write(block, block_lines)
-        if made is not None:
-            written[key] = made
-    return written
 
 
 def _flat(outcomes: Iterator) -> Iterator:

@@ -249,7 +249,7 @@ def _read_all(data: bytes, monkeypatch, exact: bool) -> list:
 
     import autodiff.cli.points as points
     if exact:
-        monkeypatch.setattr(points, "_plain_row_reader", lambda plan, header: None)
+        monkeypatch.setattr(points, "plain_row_reader", lambda plan, header: None)
     out = []
     for p in points.read_points(io.BytesIO(data), "p.csv", "csv"):
         values = None if p.values is None else {k: (repr(np.asarray(v).tolist()), type(v).__name__, np.shape(v))
