@@ -160,6 +160,10 @@ def test_cli_rosenbrock_arrays_and_workers(tmp_path, monkeypatch):
     assert per_point == _cli(tmp_path, args + ["--jobs", "1"], "block")
     assert per_point == _cli(tmp_path, args + ["--jobs", "2"], "block")
     assert per_point == _cli(tmp_path, args + ["--jobs", "2"], "per-point")     # 4 chunks of 512
+    csv_args = args[:-1] + ["--csv"]
+    per_point_csv = _cli(tmp_path, csv_args + ["--jobs", "1"], "per-point")
+    assert per_point_csv == _cli(tmp_path, csv_args + ["--jobs", "2"], "block")       # CSV Rows from workers
+    assert per_point_csv[1].splitlines()[0] == "x[0],x[1],x[2],f,df/dx[0],df/dx[1],df/dx[2]"
     first = json.loads(per_point[1].splitlines()[0])
     x0 = x[0]
     want = [-400 * x0[0] * (x0[1] - x0[0] ** 2) - 2 * (1 - x0[0])]
