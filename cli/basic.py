@@ -55,7 +55,7 @@ def eval_command(config: EvalConfig) -> int:
         return run_program_points(
             program, config, values,
             lambda point: eval_document(evaluate(program, point, of=of, limits=limits), program), (), limits,
-            (lambda ats, one: evaluate_many(program, ats, of, limits, one),
+            (lambda ats, one: evaluate_many(program, ats, of, limits, one, lazy=True),
              lambda result: eval_document(result, program)))
     with reported(program):
         result = evaluate(program, values, of=of, limits=limits)
@@ -116,7 +116,7 @@ def grad_command(config: GradConfig) -> int:
         return run_program_points(
             program, config, values, lambda point: grad_document(differentiator(point), program),
             ("gradient", "jacobian", "vjp"), limits,
-            (lambda ats, one: differentiate_many(differentiator, ats, one),
+            (lambda ats, one: differentiate_many(differentiator, ats, one, lazy=True),
              lambda result: grad_document(result, program)))
     with reported(program):
         result = differentiator(values)

@@ -24,6 +24,10 @@ from typing import Any, BinaryIO, Callable, Iterator, NamedTuple, Optional, Text
 import click
 import numpy as np
 
+from autodiff.diffcore.blocks import Lane, LaneResults
+
+from .blockwrite import LaneRun, Rows, csv_rows, json_lines, lanes_written
+from .plaincsv import HeldLines, plain_row_reader
 from .render import dumps, to_json
 
 _FLAT_COLUMN = re.compile(r"^\s*([A-Za-z_]\w*)\s*\[\s*(\d+(?:\s*,\s*\d+)*)\s*\]\s*$")
@@ -231,10 +235,21 @@ def _csv_problem(exc: csv.Error) -> str:
 
 
 def _read_csv(lines: Lines) -> Iterator[Point]:
-    reader = csv.reader(lines)
-    header = None
+    """The points of a CSV file. A line of plain numbers (as many as the header has columns, all
+    finite) is read by splitting it at its commas; any other line goes through the csv module
+    and _assemble, which give every other value and error."""
+    source = HeldLines(lines)
+    reader = csv.reader(source)
+    header = fast = None
     while True:
         try:
+            if fast is not None:
+                text = next(lines)
+                values = fast(text)
+                if values is not None:
+                    yield Point(lines.number, values)
+                    continue
+                source.held = text
             row = next(reader)
         except StopIteration:
             return
@@ -251,6 +266,7 @@ def _read_csv(lines: Lines) -> Iterator[Point]:
         if header is None:
             header = [h.strip() for h in row]
             plan = _column_plan(header)
+            fast = plain_row_reader(plan, header)
             continue
         line = lines.number
         if len(row) != len(header):
@@ -438,15 +454,23 @@ class CsvWriter:
         self.writer = csv.writer(stream, lineterminator="\n")
         self.header: Optional[list] = None
 
-    def write(self, columns: list[tuple[str, Any]]) -> None:
+    def write(self, columns: Any) -> None:
+        """One point's (column, number) pairs, or Rows of many points."""
+        if columns.__class__ is Rows:
+            self._check(columns.names)
+            self.stream.write(columns.text)
+            return
         names = [c for c, _ in columns]
+        self._check(names)
+        self.writer.writerow([_csv_number(v) for _, v in columns])
+
+    def _check(self, names: list) -> None:
         if self.header is None:
             self.header = names
             self.writer.writerow(names)
         elif names != self.header:
             raise PointError("this point's values have other shapes than the first point's, "
                              "so they do not fit the CSV columns (use --json-lines)")
-        self.writer.writerow([_csv_number(v) for _, v in columns])
 
 
 def _csv_number(v: float) -> str:
@@ -459,12 +483,16 @@ def _csv_number(v: float) -> str:
 
 def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tuple[dict, list]],
                as_csv: bool, on_error: str, describe_error: Callable[[Exception], dict], jobs: int = 1,
-               compute_block: Optional[Callable] = None) -> int:
+               compute_block: Optional[Callable] = None, lanes: Optional[tuple] = None) -> int:
     """Run `compute` once per point; write the results in input order; return the exit code.
 
     `compute(at)` returns (the JSON document of the result, its CSV columns).
     `compute_block(ats, one)`, when given, computes a block of points at once (diffcore/blocks.py):
-    for each, what `compute` returns or the error it raises; `one(at)` computes a point alone.
+    for each, what `compute` returns or the error it raises, or a Lane (diffcore/blocks.py) of a
+    block computed in lanes; `one(at)` computes a point alone. `lanes` is then (write, finish):
+    `write(block, lines)` gives (CSV column names or None, each lane's JSON line or CSV row) for
+    all the lanes of such a block at once (lane k is the point of line lines[k]), or None, and
+    then `finish(lane)` gives a lane's result as `compute` would.
     Points from a file then go in blocks of BLOCK_POINTS (points that arrive live, one by one).
     `describe_error(exc)` turns a program error into a JSON-able dict (kind, message, position).
     With jobs other than 1, points from a file are computed by that many worker processes (0: one
@@ -512,14 +540,26 @@ def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tup
                 printed[id(at)] = sys.stderr.getvalue()
                 sys.stderr = saved
 
-        ats = [{**base_at, **p.values} for p in ready]
-        results = iter(zip(ats, compute_block(ats, one)))
-        out = []
+        ats = [{**base_at, **p.values} for p in ready] if base_at else [p.values for p in ready]
+        computed = compute_block(ats, one)
+        write, finish = lanes
+        written = lanes_written(computed, [p.line for p in ready], write)
+        results = iter(zip(ats, computed))
+        out: list = []
+        run = LaneRun(out)
         for point in block:
             if point.values is None:
+                run.end()
                 out.append(outcome(point))
                 continue
             at, result = next(results)
+            if result.__class__ is Lane:
+                made = written.get(id(result.block))
+                if made is not None:
+                    run.add(made[0], made[1][result.index], point.line)
+                    continue
+                result = finish(result)
+            run.end()
             said = printed.get(id(at), "")
             if isinstance(result, ProgramError):
                 out.append((point.line, False, describe_error(result), said))
@@ -529,6 +569,7 @@ def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tup
                 document, columns = result
                 out.append((point.line, True, columns if as_csv else
                             dumps({"line": point.line, **document}) + "\n", said))
+        run.end()
         return out
 
     def merged(outcomes: list) -> list:
@@ -570,8 +611,9 @@ def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tup
                 outcomes = (ordered_map(outcome_in_worker, points, worker_count(jobs), merged)
                             if jobs != 1 and not live else map(outcome, points))
             for line, ok, payload, printed in outcomes:
-                if progress is not None:        # a worker's joined run of JSON lines is many points
-                    progress.advance(payload.count("\n") if line is None else 1)
+                if progress is not None:        # a joined run of JSON lines or CSV rows is many points
+                    progress.advance(1 if line is not None else len(payload.lines) if as_csv
+                                     else payload.count("\n"))
                 if printed:
                     sys.stderr.write(printed)
                 if ok:
@@ -582,14 +624,20 @@ def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tup
                         writer.write(payload)
                         continue
                     except PointError as exc:
-                        payload = {"kind": "output error", "message": str(exc)}
-                failures += 1
-                out.flush()             # the results before it, then its report
-                where = f"{path if path != '-' else '<stdin>'}:{line}"
-                print(f"{where}: {payload['kind']}: {payload['message']}", file=sys.stderr)
-                if writer is None:
-                    out.write(json.dumps(to_json({"line": line, "error": payload})) + "\n")
-                if on_error == "stop":
+                        error = {"kind": "output error", "message": str(exc)}
+                        failed = [(n, error) for n in (payload.lines if payload.__class__ is Rows else [line])]
+                else:
+                    failed = [(line, payload)]
+                for line, payload in failed:
+                    failures += 1
+                    out.flush()             # the results before it, then its report
+                    where = f"{path if path != '-' else '<stdin>'}:{line}"
+                    print(f"{where}: {payload['kind']}: {payload['message']}", file=sys.stderr)
+                    if writer is None:
+                        out.write(json.dumps(to_json({"line": line, "error": payload})) + "\n")
+                    if on_error == "stop":
+                        break
+                if failed and on_error == "stop":
                     print(f"autodiff: stopped at line {line} (--on-error skip would go on)", file=sys.stderr)
                     break
         except BrokenProcessPool:
@@ -652,7 +700,8 @@ def run_program_points(program, config, base_at: dict, compute: Callable[[dict],
     """The --points mode of a command: `compute(at)` gives the JSON document of one point.
 
     `block`, for a command that computes many points at once (diffcore/blocks.py), is
-    (many, document): `many(ats, one)` gives each point's result (or ProgramError), computing
+    (many, document): `many(ats, one)` gives each point's result (or ProgramError, or a Lane of
+    a block computed in lanes, whose lanes are then written at once: blockwrite.py), computing
     a point alone with `one(at)`; `document(result)` is a result's JSON document. It is used
     unless --points-engine per-point.
     `config`: the command's (config.py), for its program, its PointsSettings and --strict.
@@ -683,16 +732,24 @@ def run_program_points(program, config, base_at: dict, compute: Callable[[dict],
     def one(at: dict) -> tuple[dict, list]:
         return one_document(compute(at))
 
-    compute_block = None
+    compute_block = lanes = None
     if block is not None and points.engine == "block":
         from autodiff.grammar.source import ProgramError
         many, document = block
 
         def compute_block(ats: list, alone: Callable) -> list:
-            return [r if isinstance(r, (ProgramError, PointError, tuple)) else finished(document(r))
-                    for r in many(ats, alone)]
+            return [r if r.__class__ is Lane or isinstance(r, (ProgramError, PointError, tuple))
+                    else finished(document(r)) for r in many(ats, alone)]
+
+        def write(block: LaneResults, lines: list) -> Optional[tuple]:
+            if points.as_csv:
+                return csv_rows(block, lambda doc: csv_columns(doc, derivative_keys, doc.get("output_name") or "f"),
+                                document)
+            texts = json_lines(block, lines, document, dumps)
+            return None if texts is None else (None, texts)
+        lanes = (write, lambda lane: finished(document(lane.result())))
 
     with RunContext(limits.replace(timeout=None)):
         return run_points(points.path, points.format, base_at, one, points.as_csv, points.on_error,
                           lambda error: error_document(error, program.source.filename), points.jobs,
-                          compute_block)
+                          compute_block, lanes)

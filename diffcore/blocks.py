@@ -23,7 +23,7 @@ ProgramError one-at-a-time execution raises for it.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 import numpy as np
 
@@ -76,9 +76,63 @@ def stack(ats: list) -> Optional[dict]:
     return out
 
 
-def lane_inputs(result_inputs: dict, at: dict) -> dict:
-    """One point's inputs as its own run reports them: given values, else the (common) defaults."""
-    return {k: as_input_value(at[k], k) if k in at else v for k, v in result_inputs.items()}
+def lane_inputs_of(result_inputs: dict, stacked: dict, pick: Callable) -> dict:
+    """One lane's inputs as its own run reports them: given values (picked from the block's
+    stacked inputs), else the (common) defaults."""
+    return {k: pick(stacked[k]) if k in stacked else v for k, v in result_inputs.items()}
+
+
+def _lane(column: np.ndarray, i: int) -> Any:
+    """Lane i of a column: a float, or an array of its own."""
+    return float(column[i]) if column.ndim == 1 else np.array(column[i])
+
+
+def marker(k: int) -> float:
+    """The k-th marker number of LaneResults.pattern: finite, distinct, and unlikely in any result."""
+    return float(f"-7.1{k:07d}3e-301")
+
+
+class LaneResults:
+    """The results of a block computed over lanes, kept as columns: `[i]` builds lane i's result
+    (an Evaluation or Derivatives); `pattern()` builds one result whose numbers are markers, with
+    the column each marker stands for, so that a caller can write all the lanes' results at once
+    (cli/points.py, cli/blockwrite.py) without building them one by one.
+
+    `build(pick)` makes a result, taking each number or array that differs between lanes from its
+    column (lanes along the first axis) with `pick(column)`."""
+
+    def __init__(self, size: int, build: Callable[[Callable], Any]):
+        self.size, self.build = size, build
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, i: int) -> Any:
+        return self.build(lambda column: _lane(column, i))
+
+    def pattern(self) -> tuple:
+        """(a result whose numbers from columns are markers, [(marker, that number in every lane)])."""
+        slots: list = []
+
+        def pick(column: np.ndarray) -> Any:
+            flat = column.reshape(self.size, -1)
+            markers = []
+            for j in range(flat.shape[1]):
+                markers.append(marker(len(slots)))
+                slots.append((markers[-1], flat[:, j]))
+            return markers[0] if column.ndim == 1 else np.array(markers).reshape(column.shape[1:])
+        return self.build(pick), slots
+
+
+class Lane:
+    """Lane `index` of a LaneResults (run_block's lazy results)."""
+    __slots__ = ("block", "index")
+
+    def __init__(self, block: LaneResults, index: int):
+        self.block, self.index = block, index
+
+    def result(self) -> Any:
+        return self.block[self.index]
 
 
 def _lane_values(output: Any, size: int, tape: Optional[ReverseTrace]) -> tuple:
@@ -135,10 +189,12 @@ class Lanewise:
             held = np.full(size, output)
         else:
             raise Unbatchable("the output is not a number or an array of each point")
-        scalar = held.ndim == 1
-        finite = np.isfinite(held) if scalar else np.isfinite(held.reshape(size, -1)).all(axis=1)
-        results = [Evaluation(lane_inputs(result.inputs, at), float(held[i]) if scalar else held[i],
-                              result.output_name, []) for i, at in enumerate(ats)]
+        finite = np.isfinite(held) if held.ndim == 1 else np.isfinite(held.reshape(size, -1)).all(axis=1)
+        inputs = result.inputs
+
+        def build(pick: Callable) -> Evaluation:
+            return Evaluation(lane_inputs_of(inputs, stacked, pick), pick(held), result.output_name, [])
+        results = LaneResults(size, build)
         if not finite.all():
             raise PerPoint([i for i in range(size) if not finite[i]], results)
         return results
@@ -187,30 +243,37 @@ class Lanewise:
             g = np.zeros(shape) if g is None else np.broadcast_to(np.asarray(g, np.float64), shape)
             columns[name] = g
             finite &= np.isfinite(g.reshape(size, -1)).all(axis=1)
-        results = []
-        for i, at in enumerate(ats):
-            inputs = lane_inputs(result.inputs, at)
+        inputs = result.inputs
+
+        def build(pick: Callable) -> Derivatives:
+            values = lane_inputs_of(inputs, stacked, pick)
             derivatives = {}
             for name in d.wrt:
                 column = columns.get(name)
                 if column is not None:
-                    derivatives[name] = float(column[i]) if column.ndim == 1 else np.array(column[i])
+                    derivatives[name] = pick(column)
                 else:                   # an input the run never reached
-                    value = inputs.get(name, at.get(name, 0.0))
-                    derivatives[name] = np.zeros(np.shape(value)) if np.ndim(value) else 0.0
-            results.append(Derivatives(inputs, float(out[i]), result.output_name, d.wrt, "gradient",
-                                       derivatives, len(tape), [], False))
+                    shape = np.shape(values[name]) if name in values else np.shape(stacked[name][0]) \
+                        if name in stacked else ()
+                    derivatives[name] = np.zeros(shape) if shape else 0.0
+            return Derivatives(values, pick(out), result.output_name, d.wrt, "gradient", derivatives, steps, [],
+                               False)
+        steps = len(tape)
+        results = LaneResults(size, build)
         if not finite.all():
             raise PerPoint([i for i in range(size) if not finite[i]], results)
         return results
 
 
-def run_block(ats: list, attempt: Callable[[list, dict], list], one: Callable[[dict], Any]) -> list:
+def run_block(ats: list, attempt: Callable[[list, dict], LaneResults], one: Callable[[dict], Any],
+              lazy: bool = False) -> list:
     """Each point's result (or the ProgramError it raises), computed as many at once as exactness allows.
 
     `attempt(ats, stacked)` computes a block over lanes (raising Split, Unbatchable, PerPoint or
-    a program error); `one(at)` computes one point.
+    a program error); `one(at)` computes one point. With `lazy`, a point computed in lanes is
+    given as a Lane (its result is built on demand, or its block written at once).
     """
+    take = Lane if lazy else (lambda block, k: block[k])
     results: list = [None] * len(ats)
 
     def single(i):
@@ -220,18 +283,18 @@ def run_block(ats: list, attempt: Callable[[list, dict], list], one: Callable[[d
             results[i] = exc
 
     budget = 8 + len(ats) // 8      # batched runs of this block before the rest goes one by one
-    pending = [list(range(len(ats)))]
-    groups = _by_signature(ats, pending.pop())
-    pending.extend(reversed(groups))
+    # Each pending block: its lanes, and its stacked inputs once known (a part of a block takes
+    # its part of the block's stacked inputs rather than stacking its points again).
+    pending: list = [(lanes, None) for lanes in reversed(_by_signature(ats, range(len(ats))))]
     while pending:
-        lanes = pending.pop()
+        lanes, stacked = pending.pop()
         if len(lanes) == 1 or budget <= 0:
             for i in lanes:
                 single(i)
             continue
         budget -= 1
         block = [ats[i] for i in lanes]
-        stacked = stack(block)
+        stacked = stack(block) if stacked is None else stacked
         if stacked is None:
             for i in lanes:
                 single(i)
@@ -239,13 +302,14 @@ def run_block(ats: list, attempt: Callable[[list, dict], list], one: Callable[[d
         try:
             out = attempt(block, stacked)
         except Split as split:
-            mask = split.mask
-            pending.append([i for i, m in zip(lanes, mask) if not m])
-            pending.append([i for i, m in zip(lanes, mask) if m])
+            mask = np.asarray(split.mask, dtype=bool)
+            chosen = np.asarray(lanes)
+            for part in (~mask, mask):
+                pending.append((chosen[part].tolist(), {k: v[part] for k, v in stacked.items()}))
             continue
         except PerPoint as some:
             for k, i in enumerate(lanes):
-                results[i] = some.results[k]
+                results[i] = take(some.results, k)
             for k in some.lanes:
                 single(lanes[k])
             continue
@@ -255,23 +319,24 @@ def run_block(ats: list, attempt: Callable[[list, dict], list], one: Callable[[d
             continue
         except ProgramError:
             half = len(lanes) // 2          # the failing points end up alone; the rest stay batched
-            pending.append(lanes[half:])
-            pending.append(lanes[:half])
+            pending.append((lanes[half:], {k: v[half:] for k, v in stacked.items()}))
+            pending.append((lanes[:half], {k: v[:half] for k, v in stacked.items()}))
             continue
         except (Unbatchable, Exception):
             for i in lanes:
                 single(i)
             continue
-        for i, r in zip(lanes, out):
-            results[i] = r
+        for k, i in enumerate(lanes):
+            results[i] = take(out, k)
     return results
 
 
-def _by_signature(ats: list, lanes: list) -> list:
+def _by_signature(ats: list, lanes: Iterable) -> list:
     """The lanes grouped by the names and shapes of their inputs, in order of first appearance."""
     groups: dict = {}
     for i in lanes:
-        key = tuple((k, np.shape(v)) for k, v in ats[i].items())
+        key = tuple((k, () if v.__class__ is float else v.shape if v.__class__ is ndarray else np.shape(v))
+                    for k, v in ats[i].items())
         groups.setdefault(key, []).append(i)
     return list(groups.values())
 
@@ -279,18 +344,21 @@ def _by_signature(ats: list, lanes: list) -> list:
 # ------------------------------------------------------------------ the API
 
 def evaluate_many(program, ats: list, of: Optional[str] = None, limits=None,
-                  one: Optional[Callable[[dict], Any]] = None) -> list:
-    """`evaluate` at each point of `ats`, many at once: each point's Evaluation or ProgramError.
+                  one: Optional[Callable[[dict], Any]] = None, lazy: bool = False) -> list:
+    """`evaluate` at each point of `ats`, many at once: each point's Evaluation or ProgramError
+    (or, with `lazy`, a Lane for a point computed in lanes: see run_block).
     `one(at)` computes a point alone (by default `evaluate`; the CLI's also captures printing)."""
     from .derivatives import evaluate
     from .engine.context import Limits
     lanewise = Lanewise(program, limits or Limits(), of)
     one = one or (lambda at: evaluate(program, at, of=of, limits=limits))
-    return run_block(ats, lanewise.evaluate, one)
+    return run_block(ats, lanewise.evaluate, one, lazy)
 
 
-def differentiate_many(differentiator, ats: list, one: Optional[Callable[[dict], Any]] = None) -> list:
-    """`differentiator(at)` at each point of `ats`, many at once: each point's Derivatives or ProgramError."""
+def differentiate_many(differentiator, ats: list, one: Optional[Callable[[dict], Any]] = None,
+                       lazy: bool = False) -> list:
+    """`differentiator(at)` at each point of `ats`, many at once: each point's Derivatives or
+    ProgramError (or a Lane, with `lazy`: see run_block)."""
     d = differentiator
     lanewise = Lanewise(d.program, d.limits, d.of)
-    return run_block(ats, lambda block, stacked: lanewise.gradient(d, block, stacked), one or d)
+    return run_block(ats, lambda block, stacked: lanewise.gradient(d, block, stacked), one or d, lazy)

@@ -160,6 +160,10 @@ def test_cli_rosenbrock_arrays_and_workers(tmp_path, monkeypatch):
     assert per_point == _cli(tmp_path, args + ["--jobs", "1"], "block")
     assert per_point == _cli(tmp_path, args + ["--jobs", "2"], "block")
     assert per_point == _cli(tmp_path, args + ["--jobs", "2"], "per-point")     # 4 chunks of 512
+    csv_args = args[:-1] + ["--csv"]
+    per_point_csv = _cli(tmp_path, csv_args + ["--jobs", "1"], "per-point")
+    assert per_point_csv == _cli(tmp_path, csv_args + ["--jobs", "2"], "block")       # CSV Rows from workers
+    assert per_point_csv[1].splitlines()[0] == "x[0],x[1],x[2],f,df/dx[0],df/dx[1],df/dx[2]"
     first = json.loads(per_point[1].splitlines()[0])
     x0 = x[0]
     want = [-400 * x0[0] * (x0[1] - x0[0] ** 2) - 2 * (1 - x0[0])]
@@ -177,3 +181,95 @@ def test_points_on_one_path_never_run_alone():
     assert [r.derivatives["a"] for r in results] == [1024.0] * 50 + [409600.0] * 50
     values = evaluate_many(program, [{"a": v} for v in a], one=refuse)
     assert [v.output for v in values] == [r.output for r in results]
+
+
+# ------------------------------------------------ writing a block's lanes at once (cli/blockwrite.py)
+
+def test_number_texts_are_what_json_and_csv_write():
+    from autodiff.cli.blockwrite import _CSV_SPECIAL, _JSON_SPECIAL, number_texts
+    from autodiff.cli.points import _csv_number
+    from autodiff.cli.render import dumps
+    values = np.array([1.5, -0.0, 1e-300, 2.0 ** 70, 0.1 + 0.2, np.nan, np.inf, -np.inf, 5e-324])
+    assert number_texts(values, _JSON_SPECIAL) == [dumps({"v": v})[6:-1] for v in values.tolist()]
+    assert number_texts(values, _CSV_SPECIAL) == [_csv_number(v) for v in values.tolist()]
+    assert number_texts(values[:2], _JSON_SPECIAL) == ["1.5", "-0.0"]
+
+
+def test_template_needs_each_marker_once():
+    from autodiff.cli.blockwrite import _template
+    template, order = _template('{"b": 7, "a": 5, "p": "100%"}', ["5", "7"])
+    assert template % tuple(["x", "y"][k] for k in order) == '{"b": y, "a": x, "p": "100%"}'
+    assert _template("5 and 5", ["5"]) is None
+    assert _template("6", ["5"]) is None
+
+
+def _points_file(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+@pytest.mark.parametrize("extra", [["--json-lines"], ["--csv"]])
+def test_lanes_with_non_finite_inputs_and_defaults_are_written_exactly(tmp_path, extra):
+    """Inputs nan/inf in lanes whose output is finite, an input left at its default (the same in
+    every lane), an array input, and a file name with % and braces in the template."""
+    program = _points_file(tmp_path, "p%s{0}.expr", "input x = 1\ninput u = 0\ninput v = [1, 2]\n"
+                           "input w = 3\ny = x * 2 + sum(v * w)\ny\n")
+    rows = "".join(f"{x!r},{u},{a!r},{b!r}\n" for x, u, a, b in
+                   zip(np.linspace(-2, 2, 40).tolist(), ["nan", "inf", "-inf", "-0.0"] * 10,
+                       np.linspace(0, 1, 40).tolist(), np.linspace(5, 1, 40).tolist()))
+    points = _points_file(tmp_path, "p.csv", "x,u,v[0],v[1]\n" + rows)
+    for command in (["eval"], ["grad"], ["grad", "--wrt", "x,u,w"]):
+        args = command[:1] + [program, "--points", points, "--jobs", "1"] + command[1:] + extra
+        block = _cli(tmp_path, args, "block")
+        assert block == _cli(tmp_path, args, "per-point")
+        assert block[0] == 0 and block[1].count("\n") == 40 + (extra == ["--csv"])
+    if extra == ["--json-lines"]:
+        first = json.loads(block[1].splitlines()[0])
+        assert first["inputs"] == {"x": -2.0, "u": "nan", "v": [0.0, 5.0], "w": 3.0}
+        assert first["gradient"] == {"x": 2.0, "u": 0.0, "w": 5.0}
+
+
+@pytest.mark.parametrize("on_error", ["skip", "stop"])
+def test_csv_rows_of_other_shapes_are_refused_point_by_point(tmp_path, on_error):
+    """Blocks of lanes whose arrays have another shape than the first point's: each point gets its
+    own error, as one point at a time does."""
+    program = _points_file(tmp_path, "s.expr", "input v = [1, 2]\nsum(v * v)\n")
+    lines = [json.dumps({"v": [k, k + 1.5]}) for k in range(5)] + \
+        [json.dumps({"v": [k, 2.0, 0.5]}) for k in range(5)] + [json.dumps({"v": [1.0, 2.0]})]
+    points = _points_file(tmp_path, "p.jsonl", "\n".join(lines) + "\n")
+    args = ["grad", program, "--points", points, "--csv", "--jobs", "1", "--on-error", on_error]
+    block = _cli(tmp_path, args, "block")
+    assert block == _cli(tmp_path, args, "per-point")
+    assert block[0] == 1
+    assert block[2].count("output error") == (5 if on_error == "skip" else 1)
+    assert block[1].count("\n") == (7 if on_error == "skip" else 6)
+
+
+# ------------------------------------------------ reading plain CSV lines by splitting (cli/points.py)
+
+def _read_all(data: bytes, monkeypatch, exact: bool) -> list:
+    import io
+
+    import autodiff.cli.points as points
+    if exact:
+        monkeypatch.setattr(points, "plain_row_reader", lambda plan, header: None)
+    out = []
+    for p in points.read_points(io.BytesIO(data), "p.csv", "csv"):
+        values = None if p.values is None else {k: (repr(np.asarray(v).tolist()), type(v).__name__, np.shape(v))
+                                                for k, v in p.values.items()}
+        out.append((p.line, values, p.error))
+    return out
+
+
+@pytest.mark.parametrize("header", [b"a,b\n", b"a , b\r\n", b"x[1],a,x[0]\n", b'"x[0,0]","x[1,0]","x[0,1]","x[1 ,1]"\n',
+                                    b"x[0],x[2]\n", b"a,x[0],x[1],b\n", b'"x[0,0]","x[0,1]","x[1,0]","x[1,1]"\n'])
+def test_plain_csv_lines_read_as_the_csv_module_reads_them(monkeypatch, header):
+    body = (b"1.5,2\n -0.0 , 1e-300\n1_0,3\r\n\n1,2,3\n1\n\"1\",2\n\"1\n\",2\n,4\nnan,1\n1e400,2\n"
+            b"inf,-Infinity\n[1],2\n\xff,1\n0x1,2\n5e-324,1.7976931348623157e308\n1.7976931348623157e308,1e308\n"
+            b"1,2 # no\n  3  ,  4  \n7,8,9,10\n1,2,3,4\n1,,3,4\n")
+    data = header + body
+    fast = _read_all(data, monkeypatch, exact=False)
+    assert fast == _read_all(data, monkeypatch, exact=True)
+    assert len(fast) >= 15 and any(e for _, _, e in fast)
+    assert any(v is not None for _, v, _ in fast) == (header != b"x[0],x[2]\n")    # that one covers no array
