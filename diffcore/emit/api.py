@@ -20,7 +20,7 @@ from autodiff.grammar import ast, parse
 
 from ..derivatives import resolve_wrt
 from ..engine.broadcasting import value_shape
-from ..engine.context import RunContext
+from ..engine.context import Limits, RunContext
 from ..program import Program, UsageError
 from .activity import dead_code, useful, varied
 from .ir import Assign, walk
@@ -72,10 +72,11 @@ def source_names(module: ast.Module) -> set:
 
 
 def emit(program: Program, at: Optional[dict] = None, mode: str = "reverse", target: str = "expr",
-         wrt: Optional[list] = None, of: Optional[str] = None, lean: bool = True) -> Emitted:
+         wrt: Optional[list] = None, of: Optional[str] = None, lean: bool = True,
+         limits: Optional[Limits] = None) -> Emitted:
     if mode not in MODES or target not in TARGETS:
         raise ValueError(f"mode {mode!r} / target {target!r}")
-    run = program.run(dict(at or {}), of=of, print_fn=lambda text: None)
+    run = program.run(dict(at or {}), limits, of=of, print_fn=lambda text: None)
     inputs = {name: run.inputs[name] for name in program.input_names}
     wrt = resolve_wrt(program, wrt)
     module = parse(program.source)
@@ -113,6 +114,10 @@ def emit(program: Program, at: Optional[dict] = None, mode: str = "reverse", tar
     text, source_map = code
     emitted = Emitted(text, mode, target, out_source, wrt, inactive, source_map, stats)
     emitted.extra = low.extra
+    # what running the code needs (diffcore/compiled): the lowered program, the names that vary
+    # with the --wrt inputs, the sample values, and the inputs' values at the sample run
+    emitted.block, emitted.varied = block, varied(block, set(wrt))
+    emitted.samples, emitted.inputs, emitted.run = low.samples, inputs, run
     return emitted
 
 

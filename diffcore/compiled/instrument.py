@@ -1,0 +1,114 @@
+"""The module `autodiff emit --to python` writes, made runnable under a run's limits and checks.
+
+The text comes from emit (identifiers from the grammar's validated names, renamed where they
+could shadow Python; numbers through `repr`). It is parsed with Python's own `ast`, and these
+statements are added — their text is fixed here, with no part of the program in it:
+
+  - in each `while True:` of the forward sweep, first: count the iteration, and hand over to
+    the tape past the iteration budget (bounds of static.py) or, every `mask + 1` iterations,
+    past the run's deadline;
+  - in each `for` of the backward sweep: the deadline, likewise;
+  - after each test that compares values varying with the differentiated inputs: a tie (the
+    tape notes a one-sided derivative there) hands over to the tape; so does a differentiated
+    `norm` or `hypot` that is 0 (their kink).
+
+Then it is compiled and executed in a namespace holding numpy, the helpers below and a few
+builtins, nothing else (no `open`, no `__import__`). Each function gains the keyword
+parameters `_budget` and `_deadline`.
+"""
+from __future__ import annotations
+
+import ast as pyast
+import time
+
+import numpy as np
+
+
+class Handover(Exception):
+    """The compiled run cannot give the tape's answer (a tie, a limit near, an error): rerun on the tape."""
+
+
+def _tie(a, b) -> bool:
+    equal = a == b
+    return equal if equal.__class__ is bool else bool(np.any(equal))
+
+
+SAFE_BUILTINS = {"range": range, "int": int, "float": float, "bool": bool, "len": len, "abs": abs,
+                 "min": min, "max": max, "reversed": reversed, "tuple": tuple, "list": list,
+                 "isinstance": isinstance, "ValueError": ValueError, "slice": slice, "Ellipsis": Ellipsis, "True": True, "False": False,
+                 "None": None}
+
+ENTRY_POINTS = ("f", "grad_f", "jvp_f")
+_LOOP_CHECK = ("_steps += 1\n"
+               "if _steps > _budget or (not _steps & {mask} and _clock() > _deadline):\n"
+               "    raise _Handover()\n")
+_BACK_CHECK = ("_back += 1\n"
+               "if not _back & {mask} and _clock() > _deadline:\n"
+               "    raise _Handover()\n")
+_START = "_steps = 0\n_back = 0\n"
+
+
+def _statements(template: str, mask: int) -> list:
+    return pyast.parse(template.format(mask=int(mask))).body
+
+
+class _Instrument(pyast.NodeTransformer):
+    def __init__(self, tie_names: set, mask: int):
+        self.tie_names, self.mask, self.ties = tie_names, mask, False
+
+    def visit_FunctionDef(self, node):
+        if node.name not in ENTRY_POINTS:
+            return node             # a helper of the module (_arg, _norm...): no loops, no tests
+        self.ties = node.name != "f"        # the value alone records nothing: no kinks to note
+        self.generic_visit(node)
+        for name in ("_budget", "_deadline"):
+            node.args.kwonlyargs.append(pyast.arg(arg=name))
+            node.args.kw_defaults.append(None)
+        node.body = _statements(_START, 0) + node.body
+        return node
+
+    def visit_While(self, node):
+        self.generic_visit(node)
+        node.body = _statements(_LOOP_CHECK, self.mask) + node.body
+        return node
+
+    def visit_For(self, node):
+        self.generic_visit(node)
+        node.body = _statements(_BACK_CHECK, self.mask) + node.body
+        return node
+
+    def visit_Import(self, node):
+        return None                 # numpy is in the namespace already; nothing else is imported
+
+    def visit_Assign(self, node):
+        target = node.targets[0] if len(node.targets) == 1 else None
+        if not self.ties or not isinstance(target, pyast.Name) or target.id not in self.tie_names:
+            return node
+        checks = []
+        if self.tie_names[target.id] == "zero":     # norm's kink: its value 0
+            zero = pyast.Compare(left=pyast.Name(id=target.id, ctx=pyast.Load()), ops=[pyast.Eq()],
+                                 comparators=[pyast.Constant(value=0.0)])
+            node_value = zero
+        else:
+            node_value = node.value
+        for compare in pyast.walk(node_value):
+            if isinstance(compare, pyast.Compare):
+                operands = [compare.left] + list(compare.comparators)
+                for left, right in zip(operands, operands[1:]):
+                    test = pyast.Call(func=pyast.Name(id="_tie", ctx=pyast.Load()), args=[left, right], keywords=[])
+                    checks.append(pyast.If(test=test, body=[pyast.Raise(
+                        exc=pyast.Call(func=pyast.Name(id="_Handover", ctx=pyast.Load()), args=[], keywords=[]),
+                        cause=None)], orelse=[]))
+        return [node] + checks
+
+
+def build(text: str, tie_names: dict, mask: int) -> dict:
+    """The module's functions, instrumented, by name. tie_names: name -> 'compare' (its value's
+    comparisons must not tie) or 'zero' (it must not be 0: the kink of norm and hypot)."""
+    tree = _Instrument(dict(tie_names), mask).visit(pyast.parse(text))
+    pyast.fix_missing_locations(tree)
+    code = compile(tree, "<autodiff compiled>", "exec")
+    namespace = {"__builtins__": dict(SAFE_BUILTINS), "np": np, "_clock": time.monotonic,
+                 "_Handover": Handover, "_tie": _tie}
+    exec(code, namespace)
+    return namespace
