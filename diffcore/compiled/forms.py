@@ -22,7 +22,7 @@ from ..engine.reverse import ReverseTrace
 from ..engine.tracing import KINKED, strip
 from ..program import Program, as_input_value
 from .instrument import build
-from .static import PRIMITIVES_PER_SITE, Survey, constant_defaults, survey
+from .static import Survey, constant_defaults, refuse, survey
 
 # Tape bytes one operation may hold besides its result's elements (ENTRY_BYTES and the fused
 # partials, generously), and the bytes per element it may hold (its result, a saved operand).
@@ -58,7 +58,7 @@ class CompiledForm:
             s = self.survey
             found = (limits.max_steps - s.calls) // (1 + s.calls) - 1
             if recording:
-                per_pass = s.sites * PRIMITIVES_PER_SITE * (_ENTRY_OVERHEAD + _BYTES_PER_ELEMENT * self.largest)
+                per_pass = max(s.sites, 1) * (_ENTRY_OVERHEAD + _BYTES_PER_ELEMENT * self.largest)
                 found = min(found, limits.max_memory // per_pass - 1)
             self._budgets[key] = found
         return found
@@ -86,7 +86,7 @@ def compiled_form(program: Program, at: dict, wrt: list, of: Optional[str],
     return cache[key]
 
 
-def _make(program: Program, at: dict, wrt: list, of: Optional[str], limits: Limits) -> Union[CompiledForm, str]:
+def _make(program: Program, at: dict, wrt: list, of: Optional[str], limits: Limits) -> Union[CompiledForm, ProgramError]:
     from ..emit.api import emit
     from ..interpreter.builtins import BUILTINS
     module = parse(program.source)
@@ -94,11 +94,16 @@ def _make(program: Program, at: dict, wrt: list, of: Optional[str], limits: Limi
     if reason:
         return reason
     found = survey(module, set(BUILTINS))
-    if isinstance(found, str):
+    if isinstance(found, ProgramError):
         return found
     if found.depth > limits.max_depth:
-        return "its calls nest deeper than --max-depth"
-    emitted = emit(program, at, mode="reverse", target="python", wrt=wrt, of=of, limits=limits)
+        return refuse("its calls nest deeper than --max-depth", None)
+    try:
+        emitted = emit(program, at, mode="reverse", target="python", wrt=wrt, of=of, limits=limits, stats=False)
+    except ProgramError:
+        raise
+    except Exception as exc:        # emit could not write this one (MemoryError...): the tape runs it
+        return refuse(f"emit could not write it ({type(exc).__name__})", None)
     largest, kinked, ties = 1, {p.name for p in KINKED}, {}
     steps = ("np.sign", "np.floor", "np.ceil", "np.round")
     for value in list(emitted.samples.values()) + [v for v in emitted.inputs.values()]:
@@ -113,7 +118,7 @@ def _make(program: Program, at: dict, wrt: list, of: Optional[str], limits: Limi
             if any(n in emitted.varied for n in s.value.names):
                 text = s.value.text("python")
                 if any(step in text for step in steps):
-                    return "a step function of a differentiated value is checked for its jumps on the tape"
+                    return refuse("a step function of a differentiated value is checked for its jumps on the tape", s)
                 ties[s.name] = "compare"
             continue
         for node in postorder([s.value]):
@@ -122,9 +127,9 @@ def _make(program: Program, at: dict, wrt: list, of: Optional[str], limits: Limi
                 if node is s.value and node.op in _KINK_AT_ZERO:
                     ties[s.name] = "zero"
                 else:
-                    return f"{node.op}() is checked for its kinks on the tape"
+                    return refuse(f"{node.op}() is checked for its kinks on the tape", s)
     if largest > limits.max_elements:
-        return "an array would pass --max-elements"
+        return refuse("an array would pass --max-elements", None)
     namespace = build(emitted.text, ties, 1023 if largest <= _SMALL else 0)
     run = emitted.run
     at_plain = {n: as_input_value(v, n) for n, v in at.items()}

@@ -13,7 +13,8 @@ statements are added — their text is fixed here, with no part of the program i
     `norm` or `hypot` that is 0 (their kink).
 
 Then it is compiled and executed in a namespace holding numpy, the helpers below and a few
-builtins, nothing else (no `open`, no `__import__`). Each function gains the keyword
+builtins, nothing else (no `open`, no `__import__`). Numbers are Python floats, as on the tape,
+and `np.sin(x)` of one runs the primitive's scalar path first (math.sin), as the tape does. Each function gains the keyword
 parameters `_budget` and `_deadline`.
 """
 from __future__ import annotations
@@ -30,7 +31,55 @@ class Handover(Exception):
 
 def _tie(a, b) -> bool:
     equal = a == b
-    return equal if equal.__class__ is bool else bool(np.any(equal))
+    if equal.__class__ is bool or equal.__class__ is np.bool_:
+        return bool(equal)
+    return bool(np.any(equal))
+
+
+class _ScalarFirst:
+    """numpy, but a function of a Python float goes first through the scalar path of its
+    primitive, exactly as the tape runs it (math.sin, then numpy where math refuses: FALLBACK)."""
+
+    def __init__(self):
+        from ..emit.printing import PRINTING
+        from ..engine.tracing import FALLBACK, REGISTRY
+        for name, entry in PRINTING.items():
+            prim = REGISTRY.get(name)
+            if entry.kind == "call" and entry.python.startswith("np.") and prim is not None \
+                    and prim.scalar is not None:
+                setattr(self, entry.python[3:], _scalar_first(prim.scalar, getattr(np, entry.python[3:]), FALLBACK))
+        for name in ("sum", "prod", "max", "min"):      # the reduction of a number is that number
+            setattr(self, name, _number_reduction(getattr(np, name)))
+
+    def __getattr__(self, name):
+        value = getattr(np, name)
+        setattr(self, name, value)
+        return value
+
+
+def _scalar_first(scalar, array_fn, fallback):
+    def call(x, *rest):
+        if x.__class__ is float and all(r.__class__ is float for r in rest):
+            try:
+                return scalar(x, *rest)
+            except fallback:
+                return float(array_fn(x, *rest))
+        return array_fn(x, *rest)
+    return call
+
+
+def _number_reduction(reduce):
+    def call(x, *args, **kwargs):
+        if x.__class__ is float and not args and kwargs.get("axis") is None and not kwargs.get("keepdims"):
+            return x
+        return reduce(x, *args, **kwargs)
+    return call
+
+
+def _plain_arg(general):
+    def arg(value, shape):
+        return float(value) if shape == () and np.ndim(value) == 0 else general(value, shape)
+    return arg
 
 
 SAFE_BUILTINS = {"range": range, "int": int, "float": float, "bool": bool, "len": len, "abs": abs,
@@ -108,7 +157,8 @@ def build(text: str, tie_names: dict, mask: int) -> dict:
     tree = _Instrument(dict(tie_names), mask).visit(pyast.parse(text))
     pyast.fix_missing_locations(tree)
     code = compile(tree, "<autodiff compiled>", "exec")
-    namespace = {"__builtins__": dict(SAFE_BUILTINS), "np": np, "_clock": time.monotonic,
+    namespace = {"__builtins__": dict(SAFE_BUILTINS), "np": _ScalarFirst(), "_clock": time.monotonic,
                  "_Handover": Handover, "_tie": _tie}
     exec(code, namespace)
+    namespace["_arg"] = _plain_arg(namespace["_arg"])       # a number is a Python float, as on the tape
     return namespace

@@ -66,12 +66,9 @@ def _wants(program: Program, engine: str, at: dict, what: tuple) -> bool:
 def _form(program: Program, engine: str, at: dict, wrt: list, of, limits: Limits):
     from .forms import compiled_form
     form = compiled_form(program, at, wrt, of, limits)
-    if isinstance(form, (str, ProgramError)):
+    if isinstance(form, ProgramError):
         if engine == "compiled":
-            if isinstance(form, ProgramError):
-                raise form
-            raise UsageError(f"--engine compiled: {program.source.filename} cannot run compiled: {form}",
-                             hint="use --engine auto (compiled where it can be, the tape elsewhere) or tape")
+            raise form
         return None
     return form
 
@@ -92,6 +89,9 @@ def _call(fn, *args, **kwargs):
 
 
 def _plain(value) -> Any:
+    """A result of the generated code as the tape gives it (a float, a float64 array), or a handover."""
+    if value.__class__ is float:
+        return value
     if isinstance(value, np.ndarray) and value.shape:
         if value.dtype != np.float64:
             raise _Handover()
@@ -154,7 +154,7 @@ class Runner:
         for name in tape.wrt:
             shape = form.shapes[name]
             g = grads.get(name)
-            g = _as_shape(None if g is None else _plain(g) if shape else float(g), shape)
+            g = _as_shape(None if g is None else _plain(g), shape)
             if not _finite(g):
                 raise _Handover()
             derivatives[name] = g

@@ -73,7 +73,7 @@ def source_names(module: ast.Module) -> set:
 
 def emit(program: Program, at: Optional[dict] = None, mode: str = "reverse", target: str = "expr",
          wrt: Optional[list] = None, of: Optional[str] = None, lean: bool = True,
-         limits: Optional[Limits] = None) -> Emitted:
+         limits: Optional[Limits] = None, stats: bool = True) -> Emitted:
     if mode not in MODES or target not in TARGETS:
         raise ValueError(f"mode {mode!r} / target {target!r}")
     run = program.run(dict(at or {}), limits, of=of, print_fn=lambda text: None)
@@ -85,6 +85,9 @@ def emit(program: Program, at: Optional[dict] = None, mode: str = "reverse", tar
         with symbolic() as trace:
             namer = Namer(source_names(module), set(NUMPY_HELPERS) | {"_arg"})
             low = Lowering(trace, namer, filename)
+            # counting lines writes the code in the language, whose scatter of a slice is a matrix
+            # of size n^2: the compiled engine, which never shows them, does without (stats=False)
+            low.count_lines = stats
             for name, value in inputs.items():
                 if name in RESERVED_PYTHON or name.startswith("_"):
                     raise EmitError(f"the input '{name}' would shadow a Python name in emitted code",
@@ -147,7 +150,7 @@ def _reverse(low, block, active, output, live_wrt, lean, target, inputs, wrt, in
     results = [output] + bars
     extra = [seed_input] if seed_input else []
     return _assemble(low, target, filename, fw, bw, plain, inputs, extra, results, live_wrt, inactive,
-                     "reverse"), _stats(fw, bw, rev)
+                     "reverse"), _stats(fw, bw, rev) if low.count_lines else {}
 
 
 def _forward(low, block, active, output, live_wrt, lean, target, inputs, wrt, inactive, filename):
@@ -161,7 +164,7 @@ def _forward(low, block, active, output, live_wrt, lean, target, inputs, wrt, in
         body, _ = dead_code(body, {output, out_dot})
     plain, _ = dead_code(forward_sweep(block, {}), {output})
     return _assemble(low, target, filename, body, [], plain, inputs, dots, [output, out_dot], live_wrt, inactive,
-                     "forward"), {"lines": _count(body), "saved_values": 0}
+                     "forward"), {"lines": _count(body), "saved_values": 0} if low.count_lines else {}
 
 
 class _Mark:
