@@ -24,7 +24,8 @@ import numpy as np
 from autodiff.grammar import ast
 from autodiff.grammar.source import ProgramError
 
-from ..derivatives import Derivatives, Differentiator, Evaluation, _as_shape, evaluate as tape_evaluate
+from .. import derivatives
+from ..derivatives import Derivatives, Differentiator, Evaluation, _as_shape
 from ..engine.context import Limits, RunContext
 from ..program import Program, UsageError, as_input_value
 
@@ -182,4 +183,4 @@ def evaluate(program: Program, at: dict, of: Optional[str] = None, limits: Optio
                 except _Handover:
                     pass
         # (a run inside this one: the tape has what is left of the same deadline)
-        return tape_evaluate(program, at, of=of, limits=limits, print_fn=print_fn)
+        return derivatives.evaluate(program, at, of=of, limits=limits, print_fn=print_fn)
