@@ -105,6 +105,7 @@ def _make(program: Program, at: dict, wrt: list, of: Optional[str], limits: Limi
     except Exception as exc:        # emit could not write this one (MemoryError...): the tape runs it
         return refuse(f"emit could not write it ({type(exc).__name__})", None)
     largest, kinked, ties = 1, {p.name for p in KINKED}, {}
+    numbers_only = all(np.ndim(v) == 0 for v in list(emitted.samples.values()) + list(emitted.inputs.values()))
     steps = ("np.sign", "np.floor", "np.ceil", "np.round")
     for value in list(emitted.samples.values()) + [v for v in emitted.inputs.values()]:
         largest = max(largest, int(np.size(value)))
@@ -123,6 +124,7 @@ def _make(program: Program, at: dict, wrt: list, of: Optional[str], limits: Limi
             continue
         for node in postorder([s.value]):
             largest = max(largest, int(math.prod(node.shape)) if node.shape else 1)
+            numbers_only = numbers_only and not node.shape
             if node.op in kinked and s.name in emitted.varied:
                 if node is s.value and node.op in _KINK_AT_ZERO:
                     ties[s.name] = "zero"
@@ -130,7 +132,7 @@ def _make(program: Program, at: dict, wrt: list, of: Optional[str], limits: Limi
                     return refuse(f"{node.op}() is checked for its kinks on the tape", s)
     if largest > limits.max_elements:
         return refuse("an array would pass --max-elements", None)
-    namespace = build(emitted.text, ties, 1023 if largest <= _SMALL else 0)
+    namespace = build(emitted.text, ties, 1023 if largest <= _SMALL else 0, numbers_only)
     run = emitted.run
     at_plain = {n: as_input_value(v, n) for n, v in at.items()}
     defaults = {n: v for n, v in run.inputs.items() if n not in at_plain}

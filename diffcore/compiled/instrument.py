@@ -14,7 +14,8 @@ statements are added — their text is fixed here, with no part of the program i
 
 Then it is compiled and executed in a namespace holding numpy, the helpers below and a few
 builtins, nothing else (no `open`, no `__import__`). Numbers are Python floats, as on the tape,
-and `np.sin(x)` of one runs the primitive's scalar path first (math.sin), as the tape does. Each function gains the keyword
+and `np.sin(x)` of one runs the primitive's scalar path first (math.sin), as the tape does (in a
+program of numbers only, the scalar path alone: where it refuses, the tape takes over). Each function gains the keyword
 parameters `_budget` and `_deadline`.
 """
 from __future__ import annotations
@@ -40,14 +41,17 @@ class _ScalarFirst:
     """numpy, but a function of a Python float goes first through the scalar path of its
     primitive, exactly as the tape runs it (math.sin, then numpy where math refuses: FALLBACK)."""
 
-    def __init__(self):
+    def __init__(self, numbers_only: bool):
         from ..emit.printing import PRINTING
         from ..engine.tracing import FALLBACK, REGISTRY
         for name, entry in PRINTING.items():
             prim = REGISTRY.get(name)
             if entry.kind == "call" and entry.python.startswith("np.") and prim is not None \
                     and prim.scalar is not None:
-                setattr(self, entry.python[3:], _scalar_first(prim.scalar, getattr(np, entry.python[3:]), FALLBACK))
+                # a program of numbers only calls the scalar path itself: where it refuses (math.log(0)),
+                # the error hands the run over to the tape, which gives the IEEE value and its warning
+                setattr(self, entry.python[3:], prim.scalar if numbers_only else
+                        _scalar_first(prim.scalar, getattr(np, entry.python[3:]), FALLBACK, prim.arity))
         for name in ("sum", "prod", "max", "min"):      # the reduction of a number is that number
             setattr(self, name, _number_reduction(getattr(np, name)))
 
@@ -57,15 +61,25 @@ class _ScalarFirst:
         return value
 
 
-def _scalar_first(scalar, array_fn, fallback):
-    def call(x, *rest):
-        if x.__class__ is float and all(r.__class__ is float for r in rest):
+def _scalar_first(scalar, array_fn, fallback, arity: int):
+    if arity == 1:
+        def call(x, *rest):
+            if x.__class__ is float and not rest:
+                try:
+                    return scalar(x)
+                except fallback:
+                    return float(array_fn(x))
+            return array_fn(x, *rest)
+        return call
+
+    def call2(x, y=None, *rest):
+        if x.__class__ is float and y.__class__ is float and not rest:
             try:
-                return scalar(x, *rest)
+                return scalar(x, y)
             except fallback:
-                return float(array_fn(x, *rest))
-        return array_fn(x, *rest)
-    return call
+                return float(array_fn(x, y))
+        return array_fn(x, *((y,) if y is not None else ()), *rest)
+    return call2
 
 
 def _number_reduction(reduce):
@@ -151,13 +165,13 @@ class _Instrument(pyast.NodeTransformer):
         return [node] + checks
 
 
-def build(text: str, tie_names: dict, mask: int) -> dict:
+def build(text: str, tie_names: dict, mask: int, numbers_only: bool = False) -> dict:
     """The module's functions, instrumented, by name. tie_names: name -> 'compare' (its value's
     comparisons must not tie) or 'zero' (it must not be 0: the kink of norm and hypot)."""
     tree = _Instrument(dict(tie_names), mask).visit(pyast.parse(text))
     pyast.fix_missing_locations(tree)
     code = compile(tree, "<autodiff compiled>", "exec")
-    namespace = {"__builtins__": dict(SAFE_BUILTINS), "np": _ScalarFirst(), "_clock": time.monotonic,
+    namespace = {"__builtins__": dict(SAFE_BUILTINS), "np": _ScalarFirst(numbers_only), "_clock": time.monotonic,
                  "_Handover": Handover, "_tie": _tie}
     exec(code, namespace)
     namespace["_arg"] = _plain_arg(namespace["_arg"])       # a number is a Python float, as on the tape
