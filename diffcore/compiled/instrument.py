@@ -97,7 +97,7 @@ def _plain_arg(general):
 
 
 SAFE_BUILTINS = {"range": range, "int": int, "float": float, "bool": bool, "len": len, "abs": abs,
-                 "min": min, "max": max, "reversed": reversed, "tuple": tuple, "list": list,
+                 "min": min, "max": max, "all": all, "any": any, "reversed": reversed, "tuple": tuple, "list": list,
                  "isinstance": isinstance, "ValueError": ValueError, "slice": slice, "Ellipsis": Ellipsis, "True": True, "False": False,
                  "None": None}
 
