@@ -37,6 +37,17 @@ def _tie(a, b) -> bool:
     return bool(np.any(equal))
 
 
+class _Quiet:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+_QUIET = _Quiet()
+
+
 class _ScalarFirst:
     """numpy, but a function of a Python float goes first through the scalar path of its
     primitive, exactly as the tape runs it (math.sin, then numpy where math refuses: FALLBACK)."""
@@ -54,6 +65,11 @@ class _ScalarFirst:
                         _scalar_first(prim.scalar, getattr(np, entry.python[3:]), FALLBACK, prim.arity))
         for name in ("sum", "prod", "max", "min"):      # the reduction of a number is that number
             setattr(self, name, _number_reduction(getattr(np, name)))
+
+    @staticmethod
+    def errstate(**kwargs):
+        """The run's context (engine/context.py) has silenced numpy's warnings for the whole run."""
+        return _QUIET
 
     def __getattr__(self, name):
         value = getattr(np, name)
@@ -116,8 +132,8 @@ def _statements(template: str, mask: int) -> list:
 
 
 class _Instrument(pyast.NodeTransformer):
-    def __init__(self, tie_names: set, mask: int):
-        self.tie_names, self.mask, self.ties = tie_names, mask, False
+    def __init__(self, tie_names: dict, mask: int, numbers_only: bool):
+        self.tie_names, self.mask, self.ties, self.numbers_only = tie_names, mask, False, numbers_only
 
     def visit_FunctionDef(self, node):
         if node.name not in ENTRY_POINTS:
@@ -158,7 +174,10 @@ class _Instrument(pyast.NodeTransformer):
             if isinstance(compare, pyast.Compare):
                 operands = [compare.left] + list(compare.comparators)
                 for left, right in zip(operands, operands[1:]):
-                    test = pyast.Call(func=pyast.Name(id="_tie", ctx=pyast.Load()), args=[left, right], keywords=[])
+                    if self.numbers_only:       # numbers: `==` is a truth value
+                        test = pyast.Compare(left=left, ops=[pyast.Eq()], comparators=[right])
+                    else:
+                        test = pyast.Call(func=pyast.Name(id="_tie", ctx=pyast.Load()), args=[left, right], keywords=[])
                     checks.append(pyast.If(test=test, body=[pyast.Raise(
                         exc=pyast.Call(func=pyast.Name(id="_Handover", ctx=pyast.Load()), args=[], keywords=[]),
                         cause=None)], orelse=[]))
@@ -168,7 +187,7 @@ class _Instrument(pyast.NodeTransformer):
 def build(text: str, tie_names: dict, mask: int, numbers_only: bool = False) -> dict:
     """The module's functions, instrumented, by name. tie_names: name -> 'compare' (its value's
     comparisons must not tie) or 'zero' (it must not be 0: the kink of norm and hypot)."""
-    tree = _Instrument(dict(tie_names), mask).visit(pyast.parse(text))
+    tree = _Instrument(dict(tie_names), mask, numbers_only).visit(pyast.parse(text))
     pyast.fix_missing_locations(tree)
     code = compile(tree, "<autodiff compiled>", "exec")
     namespace = {"__builtins__": dict(SAFE_BUILTINS), "np": _ScalarFirst(numbers_only), "_clock": time.monotonic,

@@ -113,20 +113,23 @@ class Runner:
         self.tape = Differentiator(program, wrt, of, cotangent, reduce_sum, limits, print_fn)
         self.program, self.engine = program, engine
         self.last_engine = None         # which engine gave the last result ('compiled' or 'tape')
+        self._forms: dict = {}          # (names, shapes) -> the compiled form, or None: the tape
 
     def __call__(self, at: dict) -> Derivatives:
         tape = self.tape
         with RunContext(tape.limits) as context:
             plain = {name: as_input_value(value, name) for name, value in at.items()}
-            if _wants(self.program, self.engine, plain, ("grad", tuple(tape.wrt), tape.of)):
-                form = _form(self.program, self.engine, plain, tape.wrt, tape.of, tape.limits)
-                if form is not None:
-                    try:
-                        result = self._compiled(form, plain, context)
-                        self.last_engine = "compiled"
-                        return result
-                    except _Handover:
-                        pass
+            key = (tuple(plain), tuple(() if v.__class__ is float else v.shape for v in plain.values()))
+            form = self._forms.get(key, False)
+            if form is False and _wants(self.program, self.engine, plain, ("grad", tuple(tape.wrt), tape.of)):
+                form = self._forms[key] = _form(self.program, self.engine, plain, tape.wrt, tape.of, tape.limits)
+            if form:
+                try:
+                    result = self._compiled(form, plain, context)
+                    self.last_engine = "compiled"
+                    return result
+                except _Handover:
+                    pass
             self.last_engine = "tape"
             return tape._differentiate(at, context)
 
