@@ -156,11 +156,14 @@ class Runner:
             value = float(np.sum(value))
         derivatives = {}
         for name in tape.wrt:
-            shape = form.shapes[name]
             g = grads.get(name)
-            g = _as_shape(None if g is None else _plain(g), shape)
-            if not _finite(g):
-                raise _Handover()
+            if g.__class__ is float and not form.shapes[name]:     # a number's derivative: the common case
+                if g - g != 0.0:                # inf or nan
+                    raise _Handover()
+            else:
+                g = _as_shape(None if g is None else _plain(g), form.shapes[name])
+                if not _finite(g):
+                    raise _Handover()
             derivatives[name] = g
         if not _finite(value):
             raise _Handover()
