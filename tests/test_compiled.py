@@ -318,3 +318,25 @@ def test_the_namespace_holds_no_way_out():
     space = build("def _arg(value, shape):\n    return value\n", {}, 0)
     with pytest.raises(NameError):
         exec("open('x')", space)        # noqa: S102 - the test of the namespace
+
+
+def test_a_test_the_output_never_reads_keeps_the_program_on_the_tape():
+    # emit drops it as dead code, but the tape still compares (and notes the tie at 0)
+    program = program_of("input x1 = 0\nout = x1 < 0\nout2 = x1 * 2\nout2\n")
+    with pytest.raises(NotCompiled, match="whose result the output never reads"):
+        Runner(program, engine="compiled")({"x1": 0.0})
+    runner = Runner(program)
+    runner({"x1": 0.0})
+    got = runner({"x1": 0.0})
+    assert runner.last_engine == "tape" and [w.operation for w in got.warnings] == ["<"]
+
+
+def test_a_large_constant_array_is_not_written_into_the_code():
+    text = "input x = ones(100)\ny = x\nfor i in range(2):\n    y = ones(100, 100) @ y / 100\nsum(y)\n"
+    program = program_of(text)
+    with pytest.raises(ProgramError, match="a constant array of 10,000 elements"):
+        Runner(program, engine="compiled")({})
+    start = time.monotonic()
+    runner = Runner(program)
+    assert list(runner({}).derivatives["x"]) == [1.0] * 100 and runner.last_engine == "tape"
+    assert time.monotonic() - start < 5

@@ -28,6 +28,9 @@ from .static import Survey, constant_defaults, refuse, survey
 # partials, generously), and the bytes per element it may hold (its result, a saved operand).
 _ENTRY_OVERHEAD = ReverseTrace.ENTRY_BYTES + 64
 _BYTES_PER_ELEMENT = 16
+# The largest constant array written into the code as a literal (`ones(999, 999)` would be 10^6
+# numbers of text for Python to compile: seconds, where the tape's run takes milliseconds).
+_MOST_LITERAL = 4096
 # The kinked primitives whose kink is their value 0 (kinks.at_zero("ans")): checked by the code.
 _KINK_AT_ZERO = {"norm", "hypot"}
 # Arrays above this many elements make an iteration slow enough to look at the clock at each.
@@ -82,6 +85,8 @@ def compiled_form(program: Program, at: dict, wrt: list, of: Optional[str],
         try:
             cache[key] = _make(program, at, wrt, of, limits)
         except ProgramError as exc:
+            if getattr(exc, "limit", None):     # a limit met at this point: another point may compile
+                return exc
             cache[key] = exc
     return cache[key]
 
@@ -99,7 +104,8 @@ def _make(program: Program, at: dict, wrt: list, of: Optional[str], limits: Limi
     if found.depth > limits.max_depth:
         return refuse("its calls nest deeper than --max-depth", None)
     try:
-        emitted = emit(program, at, mode="reverse", target="python", wrt=wrt, of=of, limits=limits, stats=False)
+        emitted = emit(program, at, mode="reverse", target="python", wrt=wrt, of=of, limits=limits, stats=False,
+                       max_literal=_MOST_LITERAL)
     except ProgramError:
         raise
     except Exception as exc:        # emit could not write this one (MemoryError...): the tape runs it
@@ -133,6 +139,11 @@ def _make(program: Program, at: dict, wrt: list, of: Optional[str], limits: Limi
     if largest > limits.max_elements:
         return refuse("an array would pass --max-elements", None)
     namespace = build(emitted.text, ties, 1023 if largest <= _SMALL else 0, numbers_only)
+    unchecked = namespace.pop("_unchecked")
+    if unchecked:       # the tape compares them (and notes a tie) though the output never reads them
+        where = next(s for s in walk(emitted.block) if isinstance(s, Assign) and s.name in unchecked)
+        return refuse("a test of differentiated values whose result the output never reads (the tape checks "
+                      "it for ties)", where)
     run = emitted.run
     at_plain = {n: as_input_value(v, n) for n, v in at.items()}
     defaults = {n: v for n, v in run.inputs.items() if n not in at_plain}

@@ -134,6 +134,7 @@ def _statements(template: str, mask: int) -> list:
 class _Instrument(pyast.NodeTransformer):
     def __init__(self, tie_names: dict, mask: int, numbers_only: bool):
         self.tie_names, self.mask, self.ties, self.numbers_only = tie_names, mask, False, numbers_only
+        self.checked = set()        # the tie names given a check in grad_f
 
     def visit_FunctionDef(self, node):
         if node.name not in ENTRY_POINTS:
@@ -164,6 +165,7 @@ class _Instrument(pyast.NodeTransformer):
         if not self.ties or not isinstance(target, pyast.Name) or target.id not in self.tie_names:
             return node
         checks = []
+        self.checked.add(target.id)
         if self.tie_names[target.id] == "zero":     # norm's kink: its value 0
             zero = pyast.Compare(left=pyast.Name(id=target.id, ctx=pyast.Load()), ops=[pyast.Eq()],
                                  comparators=[pyast.Constant(value=0.0)])
@@ -186,12 +188,15 @@ class _Instrument(pyast.NodeTransformer):
 
 def build(text: str, tie_names: dict, mask: int, numbers_only: bool = False) -> dict:
     """The module's functions, instrumented, by name. tie_names: name -> 'compare' (its value's
-    comparisons must not tie) or 'zero' (it must not be 0: the kink of norm and hypot)."""
-    tree = _Instrument(dict(tie_names), mask, numbers_only).visit(pyast.parse(text))
+    comparisons must not tie) or 'zero' (it must not be 0: the kink of norm and hypot).
+    `_unchecked`: the tie names grad_f does not assign (dead code emit removed), so no check."""
+    instrument = _Instrument(dict(tie_names), mask, numbers_only)
+    tree = instrument.visit(pyast.parse(text))
     pyast.fix_missing_locations(tree)
     code = compile(tree, "<autodiff compiled>", "exec")
     namespace = {"__builtins__": dict(SAFE_BUILTINS), "np": _ScalarFirst(numbers_only), "_clock": time.monotonic,
                  "_Handover": Handover, "_tie": _tie}
     exec(code, namespace)
     namespace["_arg"] = _plain_arg(namespace["_arg"])       # a number is a Python float, as on the tape
+    namespace["_unchecked"] = set(tie_names) - instrument.checked
     return namespace

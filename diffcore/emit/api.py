@@ -73,7 +73,7 @@ def source_names(module: ast.Module) -> set:
 
 def emit(program: Program, at: Optional[dict] = None, mode: str = "reverse", target: str = "expr",
          wrt: Optional[list] = None, of: Optional[str] = None, lean: bool = True,
-         limits: Optional[Limits] = None, stats: bool = True) -> Emitted:
+         limits: Optional[Limits] = None, stats: bool = True, max_literal: Optional[int] = None) -> Emitted:
     if mode not in MODES or target not in TARGETS:
         raise ValueError(f"mode {mode!r} / target {target!r}")
     run = program.run(dict(at or {}), limits, of=of, print_fn=lambda text: None)
@@ -107,6 +107,8 @@ def emit(program: Program, at: Optional[dict] = None, mode: str = "reverse", tar
             if low.frame.vars[out_source].expr.op != "var":
                 raise UsageError("emit needs the program's output as a variable", hint="pass --of NAME")
             block = low.block
+            if max_literal is not None:
+                _check_literals(block, max_literal)
             reach = useful(block, output)
             active = varied(block, set(wrt)) & reach if lean else \
                 {s.name for s in walk(block) if isinstance(s, Assign)} | set(wrt) | {output}
@@ -122,6 +124,19 @@ def emit(program: Program, at: Optional[dict] = None, mode: str = "reverse", tar
     emitted.block, emitted.varied = block, varied(block, set(wrt))
     emitted.samples, emitted.inputs, emitted.run = low.samples, inputs, run
     return emitted
+
+
+def _check_literals(block: list, most: int) -> None:
+    """Refuse a constant array of more than `most` elements: written as a literal, its text
+    (and Python's compiling of it) would cost more than any run (the compiled engine asks)."""
+    from .symbolic import postorder
+    for s in walk(block):
+        if isinstance(s, Assign) and hasattr(s.value, "op"):
+            for node in postorder([s.value]):
+                if node.op == "const" and np.size(node.value) > most:
+                    raise EmitError(f"a constant array of {np.size(node.value):,} elements: its literal would be "
+                                    f"longer than the code that computes it", s.span,
+                                    hint="pass it as an input, or use the tape (--engine tape)")
 
 
 def _reverse(low, block, active, output, live_wrt, lean, target, inputs, wrt, inactive, filename):

@@ -291,6 +291,13 @@ class Agreement:
         except (EmitError, NotCompiled):
             self.stats["compiled refuses"] += 1
             return
+        except ProgramError as error:
+            if getattr(error, "limit", None):       # emit's run at the point met a limit (a slow machine)
+                self.stats["compiled: a limit while compiling"] += 1
+                return
+            self.disagree("compiled", f"the compiled engine fails where the tape runs: {type(error).__name__}: "
+                          f"{error}", ("compiled",))
+            return
         except Exception as error:      # noqa: BLE001 - a failure or crash is the finding
             self.disagree("compiled", f"the compiled engine fails: {type(error).__name__}: {error}", ("compiled",))
             return
@@ -334,6 +341,8 @@ class Agreement:
                                   f"--- emitted:\n{e.text}", (label,))
                     return
                 if mode == "reverse":
+                    if not live and not isinstance(out, tuple):
+                        out = (out,)        # no input reaches the output: `(out)` is the value alone
                     got = {w: g for w, g in zip(live, out[1:])}
                     full = {n: got.get(n, np.zeros(np.shape(at[n]))) for n in names}
                     self.compare("emit", label, flat(full, names), "grad", gradient, FIRST_RTOL, tolerance)
