@@ -338,5 +338,5 @@ def test_a_large_constant_array_is_not_written_into_the_code():
         Runner(program, engine="compiled")({})
     start = time.monotonic()
     runner = Runner(program)
-    assert list(runner({}).derivatives["x"]) == [1.0] * 100 and runner.last_engine == "tape"
+    assert np.allclose(runner({}).derivatives["x"], 1.0, rtol=1e-12) and runner.last_engine == "tape"
     assert time.monotonic() - start < 5
