@@ -43,6 +43,7 @@ from autodiff.diffcore.engine import arrays as A
 from autodiff.diffcore.engine import elementwise as E
 from autodiff.diffcore.engine import transforms as T
 from autodiff.diffcore.engine.broadcasting import sum_
+from autodiff.diffcore.compiled.run import Runner, evaluate as evaluate_with
 from autodiff.diffcore.derivatives import Differentiator, evaluate
 from autodiff.diffcore.higher import derivative_tensors
 from autodiff.diffcore.program import Program
@@ -359,6 +360,7 @@ def case_scalar_loop(profile: Profile, refs: dict) -> Case:
     program = Program.from_text(loop_program(n), "scalar_loop.expr")
     differentiate = Differentiator(program)
     unfused = Differentiator(program, fuse=False)
+    compiled = Runner(program, engine="compiled")
     systems: dict = {
         "autodiff (diffcore API)": (lambda: (float(evaluate(program, {}).output),),
                                     lambda: (lambda r: (r.output, r.derivatives["a"], r.derivatives["b0"]))(
@@ -366,6 +368,9 @@ def case_scalar_loop(profile: Profile, refs: dict) -> Case:
         "autodiff, expression fusion off (an entry per primitive)": (
             lambda: (float(evaluate(program, {}).output),),
             lambda: (lambda r: (r.output, r.derivatives["a"], r.derivatives["b0"]))(unfused({}))),
+        "autodiff, compiled engine (--engine compiled: the code `emit --to python` writes)": (
+            lambda: (float(evaluate_with(program, {}, engine="compiled").output),),
+            lambda: (lambda r: (r.output, r.derivatives["a"], r.derivatives["b0"]))(compiled({}))),
         "hand-written Python reverse sweep (floor)": (lambda: loop_floor(0.9, 0.3, n, grad=False),
                                                       lambda: loop_floor(0.9, 0.3, n)),
     }
@@ -409,7 +414,9 @@ def case_scalar_loop(profile: Profile, refs: dict) -> Case:
     for row in case.rows:
         row["vs_floor"] = row["grad"] / floor_grad
     ours = case.rows[0]
+    fast = next(r for r in case.rows if "compiled engine" in r["system"])
     case.targets += [
+        Target("compiled engine: eval + gradient / hand-written reverse sweep", fast["vs_floor"], 3.0, "x"),
         Target("eval + gradient per operation", ours["us_per_op"] * 1e6, 1.5, "µs/op"),
         Target("(eval + gradient) / eval", ours["grad_over_eval"], 3.0, "x"),
         Target("peak memory per recorded operation (tracemalloc)", ours["bytes_per_op"], 150.0, "bytes"),
@@ -454,6 +461,8 @@ def case_points(profile: Profile, refs: dict, workdir: Path) -> Case:
     program = Program.from_text(CONTROL_FLOW.read_text(), str(CONTROL_FLOW))
     differentiate = Differentiator(program)
     run_api = lambda: [differentiate({"a": a}) for a in points.tolist()]        # noqa: E731
+    compiled = Runner(program, engine="compiled")
+    run_compiled = lambda: [compiled({"a": a}) for a in points.tolist()]      # noqa: E731
     run_floor = lambda: [control_flow_floor(a) for a in points.tolist()]       # noqa: E731
 
     case.check = ("every CLI line and every in-process result: value and d/da vs the hand-written floor, "
@@ -467,6 +476,7 @@ def case_points(profile: Profile, refs: dict, workdir: Path) -> Case:
         problems.append(mismatch("CLI d/da", [r["gradient"]["a"] for r in lines], want[:, 1], 1e-12))
     api = run_api()
     problems.append(mismatch("API d/da", [r.derivatives["a"] for r in api], want[:, 1], 1e-12))
+    problems.append(mismatch("compiled API d/da", [r.derivatives["a"] for r in run_compiled()], want[:, 1], 1e-12))
     problems.append(mismatch("floor d/da = d/a", want[:, 1], want[:, 0] / points, 1e-12))
     if not case.verify(problems):
         return case
@@ -476,14 +486,19 @@ def case_points(profile: Profile, refs: dict, workdir: Path) -> Case:
              run_cli, profile.points_repeats),
             ("autodiff CLI, one process (`--jobs 1`)", lambda: run_cli(("--jobs", "1")), profile.points_repeats),
             ("autodiff diffcore API, in-process (Differentiator per point)", run_api, profile.points_repeats),
+            ("autodiff diffcore API, compiled engine (Runner(engine='compiled') per point)", run_compiled,
+             profile.points_repeats),
             ("hand-written Python (floor)", run_floor, profile.repeats)]
     for name, fn, repeats in rows:
         seconds = timed(fn, repeats)
         case.rows.append({"system": name, "seconds": seconds, "rate": n / seconds})
     for row in case.rows:
         row["vs_floor"] = row["seconds"] / case.rows[-1]["seconds"]
-    case.targets.append(Target("gradients per second through the CLI", case.rows[0]["rate"], 20_000.0,
+    case.targets.append(Target("gradients per second through the CLI", case.rows[0]["rate"], 60_000.0,
                                "gradients/s", at_most=False))
+    per_point = next(r for r in case.rows if "compiled engine" in r["system"])["seconds"] / n
+    case.targets.append(Target("compiled engine: µs per gradient through the diffcore API", per_point * 1e6,
+                               15.0, "µs"))
     case.notes.append(f"The default command forks one worker per usable core ({workers} here); the "
                       "one-process row is the cost of a point itself.")
     case.notes.append("Points uniform in [-2, 2] (numpy default_rng(20240601)), written as CSV; the CLI's "
@@ -633,9 +648,12 @@ def case_arrays(profile: Profile, refs: dict) -> Case:
     x = np.random.default_rng(7).uniform(-2.0, 2.0, n)
     program = Program.from_text(ROSENBROCK.read_text(), str(ROSENBROCK))
     differentiate = Differentiator(program)
+    compiled = Runner(program, engine="compiled")
     systems: dict = {
         "autodiff (Differentiator on samples/rosenbrock.expr)":
             lambda: (lambda r: (r.output, r.derivatives["x"]))(differentiate({"x": x})),
+        "autodiff, compiled engine (--engine compiled)":
+            lambda: (lambda r: (r.output, r.derivatives["x"]))(compiled({"x": x})),
         "autodiff (transforms API: value_and_grad on primitives)":
             lambda: (lambda v, g: (float(v), g))(*T.value_and_grad(rosenbrock_primitives, (x,))),
         "hand-written numpy (floor)": lambda: rosenbrock_floor(x),
@@ -677,6 +695,7 @@ def case_arrays(profile: Profile, refs: dict) -> Case:
     for row in case.rows:
         row["vs_floor"] = row["seconds"] / floor
     case.targets.append(Target("autodiff program / numpy floor", case.rows[0]["vs_floor"], 1.5, "x"))
+    case.targets.append(Target("compiled engine / numpy floor", case.rows[1]["vs_floor"], 1.3, "x"))
     case.notes.append("x uniform in [-2, 2] (numpy default_rng(7)); JAX is timed after its compilation. "
                       "The op-by-op row is the floor for any engine that records numpy operations one "
                       "primitive at a time; below it takes fused kernels (JAX jit, or PyTorch's fused "

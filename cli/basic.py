@@ -9,7 +9,7 @@ from .app import command
 from .config import CommandConfig, LimitSettings, OutputSettings, PointsSettings, ProgramInput
 from .completion import complete_names
 from .inputs import load, parse_at, parse_names, parse_value, require_points
-from .options import MAX_ORDER, limit_options, output_options, points_options, program_options
+from .options import MAX_ORDER, engine_option, limit_options, output_options, points_options, program_options
 from .render import Report, Row, dumps_single, echo, input_rows, output_label, show, terminal
 from .report import finish, reported, warnings_document
 
@@ -20,13 +20,13 @@ COMMON_GROUPS = {"program": ProgramInput, "limits": LimitSettings, "output": Out
 class EvalConfig(CommandConfig):
     """`autodiff eval`: the program, its limits, how to show the value, and --points."""
     GROUPS = COMMON_GROUPS
-    __slots__ = ("program", "limits", "output", "points")
+    __slots__ = ("program", "limits", "output", "points", "engine")
 
 
 class GradConfig(CommandConfig):
     """`autodiff grad`: as eval, and --wrt, --vjp, --sum, --order."""
     GROUPS = COMMON_GROUPS
-    __slots__ = ("program", "limits", "output", "points", "wrt", "vjp", "reduce_sum", "order", "formula")
+    __slots__ = ("program", "limits", "output", "points", "wrt", "vjp", "reduce_sum", "order", "formula", "engine")
 
 
 def eval_document(result, program) -> dict:
@@ -40,10 +40,19 @@ def grad_document(result, program) -> dict:
             "warnings": warnings_document(result.warnings)}
 
 
-@command("eval", EvalConfig, program_options, limit_options, output_options, points_options)
+def points_engine(engine: str) -> str:
+    """The engine of single points under --points. Blocks of points run on the tape's lanes
+    (diffcore/blocks.py), and a point that leaves its block must give the very bytes its block
+    would: so `auto` is the tape there. `--engine compiled` runs every point through the
+    generated code, one at a time (no blocks); its last digits may differ from the tape's."""
+    return "tape" if engine == "auto" else engine
+
+
+@command("eval", EvalConfig, program_options, limit_options, engine_option, output_options, points_options)
 def eval_command(config: EvalConfig) -> int:
     """Run a program and print its output value."""
-    from autodiff.diffcore.derivatives import evaluate
+    from autodiff.diffcore.compiled.run import evaluate
+    engine = config.engine
     require_points(config.points)
     program = load(config.program)
     limits = config.limits.limits()
@@ -52,13 +61,15 @@ def eval_command(config: EvalConfig) -> int:
     if config.points.path is not None:
         from .points import run_program_points
         from autodiff.diffcore.blocks import evaluate_many
+        single = points_engine(engine)
         return run_program_points(
             program, config, values,
-            lambda point: eval_document(evaluate(program, point, of=of, limits=limits), program), (), limits,
+            lambda point: eval_document(evaluate(program, point, of=of, limits=limits, engine=single), program), (),
+            limits, None if engine == "compiled" else
             (lambda ats, one: evaluate_many(program, ats, of, limits, one, lazy=True),
              lambda result: eval_document(result, program)))
     with reported(program):
-        result = evaluate(program, values, of=of, limits=limits)
+        result = evaluate(program, values, of=of, limits=limits, engine=engine)
     if config.output.as_json:
         echo(dumps_single(eval_document(result, program)))
     else:
@@ -81,7 +92,7 @@ def eval_command(config: EvalConfig) -> int:
          click.option("--formula", is_flag=True,
                       help="Print the derivative with respect to each input as a simplified formula (programs "
                            "without loops or branches; see docs/emit.md)."),
-         limit_options, output_options, points_options)
+         limit_options, engine_option, output_options, points_options)
 def grad_command(config: GradConfig) -> int:
     """Run a program and print the derivatives of its output with respect to its inputs.
 
@@ -89,7 +100,7 @@ def grad_command(config: GradConfig) -> int:
     row per output element), or with --vjp V the product V·J, or with --sum
     the gradient of its sum.
     """
-    from autodiff.diffcore.derivatives import Differentiator
+    from autodiff.diffcore.compiled.run import Runner
     require_points(config.points)
     if config.vjp is not None and config.reduce_sum:
         raise click.UsageError("--vjp and --sum are alternatives: give one")
@@ -108,14 +119,15 @@ def grad_command(config: GradConfig) -> int:
     values = parse_at(config.program.at, limits)
     cotangent = parse_value(config.vjp, "--vjp", limits) if config.vjp is not None else None
     with reported(program):
-        differentiator = Differentiator(program, wrt=parse_names(config.wrt), of=config.program.of,
-                                        cotangent=cotangent, reduce_sum=config.reduce_sum, limits=limits)
+        engine = config.engine if config.points.path is None else points_engine(config.engine)
+        differentiator = Runner(program, wrt=parse_names(config.wrt), of=config.program.of, cotangent=cotangent,
+                                reduce_sum=config.reduce_sum, limits=limits, engine=engine)
     if config.points.path is not None:
         from .points import run_program_points
         from autodiff.diffcore.blocks import differentiate_many
         return run_program_points(
             program, config, values, lambda point: grad_document(differentiator(point), program),
-            ("gradient", "jacobian", "vjp"), limits,
+            ("gradient", "jacobian", "vjp"), limits, None if engine == "compiled" else
             (lambda ats, one: differentiate_many(differentiator, ats, one, lazy=True),
              lambda result: grad_document(result, program)))
     with reported(program):

@@ -107,11 +107,11 @@ class PointsSettings(OptionGroup):
     """--points PATH (None: one point, from --at), --points-format, --json-lines or --csv,
     --on-error, -j/--jobs (0: one worker per usable core) and --points-engine (block or per-point)."""
 
-    __slots__ = ("path", "format", "json_lines", "as_csv", "on_error", "jobs", "engine")
+    __slots__ = ("path", "format", "json_lines", "as_csv", "on_error", "jobs", "points_engine")
 
     def __init__(self, path: Optional[str] = None, format: str = "auto", json_lines: bool = False,
-                 as_csv: bool = False, on_error: str = "stop", jobs: int = 0, engine: str = "block"):
-        super().__init__(path, format, json_lines, as_csv, on_error, jobs, engine)
+                 as_csv: bool = False, on_error: str = "stop", jobs: int = 0, points_engine: str = "block"):
+        super().__init__(path, format, json_lines, as_csv, on_error, jobs, points_engine)
 
 
 class CommandConfig(Record):

@@ -73,6 +73,13 @@ limit_options = compose(
                  help="Most memory the recording of a run may hold (e.g. 500M, 8G)."),
 )
 
+# Which engine runs the program (diffcore/compiled/run.py; docs/performance.md, "Two engines").
+engine_option = click.option(
+    "--engine", type=click.Choice(["auto", "compiled", "tape"]), default="auto", show_default=True,
+    help="auto: the compiled form (the code `autodiff emit --to python` writes) where it gives the tape's "
+         "answer, the tape elsewhere; compiled: refuse a program the compiler does not take; tape: always "
+         "the tape.")
+
 output_options = compose(
     click.option("--json", "as_json", is_flag=True, help="Print one JSON object (see README: JSON output)."),
     click.option("--strict", is_flag=True,
@@ -100,7 +107,7 @@ points_options = compose(
     click.option("-j", "--jobs", type=click.IntRange(0), default=0, show_default=True,
                  help="With --points from a file: worker processes (0: one per usable core; 1: this "
                       "process only). The results and their order are the same."),
-    click.option("--points-engine", "engine", type=click.Choice(["block", "per-point"]), default="block",
+    click.option("--points-engine", "points_engine", type=click.Choice(["block", "per-point"]), default="block",
                  show_default=True,
                  help="With --points: run the program once over a block of points (the same results, "
                       "byte for byte), or once per point."),

@@ -733,7 +733,7 @@ def run_program_points(program, config, base_at: dict, compute: Callable[[dict],
         return one_document(compute(at))
 
     compute_block = lanes = None
-    if block is not None and points.engine == "block":
+    if block is not None and points.points_engine == "block":
         from autodiff.grammar.source import ProgramError
         many, document = block
 

@@ -359,6 +359,8 @@ def differentiate_many(differentiator, ats: list, one: Optional[Callable[[dict],
                        lazy: bool = False) -> list:
     """`differentiator(at)` at each point of `ats`, many at once: each point's Derivatives or
     ProgramError (or a Lane, with `lazy`: see run_block)."""
-    d = differentiator
+    # A compiled.run.Runner runs single points through generated code; blocks run on its tape's
+    # Differentiator (lanes are the array-speed path), single points still through the Runner.
+    d = getattr(differentiator, "tape", differentiator)
     lanewise = Lanewise(d.program, d.limits, d.of)
-    return run_block(ats, lambda block, stacked: lanewise.gradient(d, block, stacked), one or d, lazy)
+    return run_block(ats, lambda block, stacked: lanewise.gradient(d, block, stacked), one or differentiator, lazy)

@@ -38,7 +38,8 @@ LAYERS = [
     ("interpreter", ("autodiff.diffcore.interpreter",)),
     ("face", ("autodiff.diffcore.program", "autodiff.diffcore.derivatives", "autodiff.diffcore.higher",
               "autodiff.diffcore")),
-    ("above the core", ("autodiff.diffcore.checks", "autodiff.diffcore.views", "autodiff.diffcore.emit")),
+    ("above the core", ("autodiff.diffcore.checks", "autodiff.diffcore.views", "autodiff.diffcore.emit",
+                        "autodiff.diffcore.compiled")),
     ("api", ("autodiff",)),
     ("cli", ("autodiff.cli",)),
 ]
@@ -176,7 +177,8 @@ def _is_init_pair(a: str, b: str) -> bool:
 
 @pytest.mark.parametrize("package", ["autodiff", "autodiff.diffcore", "autodiff.diffcore.engine",
                                      "autodiff.diffcore.interpreter", "autodiff.diffcore.checks",
-                                     "autodiff.diffcore.views", "autodiff.diffcore.emit", "autodiff.cli",
+                                     "autodiff.diffcore.views", "autodiff.diffcore.emit",
+                                     "autodiff.diffcore.compiled", "autodiff.cli",
                                      "autodiff.grammar"])
 def test_each_package_says_what_it_is_and_what_it_may_import(package):
     path = modules()[package]

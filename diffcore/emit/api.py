@@ -20,7 +20,7 @@ from autodiff.grammar import ast, parse
 
 from ..derivatives import resolve_wrt
 from ..engine.broadcasting import value_shape
-from ..engine.context import RunContext
+from ..engine.context import Limits, RunContext
 from ..program import Program, UsageError
 from .activity import dead_code, useful, varied
 from .ir import Assign, walk
@@ -75,10 +75,11 @@ def source_names(module: ast.Module) -> set:
 
 
 def emit(program: Program, at: Optional[dict] = None, mode: str = "reverse", target: str = "expr",
-         wrt: Optional[list] = None, of: Optional[str] = None, lean: bool = True) -> Emitted:
+         wrt: Optional[list] = None, of: Optional[str] = None, lean: bool = True,
+         limits: Optional[Limits] = None, stats: bool = True, max_literal: Optional[int] = None) -> Emitted:
     if mode not in MODES or target not in TARGETS:
         raise ValueError(f"mode {mode!r} / target {target!r}")
-    run = program.run(dict(at or {}), of=of, print_fn=lambda text: None)
+    run = program.run(dict(at or {}), limits, of=of, print_fn=lambda text: None)
     inputs = {name: run.inputs[name] for name in program.input_names}
     wrt = resolve_wrt(program, wrt)
     module = parse(program.source)
@@ -87,6 +88,9 @@ def emit(program: Program, at: Optional[dict] = None, mode: str = "reverse", tar
         with symbolic() as trace:
             namer = Namer(source_names(module), set(NUMPY_HELPERS) | {"_arg"})
             low = Lowering(trace, namer, filename)
+            # counting lines writes the code in the language, whose scatter of a slice is a matrix
+            # of size n^2: the compiled engine, which never shows them, does without (stats=False)
+            low.count_lines = stats
             for name, value in inputs.items():
                 if name in RESERVED_PYTHON or name.startswith("_"):
                     raise EmitError(f"the input '{name}' would shadow a Python name in emitted code",
@@ -106,6 +110,8 @@ def emit(program: Program, at: Optional[dict] = None, mode: str = "reverse", tar
             if low.frame.vars[out_source].expr.op != "var":
                 raise UsageError("emit needs the program's output as a variable", hint="pass --of NAME")
             block = low.block
+            if max_literal is not None:
+                _check_literals(block, max_literal)
             reach = useful(block, output)
             active = varied(block, set(wrt)) & reach if lean else \
                 {s.name for s in walk(block) if isinstance(s, Assign)} | set(wrt) | {output}
@@ -114,7 +120,25 @@ def emit(program: Program, at: Optional[dict] = None, mode: str = "reverse", tar
             make = _reverse if mode == "reverse" else _forward
             code, stats = make(low, block, active, output, live_wrt, lean, target, inputs, wrt, inactive, filename)
     text, source_map = code
-    return Emitted(text, mode, target, out_source, wrt, inactive, source_map, stats, low.extra)
+    emitted = Emitted(text, mode, target, out_source, wrt, inactive, source_map, stats, low.extra)
+    # what running the code needs (diffcore/compiled): the lowered program, the names that vary
+    # with the --wrt inputs, the sample values, and the inputs' values at the sample run
+    emitted.block, emitted.varied = block, varied(block, set(wrt))
+    emitted.samples, emitted.inputs, emitted.run = low.samples, inputs, run
+    return emitted
+
+
+def _check_literals(block: list, most: int) -> None:
+    """Refuse a constant array of more than `most` elements: written as a literal, its text
+    (and Python's compiling of it) would cost more than any run (the compiled engine asks)."""
+    from .symbolic import postorder
+    for s in walk(block):
+        if isinstance(s, Assign) and hasattr(s.value, "op"):
+            for node in postorder([s.value]):
+                if node.op == "const" and np.size(node.value) > most:
+                    raise EmitError(f"a constant array of {np.size(node.value):,} elements: its literal would be "
+                                    f"longer than the code that computes it", s.span,
+                                    hint="pass it as an input, or use the tape (--engine tape)")
 
 
 def _reverse(low, block, active, output, live_wrt, lean, target, inputs, wrt, inactive, filename):
@@ -143,7 +167,7 @@ def _reverse(low, block, active, output, live_wrt, lean, target, inputs, wrt, in
     results = [output] + bars
     extra = [seed_input] if seed_input else []
     return _assemble(low, target, filename, fw, bw, plain, inputs, extra, results, live_wrt, inactive,
-                     "reverse"), _stats(fw, bw, rev)
+                     "reverse"), _stats(fw, bw, rev) if low.count_lines else {}
 
 
 def _forward(low, block, active, output, live_wrt, lean, target, inputs, wrt, inactive, filename):
@@ -157,7 +181,7 @@ def _forward(low, block, active, output, live_wrt, lean, target, inputs, wrt, in
         body, _ = dead_code(body, {output, out_dot})
     plain, _ = dead_code(forward_sweep(block, {}), {output})
     return _assemble(low, target, filename, body, [], plain, inputs, dots, [output, out_dot], live_wrt, inactive,
-                     "forward"), {"lines": _count(body), "saved_values": 0}
+                     "forward"), {"lines": _count(body), "saved_values": 0} if low.count_lines else {}
 
 
 class _Mark:

@@ -276,7 +276,37 @@ class Agreement:
                          tolerance + 1e-12 * float(np.sum(np.abs(dot))))
         if gradient is not None:
             self.emitted(program, at, names, gradient, v, tolerance)
+            self.compiled(program, at, names, result, tolerance)
         return gradient, magnitude
+
+    def compiled(self, program, at, names, tape, tolerance) -> None:
+        """The compiled engine (`--engine compiled`, diffcore/compiled) against the tape: the same
+        output and gradient, the same warnings (where it hands over to the tape, trivially)."""
+        from autodiff.diffcore.compiled.run import Runner
+        from autodiff.diffcore.compiled.static import NotCompiled
+        from autodiff.diffcore.emit.lower import EmitError
+        runner = Runner(program, limits=LIMITS, print_fn=silent, engine="compiled")
+        try:
+            got = runner(at)
+        except (EmitError, NotCompiled):
+            self.stats["compiled refuses"] += 1
+            return
+        except ProgramError as error:
+            if getattr(error, "limit", None):       # emit's run at the point met a limit (a slow machine)
+                self.stats["compiled: a limit while compiling"] += 1
+                return
+            self.disagree("compiled", f"the compiled engine fails where the tape runs: {type(error).__name__}: "
+                          f"{error}", ("compiled",))
+            return
+        except Exception as error:      # noqa: BLE001 - a failure or crash is the finding
+            self.disagree("compiled", f"the compiled engine fails: {type(error).__name__}: {error}", ("compiled",))
+            return
+        self.stats[f"compiled ran on the {runner.last_engine}"] += 1
+        self.compare("compiled", "grad --engine compiled", got.output, "grad", tape.output, FIRST_RTOL, tolerance)
+        self.compare("compiled", "grad --engine compiled", flat(got.derivatives, names), "grad",
+                     flat(tape.derivatives, names), FIRST_RTOL, tolerance)
+        if [(w.kind, w.operation, w.span) for w in got.warnings] != [(w.kind, w.operation, w.span) for w in tape.warnings]:
+            self.disagree("compiled", f"warnings: compiled {got.warnings}, tape {tape.warnings}", ("compiled", "grad"))
 
     def emitted(self, program, at, names, gradient, v, tolerance) -> None:
         """`autodiff emit`'s programs, both modes and both targets, against the tape's gradient and
@@ -311,6 +341,8 @@ class Agreement:
                                   f"--- emitted:\n{e.text}", (label,))
                     return
                 if mode == "reverse":
+                    if not live and not isinstance(out, tuple):
+                        out = (out,)        # no input reaches the output: `(out)` is the value alone
                     got = {w: g for w, g in zip(live, out[1:])}
                     full = {n: got.get(n, np.zeros(np.shape(at[n]))) for n in names}
                     self.compare("emit", label, flat(full, names), "grad", gradient, FIRST_RTOL, tolerance)
