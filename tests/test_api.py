@@ -317,3 +317,16 @@ def test_the_command_line_goes_through_the_api_layers_only():
     outside = {m: where for m, where in reached.items()
                if m not in allowed and m.rsplit(".", 1)[0] not in allowed}
     assert outside == {}
+
+
+def test_the_engine_keyword_runs_the_compiled_form_and_refuses_what_it_cannot_run():
+    text = "input x = 0.7\ny = 0\nfor i in range(4):\n    y = y + sin(x * i)\ny"
+    compiled, tape = autodiff.compile(text, engine="compiled"), autodiff.compile(text, engine="tape")
+    for x in (0.7, -1.3, 2.0):
+        want = sum(k * np.cos(x * k) for k in range(4))
+        assert compiled.grad(x=x).gradient["x"] == pytest.approx(want, rel=1e-12)
+        assert compiled.grad(x=x).gradient["x"] == pytest.approx(tape.grad(x=x).gradient["x"], rel=1e-12)
+    with pytest.raises(autodiff.ProgramError):            # print stays on the tape: refused, located
+        autodiff.compile("input x = 1\nprint(x)\nx * 2", engine="compiled").grad(x=1)
+    with pytest.raises(ValueError, match="engine"):
+        autodiff.compile("x", engine="fast")

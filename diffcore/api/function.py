@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping, Optional, Sequence, Un
 
 import numpy as np
 
-from autodiff.diffcore.derivatives import Differentiator, evaluate
+from autodiff.diffcore.compiled.run import ENGINES, Runner, evaluate
 from autodiff.diffcore.engine.context import Limits
 from autodiff.diffcore.higher import derivative_tensors, directional, hessian_vector, jacobian
 from autodiff.diffcore.program import Program, decode_program
@@ -67,9 +67,12 @@ def _names(names: Names) -> Optional[list]:
 class Function:
     """A compiled program, called as a function of its inputs. Made by `compile` or `load`."""
 
-    def __init__(self, program: Program, limits: Limits):
+    def __init__(self, program: Program, limits: Limits, engine: str = "auto"):
+        if engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(map(repr, ENGINES))}, not {engine!r}")
         self._program = program
         self._limits = limits
+        self._engine = engine       # value and reverse-mode runs: docs/performance.md, "Two engines"
         self._lock = threading.RLock()
 
     # ------------------------------------------------------------------ what it is
@@ -121,7 +124,8 @@ class Function:
                  **inputs: Any) -> Evaluation:
         """The output's value with the inputs used and the warnings (a non-finite result)."""
         with self._run():
-            result = evaluate(self._program, self._point(values, inputs), of=of, limits=self._limits)
+            result = evaluate(self._program, self._point(values, inputs), of=of, limits=self._limits,
+                              engine=self._engine)
         return Evaluation(value=result.output, inputs=result.inputs, output_name=result.output_name,
                           program=self.name, warnings=tuple(result.warnings))
 
@@ -129,8 +133,8 @@ class Function:
              of: Optional[str] = None, **inputs: Any) -> Gradient:
         """The gradient of a scalar output by reverse mode: `.value`, `.gradient[name]`, `.warnings`."""
         with self._run():
-            result = Differentiator(self._program, wrt=_names(wrt), of=of, limits=self._limits,
-                                    scalar_only=True)(self._point(values, inputs))
+            result = Runner(self._program, wrt=_names(wrt), of=of, limits=self._limits, scalar_only=True,
+                            engine=self._engine)(self._point(values, inputs))
         return Gradient(value=result.output, inputs=result.inputs, output_name=result.output_name,
                         program=self.name, warnings=tuple(result.warnings), gradient=result.derivatives)
 
@@ -144,8 +148,8 @@ class Function:
             of: Optional[str] = None, **inputs: Any) -> VJP:
         """The vector-Jacobian product v·J for a cotangent v shaped like the output (one sweep)."""
         with self._run():
-            result = Differentiator(self._program, wrt=_names(wrt), of=of, cotangent=cotangent,
-                                    limits=self._limits)(self._point(values, inputs))
+            result = Runner(self._program, wrt=_names(wrt), of=of, cotangent=cotangent, limits=self._limits,
+                            engine=self._engine)(self._point(values, inputs))
         return VJP(value=result.output, inputs=result.inputs, output_name=result.output_name, program=self.name,
                    warnings=tuple(result.warnings), cotangent=_plain(cotangent), vjp=result.derivatives)
 
@@ -261,22 +265,25 @@ def _directions(direction: Mapping[str, Any]) -> dict[str, Value]:
 
 def compile(text: str, /, *, name: str = "<expr>", max_steps: int = _DEFAULTS.max_steps,
             max_depth: int = _DEFAULTS.max_depth, max_elements: int = _DEFAULTS.max_elements,
-            timeout: Optional[float] = _DEFAULTS.timeout, max_memory: int = _DEFAULTS.max_memory) -> Function:
-    """A `Function` from program text; `name` is shown in errors. The limits apply to each run."""
+            timeout: Optional[float] = _DEFAULTS.timeout, max_memory: int = _DEFAULTS.max_memory,
+            engine: str = "auto") -> Function:
+    """A `Function` from program text; `name` is shown in errors. The limits apply to each run;
+    `engine` ("auto", "compiled" or "tape") runs values, gradients and VJPs as `--engine` does."""
     if not isinstance(text, str):
         raise TypeError(f"compile() takes the program's text as a str, not {type(text).__name__}")
     source = Source(text, name)
     limits = make_limits(max_steps, max_depth, max_elements, timeout, max_memory)
     with located(source):
-        return Function(Program(source), limits)
+        return Function(Program(source), limits, engine)
 
 
 def load(path: Union[str, os.PathLike], /, *, max_steps: int = _DEFAULTS.max_steps,
          max_depth: int = _DEFAULTS.max_depth, max_elements: int = _DEFAULTS.max_elements,
-         timeout: Optional[float] = _DEFAULTS.timeout, max_memory: int = _DEFAULTS.max_memory) -> Function:
-    """A `Function` from a program file (UTF-8); the limits apply to each run."""
+         timeout: Optional[float] = _DEFAULTS.timeout, max_memory: int = _DEFAULTS.max_memory,
+         engine: str = "auto") -> Function:
+    """A `Function` from a program file (UTF-8); the limits and `engine` as for `compile`."""
     filename = os.fspath(path)
     with builtins.open(filename, "rb") as handle, located(Source("", filename)):
         text = decode_program(read_program_bytes(handle))
     return compile(text, name=filename, max_steps=max_steps, max_depth=max_depth, max_elements=max_elements,
-                   timeout=timeout, max_memory=max_memory)
+                   timeout=timeout, max_memory=max_memory, engine=engine)

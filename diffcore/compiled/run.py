@@ -107,10 +107,10 @@ class Runner:
 
     def __init__(self, program: Program, wrt: Optional[list] = None, of: Optional[str] = None,
                  cotangent: Any = None, reduce_sum: bool = False, limits: Optional[Limits] = None,
-                 print_fn=None, engine: str = "auto"):
+                 print_fn=None, engine: str = "auto", scalar_only: bool = False):
         if engine not in ENGINES:
             raise ValueError(f"engine {engine!r}")
-        self.tape = Differentiator(program, wrt, of, cotangent, reduce_sum, limits, print_fn)
+        self.tape = Differentiator(program, wrt, of, cotangent, reduce_sum, limits, print_fn, scalar_only=scalar_only)
         self.program, self.engine = program, engine
         self.last_engine = None         # which engine gave the last result ('compiled' or 'tape')
         self._forms: dict = {}          # (names, shapes) -> the compiled form, or None: the tape
