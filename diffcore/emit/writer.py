@@ -12,13 +12,18 @@ from typing import Optional
 
 from .activity import Counted, Pop, Push, Repeat
 from .ir import Assign, Code, If
-from .printing import LANGUAGE, NotPrintable, Printer, shape_args
+from .printing import LANGUAGE, NotPrintable, Printer, common_subexpressions, shape_args
 from .values import EmitError
 
 
+TEMPORARY = "t"         # a statement's repeated subexpressions are named t1, t2, ... before it
+SHARED_CALLS = 2        # ... when they hold at least this many calls
+
+
 class Writer:
-    def __init__(self, target: str, filename: str, texts: bool = True):
+    def __init__(self, target: str, filename: str, texts: bool = True, taken: frozenset = frozenset()):
         self.target = target
+        self.taken = taken              # the program's names, which temporaries avoid
         self.texts = texts              # False: the lines only, each expression written `...`
         self.filename = filename
         self.lines: list = []          # (indent, text, span or None)
@@ -67,7 +72,7 @@ class Writer:
         span = getattr(s, "span", None)
         self.locate(depth, span)
         if isinstance(s, Assign):
-            self.line(depth, f"{s.name} = {self.value(s.value)}", span)
+            self.assign(s, depth, span)
         elif isinstance(s, If):
             self.line(depth, f"if {s.cond}:", span)
             self.body(s.then, depth + 1)
@@ -100,6 +105,25 @@ class Writer:
             self.push(s, depth)
         else:
             raise TypeError(f"cannot write {type(s).__name__}")
+
+    def assign(self, s: Assign, depth: int, span) -> None:
+        """`name = value`, after a line for each subexpression the value holds more than once."""
+        shared = [] if isinstance(s.value, Code) else common_subexpressions([s.value], SHARED_CALLS)
+        if not shared:
+            self.line(depth, f"{s.name} = {self.value(s.value)}", span)
+            return
+        names: dict = {}
+        k = 0
+        for node in shared:
+            k += 1
+            while f"{TEMPORARY}{k}" in self.taken:
+                k += 1
+            names[id(node)] = f"{TEMPORARY}{k}"
+        printer = Printer(self.target, names)       # its own memo: the names hold in this statement only
+        printer.helpers = self.printer.helpers
+        for node in shared:
+            self.line(depth, f"{names[id(node)]} = {printer(node, define=True) if self.texts else '...'}", span)
+        self.line(depth, f"{s.name} = {printer(s.value) if self.texts else '...'}", span)
 
     def body(self, block: list, depth: int) -> None:
         before = len(self.lines)
