@@ -12,7 +12,9 @@ from typing import Optional
 
 from .activity import Counted, Pop, Push, Repeat
 from .ir import Assign, Code, If
+from .matrix_text import TUPLES, tuple_call
 from .printing import LANGUAGE, NotPrintable, Printer, common_subexpressions, shape_args
+from .symbolic import postorder
 from .values import EmitError
 
 
@@ -107,22 +109,30 @@ class Writer:
             raise TypeError(f"cannot write {type(s).__name__}")
 
     def assign(self, s: Assign, depth: int, span) -> None:
-        """`name = value`, after a line for each subexpression the value holds more than once."""
-        shared = [] if isinstance(s.value, Code) else common_subexpressions([s.value], SHARED_CALLS)
-        if not shared:
+        """`name = value`, after a line for each subexpression the value holds more than once (and,
+        in the language, for the tuple of each eigh or svd, whose results it reads twice)."""
+        if isinstance(s.value, Code):
             self.line(depth, f"{s.name} = {self.value(s.value)}", span)
             return
-        names: dict = {}
-        k = 0
-        for node in shared:
-            k += 1
-            while f"{TEMPORARY}{k}" in self.taken:
-                k += 1
-            names[id(node)] = f"{TEMPORARY}{k}"
-        printer = Printer(self.target, names)       # its own memo: the names hold in this statement only
+        shared = {id(n) for n in common_subexpressions([s.value], SHARED_CALLS)}
+        tuples = {id(n) for n in postorder([s.value]) if n.op in TUPLES} if not self.py else set()
+        if not shared and not tuples:
+            self.line(depth, f"{s.name} = {self.value(s.value)}", span)
+            return
+        printer = Printer(self.target)          # its own memo: the names hold in this statement only
         printer.helpers = self.printer.helpers
-        for node in shared:
-            self.line(depth, f"{names[id(node)]} = {printer(node, define=True) if self.texts else '...'}", span)
+        k = 0
+        for node in postorder([s.value]):       # each definition after those it reads
+            for named, table in ((id(node) in tuples, printer.tuples), (id(node) in shared, printer.names)):
+                if not named:
+                    continue
+                k += 1
+                while f"{TEMPORARY}{k}" in self.taken:
+                    k += 1
+                text = "..." if not self.texts else tuple_call(printer, node) if table is printer.tuples \
+                    else printer(node, define=True)
+                self.line(depth, f"{TEMPORARY}{k} = {text}", span)
+                table[id(node)] = f"{TEMPORARY}{k}"
         self.line(depth, f"{s.name} = {printer(s.value) if self.texts else '...'}", span)
 
     def body(self, block: list, depth: int) -> None:
