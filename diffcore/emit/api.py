@@ -200,6 +200,11 @@ def _count(block) -> int:
     return sum(1 for _, t, _ in w.lines if not t.startswith("#"))
 
 
+def _names(low) -> frozenset:
+    """Every name of the emitted program (the temporaries of a statement avoid them)."""
+    return frozenset(low.namer.taken | low.namer.source | low.namer.reserved)
+
+
 def _stats(fw, bw, rev) -> dict:
     pushes = sum(len(p) for _, p in rev.loops.values())
     return {"lines": _count(fw) + _count(bw), "saved_values": pushes}
@@ -219,7 +224,7 @@ def _assemble(low, target, filename, fw, bw, plain, inputs, extra, results, live
     if inactive:
         header.append("no derivative for " + ", ".join(inactive) + ": they cannot affect the output")
     if target == "expr":
-        w = Writer("expr", filename)
+        w = Writer("expr", filename, taken=_names(low))
         for line in header:
             w.comment(0, line)
         for name, value in inputs.items():
@@ -244,9 +249,9 @@ def _assemble(low, target, filename, fw, bw, plain, inputs, extra, results, live
 def _module(low, filename, header, fw, bw, plain, inputs, extra, results, live_wrt, mode) -> tuple:
     params = list(inputs)
     parts = []
-    fn_f = Writer(PYTHON, filename)
+    fn_f = Writer(PYTHON, filename, taken=_names(low))
     fn_f.block(plain, 0)
-    fn_d = Writer(PYTHON, filename)
+    fn_d = Writer(PYTHON, filename, taken=_names(low))
     for stack in stacks_in(fw):
         fn_d.line(0, f"{stack} = []")
     fn_d.block(fw, 0)

@@ -66,25 +66,36 @@ def _symmetric_argument(p: Any, node, sides: str) -> tuple:
     return f"0.5*({x} + swapaxes({x}, -1, -2))", "L"
 
 
+TUPLES = ("eigh", "svd")       # the language's builtins of them return a tuple, which a statement may name
+
+
+def tuple_call(p: Any, node) -> str:
+    """The language's call of eigh or svd on `node`'s argument: a tuple of its results."""
+    if node.op == "svd":
+        full = bool(node.params.get("full_matrices", False))
+        return f"svd({p.text(node.args[0], 0)}, full_matrices={'true' if full else 'false'})"
+    x, side = _symmetric_argument(p, node.args[0], "LU")
+    return f"eigh({x})" if side == "L" else f'eigh({x}, "U")'
+
+
 def factorisation(name: str):
     """cholesky, eigh and svd: in numpy, the engine's own forward functions (helper `_factor`);
-    in the language, the builtin, its results packed as the primitive packs them (decompositions.py)."""
+    in the language, the builtin, its results packed as the primitive packs them (decompositions.py),
+    from the tuple's name where the statement gave it one (`p.tuples`)."""
     def write(p: Any, node) -> tuple:
         full = bool(node.params.get("full_matrices", False))
         if p.target == PYTHON:
             p.helpers.add("_factor")
             return f"_{name}({p.text(node.args[0], 0)}{', full_matrices=True' if full else ''})", ATOM
+        if name == "cholesky":
+            return f"cholesky({_symmetric_argument(p, node.args[0], 'L')[0]})", ATOM
         shape = node.args[0].shape
         lead, (m, n) = shape[:-2], shape[-2:]
+        call = p.tuples.get(id(node)) or tuple_call(p, node)
         if name == "svd":
-            call = f"svd({p.text(node.args[0], 0)}, full_matrices={'true' if full else 'false'})"
             u, _, vh = svd_layout(m, n, full)
             parts = [f"reshape({call}[0], {shape_args(lead + (math.prod(u),))})", f"{call}[1]",
                      f"reshape({call}[2], {shape_args(lead + (math.prod(vh),))})"]
             return f"concat({', '.join(parts)}, axis={len(lead)})", ATOM
-        if name == "cholesky":
-            return f"cholesky({_symmetric_argument(p, node.args[0], 'L')[0]})", ATOM
-        x, side = _symmetric_argument(p, node.args[0], "LU")
-        call = f"eigh({x})" if side == "L" else f'eigh({x}, "U")'
         return f"concat(reshape({call}[0], {shape_args(lead + (1, n))}), {call}[1], axis={len(lead)})", ATOM
     return write

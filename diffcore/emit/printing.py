@@ -281,6 +281,7 @@ class Printer:
         self.target = target
         self.names = names or {}
         self.helpers: set = set()      # the NUMPY_HELPERS the text calls
+        self.tuples: dict = {}         # id(node) -> the name of the tuple eigh/svd returned (language)
         self.memo: dict = {}
 
     def __call__(self, node: Expr, define: bool = False) -> str:

@@ -23,6 +23,7 @@ from ..engine.broadcasting import value_shape
 from .activity import Counted, Pop, Push, Repeat
 from .ir import Assign, Code, Custom, If, Loop, assigned, walk
 from .lower import EmitError
+from .reuse import reusable, stable_values, substitute, unstable_names
 from .simplify import simplify
 from .symbolic import Const, evaluate, postorder
 
@@ -33,6 +34,12 @@ class Sweeps:
         self.trace, self.table, self.namer = lowering.trace, lowering.table, lowering.namer
         self.samples = lowering.samples
         self.active = active
+        self.held: dict = {}           # id(node) -> the name of a forward value (reuse.py)
+        self.unstable = None           # the names not to reuse, set when the program's block is visited
+
+    def reuse(self, expr):
+        """`expr` reading the names of the forward values it would otherwise compute again."""
+        return substitute(expr, self.held, self.table) if expr is not None else None
 
     # ------------------------------------------------------ rules as expressions
 
@@ -171,6 +178,9 @@ class Reverse(Sweeps):
         self.adj[name] = self.var(bar)
 
     def block(self, block: list) -> list:
+        if self.unstable is None:                   # the program: every top-level value is held
+            self.unstable = unstable_names(block)
+            self.held = stable_values(block)
         out: list = []
         for s in reversed(block):
             if isinstance(s, Assign):
@@ -190,7 +200,7 @@ class Reverse(Sweeps):
         if g is None or s.stop:
             return
         for name, c in self.vjp_of(s.value, g, self.active, s.span).items():
-            self.accumulate(out, name, c, s.span)
+            self.accumulate(out, name, self.reuse(c), s.span)
 
     def branch(self, out: list, s: If) -> None:
         start = dict(self.adj)
@@ -300,10 +310,15 @@ class Forward(Sweeps):
         return dot
 
     def block(self, block: list) -> list:
+        top = self.unstable is None
+        if top:                                     # the program: a top-level value is held after it
+            self.unstable = unstable_names(block)
         out: list = []
         for s in block:
             if isinstance(s, Assign):
                 out.append(s)
+                if top and reusable(s, self.unstable):
+                    self.held.setdefault(id(s.value), s.name)
                 if s.name in self.active:
                     self.tangent(out, s)
             elif isinstance(s, If):
@@ -319,7 +334,7 @@ class Forward(Sweeps):
         t = None
         if not s.stop:
             reads = [r for r in s.reads() if r in self.active]
-            t = self.jvp_of(s.value, {r: self.var(self.dot(r)) for r in reads}, s.span) if reads else None
+            t = self.reuse(self.jvp_of(s.value, {r: self.var(self.dot(r)) for r in reads}, s.span)) if reads else None
         out.append(Assign(self.dot(s.name), t if t is not None else self.zeros(s.name), s.span))
 
     def custom(self, out: list, s: Custom) -> None:

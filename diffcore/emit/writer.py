@@ -12,13 +12,20 @@ from typing import Optional
 
 from .activity import Counted, Pop, Push, Repeat
 from .ir import Assign, Code, If
-from .printing import LANGUAGE, NotPrintable, Printer, shape_args
+from .matrix_text import TUPLES, tuple_call
+from .printing import LANGUAGE, NotPrintable, Printer, common_subexpressions, shape_args
+from .symbolic import postorder
 from .values import EmitError
 
 
+TEMPORARY = "t"         # a statement's repeated subexpressions are named t1, t2, ... before it
+SHARED_CALLS = 2        # ... when they hold at least this many calls
+
+
 class Writer:
-    def __init__(self, target: str, filename: str, texts: bool = True):
+    def __init__(self, target: str, filename: str, texts: bool = True, taken: frozenset = frozenset()):
         self.target = target
+        self.taken = taken              # the program's names, which temporaries avoid
         self.texts = texts              # False: the lines only, each expression written `...`
         self.filename = filename
         self.lines: list = []          # (indent, text, span or None)
@@ -67,7 +74,7 @@ class Writer:
         span = getattr(s, "span", None)
         self.locate(depth, span)
         if isinstance(s, Assign):
-            self.line(depth, f"{s.name} = {self.value(s.value)}", span)
+            self.assign(s, depth, span)
         elif isinstance(s, If):
             self.line(depth, f"if {s.cond}:", span)
             self.body(s.then, depth + 1)
@@ -100,6 +107,33 @@ class Writer:
             self.push(s, depth)
         else:
             raise TypeError(f"cannot write {type(s).__name__}")
+
+    def assign(self, s: Assign, depth: int, span) -> None:
+        """`name = value`, after a line for each subexpression the value holds more than once (and,
+        in the language, for the tuple of each eigh or svd, whose results it reads twice)."""
+        if isinstance(s.value, Code):
+            self.line(depth, f"{s.name} = {self.value(s.value)}", span)
+            return
+        shared = {id(n) for n in common_subexpressions([s.value], SHARED_CALLS)}
+        tuples = {id(n) for n in postorder([s.value]) if n.op in TUPLES} if not self.py else set()
+        if not shared and not tuples:
+            self.line(depth, f"{s.name} = {self.value(s.value)}", span)
+            return
+        printer = Printer(self.target)          # its own memo: the names hold in this statement only
+        printer.helpers = self.printer.helpers
+        k = 0
+        for node in postorder([s.value]):       # each definition after those it reads
+            for named, table in ((id(node) in tuples, printer.tuples), (id(node) in shared, printer.names)):
+                if not named:
+                    continue
+                k += 1
+                while f"{TEMPORARY}{k}" in self.taken:
+                    k += 1
+                text = "..." if not self.texts else tuple_call(printer, node) if table is printer.tuples \
+                    else printer(node, define=True)
+                self.line(depth, f"{TEMPORARY}{k} = {text}", span)
+                table[id(node)] = f"{TEMPORARY}{k}"
+        self.line(depth, f"{s.name} = {printer(s.value) if self.texts else '...'}", span)
 
     def body(self, block: list, depth: int) -> None:
         before = len(self.lines)
