@@ -94,16 +94,24 @@ def _in_workers(task: Callable[[Any], Any], combine: Callable[[list], list], ite
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from autodiff.diffcore.checks.processes import start_worker, stop
+    from autodiff.diffcore.checks.processes import signals_held, start_worker, stop
 
     from .report import Terminated
     _task[0] = (task, combine)
     chunks = iter(lambda: list(islice(items, per_task)), [])
-    with sigterm_raises(), ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
-                                               initializer=start_worker, initargs=(os.getpid(),)) as pool:
+    with sigterm_raises():
+        pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=start_worker, initargs=(os.getpid(),))
         finished = False
-        pending = deque(pool.submit(_run_chunk, chunk) for chunk in islice(chunks, 2 * jobs))
+        pending: deque = deque()
+        # Everything from the first submit on is inside the try: the first submit forks the
+        # workers and only then starts the pool's manager thread, so a signal can arrive with
+        # the workers up and the pool half made. Leaving through `with pool` would then wait
+        # for the queued chunks (seconds, or for ever at exit: the workers wait on a queue
+        # nobody feeds), or fail joining the thread never started.
         try:
+            with signals_held():        # the first submit forks the workers
+                pending.extend(pool.submit(_run_chunk, chunk) for chunk in islice(chunks, 2 * jobs))
             while pending:
                 results = pending[0].result()       # popped once done: an interrupt here keeps it
                 pending.popleft()
@@ -118,9 +126,11 @@ def _in_workers(task: Callable[[Any], Any], combine: Callable[[list], list], ite
                 yield from pending.popleft().result()
             raise
         finally:
-            # Stopped early (an interrupt, a closed pipe, --on-error stop): leaving the pool
+            # Stopped early (an interrupt, a closed pipe, --on-error stop): waiting for the pool
             # would wait for the running chunks; stop them instead.
-            if not finished:
+            if finished:
+                pool.shutdown(wait=True)
+            else:
                 stop(pool)
 
 

@@ -51,6 +51,7 @@ from ..engine.context import SharedDeadline
 
 from .gradcheck import gradcheck
 from .pragmas import Point, parse_pragmas
+from .processes import signals_held
 from .results import (DEFAULT_ATOL, DEFAULT_RTOL, ERROR, FAIL, MAX_MISMATCHES, MAX_PRINTED, PASS, CheckOptions,
                       CheckTimeout, FileResult, Problem)
 # The runner is the package's entry point: what a caller needs of the other modules is here too.
@@ -436,7 +437,8 @@ def run_checks(files: list[str], options: CheckOptions, jobs: int = 1,
                 while pending or running:
                     while pending and len(running) < workers:
                         path = pending.pop()
-                        running[pool.submit(WORKER, path, options)] = (path, time.perf_counter())
+                        with signals_held():        # a submit may fork the workers
+                            running[pool.submit(WORKER, path, options)] = (path, time.perf_counter())
                     done, _ = wait(list(running), timeout=0.2, return_when=FIRST_COMPLETED)
                     if idle is not None:
                         idle()
@@ -466,7 +468,9 @@ def run_checks(files: list[str], options: CheckOptions, jobs: int = 1,
 def _run_alone(path: str, options: CheckOptions, started: float) -> FileResult:
     with _pool(1) as pool:
         try:
-            return pool.submit(WORKER, path, options).result()
+            with signals_held():
+                future = pool.submit(WORKER, path, options)
+            return future.result()
         except BrokenProcessPool:
             return crashed(path, time.perf_counter() - started)
         except BaseException:
