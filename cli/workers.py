@@ -109,19 +109,26 @@ def _in_workers(task: Callable[[Any], Any], combine: Callable[[list], list], ite
         # the workers up and the pool half made. Leaving through `with pool` would then wait
         # for the queued chunks (seconds, or for ever at exit: the workers wait on a queue
         # nobody feeds), or fail joining the thread never started.
+        # `done`: the results of the next chunk in order, taken from the pool but not yet handed
+        # on. An interrupt while the next chunk is read and submitted (reading the points file
+        # takes time) must not lose them: the chunks after would come out with a gap.
+        done = None
         try:
             with signals_held():        # the first submit forks the workers
                 pending.extend(pool.submit(_run_chunk, chunk) for chunk in islice(chunks, 2 * jobs))
             while pending:
-                results = pending[0].result()       # popped once done: an interrupt here keeps it
+                done = pending[0].result()          # popped once done: an interrupt here keeps it
                 pending.popleft()
                 for chunk in islice(chunks, 1):
                     pending.append(pool.submit(_run_chunk, chunk))
+                results, done = done, None
                 yield from results
             finished = True
         except (KeyboardInterrupt, Terminated):
             stop(pool)
             # The chunks finished before the interrupt, next in order, are still handed on.
+            if done is not None:
+                yield from done
             while pending and _succeeded(pending[0]):
                 yield from pending.popleft().result()
             raise

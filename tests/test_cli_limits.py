@@ -382,7 +382,9 @@ def test_an_interrupt_keeps_the_rows_computed_in_order(many_points, tmp_path):
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 130
     lines = [json.loads(line) for line in out.read_text().splitlines()]       # whole lines only
-    assert lines and [r["line"] for r in lines] == list(range(2, 2 + len(lines)))     # in order, none missing
+    # in order, none missing (compared as the first gap: a diff of 10^4 numbers takes pytest minutes)
+    gap = next((k for k, r in enumerate(lines) if r["line"] != k + 2), None)
+    assert lines and gap is None, f"line {lines[gap]['line']} follows line {lines[gap - 1]['line'] if gap else None}"
     # The sample is piecewise linear, d = a * 2^k: its gradient is d / a.
     assert all(r["output"] == pytest.approx(r["gradient"]["a"] * r["inputs"]["a"], rel=1e-15) for r in lines)
 
