@@ -39,13 +39,19 @@ class Emitted:
     """An emitted derivative program: its `text`, the `mode` and `target` it was written for, the
     `output` differentiated, the inputs differentiated (`wrt`) and those that cannot affect the
     output (`inactive`), the `source_map` (emitted line -> source span), the `stats` of the lean
-    passes, and the `extra` inputs the code takes (directions, an array output's cotangent)."""
+    passes, and the `extra` inputs the code takes (directions, an array output's cotangent).
+
+    What running the code needs (diffcore/compiled) comes along: the lowered program (`block`),
+    the names that vary with the --wrt inputs (`varied`), the sample values (`samples`), the
+    inputs' values (`inputs`) and the sample run itself (`run`)."""
 
     def __init__(self, text: str, mode: str, target: str, output: str, wrt: list, inactive: list,
-                 source_map: list, stats: dict, extra: list):
+                 source_map: list, stats: dict, extra: list, block: list, varied: set, samples: dict,
+                 inputs: dict, run):
         self.text, self.mode, self.target, self.output = text, mode, target, output
         self.wrt, self.inactive, self.source_map, self.stats = wrt, inactive, source_map, stats
         self.extra = extra
+        self.block, self.varied, self.samples, self.inputs, self.run = block, varied, samples, inputs, run
 
     def as_json(self) -> dict:
         return {"extra_inputs": self.extra, "mode": self.mode, "to": self.target, "output": self.output, "wrt": self.wrt,
@@ -120,12 +126,8 @@ def emit(program: Program, at: Optional[dict] = None, mode: str = "reverse", tar
             make = _reverse if mode == "reverse" else _forward
             code, stats = make(low, block, active, output, live_wrt, lean, target, inputs, wrt, inactive, filename)
     text, source_map = code
-    emitted = Emitted(text, mode, target, out_source, wrt, inactive, source_map, stats, low.extra)
-    # what running the code needs (diffcore/compiled): the lowered program, the names that vary
-    # with the --wrt inputs, the sample values, and the inputs' values at the sample run
-    emitted.block, emitted.varied = block, varied(block, set(wrt))
-    emitted.samples, emitted.inputs, emitted.run = low.samples, inputs, run
-    return emitted
+    return Emitted(text, mode, target, out_source, wrt, inactive, source_map, stats, low.extra,
+                   block, varied(block, set(wrt)), low.samples, inputs, run)
 
 
 def _check_literals(block: list, most: int) -> None:
