@@ -1,0 +1,34 @@
+"""`--scheduler`: the address it takes, and that Dask stays unloaded without it (cli/cluster.py)."""
+import subprocess
+import sys
+
+import pytest
+
+from cli.cluster import Scheduler, parse_scheduler
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("local:4", Scheduler(workers=4)),
+    ("tcp://scheduler:8786", Scheduler(address="tcp://scheduler:8786")),
+    ("scheduler:8786", Scheduler(address="tcp://scheduler:8786")),
+    ("tls://10.0.0.1:8786", Scheduler(address="tls://10.0.0.1:8786")),
+    ("[::1]:8786", Scheduler(address="tcp://[::1]:8786")),
+])
+def test_addresses_taken(text, expected):
+    assert parse_scheduler(text) == expected
+
+
+@pytest.mark.parametrize("text", ["local:0", "local:x", "local", "local:100000", "ftp://h:1", "h", "h:0", "h:99999",
+                                  "tcp://h:8786/path", "tcp://h;rm:1"])
+def test_addresses_refused(text):
+    with pytest.raises(ValueError):
+        parse_scheduler(text)
+
+
+def test_no_dask_without_scheduler():
+    code = ("import sys; from click.testing import CliRunner; from autodiff.cli.main import cli; "
+            "r = CliRunner().invoke(cli, ['grad', '-e', 'x^2', '--at', 'x=3', '--json']); "
+            "assert r.exit_code == 0, r.output; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
