@@ -113,10 +113,13 @@ def dask_client(scheduler: Scheduler) -> Iterator[Any]:
     try:
         if scheduler.workers is not None:
             # Processes, one thread each: the interpreter holds the GIL, so threads would share one
-            # core. No dashboard: it would need bokeh and a free port, and nobody looks at it here.
+            # core. No dashboard: it would need bokeh, and nobody looks at it here. The scheduler's
+            # small HTTP server (health, metrics) starts whatever dashboard_address says (None means
+            # port 8787, and a warning on stderr when that is taken): a free port of this machine only.
             with _interrupt_held():
-                cluster = distributed.LocalCluster(n_workers=scheduler.workers, threads_per_worker=1,
-                                                   processes=True, dashboard_address=None, silence_logs=50)
+                cluster = distributed.LocalCluster(
+                    n_workers=scheduler.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                    dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False}, silence_logs=50)
             client = distributed.Client(cluster, set_as_default=False)
         else:
             client = distributed.Client(scheduler.address, timeout=CONNECT_SECONDS, set_as_default=False)
@@ -124,6 +127,10 @@ def dask_client(scheduler: Scheduler) -> Iterator[Any]:
         if cluster is not None:
             cluster.close()
         raise ClusterUnavailable(f"--scheduler {scheduler}: cannot reach the scheduler ({exc})") from None
+    except RuntimeError as exc:     # a local worker process that could not start (no memory, no processes)
+        if cluster is not None:
+            cluster.close()
+        raise ClusterUnavailable(f"--scheduler {scheduler}: cannot start the local cluster ({exc})") from None
     except BaseException:       # Ctrl-C while the cluster starts: its workers stop with it
         if cluster is not None:
             cluster.close()
