@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from itertools import islice, takewhile
 from typing import Any, Callable, Iterator, Optional
 
 from autodiff.diffcore.checks.results import ERROR, CheckOptions, FileResult, Problem
@@ -23,8 +24,8 @@ from .cluster import Scheduler, dask_client
 # Tasks in flight ahead of the next result to hand on, per worker thread (and at least
 # MIN_AHEAD): enough that no worker waits for work while one slow file holds the head of the
 # line, few enough that the client holds only that many files' bytes, however many files there are.
-AHEAD_PER_THREAD = 4
-MIN_AHEAD = 64
+AHEAD_PER_THREAD = 8
+MIN_AHEAD = 128
 
 
 def check_on_scheduler(scheduler: Scheduler, files: list[str], options: CheckOptions) -> Iterator[FileResult]:
@@ -44,45 +45,70 @@ def check_on_cluster(client: Any, files: list[str], options: CheckOptions,
     file that kills every worker it is given (distributed.scheduler.allowed-failures + 1 of them)
     is an ERROR like the crashed worker of --jobs. Close the iterator when stopping early (-x, an
     interrupt): the tasks not yet finished are cancelled.
-    """
-    from distributed import KilledWorker
 
+    Tasks are submitted and their results fetched in batches (one `client.map`, one
+    `client.gather` for all the results ready in order): one call per file costs a round trip
+    to the client's event loop each, which made small files ten times slower.
+    """
     ahead = max(MIN_AHEAD, AHEAD_PER_THREAD * sum(client.nthreads().values()))
     waiting = iter(files)
-    queue: deque = deque()         # (path, time submitted, future or a result made here)
+    queue: deque = deque()         # [path, time submitted, future or a result made here], in file order
 
-    def submit(path: str) -> tuple[str, float, Any]:
-        started = time.perf_counter()
-        try:
-            data = read_bytes(path)
-        except ProgramError:
-            # Unreadable here: its ERROR is made here too, as one machine makes it (by reading it).
-            return path, started, check_path(path, options)
-        return path, started, client.submit(task, path, options, data, pure=False)
+    def refill() -> None:
+        batch, sent = [], []
+        for path in islice(waiting, ahead - len(queue)):
+            started = time.perf_counter()
+            try:
+                data = read_bytes(path)
+            except ProgramError:
+                # Unreadable here: its ERROR is made here too, as one machine makes it (by reading it).
+                batch.append([path, started, check_path(path, options)])
+                continue
+            batch.append([path, started, None])
+            sent.append((path, data))
+        if sent:
+            futures = iter(client.map(task, [path for path, _ in sent], [options] * len(sent),
+                                      [data for _, data in sent], pure=False))
+            for entry in batch:
+                if entry[2] is None:
+                    entry[2] = next(futures)
+        queue.extend(batch)
 
     try:
-        for path in waiting:
-            queue.append(submit(path))
-            if len(queue) >= ahead:
-                break
+        refill()
         while queue:
-            path, started, pending = queue[0]      # left in the queue until done: an interrupt cancels it
-            result = pending if isinstance(pending, FileResult) else _outcome(pending, path, started, KilledWorker)
-            queue.popleft()
-            for path in waiting:
-                queue.append(submit(path))
-                break
-            yield result
+            results = [_outcome(*queue[0])]                 # waits for the next file in order
+            # and the results after it that are ready too, fetched together
+            ready = list(takewhile(lambda entry: _done(entry[2]), islice(queue, 1, None)))
+            finished = [entry[2] for entry in ready if _finished(entry[2])]
+            values = iter(client.gather(finished)) if finished else iter(())
+            results += [next(values) if _finished(entry[2]) else _outcome(*entry) for entry in ready]
+            for _ in results:
+                queue.popleft()
+            refill()                # the workers go on while the results are printed
+            yield from results
     finally:
-        futures = [pending for _, _, pending in queue if not isinstance(pending, FileResult)]
+        futures = [entry[2] for entry in queue if not isinstance(entry[2], FileResult)]
         if futures:
             client.cancel(futures)
 
 
-def _outcome(future: Any, path: str, started: float, killed_worker: type) -> FileResult:
+def _done(pending: Any) -> bool:
+    return isinstance(pending, FileResult) or pending.done()
+
+
+def _finished(pending: Any) -> bool:
+    return not isinstance(pending, FileResult) and pending.status == "finished"
+
+
+def _outcome(path: str, started: float, pending: Any) -> FileResult:
+    """The result of a file, waiting for its task; an ERROR if its worker died on it or could not run it."""
+    from distributed import KilledWorker
+    if isinstance(pending, FileResult):
+        return pending
     try:
-        return future.result()
-    except killed_worker:
+        return pending.result()
+    except KilledWorker:
         return crashed(path, time.perf_counter() - started,
                        tries="every Dask worker it was given died on it (distributed.scheduler.allowed-failures)")
     except Exception as exc:
