@@ -122,7 +122,15 @@ def dask_client(scheduler: Scheduler) -> Iterator[Any]:
                     dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False}, silence_logs=50)
             client = distributed.Client(cluster, set_as_default=False)
         else:
-            client = distributed.Client(scheduler.address, timeout=CONNECT_SECONDS, set_as_default=False)
+            security = distributed.Security()       # from Dask's configuration, as any client's
+            if scheduler.address.startswith("tls://") and security.get_connection_args("client").get(
+                    "ssl_context") is None:
+                raise ClusterUnavailable(
+                    f"--scheduler {scheduler}: a tls:// address needs Dask's TLS settings: a CA file and the "
+                    "client's certificate (distributed.comm.tls.ca-file and distributed.comm.tls.client.cert, "
+                    "or DASK_DISTRIBUTED__COMM__TLS__CA_FILE and ..._CLIENT__CERT); see docs/scale.md, Security")
+            client = distributed.Client(scheduler.address, timeout=CONNECT_SECONDS, security=security,
+                                        set_as_default=False)
     except (OSError, TimeoutError) as exc:
         if cluster is not None:
             cluster.close()
