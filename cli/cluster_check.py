@@ -10,6 +10,7 @@ Imported only with --scheduler; cli/cluster.py opens the client.
 """
 from __future__ import annotations
 
+import sys
 import time
 from collections import deque
 from itertools import islice, takewhile
@@ -33,6 +34,9 @@ def check_on_scheduler(scheduler: Scheduler, files: list[str], options: CheckOpt
     closed (a local cluster shut down) when the iterator ends or is closed: an interrupt while the
     cluster starts is an interrupt of the run like any other (the JUnit report is written)."""
     with dask_client(scheduler) as client:
+        if not client.nthreads():       # the tasks wait for a worker to join: say why nothing happens
+            print(f"autodiff check: the scheduler at {scheduler} has no workers yet; waiting for one",
+                  file=sys.stderr)
         yield from check_on_cluster(client, files, options)
 
 

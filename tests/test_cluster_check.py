@@ -27,10 +27,10 @@ import dask  # noqa: E402
 from autodiff.cli import check as check_cli  # noqa: E402
 from autodiff.cli import cluster  # noqa: E402
 from autodiff.cli.cluster_check import check_on_cluster  # noqa: E402
-from autodiff.cli.main import main  # noqa: E402
 from autodiff.diffcore.checks.results import CheckOptions  # noqa: E402
 from autodiff.diffcore.checks.runner import check_path, collect, run_checks  # noqa: E402
 from autodiff.diffcore.engine.context import Limits  # noqa: E402
+from helpers import run_main  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 # Passing, failing and erroring files, gradcheck among them (most of tests/cases gradcheck themselves).
@@ -68,21 +68,18 @@ def address(client):
     return client.scheduler.address
 
 
-def run_main(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        main(["check", *args])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return exited.value.code, out, err
+def check(*args: str) -> tuple[int, str, str]:
+    """`autodiff check ARGS` in this process: (exit code, stdout, stderr), never a traceback."""
+    return run_main(["check", *args])
 
 
 # --------------------------------------------------------- the same as one machine
 
 @pytest.mark.parametrize("report", [(), ("--json-lines",), ("--gradcheck", "-q"), ("--json", "-x")])
-def test_console_junit_and_json_lines_are_those_of_one_machine(capsys, monkeypatch, tmp_path, address, report):
+def test_console_junit_and_json_lines_are_those_of_one_machine(monkeypatch, tmp_path, address, report):
     monkeypatch.chdir(REPO)
-    one = run_main(capsys, *FIXTURES, *FAST, *report, "--junit", str(tmp_path / "one.xml"))
-    many = run_main(capsys, *FIXTURES, *FAST, *report, "--junit", str(tmp_path / "many.xml"), "--scheduler", address)
+    one = check(*FIXTURES, *FAST, *report, "--junit", str(tmp_path / "one.xml"))
+    many = check(*FIXTURES, *FAST, *report, "--junit", str(tmp_path / "many.xml"), "--scheduler", address)
     assert one[0] == many[0] == 1
     assert untimed(many[1]) == untimed(one[1])
     assert untimed(many[2]) == untimed(one[2])
@@ -161,9 +158,9 @@ def test_a_file_that_kills_every_worker_is_reported_as_crashed(client, tmp_path,
 
 # -------------------------------------------------------- the command line
 
-def test_end_to_end_on_a_local_cluster_of_its_own(capsys, monkeypatch, tmp_path):
+def test_end_to_end_on_a_local_cluster_of_its_own(monkeypatch, tmp_path):
     monkeypatch.chdir(REPO)
-    one = run_main(capsys, *FIXTURES, *FAST, "--json-lines", "--junit", str(tmp_path / "one.xml"))
+    one = check(*FIXTURES, *FAST, "--json-lines", "--junit", str(tmp_path / "one.xml"))
     env = {k: v for k, v in os.environ.items() if k not in ("AUTODIFF_DEBUG", "FORCE_COLOR")}
     many = subprocess.run([sys.executable, "-m", "autodiff.cli", "check", *FIXTURES, *FAST, "--json-lines", "--junit",
                            str(tmp_path / "many.xml"), "--scheduler", "local:2"],
@@ -183,7 +180,7 @@ def test_no_dask_without_scheduler():
     assert proc.stderr.strip().endswith("[]"), proc.stderr
 
 
-def test_an_unreachable_scheduler_is_a_usage_error(capsys, monkeypatch):
+def test_an_unreachable_scheduler_is_a_usage_error(monkeypatch):
     import socket
     with socket.socket() as sock:               # a port nobody listens on: bound, then closed
         sock.bind(("127.0.0.1", 0))
@@ -191,16 +188,16 @@ def test_an_unreachable_scheduler_is_a_usage_error(capsys, monkeypatch):
     monkeypatch.setattr(cluster, "CONNECT_SECONDS", 0.2)
     monkeypatch.chdir(REPO)
     started = time.perf_counter()
-    code, out, err = run_main(capsys, "tests/cases/seed_graph.expr", "--scheduler", f"127.0.0.1:{port}")
+    code, out, err = check("tests/cases/seed_graph.expr", "--scheduler", f"127.0.0.1:{port}")
     assert code == 2 and out == ""
     assert f"--scheduler tcp://127.0.0.1:{port}: cannot reach the scheduler" in err
     assert time.perf_counter() - started < 5
 
 
-def test_a_tls_address_without_tls_settings_is_a_usage_error(capsys, monkeypatch):
+def test_a_tls_address_without_tls_settings_is_a_usage_error(monkeypatch):
     monkeypatch.chdir(REPO)
     with dask.config.set({"distributed.comm.tls.ca-file": None, "distributed.comm.tls.client.cert": None}):
-        code, out, err = run_main(capsys, "tests/cases/seed_graph.expr", "--scheduler", "tls://127.0.0.1:1")
+        code, out, err = check("tests/cases/seed_graph.expr", "--scheduler", "tls://127.0.0.1:1")
     assert code == 2 and out == ""
     assert "a tls:// address needs Dask's TLS settings" in err and "DASK_DISTRIBUTED__COMM__TLS__CA_FILE" in err
 
@@ -211,7 +208,7 @@ def test_a_tls_address_without_tls_settings_is_a_usage_error(capsys, monkeypatch
     (("--scheduler", "local:0"), "local:N needs a number of workers"),
     (("--scheduler", "ftp://h:1"), "expected local:N or a scheduler address"),
 ])
-def test_usage_errors(capsys, monkeypatch, args, message):
+def test_usage_errors(monkeypatch, args, message):
     monkeypatch.chdir(REPO)
-    code, out, err = run_main(capsys, "tests/cases/seed_graph.expr", *args)
+    code, out, err = check("tests/cases/seed_graph.expr", *args)
     assert code == 2 and out == "" and message in err
