@@ -171,15 +171,6 @@ def test_end_to_end_on_a_local_cluster_of_its_own(monkeypatch, tmp_path):
     assert untimed((tmp_path / "many.xml").read_text()) == untimed((tmp_path / "one.xml").read_text())
 
 
-def test_no_dask_without_scheduler():
-    code = ("import sys; from autodiff.cli.main import main\n"
-            "try: main(['check', 'tests/cases/seed_graph.expr', '--json'])\n"
-            "except SystemExit as e: assert e.code == 0\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')), file=sys.stderr)")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
-    assert proc.stderr.strip().endswith("[]"), proc.stderr
-
-
 def test_an_unreachable_scheduler_is_a_usage_error(monkeypatch):
     import socket
     with socket.socket() as sock:               # a port nobody listens on: bound, then closed
