@@ -30,6 +30,7 @@ from autodiff.grammar.source import ProgramError
 
 from . import report as exit_codes
 from .app import command
+from .cluster import scheduler_option
 from .config import CommandConfig, LimitSettings, RunSettings
 from .options import FiniteFloatRange, limit_options
 from .files import probe, write_atomically
@@ -42,12 +43,12 @@ INDENT = "    "
 
 
 class CheckConfig(CommandConfig):
-    """`autodiff check`: the paths, --gradcheck and its tolerances, --jobs, the reports (--junit,
+    """`autodiff check`: the paths, --gradcheck and its tolerances, --jobs or --scheduler, the reports (--junit,
     --json-lines, --quiet), the limits of each file, and the run's --traceback (an internal error
     in a file then shows its traceback)."""
     GROUPS = {"limits": LimitSettings}
-    __slots__ = ("limits", "paths", "gradcheck", "rtol", "atol", "jobs", "junit", "json_lines", "as_json",
-                 "quiet", "exitfirst", "keyword", "traceback")
+    __slots__ = ("limits", "paths", "gradcheck", "rtol", "atol", "jobs", "scheduler", "junit", "json_lines",
+                 "as_json", "quiet", "exitfirst", "keyword", "traceback")
 
     @classmethod
     def from_params(cls, params: dict, run: RunSettings) -> CheckConfig:
@@ -66,6 +67,7 @@ class CheckConfig(CommandConfig):
          click.option("-j", "--jobs", type=click.IntRange(0), default=1, show_default=True,
                       help="Check files in this many worker processes (0: one per usable core, and never more; "
                            "1: in this process)."),
+         scheduler_option,
          click.option("--junit", "junit", type=click.Path(dir_okay=False), metavar="FILE",
                       help="Also write a JUnit XML report (Jenkins, GitLab) to FILE."),
          click.option("--json-lines", "json_lines", is_flag=True,
@@ -93,6 +95,8 @@ def check_command(config: CheckConfig) -> int:
     jobs, junit, json_lines, as_json = config.jobs, config.junit, config.json_lines, config.as_json
     if json_lines and as_json:
         raise click.UsageError("give --json (one object at the end) or --json-lines (one per file), not both")
+    if config.scheduler is not None and _given("jobs"):
+        raise click.UsageError("give --jobs (processes of this machine) or --scheduler (a Dask cluster), not both")
     paths = expand_stdin(config.paths)
     if not paths:
         raise click.UsageError("give at least one PATH: a .expr file or a directory of them (or - for a "
@@ -122,7 +126,7 @@ def check_command(config: CheckConfig) -> int:
         files = kept
     if junit is not None:
         probe(junit, "--junit")
-    if jobs != 1:
+    if jobs != 1 and config.scheduler is None:
         jobs = worker_count(jobs)
     options = CheckOptions(gradcheck=config.gradcheck, rtol=config.rtol, atol=config.atol,
                            limits=config.limits.limits(), traceback=config.traceback)
@@ -131,7 +135,8 @@ def check_command(config: CheckConfig) -> int:
     counts = {"pass": 0, "fail": 0, "error": 0}
     machine = json_lines or as_json            # standard output is for a program: no text, no colour
     color = use_color(sys.stdout) and not machine
-    progress = Progress(len(files), jobs) if show_progress() else None
+    # On a cluster nothing forks here: the bar may refresh itself from its thread, as with --jobs 1.
+    progress = Progress(len(files), jobs if config.scheduler is None else 1) if show_progress() else None
 
     def write_junit(seconds: float) -> None:
         if junit is not None:
@@ -139,7 +144,11 @@ def check_command(config: CheckConfig) -> int:
             write_atomically(junit, lambda path: _write_text(path, text), "--junit")
 
     with sigterm_raises():         # SIGTERM ends the run as Ctrl-C does: workers stopped, JUnit written
-        checks = run_checks(files, options, jobs, idle=progress.refresh if progress else None)
+        if config.scheduler is not None:
+            from .cluster_check import check_on_scheduler
+            checks = check_on_scheduler(config.scheduler, files, options)
+        else:
+            checks = run_checks(files, options, jobs, idle=progress.refresh if progress else None)
         try:
             if progress is not None:
                 progress.start()
@@ -174,6 +183,12 @@ def check_command(config: CheckConfig) -> int:
         print(colored_summary(counts, line) if color else line, file=sys.stdout)
     write_junit(seconds)
     return exit_codes.OK if counts["fail"] == counts["error"] == 0 else exit_codes.PROGRAM_ERROR
+
+
+def _given(name: str) -> bool:
+    """Whether the option was on the command line (not its default)."""
+    source = click.get_current_context().get_parameter_source(name)
+    return source is not None and source != click.core.ParameterSource.DEFAULT
 
 
 # check's own default of --timeout, per file (diffcore/checks/results.py says why).

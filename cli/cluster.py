@@ -81,6 +81,30 @@ def _distributed() -> Any:
 
 
 @contextmanager
+def _interrupt_held() -> Iterator[None]:
+    """SIGINT held back in this thread while a local cluster starts, and so in the thread that
+    runs its event loop, which starts now and inherits the mask: the worker processes that thread
+    starts, now and whenever one is restarted, inherit it in turn. Ctrl-C at a terminal goes to
+    the whole process group; held, it reaches only this process, which cancels the work and shuts
+    the cluster down, instead of each worker printing a KeyboardInterrupt traceback of its own.
+
+    multiprocessing's resource tracker is started first: starting it unblocks SIGINT in the thread
+    that starts it (resource_tracker.ensure_running), which would undo the mask in the middle."""
+    import signal
+    from multiprocessing import resource_tracker
+    resource_tracker.ensure_running()
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    except (AttributeError, ValueError, OSError):       # no pthread_sigmask: workers get Ctrl-C too
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+@contextmanager
 def dask_client(scheduler: Scheduler) -> Iterator[Any]:
     """A distributed.Client for `scheduler`, closed (and a local cluster shut down) on the way out,
     whatever ends the block: an interrupt cancels what the block submitted before it propagates."""
@@ -89,16 +113,36 @@ def dask_client(scheduler: Scheduler) -> Iterator[Any]:
     try:
         if scheduler.workers is not None:
             # Processes, one thread each: the interpreter holds the GIL, so threads would share one
-            # core. No dashboard: it would need bokeh and a free port, and nobody looks at it here.
-            cluster = distributed.LocalCluster(n_workers=scheduler.workers, threads_per_worker=1, processes=True,
-                                               dashboard_address=None, silence_logs=50)
+            # core. No dashboard: it would need bokeh, and nobody looks at it here. The scheduler's
+            # small HTTP server (health, metrics) starts whatever dashboard_address says (None means
+            # port 8787, and a warning on stderr when that is taken): a free port of this machine only.
+            with _interrupt_held():
+                cluster = distributed.LocalCluster(
+                    n_workers=scheduler.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                    dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False}, silence_logs=50)
             client = distributed.Client(cluster, set_as_default=False)
         else:
-            client = distributed.Client(scheduler.address, timeout=CONNECT_SECONDS, set_as_default=False)
+            security = distributed.Security()       # from Dask's configuration, as any client's
+            if scheduler.address.startswith("tls://") and security.get_connection_args("client").get(
+                    "ssl_context") is None:
+                raise ClusterUnavailable(
+                    f"--scheduler {scheduler}: a tls:// address needs Dask's TLS settings: a CA file and the "
+                    "client's certificate (distributed.comm.tls.ca-file and distributed.comm.tls.client.cert, "
+                    "or DASK_DISTRIBUTED__COMM__TLS__CA_FILE and ..._CLIENT__CERT); see docs/scale.md, Security")
+            client = distributed.Client(scheduler.address, timeout=CONNECT_SECONDS, security=security,
+                                        set_as_default=False)
     except (OSError, TimeoutError) as exc:
         if cluster is not None:
             cluster.close()
         raise ClusterUnavailable(f"--scheduler {scheduler}: cannot reach the scheduler ({exc})") from None
+    except RuntimeError as exc:     # a local worker process that could not start (no memory, no processes)
+        if cluster is not None:
+            cluster.close()
+        raise ClusterUnavailable(f"--scheduler {scheduler}: cannot start the local cluster ({exc})") from None
+    except BaseException:       # Ctrl-C while the cluster starts: its workers stop with it
+        if cluster is not None:
+            cluster.close()
+        raise
     try:
         yield client
     finally:

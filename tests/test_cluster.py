@@ -1,6 +1,7 @@
 """`--scheduler`: the address it takes, and that Dask stays unloaded without it (cli/cluster.py)."""
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -29,6 +30,9 @@ def test_no_dask_without_scheduler():
     code = ("import sys; from click.testing import CliRunner; from autodiff.cli.main import cli; "
             "r = CliRunner().invoke(cli, ['grad', '-e', 'x^2', '--at', 'x=3', '--json']); "
             "assert r.exit_code == 0, r.output; "
+            "r = CliRunner().invoke(cli, ['check', 'tests/cases/seed_graph.expr', '--json']); "
+            "assert r.exit_code == 0, r.output; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1]).stdout
     assert out.strip() == "[]"

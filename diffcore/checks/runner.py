@@ -116,16 +116,19 @@ def _discard(text: str) -> None:
     pass
 
 
-def check_path(path: str, options: CheckOptions) -> FileResult:
+def check_path(path: str, options: CheckOptions, data: Optional[bytes] = None) -> FileResult:
     """Check one file. Never raises (except KeyboardInterrupt): every outcome is a FileResult.
 
+    `data`: the file's bytes, read elsewhere (`check --scheduler` sends them with the task, since
+    a worker on another machine may not see the client's files); None reads `path` here. Both
+    ways are this one function, so a file's result is the same wherever it was checked.
     Each run of the file has a run context of its own (engine/context.py): whatever one leaves
     behind (an error in the middle of a differentiation), the next starts afresh.
     """
     started = time.perf_counter()
     result = FileResult(path, PASS, 0.0)
     try:
-        _check(path, options, result)
+        _check(_read(path) if data is None else _decode(data, path), options, result)
     except _Failed as failed:
         result.status, result.problem = FAIL, failed.problem
     except _Errored as errored:
@@ -182,6 +185,12 @@ def plain_data(value: Any) -> Any:
 
 
 def _read(path: str) -> Source:
+    return _decode(read_bytes(path), path)
+
+
+def read_bytes(path: str) -> bytes:
+    """A program file's bytes, as far as the program size limit reads; a ProgramError for a file
+    that is not a regular file, cannot be read, or is too large to be a program."""
     from autodiff.grammar.source import read_program_bytes
     from ..engine.errors import InputError
     try:
@@ -195,6 +204,10 @@ def _read(path: str) -> Source:
             data = read_program_bytes(handle)
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return data
+
+
+def _decode(data: bytes, path: str) -> Source:
     try:
         return Source(data.decode("utf-8-sig"), path)
     except UnicodeDecodeError as exc:
@@ -203,9 +216,8 @@ def _read(path: str) -> Source:
                          hint="save the program as UTF-8") from None
 
 
-def _check(path: str, options: CheckOptions, result: FileResult) -> None:
+def _check(source: Source, options: CheckOptions, result: FileResult) -> None:
     from ..program import Program
-    source = _read(path)
     result.source = source
     deadline = file_deadline(options)
     program = Program(source)
@@ -388,11 +400,13 @@ def name_matcher(expression: str) -> Callable[[str], bool]:
 WORKER: Callable[[str, CheckOptions], FileResult] = check_path
 
 
-def crashed(path: str, seconds: float) -> FileResult:
+def crashed(path: str, seconds: float, tries: str = "the file was run twice, alone the second time") -> FileResult:
+    """A file whose worker died on it; `tries` says how often it was run (the pool here runs it
+    twice; `check --scheduler` as often as the Dask scheduler allows)."""
     return FileResult(path, ERROR, seconds, Problem(
         "internal error", "internal error: the worker process checking this file crashed "
                           "(it exited without a result: os._exit, a segmentation fault, or out of memory)",
-        hint="this is a bug in autodiff or in its environment; the file was run twice, alone the second time"))
+        hint=f"this is a bug in autodiff or in its environment; {tries}"))
 
 
 def _context():
