@@ -19,7 +19,8 @@ independent). The results are those of one point at a time, bit for bit:
   until the failing points are alone, the rest stay batched.
 
 `run_block(ats, attempt, one)` returns, for each point, its result or the
-ProgramError one-at-a-time execution raises for it.
+ProgramError one-at-a-time execution raises for it. jvp and hessian blocks
+(blocks_higher.py) run through it too.
 """
 from __future__ import annotations
 

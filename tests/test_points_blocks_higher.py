@@ -172,3 +172,12 @@ def test_cli_rosenbrock_json_lines_csv_and_workers(tmp_path, monkeypatch, comman
         assert per_point == _cli(args + [form, "--jobs", "2"], "block")
     first = json.loads(_cli(args + ["--json-lines"], "block")[1].splitlines()[0])
     assert first["line"] == 2 and first["inputs"]["x"] == x[0].tolist()
+
+
+def test_a_block_of_many_inputs_is_halved_to_its_budget(monkeypatch):
+    import autodiff.diffcore.blocks_higher as blocks_higher
+    monkeypatch.setattr(blocks_higher, "HESSIAN_ELEMENTS", 5 * 5 * 4)      # 4 lanes of 5 inputs at a time
+    program = Program(Source((ROOT / "samples" / "rosenbrock.expr").read_text(), "rosenbrock"))
+    ats = [{"x": x} for x in np.random.default_rng(7).uniform(-2, 2, (13, 5))]
+    got = [text(r, program) for r in hessian_many(program, ats, one=refuse)]
+    assert got == [text(derivative_tensors(program, at, 2), program) for at in ats]
