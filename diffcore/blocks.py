@@ -216,7 +216,6 @@ class Lanewise:
         tape = ReverseTrace(context.next_level(), context)
         tape.fuse = d.fuse
         lanes = LaneTrace(context.next_level(), size, context)
-        context.listen()
 
         def watch(name, value):
             held = stacked.get(name)
@@ -226,16 +225,7 @@ class Lanewise:
                 boxes[name] = box = tape.new_input(held, name)
                 return Lanes(box, lanes)
             return value if held is None else Lanes(held, lanes)
-        try:
-            result = self._run(ats, stacked, context, watch)
-        finally:
-            tape.close()
-            context.release_level()
-            context.release_level()
-            noted = context.stop_listening()
-        if noted or diagnostics.kinks_on_tape(tape):
-            raise Unbatchable("a kink or a tie in some lane")
-        return tape, result, boxes
+        return tape, recorded_run(lambda: self._run(ats, stacked, context, watch), tape, context), boxes
 
     def gradient(self, differentiator, ats: list, stacked: dict) -> list:
         from .derivatives import Derivatives
@@ -279,6 +269,23 @@ class Lanewise:
         if not finite.all():
             raise PerPoint([i for i in range(size) if not finite[i]], results)
         return results
+
+
+def recorded_run(run: Callable[[], Any], tape: ReverseTrace, context: RunContext) -> Any:
+    """`run()` recorded on `tape`, whose level is just below the lanes' (the top two): its result,
+    with the tape closed and both levels released; Unbatchable if a kink or a tie was met in any
+    lane (each point must report its own)."""
+    context.listen()
+    try:
+        result = run()
+    finally:
+        tape.close()
+        context.release_level()
+        context.release_level()
+        noted = context.stop_listening()
+    if noted or diagnostics.kinks_on_tape(tape):
+        raise Unbatchable("a kink or a tie in some lane")
+    return result
 
 
 def run_block(ats: list, attempt: Callable[[list, dict], LaneResults], one: Callable[[dict], Any],

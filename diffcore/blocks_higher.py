@@ -28,14 +28,13 @@ import numpy as np
 
 from autodiff.grammar.source import ProgramError
 
-from .blocks import LaneResults, Lanewise, PerPoint, _lane_values, lane_inputs_of, run_block
+from .blocks import LaneResults, Lanewise, PerPoint, _lane_values, lane_inputs_of, recorded_run, run_block
 from .derivatives import MAX_TENSOR_ENTRIES, resolve_wrt
 from .engine.batching import ELEMENT_BUDGET, Batched, BatchTrace, ChunkTooLarge
 from .engine.context import Limits, RunContext
 from .engine.forward import Dual, ForwardTrace
 from .engine.lanes import Lanes, LaneTrace, Split, Unbatchable
 from .engine.reverse import Box, ReverseTrace, backward
-from .engine import diagnostics
 from .engine.tracing import strip
 from .higher import HigherResult, ProgramFunction
 
@@ -178,17 +177,8 @@ class HigherLanes:
         try:
             tape = ReverseTrace(context.next_level(), context)
             lanes = LaneTrace(context.next_level(), size, context)
-            context.listen()
             box = tape.new_input(Dual(z, Batched(directions, batch), forward))
-            try:
-                ran = self._run_on(fn, Lanes(box, lanes), ats, stacked, context)
-            finally:
-                tape.close()
-                context.release_level()
-                context.release_level()
-                noted = context.stop_listening()
-            if noted or diagnostics.kinks_on_tape(tape):
-                raise Unbatchable("a kink or a tie in some lane")
+            ran = recorded_run(lambda: self._run_on(fn, Lanes(box, lanes), ats, stacked, context), tape, context)
             output = ran.output
             if output.__class__ is not Lanes or output.value.__class__ is not Box or output.value.trace is not tape:
                 raise Unbatchable("the output does not depend on the inputs in lanes")

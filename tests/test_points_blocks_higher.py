@@ -20,7 +20,7 @@ from autodiff.diffcore.program import Program
 from autodiff.grammar.source import ProgramError, Source
 from fuzzing.programs import programs
 from helpers import run_main
-from test_points_blocks import LIMITS, alone, points_near
+from test_points_blocks import LIMITS, alone, generated_points, points_near
 
 ROOT = Path(__file__).resolve().parent.parent
 # Long loops take seconds one point at a time (a Hessian of loop.expr is 10^4 steps of Taylor mode per point).
@@ -68,17 +68,9 @@ def test_blocks_match_one_point_at_a_time(path):
 @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
 @given(programs(max_depth=2, max_statements=3))
 def test_blocks_match_on_generated_programs(generated):
-    try:
-        program = Program(Source(generated.source, "<fuzz>"))
-    except ProgramError:
-        return
-    given_at = {n: v for n, v in generated.inputs.items() if n in program.input_names}
-    if not given_at or len(program.input_names) != len(given_at):
-        return
-    rng = np.random.default_rng(0)
-    ats = [{n: (float(v) * rng.uniform(-2, 2) if np.ndim(v) == 0 else np.asarray(v) * rng.uniform(-2, 2))
-            for n, v in given_at.items()} for _ in range(9)]
-    check_program(program, ats)
+    made = generated_points(generated)
+    if made is not None and made[0].input_names:
+        check_program(*made)
 
 
 def refuse(at):
