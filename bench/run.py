@@ -539,6 +539,21 @@ def case_blocks(profile: Profile, refs: dict, workdir: Path) -> Case:
             files[name, count] = path
     programs = {"seed": CONTROL_FLOW, "rosen": ROSENBROCK}
     out_path = workdir / "blocks_out.jsonl"
+    # jvp and hessian: one point at a time costs several runs of the program per point, so their
+    # per-point rows take a tenth of the small file (its first lines), their block rows the small file.
+    few = small // 10
+    for name in programs:
+        path = workdir / f"{name}_{few}.csv"
+        path.write_text("".join(files[name, small].read_text().splitlines(keepends=True)[:few + 1]))
+        files[name, few] = path
+    # (the options, the points of the block row: the seed's Hessian is Taylor mode, one point at a time)
+    higher = {("jvp", "seed"): (("--direction", "a=1.5"), small),
+              ("jvp", "rosen"): (("--direction", "x=[1, 0.5, -1]"), small),
+              ("hessian", "seed"): ((), few), ("hessian", "rosen"): ((), small)}
+
+    def higher_command(what: str, name: str, count: int, *extra: str) -> list:
+        return autodiff_command() + [what, str(programs[name]), "--points", str(files[name, count]),
+                                     "--json-lines", *higher[what, name][0], *extra]
 
     def command(name: str, count: int, *extra: str) -> list:
         return autodiff_command() + ["grad", str(programs[name]), "--points", str(files[name, count]),
@@ -556,6 +571,11 @@ def case_blocks(profile: Profile, refs: dict, workdir: Path) -> Case:
         run(command(name, small), workdir / "blocks.jsonl")
         if (workdir / "per_point.jsonl").read_bytes() != (workdir / "blocks.jsonl").read_bytes():
             problems.append(f"{name}: the block output differs from the per-point output")
+    for what, name in higher:
+        run(higher_command(what, name, few, "--points-engine", "per-point"), workdir / "per_point.jsonl")
+        run(higher_command(what, name, few), workdir / "blocks.jsonl")
+        if (workdir / "per_point.jsonl").read_bytes() != (workdir / "blocks.jsonl").read_bytes():
+            problems.append(f"{what} {name}: the block output differs from the per-point output")
     if not case.verify(problems):
         return case
     titles = {"seed": "seed control flow", "rosen": "Rosenbrock, x of 3"}
@@ -576,6 +596,20 @@ def case_blocks(profile: Profile, refs: dict, workdir: Path) -> Case:
                                    memory[1] / memory[0], 1.2, "x", at_most=True))
         case.notes.append(f"{titles[name]}: peak memory {memory[0]:.0f} MiB for {small:,} points, "
                           f"{memory[1]:.0f} MiB for {big:,}.")
+    for what, name in higher:           # (the rate column counts points: one jvp or one Hessian each)
+        per_point = timed(lambda: run(higher_command(what, name, few, "--points-engine", "per-point",
+                                                     "--jobs", "1")), 1)
+        count = higher[what, name][1]
+        blocks = timed(lambda: run(higher_command(what, name, count, "--jobs", "1")), 1)
+        for system, seconds, points in ((f"{what}, {titles[name]}: per point, one process ({few:,} points)",
+                                         per_point, few),
+                                        (f"{what}, {titles[name]}: blocks, one process ({count:,} points)",
+                                         blocks, count)):
+            case.rows.append({"system": system, "seconds": seconds, "rate": points / seconds,
+                              "vs_per_point": points / seconds / (few / per_point)})
+    case.notes.append("The jvp and hessian rows count points per second (one directional derivative, or one "
+                      "gradient and Hessian, per point); the Hessian of the seed program (one scalar input) is "
+                      "taken by Taylor mode, which runs one point at a time (docs/performance.md, case 7).")
     case.notes.append("Rates from one run each on a machine shared with other work: the ratios to the per-point "
                       "row of the same run are the measurement; the absolute rates move with the load.")
     return case

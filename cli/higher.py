@@ -89,11 +89,14 @@ def run_orders(config, order: int) -> int:
     wrt, of = parse_names(config.wrt), config.program.of
     if config.points.path is not None:
         from .points import run_program_points
+        from autodiff.diffcore.blocks_higher import hessian_many
         return run_program_points(
             program, config, values,
             lambda point: orders_document(derivative_tensors(program, point, order, wrt=wrt, of=of, limits=limits),
                                           program, order),
-            (), limits)
+            (), limits, None if order != 2 else        # blocks of points compute Hessians, not higher orders
+            (lambda ats, one: hessian_many(program, ats, wrt, of, limits, one, lazy=True),
+             lambda result: orders_document(result, program, order)))
     with reported(program):
         result = derivative_tensors(program, values, order, wrt=wrt, of=of, limits=limits)
     show_orders(program, result, config.output, order)
@@ -162,10 +165,13 @@ def jvp_command(config: JvpConfig) -> int:
     wrt, of = parse_names(config.wrt), config.program.of
     if config.points.path is not None:
         from .points import run_program_points
+        from autodiff.diffcore.blocks_higher import jvp_many
         return run_program_points(
             program, config, values,
             lambda point: jvp_document(directional(program, point, v, wrt=wrt, of=of, limits=limits), program, v),
-            ("jvp",), limits)
+            ("jvp",), limits,
+            (lambda ats, one: jvp_many(program, ats, v, wrt, of, limits, one, lazy=True),
+             lambda result: jvp_document(result, program, v)))
     with reported(program):
         result = directional(program, values, v, wrt=wrt, of=of, limits=limits)
     if config.output.as_json:

@@ -19,7 +19,8 @@ independent). The results are those of one point at a time, bit for bit:
   until the failing points are alone, the rest stay batched.
 
 `run_block(ats, attempt, one)` returns, for each point, its result or the
-ProgramError one-at-a-time execution raises for it.
+ProgramError one-at-a-time execution raises for it. jvp and hessian blocks
+(blocks_higher.py) run through it too.
 """
 from __future__ import annotations
 
@@ -169,17 +170,16 @@ class Lanewise:
         finally:
             runtime.print_fn = kept
 
-    def evaluate(self, ats: list, stacked: dict) -> list:
-        from .derivatives import Evaluation
+    def plain(self, ats: list, stacked: dict, context: RunContext) -> tuple:
+        """One run of the block without derivatives, inside `context`: (its RunResult, the output's
+        lanes as a float array, the points along its first axis)."""
         size = len(ats)
-        with RunContext(self.limits) as context:
-            context.lanes_exact = size
-            lanes = LaneTrace(context.next_level(), size, context)
-            try:
-                result = self._run(ats, stacked, context,
-                                   lambda name, value: Lanes(stacked[name], lanes) if name in stacked else value)
-            finally:
-                context.release_level()
+        lanes = LaneTrace(context.next_level(), size, context)
+        try:
+            result = self._run(ats, stacked, context,
+                               lambda name, value: Lanes(stacked[name], lanes) if name in stacked else value)
+        finally:
+            context.release_level()
         output = result.output
         if output.__class__ is Lanes:
             held = output.plain()
@@ -189,6 +189,14 @@ class Lanewise:
             held = np.full(size, output)
         else:
             raise Unbatchable("the output is not a number or an array of each point")
+        return result, held
+
+    def evaluate(self, ats: list, stacked: dict) -> list:
+        from .derivatives import Evaluation
+        size = len(ats)
+        with RunContext(self.limits) as context:
+            context.lanes_exact = size
+            result, held = self.plain(ats, stacked, context)
         finite = np.isfinite(held) if held.ndim == 1 else np.isfinite(held.reshape(size, -1)).all(axis=1)
         inputs = result.inputs
 
@@ -199,37 +207,35 @@ class Lanewise:
             raise PerPoint([i for i in range(size) if not finite[i]], results)
         return results
 
+    def recorded(self, d, ats: list, stacked: dict, context: RunContext) -> tuple:
+        """One run of the block recorded for reverse mode by the Differentiator `d`'s settings,
+        inside `context`: (the tape, the RunResult, the watched inputs' boxes by name). A kink
+        or a tie in any lane is Unbatchable (each point reports its own)."""
+        size = len(ats)
+        boxes: dict = {}
+        tape = ReverseTrace(context.next_level(), context)
+        tape.fuse = d.fuse
+        lanes = LaneTrace(context.next_level(), size, context)
+
+        def watch(name, value):
+            held = stacked.get(name)
+            if name in d.watched:
+                if held is None:            # a default: the same in every lane
+                    held = np.repeat(np.asarray(value, np.float64)[None], size, axis=0)
+                boxes[name] = box = tape.new_input(held, name)
+                return Lanes(box, lanes)
+            return value if held is None else Lanes(held, lanes)
+        return tape, recorded_run(lambda: self._run(ats, stacked, context, watch), tape, context), boxes
+
     def gradient(self, differentiator, ats: list, stacked: dict) -> list:
         from .derivatives import Derivatives
         d = differentiator
         if d.cotangent is not None or d.reduce_sum:
             raise Unbatchable("--vjp and --sum run one point at a time")
         size = len(ats)
-        boxes: dict = {}
         with RunContext(self.limits) as context:
             context.lanes_exact = size
-            tape = ReverseTrace(context.next_level(), context)
-            tape.fuse = d.fuse
-            lanes = LaneTrace(context.next_level(), size, context)
-            context.listen()
-
-            def watch(name, value):
-                held = stacked.get(name)
-                if name in d.watched:
-                    if held is None:            # a default: the same in every lane
-                        held = np.repeat(np.asarray(value, np.float64)[None], size, axis=0)
-                    boxes[name] = box = tape.new_input(held, name)
-                    return Lanes(box, lanes)
-                return value if held is None else Lanes(held, lanes)
-            try:
-                result = self._run(ats, stacked, context, watch)
-            finally:
-                tape.close()
-                context.release_level()
-                context.release_level()
-                noted = context.stop_listening()
-            if noted or diagnostics.kinks_on_tape(tape):
-                raise Unbatchable("a kink or a tie in some lane")
+            tape, result, boxes = self.recorded(d, ats, stacked, context)
             out, node = _lane_values(result.output, size, tape)
             if out.ndim != 1:
                 raise Unbatchable("an array output (a Jacobian) runs one point at a time")
@@ -263,6 +269,23 @@ class Lanewise:
         if not finite.all():
             raise PerPoint([i for i in range(size) if not finite[i]], results)
         return results
+
+
+def recorded_run(run: Callable[[], Any], tape: ReverseTrace, context: RunContext) -> Any:
+    """`run()` recorded on `tape`, whose level is just below the lanes' (the top two): its result,
+    with the tape closed and both levels released; Unbatchable if a kink or a tie was met in any
+    lane (each point must report its own)."""
+    context.listen()
+    try:
+        result = run()
+    finally:
+        tape.close()
+        context.release_level()
+        context.release_level()
+        noted = context.stop_listening()
+    if noted or diagnostics.kinks_on_tape(tape):
+        raise Unbatchable("a kink or a tie in some lane")
+    return result
 
 
 def run_block(ats: list, attempt: Callable[[list, dict], LaneResults], one: Callable[[dict], Any],

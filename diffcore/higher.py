@@ -49,11 +49,23 @@ class ProgramFunction:
         self.at = dict(at)
         self.shapes = {n: np.shape(self.inputs[n]) for n in self.wrt if n in self.inputs}
         self.wrt = [n for n in self.wrt if n in self.shapes]
+        self._lay_out()
+        self.z = (np.concatenate([np.reshape(self.inputs[n], -1) for n in self.wrt])
+                  if self.wrt else np.zeros(0))
+
+    @classmethod
+    def laid_out(cls, wrt: list, shapes: dict) -> "ProgramFunction":
+        """Only the layout of z for inputs `wrt` of these shapes (unpack, pack and blocks, no
+        run): what many points at once share (blocks_higher.py)."""
+        fn = cls.__new__(cls)
+        fn.wrt, fn.shapes = list(wrt), shapes
+        fn._lay_out()
+        return fn
+
+    def _lay_out(self) -> None:
         sizes = [math.prod(self.shapes[n]) for n in self.wrt]
         self.offsets = dict(zip(self.wrt, itertools.accumulate([0] + sizes)))
         self.size = sum(sizes)
-        self.z = (np.concatenate([np.reshape(self.inputs[n], -1) for n in self.wrt])
-                  if self.wrt else np.zeros(0))
 
     def unpack(self, z: Any) -> dict:
         """Input values from the flat vector (with primitives, so tracers flow through)."""
