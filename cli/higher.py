@@ -94,7 +94,7 @@ def run_orders(config, order: int) -> int:
             program, config, values,
             lambda point: orders_document(derivative_tensors(program, point, order, wrt=wrt, of=of, limits=limits),
                                           program, order),
-            (), limits, None if order != 2 else        # blocks of points compute Hessians, not higher orders
+            ("derivatives",), limits, None if order != 2 else        # blocks of points compute Hessians, not higher orders
             (lambda ats, one: hessian_many(program, ats, wrt, of, limits, one, lazy=True),
              lambda result: orders_document(result, program, order)))
     with reported(program):

@@ -687,7 +687,12 @@ def csv_columns(document: dict, derivative_keys: tuple, out: str) -> list:
     for key in derivative_keys:
         if key in document:
             value = document[key]
-            if isinstance(value, dict):
+            if key == "derivatives":        # grad --order N, hessian: order -> "x,y" -> block
+                from autodiff.results import derivative_label
+                for blocks in value.values():
+                    for names, block in blocks.items():
+                        columns += flatten(derivative_label(out, tuple(names.split(","))), block)
+            elif isinstance(value, dict):
                 for name, block in value.items():
                     columns += flatten(f"d{out}/d{name}", block)
             else:

@@ -229,3 +229,29 @@ def test_an_interrupt_stops_the_workers_and_exits_130(tmp_path):
         proc.stderr.close()
 
 
+
+
+@pytest.mark.parametrize("engine", ["block", "per-point"])
+def test_hessian_points_csv_has_every_derivative_column(tmp_path, engine):
+    # f = x^2 y: gradient (2xy, x^2), Hessian [[2y, 2x], [2x, 0]]; at (1, 2) and (3, -1).
+    points = tmp_path / "p.csv"
+    points.write_text("x,y\n1,2\n3,-1\n")
+    code, out, err = run_main(["hessian", "-e", "x^2*y", "--points", str(points), "--csv", "--points-engine", engine])
+    assert code == 0, err
+    assert out.splitlines() == ["x,y,f,df/dx,df/dy,d2f/dx2,d2f/dx dy,d2f/dy dx,d2f/dy2",
+                                "1.0,2.0,2.0,4.0,1.0,4.0,2.0,2.0,0.0",
+                                "3.0,-1.0,-9.0,-6.0,9.0,-2.0,6.0,6.0,0.0"]
+
+
+def test_third_order_points_csv_columns_are_distinct(tmp_path):
+    points = tmp_path / "p.csv"
+    points.write_text("x,y\n1,2\n")
+    code, out, err = run_main(["grad", "--order", "3", "-e", "x^2*y", "--points", str(points), "--csv"])
+    assert code == 0, err
+    header, row = out.splitlines()
+    names = header.split(",")
+    assert len(names) == len(set(names)) == 2 + 1 + 2 + 4 + 8
+    values = dict(zip(names, map(float, row.split(","))))
+    # d3(x^2 y)/dx dx dy = 2 in every order of differentiation; every other third derivative is 0
+    assert values["d3f/dx2 dy"] == values["d3f/dx dy dx"] == values["d3f/dy dx2"] == 2.0
+    assert values["d3f/dx3"] == values["d3f/dy3"] == values["d3f/dx dy2"] == 0.0

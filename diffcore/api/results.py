@@ -7,7 +7,7 @@ with the rows the command line prints.
 """
 from __future__ import annotations
 
-from collections import Counter
+from itertools import groupby
 from dataclasses import dataclass
 from typing import Any, Optional, Union
 
@@ -27,12 +27,16 @@ def first_blocks(blocks: dict) -> dict:
 
 
 def derivative_label(out: str, names: tuple) -> str:
-    """'df/dx', 'd2f/dx2', 'd2f/dx dy', 'd3f/dx2 dy'."""
+    """'df/dx', 'd2f/dx2', 'd2f/dx dy', 'd3f/dx2 dy', 'd3f/dx dy dx': runs of the same name in the
+    order of differentiation, so that every block of an order has a label of its own (counting
+    names instead would print x,x,y and x,y,x both as 'dx2 dy': two CSV columns of one name)."""
     order = len(names)
     if order == 1:
         return f"d{out}/d{names[0]}"
-    counts = Counter(names)
-    parts = [f"d{n}{counts[n] if counts[n] > 1 else ''}" for n in dict.fromkeys(names)]
+    parts = []
+    for name, run in groupby(names):
+        count = len(list(run))
+        parts.append(f"d{name}{count if count > 1 else ''}")
     return f"d{order}{out}/" + " ".join(parts)
 
 
