@@ -79,6 +79,34 @@ def show_orders(program, result, output: OutputSettings, order: int) -> None:
     show(Report(program.source.filename, rows), output, sys.stdout, terminal())
 
 
+def orders_points_job(config, program, order: int):
+    """The work of grad --order N and hessian at each point of --points (points.PointsJob)."""
+    from autodiff.diffcore.higher import derivative_tensors
+
+    from .points import PointsJob
+    limits = config.limits.limits()
+    wrt, of = parse_names(config.wrt), config.program.of
+    return PointsJob(
+        program, parse_at(config.program.at, limits),
+        lambda point: orders_document(derivative_tensors(program, point, order, wrt=wrt, of=of, limits=limits),
+                                      program, order),
+        (), limits)
+
+
+def jvp_points_job(config, program):
+    """jvp's work at each point of --points (points.PointsJob)."""
+    from autodiff.diffcore.higher import directional
+
+    from .points import PointsJob
+    limits = config.limits.limits()
+    v = _directions(config.direction, limits)
+    wrt, of = parse_names(config.wrt), config.program.of
+    return PointsJob(
+        program, parse_at(config.program.at, limits),
+        lambda point: jvp_document(directional(program, point, v, wrt=wrt, of=of, limits=limits), program, v),
+        ("jvp",), limits)
+
+
 def run_orders(config, order: int) -> int:
     """Derivatives up to `order` (grad --order N, hessian): `config` is the command's, with a
     program, --wrt, limits, output and points."""
@@ -89,11 +117,8 @@ def run_orders(config, order: int) -> int:
     wrt, of = parse_names(config.wrt), config.program.of
     if config.points.path is not None:
         from .points import run_program_points
-        return run_program_points(
-            program, config, values,
-            lambda point: orders_document(derivative_tensors(program, point, order, wrt=wrt, of=of, limits=limits),
-                                          program, order),
-            (), limits)
+        return run_program_points(orders_points_job(config, program, order), config,
+                                  (f"{__name__}:orders_points_job", (order,)))
     with reported(program):
         result = derivative_tensors(program, values, order, wrt=wrt, of=of, limits=limits)
     show_orders(program, result, config.output, order)
@@ -162,10 +187,7 @@ def jvp_command(config: JvpConfig) -> int:
     wrt, of = parse_names(config.wrt), config.program.of
     if config.points.path is not None:
         from .points import run_program_points
-        return run_program_points(
-            program, config, values,
-            lambda point: jvp_document(directional(program, point, v, wrt=wrt, of=of, limits=limits), program, v),
-            ("jvp",), limits)
+        return run_program_points(jvp_points_job(config, program), config, (f"{__name__}:jvp_points_job", ()))
     with reported(program):
         result = directional(program, values, v, wrt=wrt, of=of, limits=limits)
     if config.output.as_json:

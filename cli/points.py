@@ -129,6 +129,11 @@ def _line_problem(exc: BaseException) -> str:
 
 def read_points(stream: BinaryIO, path: str, fmt: str) -> Iterator[Point]:
     lines = Lines(stream)
+    return _read_jsonl(lines) if points_format(lines, path, fmt) == "jsonl" else _read_csv(lines)
+
+
+def points_format(lines: Lines, path: str, fmt: str) -> str:
+    """"csv" or "jsonl": --points-format, or for auto the file's name, then its first line."""
     if fmt == "auto":
         lowered = path.lower()
         if lowered.endswith(".csv"):
@@ -137,7 +142,7 @@ def read_points(stream: BinaryIO, path: str, fmt: str) -> Iterator[Point]:
             fmt = "jsonl"
         else:
             fmt = "jsonl" if lines.peek().lstrip().startswith(b"{") else "csv"
-    return _read_jsonl(lines) if fmt == "jsonl" else _read_csv(lines)
+    return fmt
 
 
 def _float(text: str) -> float:
@@ -462,7 +467,7 @@ class CsvWriter:
             return
         names = [c for c, _ in columns]
         self._check(names)
-        self.writer.writerow([_csv_number(v) for _, v in columns])
+        self.writer.writerow([v if v.__class__ is str else _csv_number(v) for _, v in columns])
 
     def _check(self, names: list) -> None:
         if self.header is None:
@@ -499,103 +504,41 @@ def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tup
     per usable core, and never more; workers.py);
     points that arrive live (standard input, or output to a terminal) are computed here, one
     by one, each result written at once.
+    `path` may be a glob of files (partitions.points_files): they are read in name order, as one
+    run, each result saying which file it is from (outcomes.file_tagger).
     """
-    from autodiff.grammar.source import ProgramError
-    from .workers import ordered_map, worker_count
-
-    def outcome(point: Point) -> tuple:
-        """(line, True, the JSON line or the CSV columns, printed) or (line, False, error, printed)."""
-        if point.values is None:
-            return point.line, False, {"kind": "input error", "message": point.error}, ""
-        try:
-            document, columns = compute({**base_at, **point.values})
-        except ProgramError as exc:
-            return point.line, False, describe_error(exc), ""
-        except PointError as exc:
-            return point.line, False, {"kind": "output error", "message": str(exc)}, ""
-        return point.line, True, columns if as_csv else dumps({"line": point.line, **document}) + "\n", ""
-
-    def outcome_in_worker(point: Point) -> tuple:
-        # What the program prints goes to stderr; a worker hands it back, to be written in order.
-        saved, sys.stderr = sys.stderr, io.StringIO()
-        try:
-            line, ok, payload, _ = outcome(point)
-            return line, ok, payload, sys.stderr.getvalue()
-        finally:
-            sys.stderr = saved
-
-    def outcomes_of_block(block: list) -> list:
-        """The outcomes of a block of points, computed many at once; what a point computed alone
-        prints is captured, to be written with its outcome (as a worker does)."""
-        ready = [p for p in block if p.values is not None]
-        printed: dict = {}
-
-        def one(at: dict) -> Any:
-            saved, sys.stderr = sys.stderr, io.StringIO()
-            try:
-                return compute(at)
-            except PointError as exc:
-                return exc
-            finally:
-                printed[id(at)] = sys.stderr.getvalue()
-                sys.stderr = saved
-
-        ats = [{**base_at, **p.values} for p in ready] if base_at else [p.values for p in ready]
-        computed = compute_block(ats, one)
-        write, finish = lanes
-        written = lanes_written(computed, [p.line for p in ready], write)
-        results = iter(zip(ats, computed))
-        out: list = []
-        run = LaneRun(out)
-        for point in block:
-            if point.values is None:
-                run.end()
-                out.append(outcome(point))
-                continue
-            at, result = next(results)
-            if result.__class__ is Lane:
-                made = written.get(id(result.block))
-                if made is not None:
-                    run.add(made[0], made[1][result.index], point.line)
-                    continue
-                result = finish(result)
-            run.end()
-            said = printed.get(id(at), "")
-            if isinstance(result, ProgramError):
-                out.append((point.line, False, describe_error(result), said))
-            elif isinstance(result, PointError):
-                out.append((point.line, False, {"kind": "output error", "message": str(result)}, said))
-            else:
-                document, columns = result
-                out.append((point.line, True, columns if as_csv else
-                            dumps({"line": point.line, **document}) + "\n", said))
-        run.end()
-        return out
-
-    def merged(outcomes: list) -> list:
-        """A worker's chunk of outcomes with each run of plain JSON results joined into one
-        (fewer objects to hand back, and one write for the main process)."""
-        if outcomes and type(outcomes[0]) is list:      # a chunk of blocks
-            outcomes = [o for block in outcomes for o in block]
-        if as_csv:
-            return outcomes
-        out, run = [], []
-        for outcome_ in outcomes:
-            if outcome_[1] and not outcome_[3]:
-                run.append(outcome_[2])
-                continue
-            if run:
-                out.append((None, True, "".join(run), ""))
-                run = []
-            out.append(outcome_)
-        if run:
-            out.append((None, True, "".join(run), ""))
-        return out
-
-    failures = 0
+    from .outcomes import PointsCompute, file_tagger
+    from .partitions import points_files
+    computer = PointsCompute(compute, compute_block, lanes, as_csv, base_at, describe_error)
+    files = points_files(path)
     live = path == "-" or sys.stdout.isatty()
     out = Output(sys.stdout, live=live)
     writer = CsvWriter(out) if as_csv else None
+    failures = 0
+    try:
+        for name in files:
+            tag = file_tagger(name, as_csv) if len(files) > 1 else None
+            failed, stop = _run_file(computer, name, fmt, jobs, live, out, writer, on_error, tag)
+            failures += failed
+            if stop is not None:
+                from .outcomes import stopped
+                stopped(stop, sys.stderr)
+                break
+    except BrokenProcessPool:
+        out.flush()
+        print("autodiff: a worker process died (out of memory, or killed); the results stop here. "
+              "Run again with --jobs 1 to compute the points in one process.", file=sys.stderr)
+        return 1
+    finally:
+        out.flush()
+    return 1 if failures else 0
+
+
+def _run_file(computer, path: str, fmt: str, jobs: int, live: bool, out: Output, writer: Optional[CsvWriter],
+              on_error: str, tag: Optional[Callable]) -> tuple[int, Optional[int]]:
+    """The points of one file, written: (failures, the line that stopped the run or None)."""
+    from .outcomes import write_outcomes
+    from .workers import ordered_map, worker_count
     outcomes = iter(())
     with open_points(path) as stream:
         progress = PointsProgress(stream) if PointsProgress.wanted(path) else None
@@ -603,48 +546,16 @@ def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tup
             if progress is not None:
                 progress.start()
             points = read_points(stream, path, fmt)
-            if compute_block is not None and not live:
+            if computer.compute_block is not None and not live:
                 blocks = iter(lambda: list(itertools.islice(points, BLOCK_POINTS)), [])
-                outcomes = _flat(ordered_map(outcomes_of_block, blocks, worker_count(jobs), merged, chunk=1)
-                                 if jobs != 1 else map(outcomes_of_block, blocks))
+                outcomes = _flat(ordered_map(computer.outcomes_of_block, blocks, worker_count(jobs),
+                                             computer.merged, chunk=1)
+                                 if jobs != 1 else map(computer.outcomes_of_block, blocks))
             else:
-                outcomes = (ordered_map(outcome_in_worker, points, worker_count(jobs), merged)
-                            if jobs != 1 and not live else map(outcome, points))
-            for line, ok, payload, printed in outcomes:
-                if progress is not None:        # a joined run of JSON lines or CSV rows is many points
-                    progress.advance(1 if line is not None else len(payload.lines) if as_csv
-                                     else payload.count("\n"))
-                if printed:
-                    sys.stderr.write(printed)
-                if ok:
-                    if writer is None:
-                        out.write(payload)
-                        continue
-                    try:
-                        writer.write(payload)
-                        continue
-                    except PointError as exc:
-                        error = {"kind": "output error", "message": str(exc)}
-                        failed = [(n, error) for n in (payload.lines if payload.__class__ is Rows else [line])]
-                else:
-                    failed = [(line, payload)]
-                for line, payload in failed:
-                    failures += 1
-                    out.flush()             # the results before it, then its report
-                    where = f"{path if path != '-' else '<stdin>'}:{line}"
-                    print(f"{where}: {payload['kind']}: {payload['message']}", file=sys.stderr)
-                    if writer is None:
-                        out.write(json.dumps(to_json({"line": line, "error": payload})) + "\n")
-                    if on_error == "stop":
-                        break
-                if failed and on_error == "stop":
-                    print(f"autodiff: stopped at line {line} (--on-error skip would go on)", file=sys.stderr)
-                    break
-        except BrokenProcessPool:
-            out.flush()
-            print("autodiff: a worker process died (out of memory, or killed); the results stop here. "
-                  "Run again with --jobs 1 to compute the points in one process.", file=sys.stderr)
-            return 1
+                outcomes = (ordered_map(computer.outcome_in_worker, points, worker_count(jobs), computer.merged)
+                            if jobs != 1 and not live else map(computer.outcome, points))
+            where = path if path != "-" else "<stdin>"
+            return write_outcomes(outcomes, out, writer, where, on_error, sys.stderr, tag, progress)
         finally:
             close = getattr(outcomes, "close", None)
             if close is not None:
@@ -652,7 +563,6 @@ def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tup
             if progress is not None:
                 progress.stop()
             out.flush()
-    return 1 if failures else 0
 
 
 def _flat(outcomes: Iterator) -> Iterator:
@@ -695,26 +605,30 @@ def csv_columns(document: dict, derivative_keys: tuple, out: str) -> list:
     return columns
 
 
-def run_program_points(program, config, base_at: dict, compute: Callable[[dict], dict],
-                       derivative_keys: tuple, limits, block: Optional[tuple] = None) -> int:
-    """The --points mode of a command: `compute(at)` gives the JSON document of one point.
+class PointsJob(NamedTuple):
+    """What a command computes at each point, as its points_job function makes it (basic.py,
+    higher.py) from its config and its program: on this machine, and on each worker of a cluster
+    from the same config (cluster_points.py).
 
-    `block`, for a command that computes many points at once (diffcore/blocks.py), is
-    (many, document): `many(ats, one)` gives each point's result (or ProgramError, or a Lane of
-    a block computed in lanes, whose lanes are then written at once: blockwrite.py), computing
-    a point alone with `one(at)`; `document(result)` is a result's JSON document. It is used
-    unless --points-engine per-point.
-    `config`: the command's (config.py), for its program, its PointsSettings and --strict.
-    `limits` are each point's limits. The points run inside one outer run context without a
-    deadline, which sets up numpy's error state once for them all (worker processes inherit
-    it); each point is a run of its own inside it, with its own deadline.
+    `compute(at)` gives the JSON document of one point. `block`, for a command that computes many
+    points at once (diffcore/blocks.py), is (many, document): `many(ats, one)` gives each point's
+    result (or ProgramError, or a Lane of a block computed in lanes, whose lanes are then written
+    at once: blockwrite.py), computing a point alone with `one(at)`; `document(result)` is a
+    result's JSON document. It is used unless --points-engine per-point. `limits` are each
+    point's limits; `base_at` the values of --at.
     """
-    points, strict = config.points, config.output.strict
-    if points.as_csv and points.json_lines:
-        raise click.UsageError("--csv and --json-lines are alternatives: give one")
-    if points.path == "-" and config.program.file == "-":
-        raise click.UsageError("the program and --points cannot both come from standard input")
-    from autodiff.diffcore.engine.context import RunContext
+    program: Any
+    base_at: dict
+    compute: Callable[[dict], dict]
+    derivative_keys: tuple
+    limits: Any
+    block: Optional[tuple] = None
+
+
+def points_compute(job: PointsJob, config) -> Any:
+    """The outcomes.PointsCompute of a job under `config` (its --csv, --strict, --points-engine)."""
+    from .outcomes import PointsCompute
+    points, strict, derivative_keys = config.points, config.output.strict, job.derivative_keys
 
     def finished(document: dict) -> Any:
         try:
@@ -730,12 +644,12 @@ def run_program_points(program, config, base_at: dict, compute: Callable[[dict],
         return document, (csv_columns(document, derivative_keys, out) if points.as_csv else [])
 
     def one(at: dict) -> tuple[dict, list]:
-        return one_document(compute(at))
+        return one_document(job.compute(at))
 
     compute_block = lanes = None
-    if block is not None and points.points_engine == "block":
+    if job.block is not None and points.points_engine == "block":
         from autodiff.grammar.source import ProgramError
-        many, document = block
+        many, document = job.block
 
         def compute_block(ats: list, alone: Callable) -> list:
             return [r if r.__class__ is Lane or isinstance(r, (ProgramError, PointError, tuple))
@@ -748,8 +662,31 @@ def run_program_points(program, config, base_at: dict, compute: Callable[[dict],
             texts = json_lines(block, lines, document, dumps)
             return None if texts is None else (None, texts)
         lanes = (write, lambda lane: finished(document(lane.result())))
+    filename = job.program.source.filename
+    return PointsCompute(one, compute_block, lanes, points.as_csv, job.base_at,
+                         lambda error: error_document(error, filename))
 
-    with RunContext(limits.replace(timeout=None)):
-        return run_points(points.path, points.format, base_at, one, points.as_csv, points.on_error,
-                          lambda error: error_document(error, program.source.filename), points.jobs,
-                          compute_block, lanes)
+
+def run_program_points(job: PointsJob, config, recipe: tuple) -> int:
+    """The --points mode of a command: its job's points, on this machine or, with --scheduler,
+    on a Dask cluster (cluster_points.py), whose workers make the job again from `recipe`:
+    ("module:points_job function", its arguments after config and program).
+    `config`: the command's (config.py), for its program, its PointsSettings and --strict.
+    The points run inside one outer run context without a deadline, which sets up numpy's error
+    state once for them all (worker processes inherit it); each point is a run of its own inside
+    it, with its own deadline.
+    """
+    points = config.points
+    if points.as_csv and points.json_lines:
+        raise click.UsageError("--csv and --json-lines are alternatives: give one")
+    if points.path == "-" and config.program.file == "-":
+        raise click.UsageError("the program and --points cannot both come from standard input")
+    if points.scheduler is not None:
+        from .cluster_points import run_on_cluster
+        return run_on_cluster(job, config, recipe)
+    from autodiff.diffcore.engine.context import RunContext
+    computer = points_compute(job, config)
+    with RunContext(job.limits.replace(timeout=None)):
+        return run_points(points.path, points.format, computer.base_at, computer.compute, points.as_csv,
+                          points.on_error, computer.describe_error, points.jobs, computer.compute_block,
+                          computer.lanes)
