@@ -89,9 +89,11 @@ def dask_client(scheduler: Scheduler) -> Iterator[Any]:
     try:
         if scheduler.workers is not None:
             # Processes, one thread each: the interpreter holds the GIL, so threads would share one
-            # core. No dashboard: it would need bokeh and a free port, and nobody looks at it here.
+            # core. The scheduler's HTTP server (its health routes; the dashboard would need bokeh)
+            # always starts: on a free port, for 8787 may be taken (another run), and taking
+            # another one then is a warning on stderr, which must hold only our reports.
             cluster = distributed.LocalCluster(n_workers=scheduler.workers, threads_per_worker=1, processes=True,
-                                               dashboard_address=None, silence_logs=50)
+                                               dashboard_address=":0", silence_logs=50)
             client = distributed.Client(cluster, set_as_default=False)
         else:
             client = distributed.Client(scheduler.address, timeout=CONNECT_SECONDS, set_as_default=False)
