@@ -33,9 +33,14 @@ from distributed import WorkerPlugin
 from .partitions import Partition, points_files, probe_file, read_partition, scan_partition
 from .points import BLOCK_POINTS, CsvWriter, Output
 
-# Bytes of the points files per partition (--partition-size): a partition's results are held in
-# memory (a few times its size) until written, twice as many partitions in flight as workers.
+# Bytes of the points files per partition, unless --partition-size says: at most PARTITION_BYTES,
+# for a partition's results are held in memory (a few times its size) until written, with twice
+# as many partitions in flight as workers; and about PARTITIONS_PER_WORKER partitions for each
+# worker, so that a small job keeps every worker busy and a slow worker holds up little; but not
+# below MIN_PARTITION_BYTES, where the cost of a task would exceed its work.
 PARTITION_BYTES = 4 << 20
+MIN_PARTITION_BYTES = 64 << 10
+PARTITIONS_PER_WORKER = 4
 PLUGIN = "autodiff-programs"
 
 
@@ -68,7 +73,7 @@ class ProgramCache(WorkerPlugin):
             from autodiff.diffcore.program import Program
             from autodiff.grammar.source import Source
 
-            from .points import points_compute
+            from .outcomes import points_compute
             module, _, name = spec.recipe[0].partition(":")
             program = Program(Source(spec.text, spec.filename))
             job = getattr(importlib.import_module(module), name)(spec.config, program, *spec.recipe[1])
@@ -216,6 +221,7 @@ class _Run:
         self.client, self.spec, self.key, self.files, self.sizes, self.run = client, spec, key, files, sizes, run
         self.points = spec.config.points
         self.futures: list = []
+        self.workers = sum(client.nthreads().values()) or 1     # threads, in fact: one task each
         self.width = 5          # digits of the partition files' numbers: set once they are counted
 
     def submit(self, *args) -> Any:
@@ -234,7 +240,8 @@ class _Run:
     def partitions(self) -> list:
         """Each file's probe and its partitions' scans (the first pass), then the partitions to
         compute: (file index, Partition) or (file index, the header's error)."""
-        size = self.points.partition_size or PARTITION_BYTES
+        size = self.points.partition_size or min(PARTITION_BYTES, max(
+            MIN_PARTITION_BYTES, -(-sum(self.sizes) // (PARTITIONS_PER_WORKER * self.workers))))
         probes = [self.submit(probe_file, f, self.points.format) for f in self.files]
         probed = self.client.gather(probes)
         scans = []
@@ -267,7 +274,6 @@ class _Run:
         from .outcomes import stopped
         parts = self.partitions()
         self.width = max(5, len(str(len(parts))))
-        workers = sum(self.client.nthreads().values()) or 1
         tagged = len(self.files) > 1
         out_dir = self.points.output_dir
         out = Output(sys.stdout, live=False)
@@ -284,7 +290,7 @@ class _Run:
         try:
             for index, part in todo:
                 pending.append((index, part, start(index, part)))
-                if len(pending) >= 2 * workers:
+                if len(pending) >= 2 * self.workers:
                     break
             while pending:
                 index, part, future = pending.popleft()

@@ -83,7 +83,7 @@ def orders_points_job(config, program, order: int):
     """The work of grad --order N and hessian at each point of --points (points.PointsJob)."""
     from autodiff.diffcore.higher import derivative_tensors
 
-    from .points import PointsJob
+    from .outcomes import PointsJob
     limits = config.limits.limits()
     wrt, of = parse_names(config.wrt), config.program.of
     return PointsJob(
@@ -97,7 +97,7 @@ def jvp_points_job(config, program):
     """jvp's work at each point of --points (points.PointsJob)."""
     from autodiff.diffcore.higher import directional
 
-    from .points import PointsJob
+    from .outcomes import PointsJob
     limits = config.limits.limits()
     v = _directions(config.direction, limits)
     wrt, of = parse_names(config.wrt), config.program.of
@@ -116,7 +116,7 @@ def run_orders(config, order: int) -> int:
     values = parse_at(config.program.at, limits)
     wrt, of = parse_names(config.wrt), config.program.of
     if config.points.path is not None:
-        from .points import run_program_points
+        from .pointsrun import run_program_points
         return run_program_points(orders_points_job(config, program, order), config,
                                   (f"{__name__}:orders_points_job", (order,)))
     with reported(program):
@@ -186,7 +186,7 @@ def jvp_command(config: JvpConfig) -> int:
     v = _directions(config.direction, limits)
     wrt, of = parse_names(config.wrt), config.program.of
     if config.points.path is not None:
-        from .points import run_program_points
+        from .pointsrun import run_program_points
         return run_program_points(jvp_points_job(config, program), config, (f"{__name__}:jvp_points_job", ()))
     with reported(program):
         result = directional(program, values, v, wrt=wrt, of=of, limits=limits)

@@ -19,10 +19,10 @@ import json
 import sys
 from typing import Any, Callable, Iterable, NamedTuple, Optional, TextIO
 
-from autodiff.diffcore.blocks import Lane
+from autodiff.diffcore.blocks import Lane, LaneResults
 
-from .blockwrite import LaneRun, Rows, lanes_written
-from .points import CsvWriter, Output, Point, PointError
+from .blockwrite import LaneRun, Rows, csv_rows, json_lines, lanes_written
+from .points import CsvWriter, Output, Point, PointError, csv_columns, error_document
 from .render import dumps, to_json
 
 
@@ -126,6 +126,67 @@ class PointsCompute(NamedTuple):
         if run:
             out.append((None, True, "".join(run), ""))
         return out
+
+
+class PointsJob(NamedTuple):
+    """What a command computes at each point, as its points_job function makes it (basic.py,
+    higher.py) from its config and its program: on this machine, and on each worker of a cluster
+    from the same config (cluster_points.py).
+
+    `compute(at)` gives the JSON document of one point. `block`, for a command that computes many
+    points at once (diffcore/blocks.py), is (many, document): `many(ats, one)` gives each point's
+    result (or ProgramError, or a Lane of a block computed in lanes, whose lanes are then written
+    at once: blockwrite.py), computing a point alone with `one(at)`; `document(result)` is a
+    result's JSON document. It is used unless --points-engine per-point. `limits` are each
+    point's limits; `base_at` the values of --at.
+    """
+    program: Any
+    base_at: dict
+    compute: Callable[[dict], dict]
+    derivative_keys: tuple
+    limits: Any
+    block: Optional[tuple] = None
+
+
+def points_compute(job: PointsJob, config) -> Any:
+    """The outcomes.PointsCompute of a job under `config` (its --csv, --strict, --points-engine)."""
+    points, strict, derivative_keys = config.points, config.output.strict, job.derivative_keys
+
+    def finished(document: dict) -> Any:
+        try:
+            return one_document(document)
+        except PointError as exc:
+            return exc
+
+    def one_document(document: dict) -> tuple[dict, list]:
+        if strict and any(w["kind"] == "non-finite" for w in document.get("warnings", ())):
+            raise PointError("the result is not finite (--strict): " +
+                             "; ".join(w["message"] for w in document["warnings"] if w["kind"] == "non-finite"))
+        out = document.get("output_name") or "f"
+        return document, (csv_columns(document, derivative_keys, out) if points.as_csv else [])
+
+    def one(at: dict) -> tuple[dict, list]:
+        return one_document(job.compute(at))
+
+    compute_block = lanes = None
+    if job.block is not None and points.points_engine == "block":
+        from autodiff.grammar.source import ProgramError
+        many, document = job.block
+
+        def compute_block(ats: list, alone: Callable) -> list:
+            return [r if r.__class__ is Lane or isinstance(r, (ProgramError, PointError, tuple))
+                    else finished(document(r)) for r in many(ats, alone)]
+
+        def write(block: LaneResults, lines: list) -> Optional[tuple]:
+            if points.as_csv:
+                return csv_rows(block, lambda doc: csv_columns(doc, derivative_keys, doc.get("output_name") or "f"),
+                                document)
+            texts = json_lines(block, lines, document, dumps)
+            return None if texts is None else (None, texts)
+        lanes = (write, lambda lane: finished(document(lane.result())))
+    filename = job.program.source.filename
+    return PointsCompute(one, compute_block, lanes, points.as_csv, job.base_at,
+                         lambda error: error_document(error, filename))
 
 
 def file_tagger(path: str, as_csv: bool) -> Callable[[Any], Any]:

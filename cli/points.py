@@ -7,28 +7,26 @@ parsed and compiled once; each point's result is written as soon as it is
 computed, as JSON Lines or CSV. A bad line is reported with its line number
 and either skipped or ends the run (--on-error); the exit code is 1 if any
 point failed.
+
+This module reads points and writes results; pointsrun.py runs a command's points (on this
+machine, or on a Dask cluster: cluster_points.py), computing them with outcomes.py.
 """
 from __future__ import annotations
 
 import csv
 import functools
 import io
-import itertools
 import json
 import math
 import re
 import sys
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any, BinaryIO, Callable, Iterator, NamedTuple, Optional, TextIO
+from typing import Any, BinaryIO, Iterator, NamedTuple, Optional, TextIO
 
 import click
 import numpy as np
 
-from autodiff.diffcore.blocks import Lane, LaneResults
-
-from .blockwrite import LaneRun, Rows, csv_rows, json_lines, lanes_written
+from .blockwrite import Rows
 from .plaincsv import HeldLines, plain_row_reader
-from .render import dumps, to_json
 
 _FLAT_COLUMN = re.compile(r"^\s*([A-Za-z_]\w*)\s*\[\s*(\d+(?:\s*,\s*\d+)*)\s*\]\s*$")
 
@@ -486,85 +484,6 @@ def _csv_number(v: float) -> str:
     return repr(v)
 
 
-def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tuple[dict, list]],
-               as_csv: bool, on_error: str, describe_error: Callable[[Exception], dict], jobs: int = 1,
-               compute_block: Optional[Callable] = None, lanes: Optional[tuple] = None) -> int:
-    """Run `compute` once per point; write the results in input order; return the exit code.
-
-    `compute(at)` returns (the JSON document of the result, its CSV columns).
-    `compute_block(ats, one)`, when given, computes a block of points at once (diffcore/blocks.py):
-    for each, what `compute` returns or the error it raises, or a Lane (diffcore/blocks.py) of a
-    block computed in lanes; `one(at)` computes a point alone. `lanes` is then (write, finish):
-    `write(block, lines)` gives (CSV column names or None, each lane's JSON line or CSV row) for
-    all the lanes of such a block at once (lane k is the point of line lines[k]), or None, and
-    then `finish(lane)` gives a lane's result as `compute` would.
-    Points from a file then go in blocks of BLOCK_POINTS (points that arrive live, one by one).
-    `describe_error(exc)` turns a program error into a JSON-able dict (kind, message, position).
-    With jobs other than 1, points from a file are computed by that many worker processes (0: one
-    per usable core, and never more; workers.py);
-    points that arrive live (standard input, or output to a terminal) are computed here, one
-    by one, each result written at once.
-    `path` may be a glob of files (partitions.points_files): they are read in name order, as one
-    run, each result saying which file it is from (outcomes.file_tagger).
-    """
-    from .outcomes import PointsCompute, file_tagger
-    from .partitions import points_files
-    computer = PointsCompute(compute, compute_block, lanes, as_csv, base_at, describe_error)
-    files = points_files(path)
-    live = path == "-" or sys.stdout.isatty()
-    out = Output(sys.stdout, live=live)
-    writer = CsvWriter(out) if as_csv else None
-    failures = 0
-    try:
-        for name in files:
-            tag = file_tagger(name, as_csv) if len(files) > 1 else None
-            failed, stop = _run_file(computer, name, fmt, jobs, live, out, writer, on_error, tag)
-            failures += failed
-            if stop is not None:
-                from .outcomes import stopped
-                stopped(stop, sys.stderr)
-                break
-    except BrokenProcessPool:
-        out.flush()
-        print("autodiff: a worker process died (out of memory, or killed); the results stop here. "
-              "Run again with --jobs 1 to compute the points in one process.", file=sys.stderr)
-        return 1
-    finally:
-        out.flush()
-    return 1 if failures else 0
-
-
-def _run_file(computer, path: str, fmt: str, jobs: int, live: bool, out: Output, writer: Optional[CsvWriter],
-              on_error: str, tag: Optional[Callable]) -> tuple[int, Optional[int]]:
-    """The points of one file, written: (failures, the line that stopped the run or None)."""
-    from .outcomes import write_outcomes
-    from .workers import ordered_map, worker_count
-    outcomes = iter(())
-    with open_points(path) as stream:
-        progress = PointsProgress(stream) if PointsProgress.wanted(path) else None
-        try:
-            if progress is not None:
-                progress.start()
-            points = read_points(stream, path, fmt)
-            if computer.compute_block is not None and not live:
-                blocks = iter(lambda: list(itertools.islice(points, BLOCK_POINTS)), [])
-                outcomes = _flat(ordered_map(computer.outcomes_of_block, blocks, worker_count(jobs),
-                                             computer.merged, chunk=1)
-                                 if jobs != 1 else map(computer.outcomes_of_block, blocks))
-            else:
-                outcomes = (ordered_map(computer.outcome_in_worker, points, worker_count(jobs), computer.merged)
-                            if jobs != 1 and not live else map(computer.outcome, points))
-            where = path if path != "-" else "<stdin>"
-            return write_outcomes(outcomes, out, writer, where, on_error, sys.stderr, tag, progress)
-        finally:
-            close = getattr(outcomes, "close", None)
-            if close is not None:
-                close()                 # stops the workers now, whatever ended the loop
-            if progress is not None:
-                progress.stop()
-            out.flush()
-
-
 def _flat(outcomes: Iterator) -> Iterator:
     """Outcomes from blocks (a list each, or already one by one from workers), one by one; closing
     it closes `outcomes` (which stops the workers)."""
@@ -603,90 +522,3 @@ def csv_columns(document: dict, derivative_keys: tuple, out: str) -> list:
             else:
                 columns += flatten(f"{key}({out})", value)
     return columns
-
-
-class PointsJob(NamedTuple):
-    """What a command computes at each point, as its points_job function makes it (basic.py,
-    higher.py) from its config and its program: on this machine, and on each worker of a cluster
-    from the same config (cluster_points.py).
-
-    `compute(at)` gives the JSON document of one point. `block`, for a command that computes many
-    points at once (diffcore/blocks.py), is (many, document): `many(ats, one)` gives each point's
-    result (or ProgramError, or a Lane of a block computed in lanes, whose lanes are then written
-    at once: blockwrite.py), computing a point alone with `one(at)`; `document(result)` is a
-    result's JSON document. It is used unless --points-engine per-point. `limits` are each
-    point's limits; `base_at` the values of --at.
-    """
-    program: Any
-    base_at: dict
-    compute: Callable[[dict], dict]
-    derivative_keys: tuple
-    limits: Any
-    block: Optional[tuple] = None
-
-
-def points_compute(job: PointsJob, config) -> Any:
-    """The outcomes.PointsCompute of a job under `config` (its --csv, --strict, --points-engine)."""
-    from .outcomes import PointsCompute
-    points, strict, derivative_keys = config.points, config.output.strict, job.derivative_keys
-
-    def finished(document: dict) -> Any:
-        try:
-            return one_document(document)
-        except PointError as exc:
-            return exc
-
-    def one_document(document: dict) -> tuple[dict, list]:
-        if strict and any(w["kind"] == "non-finite" for w in document.get("warnings", ())):
-            raise PointError("the result is not finite (--strict): " +
-                             "; ".join(w["message"] for w in document["warnings"] if w["kind"] == "non-finite"))
-        out = document.get("output_name") or "f"
-        return document, (csv_columns(document, derivative_keys, out) if points.as_csv else [])
-
-    def one(at: dict) -> tuple[dict, list]:
-        return one_document(job.compute(at))
-
-    compute_block = lanes = None
-    if job.block is not None and points.points_engine == "block":
-        from autodiff.grammar.source import ProgramError
-        many, document = job.block
-
-        def compute_block(ats: list, alone: Callable) -> list:
-            return [r if r.__class__ is Lane or isinstance(r, (ProgramError, PointError, tuple))
-                    else finished(document(r)) for r in many(ats, alone)]
-
-        def write(block: LaneResults, lines: list) -> Optional[tuple]:
-            if points.as_csv:
-                return csv_rows(block, lambda doc: csv_columns(doc, derivative_keys, doc.get("output_name") or "f"),
-                                document)
-            texts = json_lines(block, lines, document, dumps)
-            return None if texts is None else (None, texts)
-        lanes = (write, lambda lane: finished(document(lane.result())))
-    filename = job.program.source.filename
-    return PointsCompute(one, compute_block, lanes, points.as_csv, job.base_at,
-                         lambda error: error_document(error, filename))
-
-
-def run_program_points(job: PointsJob, config, recipe: tuple) -> int:
-    """The --points mode of a command: its job's points, on this machine or, with --scheduler,
-    on a Dask cluster (cluster_points.py), whose workers make the job again from `recipe`:
-    ("module:points_job function", its arguments after config and program).
-    `config`: the command's (config.py), for its program, its PointsSettings and --strict.
-    The points run inside one outer run context without a deadline, which sets up numpy's error
-    state once for them all (worker processes inherit it); each point is a run of its own inside
-    it, with its own deadline.
-    """
-    points = config.points
-    if points.as_csv and points.json_lines:
-        raise click.UsageError("--csv and --json-lines are alternatives: give one")
-    if points.path == "-" and config.program.file == "-":
-        raise click.UsageError("the program and --points cannot both come from standard input")
-    if points.scheduler is not None:
-        from .cluster_points import run_on_cluster
-        return run_on_cluster(job, config, recipe)
-    from autodiff.diffcore.engine.context import RunContext
-    computer = points_compute(job, config)
-    with RunContext(job.limits.replace(timeout=None)):
-        return run_points(points.path, points.format, computer.base_at, computer.compute, points.as_csv,
-                          points.on_error, computer.describe_error, points.jobs, computer.compute_block,
-                          computer.lanes)
