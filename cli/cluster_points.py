@@ -282,21 +282,22 @@ class _Run:
         pending: deque = deque()
         todo = iter(enumerate(parts, start=1))
 
-        def start(index: int, part: Any) -> Any:
-            if isinstance(part[1], str):
-                return None
-            return self.submit(compute_partition, self.key, self.spec, part[1], tagged, None, out_dir, self.run,
-                               index)
+        def start(header: Optional[list] = None, again: Optional[tuple] = None) -> Any:
+            """The next partition's task (or `again`'s, knowing the run's CSV columns), queued."""
+            index, part = again or next(todo, (None, None))
+            if part is None:
+                return
+            future = None if isinstance(part[1], str) else self.submit(
+                compute_partition, self.key, self.spec, part[1], tagged, header, out_dir, self.run, index)
+            if again is None:
+                pending.append((index, part, future))
+            return future
         try:
-            for index, part in todo:
-                pending.append((index, part, start(index, part)))
-                if len(pending) >= 2 * self.workers:
-                    break
+            for _ in range(2 * self.workers):       # the partitions in flight
+                start()
             while pending:
                 index, part, future = pending.popleft()
-                for index_, part_ in todo:
-                    pending.append((index_, part_, start(index_, part_)))
-                    break
+                start()
                 if future is None:          # a file whose header cannot be read: as on one machine
                     out.flush()
                     raise click.UsageError(part[1])
@@ -304,8 +305,7 @@ class _Run:
                 if header is not None and done.header is not None and done.header != header:
                     # Its first point's columns are not the run's: again, knowing the run's columns,
                     # so that the points that do not fit them fail as they would on one machine.
-                    done = self.submit(compute_partition, self.key, self.spec, part[1], tagged, header, out_dir,
-                                       self.run, index).result()
+                    done = start(header, (index, part)).result()
                 if header is None and done.header is not None:
                     header = done.header
                     self._header(out, header)

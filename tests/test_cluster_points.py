@@ -191,3 +191,17 @@ def _session_workers(session: int) -> list:
     listed = subprocess.run(["ps", "-ww", "-o", "pid=,stat=,args=", "-s", str(session)], capture_output=True, text=True)
     return [line.split()[0] for line in listed.stdout.splitlines()
             if "spawn_main" in line and line.split()[1][0] != "Z"]
+
+
+def test_points_whose_columns_change_fail_as_on_one_machine(cluster, tmp_path):
+    """CSV: a partition whose first result has other columns than the run's is computed again
+    knowing the run's columns, so that its points fail (or not) as one machine's do."""
+    path = tmp_path / "v.csv"
+    # 18 array lines (160 bytes) hold the start of a partition of 100 bytes, whose first point is an array.
+    path.write_text("v\n" + "".join("oops\n" if k < 12 else '"[1, 2]"\n' if 30 <= k < 48 else f"{k}\n"
+                                    for k in range(60)))
+    args = ["grad", "-e", "sum(v * v)", "--points", str(path), "--csv", "--on-error", "skip"]
+    local, remote = both(args, cluster)
+    assert local == remote and local[0] == 1
+    assert local[1].startswith("v,f,df/dv\n12.0,144.0,24.0\n")
+    assert "other shapes than the first point's" in local[2]
