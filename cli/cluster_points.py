@@ -220,21 +220,32 @@ class _Run:
     def __init__(self, client, spec: JobSpec, key: str, files: list, sizes: list, run: str):
         self.client, self.spec, self.key, self.files, self.sizes, self.run = client, spec, key, files, sizes, run
         self.points = spec.config.points
-        self.futures: list = []
+        # The tasks not yet taken: a future keeps its result in the cluster's memory, so each is
+        # dropped once taken; these are what an interrupt or a stop cancels.
+        self.futures: set = set()
         self.workers = sum(client.nthreads().values()) or 1     # threads, in fact: one task each
         self.width = 5          # digits of the partition files' numbers: set once they are counted
 
     def submit(self, *args) -> Any:
         future = self.client.submit(*args, pure=False)
-        self.futures.append(future)
+        self.futures.add(future)
         return future
+
+    def take(self, futures: list) -> list:
+        """The results of `futures`, which are then forgotten."""
+        results = self.client.gather(futures)
+        self.futures.difference_update(futures)
+        return results
+
+    def cancel(self) -> None:
+        self.client.cancel(list(self.futures), force=True)
 
     def go(self) -> int:
         from .report import Terminated
         try:
             return self._go()
         except (KeyboardInterrupt, Terminated):
-            self.client.cancel(self.futures, force=True)
+            self.cancel()
             raise
 
     def partitions(self) -> list:
@@ -243,7 +254,7 @@ class _Run:
         size = self.points.partition_size or min(PARTITION_BYTES, max(
             MIN_PARTITION_BYTES, -(-sum(self.sizes) // (PARTITIONS_PER_WORKER * self.workers))))
         probes = [self.submit(probe_file, f, self.points.format) for f in self.files]
-        probed = self.client.gather(probes)
+        probed = self.take(probes)
         scans = []
         for path, length, probe in zip(self.files, self.sizes, probed):
             count = max(1, -(-length // size))
@@ -255,7 +266,7 @@ class _Run:
                 parts.append((n, probe.error))
                 continue
             line = 1
-            for scan in self.client.gather(futures):
+            for scan in self.take(futures):
                 if scan.quote_line is not None and (scan.long_line is None or scan.quote_line < scan.long_line):
                     raise click.UsageError(
                         f"{path}:{line + scan.quote_line}: a quoted CSV cell goes on past the end of its line; "
@@ -301,11 +312,11 @@ class _Run:
                 if future is None:          # a file whose header cannot be read: as on one machine
                     out.flush()
                     raise click.UsageError(part[1])
-                done = future.result()
+                done = self.take([future])[0]
                 if header is not None and done.header is not None and done.header != header:
                     # Its first point's columns are not the run's: again, knowing the run's columns,
                     # so that the points that do not fit them fail as they would on one machine.
-                    done = start(header, (index, part)).result()
+                    done = self.take([start(header, (index, part))])[0]
                 if header is None and done.header is not None:
                     header = done.header
                     self._header(out, header)
@@ -314,13 +325,13 @@ class _Run:
                 if done.stop is not None:
                     out.flush()
                     stopped(done.stop, sys.stderr)
-                    self.client.cancel(self.futures, force=True)
+                    self.cancel()
                     break
         except KilledWorker as exc:
             out.flush()
             print(f"autodiff: the cluster's workers died computing the points ({exc}); the results stop here.",
                   file=sys.stderr)
-            self.client.cancel(self.futures, force=True)
+            self.cancel()
             return 1
         finally:
             out.flush()
