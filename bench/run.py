@@ -615,6 +615,59 @@ def case_blocks(profile: Profile, refs: dict, workdir: Path) -> Case:
     return case
 
 
+# ---------------------------------------------------------------- case 8: points on a cluster
+
+def case_cluster(profile: Profile, refs: dict, workdir: Path) -> Case:
+    """`--points --scheduler local:N` (a Dask LocalCluster of N worker processes) next to `--jobs`."""
+    n = 400_000 if profile is FULL else 2 * profile.points
+    case = Case("8", f"Points on a cluster: {n:,} gradients of samples/seed_control_flow.expr, --scheduler vs --jobs", [
+        ("system", "system", str), ("seconds", "wall time", ms), ("rate", "gradients / s", lambda v: num(v, 0)),
+        ("startup", "of which startup", ms), ("rate_started", "gradients / s after startup", lambda v: num(v, 0)),
+        ("vs_jobs1", "speed vs --jobs 1", ratio)])
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        case.status = "not available"
+        case.notes.append("Dask is not installed: pip install '.[dask]'")
+        return case
+    a = np.random.default_rng(20261206).uniform(-2.0, 2.0, n)
+    points, one = workdir / "cluster_points.csv", workdir / "cluster_one.csv"
+    points.write_text("a\n" + "".join(f"{v!r}\n" for v in a.tolist()))
+    one.write_text("a\n0.5\n")
+
+    def command(path: Path, *extra: str) -> list:
+        return autodiff_command() + ["grad", str(CONTROL_FLOW), "--points", str(path), "--json-lines", *extra]
+
+    def run(cmd: list, to: Path) -> None:
+        with open(to, "w") as out:
+            subprocess.run(cmd, stdout=out, stderr=subprocess.DEVNULL, check=True)
+
+    reference, got = workdir / "cluster_ref.jsonl", workdir / "cluster_got.jsonl"
+    systems = [("--jobs 1 (one process)", ("--jobs", "1")), ("default --jobs (one per core)", ())]
+    systems += [(f"--scheduler local:{k}", ("--scheduler", f"local:{k}")) for k in (1, 2, 4)]
+    case.check = "each --scheduler run's JSON Lines are byte-identical to --jobs 1's"
+    rows = []
+    for system, extra in systems:
+        seconds = timed(lambda: run(command(points, *extra), got if rows else reference), 1)
+        problem = None if not rows or got.read_bytes() == reference.read_bytes() else f"{system}: output differs"
+        if not case.verify([problem]):
+            return case
+        # What a run costs before its first point (a local cluster's start, the workers' imports),
+        # measured on a file of one point: full runs only (the quick profile keeps to seconds).
+        startup = timed(lambda: run(command(one, *extra), got), 1) if profile is FULL else None
+        rows.append((system, seconds, startup))
+    base = n / rows[0][1]
+    for system, seconds, startup in rows:
+        started = None if startup is None or seconds <= startup else n / (seconds - startup)
+        case.rows.append({"system": system, "seconds": seconds, "rate": n / seconds, "startup": startup,
+                          "rate_started": started, "vs_jobs1": n / seconds / base})
+    case.notes.append(f"{usable_cores()} usable cores on this machine: local:4 has more workers than cores, so its "
+                      "rate shows the cost of sharing them, not of a cluster. Each run is one process from start to "
+                      "end, a local cluster's start included; on a cluster whose scheduler already runs, the rate "
+                      "after startup is the one to multiply by the workers (docs/scale.md).")
+    return case
+
+
 # ---------------------------------------------------------------- case 4: arrays
 
 def rosenbrock_primitives(x):
@@ -1069,7 +1122,7 @@ def profile_cases(workdir: Path) -> None:
 def main(argv: Optional[list] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a few-second profile: small sizes, no reference systems")
-    parser.add_argument("--cases", default="1,2,3,4,5,6,7", help="which cases to run (comma-separated)")
+    parser.add_argument("--cases", default="1,2,3,4,5,6,7,8", help="which cases to run (comma-separated)")
     parser.add_argument("--output-dir", type=Path, help="write RESULTS.md and results.json here "
                         "(default: bench/ for a full run of every case, nowhere otherwise)")
     parser.add_argument("--no-references", action="store_true", help="skip PyTorch, JAX and HIPS autograd")
@@ -1095,7 +1148,7 @@ def main(argv: Optional[list] = None) -> int:
                                                  "versions": versions(refs)}
         runners = {"1": lambda p, r: case_cold_start(p, r, workdir), "2": case_scalar_loop, "3": lambda p, r: case_points(p, r, workdir),
                    "4": case_arrays, "5": case_higher_order, "6": case_checkpoint,
-                   "7": lambda p, r: case_blocks(p, r, workdir)}
+                   "7": lambda p, r: case_blocks(p, r, workdir), "8": lambda p, r: case_cluster(p, r, workdir)}
         cases = []
         for key in wanted:
             print(f"running case {key} ...", file=sys.stderr, flush=True)
@@ -1111,7 +1164,7 @@ def main(argv: Optional[list] = None) -> int:
         report["cases"] = [case.as_json() for case in cases]
     print_summary(cases)
     output_dir = args.output_dir
-    if output_dir is None and profile is FULL and wanted == list("1234567"):
+    if output_dir is None and profile is FULL and wanted == list("12345678"):
         output_dir = ROOT / "bench"
     if output_dir is not None:
         output_dir.mkdir(parents=True, exist_ok=True)

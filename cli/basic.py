@@ -29,6 +29,43 @@ class GradConfig(CommandConfig):
     __slots__ = ("program", "limits", "output", "points", "wrt", "vjp", "reduce_sum", "order", "formula", "engine")
 
 
+def eval_points_job(config: EvalConfig, program):
+    """eval's work at each point of --points (points.PointsJob)."""
+    from autodiff.diffcore.blocks import evaluate_many
+    from autodiff.diffcore.compiled.run import evaluate
+
+    from .outcomes import PointsJob
+    engine = config.engine
+    limits = config.limits.limits()
+    of, single = config.program.of, points_engine(engine)
+    return PointsJob(
+        program, parse_at(config.program.at, limits),
+        lambda point: eval_document(evaluate(program, point, of=of, limits=limits, engine=single), program), (),
+        limits, None if engine == "compiled" else
+        (lambda ats, one: evaluate_many(program, ats, of, limits, one, lazy=True),
+         lambda result: eval_document(result, program)))
+
+
+def grad_points_job(config: GradConfig, program):
+    """grad's work at each point of --points (points.PointsJob)."""
+    from autodiff.diffcore.blocks import differentiate_many
+    from autodiff.diffcore.compiled.run import Runner
+
+    from .outcomes import PointsJob
+    limits = config.limits.limits()
+    values = parse_at(config.program.at, limits)
+    cotangent = parse_value(config.vjp, "--vjp", limits) if config.vjp is not None else None
+    engine = points_engine(config.engine)
+    with reported(program):
+        differentiator = Runner(program, wrt=parse_names(config.wrt), of=config.program.of, cotangent=cotangent,
+                                reduce_sum=config.reduce_sum, limits=limits, engine=engine)
+    return PointsJob(
+        program, values, lambda point: grad_document(differentiator(point), program),
+        ("gradient", "jacobian", "vjp"), limits, None if engine == "compiled" else
+        (lambda ats, one: differentiate_many(differentiator, ats, one, lazy=True),
+         lambda result: grad_document(result, program)))
+
+
 def eval_document(result, program) -> dict:
     return {"output": result.output, "output_name": result.output_name, "inputs": result.inputs,
             "program": program.source.filename, "warnings": warnings_document(result.warnings)}
@@ -59,15 +96,8 @@ def eval_command(config: EvalConfig) -> int:
     values = parse_at(config.program.at, limits)
     of = config.program.of
     if config.points.path is not None:
-        from .points import run_program_points
-        from autodiff.diffcore.blocks import evaluate_many
-        single = points_engine(engine)
-        return run_program_points(
-            program, config, values,
-            lambda point: eval_document(evaluate(program, point, of=of, limits=limits, engine=single), program), (),
-            limits, None if engine == "compiled" else
-            (lambda ats, one: evaluate_many(program, ats, of, limits, one, lazy=True),
-             lambda result: eval_document(result, program)))
+        from .pointsrun import run_program_points
+        return run_program_points(eval_points_job(config, program), config, (f"{__name__}:eval_points_job", ()))
     with reported(program):
         result = evaluate(program, values, of=of, limits=limits, engine=engine)
     if config.output.as_json:
@@ -115,21 +145,15 @@ def grad_command(config: GradConfig) -> int:
         from .higher import run_orders
         return run_orders(config, config.order)
     program = load(config.program)
+    if config.points.path is not None:
+        from .pointsrun import run_program_points
+        return run_program_points(grad_points_job(config, program), config, (f"{__name__}:grad_points_job", ()))
     limits = config.limits.limits()
     values = parse_at(config.program.at, limits)
     cotangent = parse_value(config.vjp, "--vjp", limits) if config.vjp is not None else None
     with reported(program):
-        engine = config.engine if config.points.path is None else points_engine(config.engine)
         differentiator = Runner(program, wrt=parse_names(config.wrt), of=config.program.of, cotangent=cotangent,
-                                reduce_sum=config.reduce_sum, limits=limits, engine=engine)
-    if config.points.path is not None:
-        from .points import run_program_points
-        from autodiff.diffcore.blocks import differentiate_many
-        return run_program_points(
-            program, config, values, lambda point: grad_document(differentiator(point), program),
-            ("gradient", "jacobian", "vjp"), limits, None if engine == "compiled" else
-            (lambda ats, one: differentiate_many(differentiator, ats, one, lazy=True),
-             lambda result: grad_document(result, program)))
+                                reduce_sum=config.reduce_sum, limits=limits, engine=config.engine)
     with reported(program):
         result = differentiator(values)
     if config.output.as_json:

@@ -104,14 +104,19 @@ class OutputSettings(OptionGroup):
 
 
 class PointsSettings(OptionGroup):
-    """--points PATH (None: one point, from --at), --points-format, --json-lines or --csv,
-    --on-error, -j/--jobs (0: one worker per usable core) and --points-engine (block or per-point)."""
+    """--points PATH (None: one point, from --at; a file or a glob of files), --points-format,
+    --json-lines or --csv, --on-error, -j/--jobs (0: one worker per usable core), --points-engine
+    (block or per-point), and for a Dask cluster --scheduler (a cluster.Scheduler or None),
+    -o/--output-dir DIR (None: standard output) and --partition-size (bytes)."""
 
-    __slots__ = ("path", "format", "json_lines", "as_csv", "on_error", "jobs", "points_engine")
+    __slots__ = ("path", "format", "json_lines", "as_csv", "on_error", "jobs", "points_engine", "scheduler",
+                 "output_dir", "partition_size")
 
     def __init__(self, path: Optional[str] = None, format: str = "auto", json_lines: bool = False,
-                 as_csv: bool = False, on_error: str = "stop", jobs: int = 0, points_engine: str = "block"):
-        super().__init__(path, format, json_lines, as_csv, on_error, jobs, points_engine)
+                 as_csv: bool = False, on_error: str = "stop", jobs: int = 0, points_engine: str = "block",
+                 scheduler=None, output_dir: Optional[str] = None, partition_size: Optional[int] = None):
+        super().__init__(path, format, json_lines, as_csv, on_error, jobs, points_engine, scheduler, output_dir,
+                         partition_size)
 
 
 class CommandConfig(Record):

@@ -79,6 +79,41 @@ def show_orders(program, result, output: OutputSettings, order: int) -> None:
     show(Report(program.source.filename, rows), output, sys.stdout, terminal())
 
 
+def orders_points_job(config, program, order: int):
+    """The work of grad --order N and hessian at each point of --points (points.PointsJob)."""
+    from autodiff.diffcore.blocks_higher import hessian_many
+    from autodiff.diffcore.higher import derivative_tensors
+
+    from .outcomes import PointsJob
+    limits = config.limits.limits()
+    wrt, of = parse_names(config.wrt), config.program.of
+    return PointsJob(
+        program, parse_at(config.program.at, limits),
+        lambda point: orders_document(derivative_tensors(program, point, order, wrt=wrt, of=of, limits=limits),
+                                      program, order),
+        ("derivatives",), limits,
+        None if order != 2 else         # blocks of points compute Hessians, not higher orders
+        (lambda ats, one: hessian_many(program, ats, wrt, of, limits, one, lazy=True),
+         lambda result: orders_document(result, program, order)))
+
+
+def jvp_points_job(config, program):
+    """jvp's work at each point of --points (points.PointsJob)."""
+    from autodiff.diffcore.blocks_higher import jvp_many
+    from autodiff.diffcore.higher import directional
+
+    from .outcomes import PointsJob
+    limits = config.limits.limits()
+    v = _directions(config.direction, limits)
+    wrt, of = parse_names(config.wrt), config.program.of
+    return PointsJob(
+        program, parse_at(config.program.at, limits),
+        lambda point: jvp_document(directional(program, point, v, wrt=wrt, of=of, limits=limits), program, v),
+        ("jvp",), limits,
+        (lambda ats, one: jvp_many(program, ats, v, wrt, of, limits, one, lazy=True),
+         lambda result: jvp_document(result, program, v)))
+
+
 def run_orders(config, order: int) -> int:
     """Derivatives up to `order` (grad --order N, hessian): `config` is the command's, with a
     program, --wrt, limits, output and points."""
@@ -88,15 +123,9 @@ def run_orders(config, order: int) -> int:
     values = parse_at(config.program.at, limits)
     wrt, of = parse_names(config.wrt), config.program.of
     if config.points.path is not None:
-        from .points import run_program_points
-        from autodiff.diffcore.blocks_higher import hessian_many
-        return run_program_points(
-            program, config, values,
-            lambda point: orders_document(derivative_tensors(program, point, order, wrt=wrt, of=of, limits=limits),
-                                          program, order),
-            ("derivatives",), limits, None if order != 2 else        # blocks of points compute Hessians, not higher orders
-            (lambda ats, one: hessian_many(program, ats, wrt, of, limits, one, lazy=True),
-             lambda result: orders_document(result, program, order)))
+        from .pointsrun import run_program_points
+        return run_program_points(orders_points_job(config, program, order), config,
+                                  (f"{__name__}:orders_points_job", (order,)))
     with reported(program):
         result = derivative_tensors(program, values, order, wrt=wrt, of=of, limits=limits)
     show_orders(program, result, config.output, order)
@@ -164,14 +193,8 @@ def jvp_command(config: JvpConfig) -> int:
     v = _directions(config.direction, limits)
     wrt, of = parse_names(config.wrt), config.program.of
     if config.points.path is not None:
-        from .points import run_program_points
-        from autodiff.diffcore.blocks_higher import jvp_many
-        return run_program_points(
-            program, config, values,
-            lambda point: jvp_document(directional(program, point, v, wrt=wrt, of=of, limits=limits), program, v),
-            ("jvp",), limits,
-            (lambda ats, one: jvp_many(program, ats, v, wrt, of, limits, one, lazy=True),
-             lambda result: jvp_document(result, program, v)))
+        from .pointsrun import run_program_points
+        return run_program_points(jvp_points_job(config, program), config, (f"{__name__}:jvp_points_job", ()))
     with reported(program):
         result = directional(program, values, v, wrt=wrt, of=of, limits=limits)
     if config.output.as_json:

@@ -97,6 +97,18 @@ def require_points(points) -> None:
         flag = "--csv" if points.as_csv else "--json-lines"
         raise UsageError(f"{flag} needs --points: it formats the results of --points FILE (or --points - for "
                          f"standard input); for one result as JSON use --json")
+    if points.scheduler is None:
+        for given, flag in ((points.output_dir, "-o/--output-dir"), (points.partition_size, "--partition-size")):
+            if given is not None:
+                raise UsageError(f"{flag} needs --scheduler: on one machine the results go to standard output "
+                                 "(docs/scale.md)")
+        return
+    if points.path is None:
+        raise UsageError("--scheduler needs --points: a cluster computes many points (--points FILE or a quoted "
+                         "glob such as 'data/points-*.csv')")
+    if points.path == "-":
+        raise UsageError("--scheduler needs --points FILE, not standard input: the workers read the files "
+                         "themselves")
 
 
 def parse_names(items: tuple) -> Optional[list]:
@@ -149,6 +161,11 @@ def max_memory_option(ctx, param, value: str) -> int:
         shown = value if len(value) <= 40 else value[:40] + "..."
         raise BadParameter(f"{shown!r}: expected a size like 500M or 8G, more than 0 and at most 1024T")
     return size
+
+
+def size_option(ctx, param, value: Optional[str]) -> Optional[int]:
+    """A SIZE option without a default (--partition-size): bytes, or None when not given."""
+    return None if value is None else max_memory_option(ctx, param, value)
 
 
 def name_value_option(ctx, param, items: tuple) -> tuple:

@@ -14,7 +14,8 @@ from typing import Callable
 import click
 
 from .completion import complete_name_value, complete_program_path, complete_variable
-from .inputs import max_memory_option, name_value_option
+from .cluster import scheduler_option
+from .inputs import max_memory_option, name_value_option, size_option
 
 
 def compose(*decorators: Callable) -> Callable:
@@ -111,4 +112,10 @@ points_options = compose(
                  show_default=True,
                  help="With --points: run the program once over a block of points (the same results, "
                       "byte for byte), or once per point."),
+    scheduler_option,
+    click.option("-o", "--output-dir", "output_dir", metavar="DIR", type=click.Path(file_okay=False),
+                 help="With --points and --scheduler: write the results as one file per partition in DIR "
+                      "(their concatenation in name order is what standard output would get)."),
+    click.option("--partition-size", "partition_size", metavar="SIZE", callback=size_option,
+                 help="With --scheduler: bytes of the points files per task (default 4M)."),
 )

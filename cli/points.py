@@ -7,28 +7,26 @@ parsed and compiled once; each point's result is written as soon as it is
 computed, as JSON Lines or CSV. A bad line is reported with its line number
 and either skipped or ends the run (--on-error); the exit code is 1 if any
 point failed.
+
+This module reads points and writes results; pointsrun.py runs a command's points (on this
+machine, or on a Dask cluster: cluster_points.py), computing them with outcomes.py.
 """
 from __future__ import annotations
 
 import csv
 import functools
 import io
-import itertools
 import json
 import math
 import re
 import sys
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any, BinaryIO, Callable, Iterator, NamedTuple, Optional, TextIO
+from typing import Any, BinaryIO, Iterator, NamedTuple, Optional, TextIO
 
 import click
 import numpy as np
 
-from autodiff.diffcore.blocks import Lane, LaneResults
-
-from .blockwrite import LaneRun, Rows, csv_rows, json_lines, lanes_written
+from .blockwrite import Rows
 from .plaincsv import HeldLines, plain_row_reader
-from .render import dumps, to_json
 
 _FLAT_COLUMN = re.compile(r"^\s*([A-Za-z_]\w*)\s*\[\s*(\d+(?:\s*,\s*\d+)*)\s*\]\s*$")
 
@@ -129,6 +127,11 @@ def _line_problem(exc: BaseException) -> str:
 
 def read_points(stream: BinaryIO, path: str, fmt: str) -> Iterator[Point]:
     lines = Lines(stream)
+    return _read_jsonl(lines) if points_format(lines, path, fmt) == "jsonl" else _read_csv(lines)
+
+
+def points_format(lines: Lines, path: str, fmt: str) -> str:
+    """"csv" or "jsonl": --points-format, or for auto the file's name, then its first line."""
     if fmt == "auto":
         lowered = path.lower()
         if lowered.endswith(".csv"):
@@ -137,7 +140,7 @@ def read_points(stream: BinaryIO, path: str, fmt: str) -> Iterator[Point]:
             fmt = "jsonl"
         else:
             fmt = "jsonl" if lines.peek().lstrip().startswith(b"{") else "csv"
-    return _read_jsonl(lines) if fmt == "jsonl" else _read_csv(lines)
+    return fmt
 
 
 def _float(text: str) -> float:
@@ -462,7 +465,7 @@ class CsvWriter:
             return
         names = [c for c, _ in columns]
         self._check(names)
-        self.writer.writerow([_csv_number(v) for _, v in columns])
+        self.writer.writerow([v if v.__class__ is str else _csv_number(v) for _, v in columns])
 
     def _check(self, names: list) -> None:
         if self.header is None:
@@ -479,180 +482,6 @@ def _csv_number(v: float) -> str:
     if math.isinf(v):
         return "inf" if v > 0 else "-inf"
     return repr(v)
-
-
-def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tuple[dict, list]],
-               as_csv: bool, on_error: str, describe_error: Callable[[Exception], dict], jobs: int = 1,
-               compute_block: Optional[Callable] = None, lanes: Optional[tuple] = None) -> int:
-    """Run `compute` once per point; write the results in input order; return the exit code.
-
-    `compute(at)` returns (the JSON document of the result, its CSV columns).
-    `compute_block(ats, one)`, when given, computes a block of points at once (diffcore/blocks.py):
-    for each, what `compute` returns or the error it raises, or a Lane (diffcore/blocks.py) of a
-    block computed in lanes; `one(at)` computes a point alone. `lanes` is then (write, finish):
-    `write(block, lines)` gives (CSV column names or None, each lane's JSON line or CSV row) for
-    all the lanes of such a block at once (lane k is the point of line lines[k]), or None, and
-    then `finish(lane)` gives a lane's result as `compute` would.
-    Points from a file then go in blocks of BLOCK_POINTS (points that arrive live, one by one).
-    `describe_error(exc)` turns a program error into a JSON-able dict (kind, message, position).
-    With jobs other than 1, points from a file are computed by that many worker processes (0: one
-    per usable core, and never more; workers.py);
-    points that arrive live (standard input, or output to a terminal) are computed here, one
-    by one, each result written at once.
-    """
-    from autodiff.grammar.source import ProgramError
-    from .workers import ordered_map, worker_count
-
-    def outcome(point: Point) -> tuple:
-        """(line, True, the JSON line or the CSV columns, printed) or (line, False, error, printed)."""
-        if point.values is None:
-            return point.line, False, {"kind": "input error", "message": point.error}, ""
-        try:
-            document, columns = compute({**base_at, **point.values})
-        except ProgramError as exc:
-            return point.line, False, describe_error(exc), ""
-        except PointError as exc:
-            return point.line, False, {"kind": "output error", "message": str(exc)}, ""
-        return point.line, True, columns if as_csv else dumps({"line": point.line, **document}) + "\n", ""
-
-    def outcome_in_worker(point: Point) -> tuple:
-        # What the program prints goes to stderr; a worker hands it back, to be written in order.
-        saved, sys.stderr = sys.stderr, io.StringIO()
-        try:
-            line, ok, payload, _ = outcome(point)
-            return line, ok, payload, sys.stderr.getvalue()
-        finally:
-            sys.stderr = saved
-
-    def outcomes_of_block(block: list) -> list:
-        """The outcomes of a block of points, computed many at once; what a point computed alone
-        prints is captured, to be written with its outcome (as a worker does)."""
-        ready = [p for p in block if p.values is not None]
-        printed: dict = {}
-
-        def one(at: dict) -> Any:
-            saved, sys.stderr = sys.stderr, io.StringIO()
-            try:
-                return compute(at)
-            except PointError as exc:
-                return exc
-            finally:
-                printed[id(at)] = sys.stderr.getvalue()
-                sys.stderr = saved
-
-        ats = [{**base_at, **p.values} for p in ready] if base_at else [p.values for p in ready]
-        computed = compute_block(ats, one)
-        write, finish = lanes
-        written = lanes_written(computed, [p.line for p in ready], write)
-        results = iter(zip(ats, computed))
-        out: list = []
-        run = LaneRun(out)
-        for point in block:
-            if point.values is None:
-                run.end()
-                out.append(outcome(point))
-                continue
-            at, result = next(results)
-            if result.__class__ is Lane:
-                made = written.get(id(result.block))
-                if made is not None:
-                    run.add(made[0], made[1][result.index], point.line)
-                    continue
-                result = finish(result)
-            run.end()
-            said = printed.get(id(at), "")
-            if isinstance(result, ProgramError):
-                out.append((point.line, False, describe_error(result), said))
-            elif isinstance(result, PointError):
-                out.append((point.line, False, {"kind": "output error", "message": str(result)}, said))
-            else:
-                document, columns = result
-                out.append((point.line, True, columns if as_csv else
-                            dumps({"line": point.line, **document}) + "\n", said))
-        run.end()
-        return out
-
-    def merged(outcomes: list) -> list:
-        """A worker's chunk of outcomes with each run of plain JSON results joined into one
-        (fewer objects to hand back, and one write for the main process)."""
-        if outcomes and type(outcomes[0]) is list:      # a chunk of blocks
-            outcomes = [o for block in outcomes for o in block]
-        if as_csv:
-            return outcomes
-        out, run = [], []
-        for outcome_ in outcomes:
-            if outcome_[1] and not outcome_[3]:
-                run.append(outcome_[2])
-                continue
-            if run:
-                out.append((None, True, "".join(run), ""))
-                run = []
-            out.append(outcome_)
-        if run:
-            out.append((None, True, "".join(run), ""))
-        return out
-
-    failures = 0
-    live = path == "-" or sys.stdout.isatty()
-    out = Output(sys.stdout, live=live)
-    writer = CsvWriter(out) if as_csv else None
-    outcomes = iter(())
-    with open_points(path) as stream:
-        progress = PointsProgress(stream) if PointsProgress.wanted(path) else None
-        try:
-            if progress is not None:
-                progress.start()
-            points = read_points(stream, path, fmt)
-            if compute_block is not None and not live:
-                blocks = iter(lambda: list(itertools.islice(points, BLOCK_POINTS)), [])
-                outcomes = _flat(ordered_map(outcomes_of_block, blocks, worker_count(jobs), merged, chunk=1)
-                                 if jobs != 1 else map(outcomes_of_block, blocks))
-            else:
-                outcomes = (ordered_map(outcome_in_worker, points, worker_count(jobs), merged)
-                            if jobs != 1 and not live else map(outcome, points))
-            for line, ok, payload, printed in outcomes:
-                if progress is not None:        # a joined run of JSON lines or CSV rows is many points
-                    progress.advance(1 if line is not None else len(payload.lines) if as_csv
-                                     else payload.count("\n"))
-                if printed:
-                    sys.stderr.write(printed)
-                if ok:
-                    if writer is None:
-                        out.write(payload)
-                        continue
-                    try:
-                        writer.write(payload)
-                        continue
-                    except PointError as exc:
-                        error = {"kind": "output error", "message": str(exc)}
-                        failed = [(n, error) for n in (payload.lines if payload.__class__ is Rows else [line])]
-                else:
-                    failed = [(line, payload)]
-                for line, payload in failed:
-                    failures += 1
-                    out.flush()             # the results before it, then its report
-                    where = f"{path if path != '-' else '<stdin>'}:{line}"
-                    print(f"{where}: {payload['kind']}: {payload['message']}", file=sys.stderr)
-                    if writer is None:
-                        out.write(json.dumps(to_json({"line": line, "error": payload})) + "\n")
-                    if on_error == "stop":
-                        break
-                if failed and on_error == "stop":
-                    print(f"autodiff: stopped at line {line} (--on-error skip would go on)", file=sys.stderr)
-                    break
-        except BrokenProcessPool:
-            out.flush()
-            print("autodiff: a worker process died (out of memory, or killed); the results stop here. "
-                  "Run again with --jobs 1 to compute the points in one process.", file=sys.stderr)
-            return 1
-        finally:
-            close = getattr(outcomes, "close", None)
-            if close is not None:
-                close()                 # stops the workers now, whatever ended the loop
-            if progress is not None:
-                progress.stop()
-            out.flush()
-    return 1 if failures else 0
 
 
 def _flat(outcomes: Iterator) -> Iterator:
@@ -698,63 +527,3 @@ def csv_columns(document: dict, derivative_keys: tuple, out: str) -> list:
             else:
                 columns += flatten(f"{key}({out})", value)
     return columns
-
-
-def run_program_points(program, config, base_at: dict, compute: Callable[[dict], dict],
-                       derivative_keys: tuple, limits, block: Optional[tuple] = None) -> int:
-    """The --points mode of a command: `compute(at)` gives the JSON document of one point.
-
-    `block`, for a command that computes many points at once (diffcore/blocks.py), is
-    (many, document): `many(ats, one)` gives each point's result (or ProgramError, or a Lane of
-    a block computed in lanes, whose lanes are then written at once: blockwrite.py), computing
-    a point alone with `one(at)`; `document(result)` is a result's JSON document. It is used
-    unless --points-engine per-point.
-    `config`: the command's (config.py), for its program, its PointsSettings and --strict.
-    `limits` are each point's limits. The points run inside one outer run context without a
-    deadline, which sets up numpy's error state once for them all (worker processes inherit
-    it); each point is a run of its own inside it, with its own deadline.
-    """
-    points, strict = config.points, config.output.strict
-    if points.as_csv and points.json_lines:
-        raise click.UsageError("--csv and --json-lines are alternatives: give one")
-    if points.path == "-" and config.program.file == "-":
-        raise click.UsageError("the program and --points cannot both come from standard input")
-    from autodiff.diffcore.engine.context import RunContext
-
-    def finished(document: dict) -> Any:
-        try:
-            return one_document(document)
-        except PointError as exc:
-            return exc
-
-    def one_document(document: dict) -> tuple[dict, list]:
-        if strict and any(w["kind"] == "non-finite" for w in document.get("warnings", ())):
-            raise PointError("the result is not finite (--strict): " +
-                             "; ".join(w["message"] for w in document["warnings"] if w["kind"] == "non-finite"))
-        out = document.get("output_name") or "f"
-        return document, (csv_columns(document, derivative_keys, out) if points.as_csv else [])
-
-    def one(at: dict) -> tuple[dict, list]:
-        return one_document(compute(at))
-
-    compute_block = lanes = None
-    if block is not None and points.points_engine == "block":
-        from autodiff.grammar.source import ProgramError
-        many, document = block
-
-        def compute_block(ats: list, alone: Callable) -> list:
-            return [r if r.__class__ is Lane or isinstance(r, (ProgramError, PointError, tuple))
-                    else finished(document(r)) for r in many(ats, alone)]
-
-        def write(block: LaneResults, lines: list) -> Optional[tuple]:
-            if points.as_csv:
-                return csv_rows(block, lambda doc: csv_columns(doc, derivative_keys, doc.get("output_name") or "f"),
-                                document)
-            texts = json_lines(block, lines, document, dumps)
-            return None if texts is None else (None, texts)
-        lanes = (write, lambda lane: finished(document(lane.result())))
-
-    with RunContext(limits.replace(timeout=None)):
-        return run_points(points.path, points.format, base_at, one, points.as_csv, points.on_error,
-                          lambda error: error_document(error, program.source.filename), points.jobs,
-                          compute_block, lanes)

@@ -18,7 +18,7 @@ def test_quick_profile_runs_and_values_agree(tmp_path):
     report = json.loads((tmp_path / "results.json").read_text())
     assert report["profile"] == "quick"
     cases = {case["key"]: case for case in report["cases"]}
-    assert sorted(cases) == ["1", "2", "3", "4", "5", "6", "7"]
+    assert sorted(cases) == ["1", "2", "3", "4", "5", "6", "7", "8"]
     for key, case in cases.items():
         assert case["values_agree"], (key, case["failures"])
         assert case["status"] in ("ok", "not available"), (key, case["status"], case["notes"])
