@@ -34,6 +34,7 @@ from .cluster import scheduler_option
 from .config import CommandConfig, LimitSettings, RunSettings
 from .options import FiniteFloatRange, limit_options
 from .files import probe, write_atomically
+from .inputs import option_given
 from .render import to_json
 from .report import format_error, use_color
 from .workers import sigterm_raises, worker_count
@@ -95,7 +96,7 @@ def check_command(config: CheckConfig) -> int:
     jobs, junit, json_lines, as_json = config.jobs, config.junit, config.json_lines, config.as_json
     if json_lines and as_json:
         raise click.UsageError("give --json (one object at the end) or --json-lines (one per file), not both")
-    if config.scheduler is not None and _given("jobs"):
+    if config.scheduler is not None and option_given("jobs"):
         raise click.UsageError("give --jobs (processes of this machine) or --scheduler (a Dask cluster), not both")
     paths = expand_stdin(config.paths)
     if not paths:
@@ -183,12 +184,6 @@ def check_command(config: CheckConfig) -> int:
         print(colored_summary(counts, line) if color else line, file=sys.stdout)
     write_junit(seconds)
     return exit_codes.OK if counts["fail"] == counts["error"] == 0 else exit_codes.PROGRAM_ERROR
-
-
-def _given(name: str) -> bool:
-    """Whether the option was on the command line (not its default)."""
-    source = click.get_current_context().get_parameter_source(name)
-    return source is not None and source != click.core.ParameterSource.DEFAULT
 
 
 # check's own default of --timeout, per file (diffcore/checks/results.py says why).

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 from typing import Any, Optional
 
+import click
 from click import BadParameter, UsageError
 
 from autodiff.grammar.source import ProgramError, Source, read_program_bytes
@@ -109,6 +110,15 @@ def require_points(points) -> None:
     if points.path == "-":
         raise UsageError("--scheduler needs --points FILE, not standard input: the workers read the files "
                          "themselves")
+    if option_given("jobs"):
+        raise UsageError("give --jobs (processes of this machine) or --scheduler (a Dask cluster), not both")
+
+
+def option_given(name: str) -> bool:
+    """Whether the option was on the command line (not its default)."""
+    context = click.get_current_context(silent=True)
+    source = context.get_parameter_source(name) if context is not None else None
+    return source is not None and source != click.core.ParameterSource.DEFAULT
 
 
 def parse_names(items: tuple) -> Optional[list]:

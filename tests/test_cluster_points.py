@@ -157,6 +157,7 @@ def test_usage_errors(tmp_path):
         (["jvp", "-e", "x^2", "--direction", "x=1", "--points", str(tmp_path / "none-*.csv"), "--scheduler",
           "local:1"], "no file matches"),
         (["hessian", "-e", "x^2", "--points", str(points), "--scheduler", "nowhere"], "expected local:N"),
+        (["grad", "-e", "x^2", "--points", str(points), "--scheduler", "local:1", "--jobs", "1"], "not both"),
     ]
     for args, message in cases:
         code, out, err = run(args)
