@@ -24,9 +24,10 @@ from typing import Any, BinaryIO, Callable, Iterator, NamedTuple, Optional, Text
 import click
 import numpy as np
 
-from autodiff.diffcore.blocks import Lane, LaneResults
+from autodiff.diffcore.blocks import Columns, Lane, LaneResults
 
-from .blockwrite import LaneRun, Rows, csv_rows, json_lines, lanes_written
+from .blockwrite import LaneRun, Rows, csv_block, csv_rows, json_block, json_lines, lanes_written
+from .pointcolumns import ColumnBlock, csv_blocks
 from .plaincsv import HeldLines, plain_row_reader
 from .render import dumps, to_json
 
@@ -489,11 +490,13 @@ def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tup
     `compute(at)` returns (the JSON document of the result, its CSV columns).
     `compute_block(ats, one)`, when given, computes a block of points at once (diffcore/blocks.py):
     for each, what `compute` returns or the error it raises, or a Lane (diffcore/blocks.py) of a
-    block computed in lanes; `one(at)` computes a point alone. `lanes` is then (write, finish):
-    `write(block, lines)` gives (CSV column names or None, each lane's JSON line or CSV row) for
-    all the lanes of such a block at once (lane k is the point of line lines[k]), or None, and
-    then `finish(lane)` gives a lane's result as `compute` would.
-    Points from a file then go in blocks of BLOCK_POINTS (points that arrive live, one by one).
+    block computed in lanes; `one(at)` computes a point alone. `lanes` is then (write, finish,
+    whole): `write(block, lines)` gives (CSV column names or None, each lane's JSON line or CSV
+    row) for all the lanes of such a block at once (lane k is the point of line lines[k]), or
+    None, and then `finish(lane)` gives a lane's result as `compute` would; `whole(results,
+    lines)` gives the JSON lines (str) or CSV Rows of a whole block of points at once, or None.
+    Points from a file then go in blocks of BLOCK_POINTS (points that arrive live, one by one);
+    a CSV file's plain lines are read as columns (pointcolumns.py).
     `describe_error(exc)` turns a program error into a JSON-able dict (kind, message, position).
     With jobs other than 1, points from a file are computed by that many worker processes (0: one
     per usable core, and never more; workers.py);
@@ -524,10 +527,10 @@ def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tup
         finally:
             sys.stderr = saved
 
-    def outcomes_of_block(block: list) -> list:
-        """The outcomes of a block of points, computed many at once; what a point computed alone
-        prints is captured, to be written with its outcome (as a worker does)."""
-        ready = [p for p in block if p.values is not None]
+    def outcomes_of_block(block: Any) -> list:
+        """The outcomes of a block of points (a list of Points, or a ColumnBlock), computed many at
+        once; what a point computed alone prints is captured, to be written with its outcome (as
+        a worker does). A block all computed in lanes is written as one text (blockwrite.py)."""
         printed: dict = {}
 
         def one(at: dict) -> Any:
@@ -540,26 +543,43 @@ def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tup
                 printed[id(at)] = sys.stderr.getvalue()
                 sys.stderr = saved
 
-        ats = [{**base_at, **p.values} for p in ready] if base_at else [p.values for p in ready]
+        columnar = block.__class__ is ColumnBlock
+        if columnar:
+            ats: Any = Columns(block.columns, base_at)
+            lines = block.lines.tolist()
+        else:
+            ready = [p for p in block if p.values is not None]
+            ats = [{**base_at, **p.values} for p in ready] if base_at else [p.values for p in ready]
+            lines = [p.line for p in ready]
         computed = compute_block(ats, one)
-        write, finish = lanes
-        written = lanes_written(computed, [p.line for p in ready], write)
-        results = iter(zip(ats, computed))
+        write, finish, whole = lanes
+        fill = whole(computed, lines)
+        if fill is not None and len(lines) == len(block) and all(r.__class__ is Lane for r in computed):
+            return [(None, True, fill(0, len(lines)), "")]
+        if columnar:
+            block = [Point(line, {}) for line in lines]
+        written = {} if fill is not None else lanes_written(computed, lines, write)
         out: list = []
-        run = LaneRun(out)
+        run = LaneRun(out, fill)
+        position = -1
         for point in block:
             if point.values is None:
                 run.end()
                 out.append(outcome(point))
                 continue
-            at, result = next(results)
+            position += 1
+            result = computed[position]
             if result.__class__ is Lane:
+                if fill is not None:
+                    run.add_at(position)
+                    continue
                 made = written.get(id(result.block))
                 if made is not None:
                     run.add(made[0], made[1][result.index], point.line)
                     continue
                 result = finish(result)
             run.end()
+            at = ats[position]
             said = printed.get(id(at), "")
             if isinstance(result, ProgramError):
                 out.append((point.line, False, describe_error(result), said))
@@ -602,9 +622,9 @@ def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tup
         try:
             if progress is not None:
                 progress.start()
-            points = read_points(stream, path, fmt)
+            points = read_points(stream, path, fmt) if compute_block is None or live else None
             if compute_block is not None and not live:
-                blocks = iter(lambda: list(itertools.islice(points, BLOCK_POINTS)), [])
+                blocks = point_blocks(stream, path, fmt)
                 outcomes = _flat(ordered_map(outcomes_of_block, blocks, worker_count(jobs), merged, chunk=1)
                                  if jobs != 1 else map(outcomes_of_block, blocks))
             else:
@@ -653,6 +673,15 @@ def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tup
                 progress.stop()
             out.flush()
     return 1 if failures else 0
+
+
+def point_blocks(stream: BinaryIO, path: str, fmt: str) -> Iterator:
+    """The points of a file in blocks of BLOCK_POINTS: a CSV file's read as columns where its
+    lines are plain numbers (pointcolumns.py), else lists of Points."""
+    if fmt == "csv" or (fmt == "auto" and path.lower().endswith(".csv")):
+        return csv_blocks(stream, BLOCK_POINTS, read_points, _column_plan)
+    points = read_points(stream, path, fmt)
+    return iter(lambda: list(itertools.islice(points, BLOCK_POINTS)), [])
 
 
 def _flat(outcomes: Iterator) -> Iterator:
@@ -747,7 +776,12 @@ def run_program_points(program, config, base_at: dict, compute: Callable[[dict],
                                 document)
             texts = json_lines(block, lines, document, dumps)
             return None if texts is None else (None, texts)
-        lanes = (write, lambda lane: finished(document(lane.result())))
+        def whole(results: list, lines: list) -> Any:
+            if points.as_csv:
+                return csv_block(results, lines, lambda doc: csv_columns(doc, derivative_keys,
+                                                                         doc.get("output_name") or "f"), document)
+            return json_block(results, lines, document, dumps)
+        lanes = (write, lambda lane: finished(document(lane.result())), whole)
 
     with RunContext(limits.replace(timeout=None)):
         return run_points(points.path, points.format, base_at, one, points.as_csv, points.on_error,

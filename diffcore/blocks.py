@@ -265,6 +265,55 @@ class Lanewise:
         return results
 
 
+class Columns:
+    """Points given as columns (read a block at a time: cli/pointcolumns.py): `columns` maps each
+    input name to its values, points along the first axis; `base` holds the values common to
+    every point (given with --at). Indexing gives a point's dict, {**base, **its values}, as a
+    point read alone gives it, built once on demand: a block computed in lanes never builds it,
+    only the points computed alone do."""
+
+    def __init__(self, columns: dict, base: dict):
+        self.columns, self.base = columns, base
+        self.size = len(next(iter(columns.values())))
+        self._made: dict = {}
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, i: int) -> dict:
+        at = self._made.get(i)
+        if at is None:
+            at = self._made[i] = {**self.base, **{k: _lane(v, i) for k, v in self.columns.items()}}
+        return at
+
+    def __iter__(self):
+        return (self[i] for i in range(self.size))
+
+    def stacked(self) -> dict:
+        """The stacked inputs of all the points, in the order of a point's dict (as `stack` gives them)."""
+        first = self[0]
+        return {k: self.columns[k] if k in self.columns else
+                np.repeat(np.asarray(as_input_value(v, k), np.float64)[None], self.size, axis=0)
+                for k, v in first.items()}
+
+    def part(self, lanes: list) -> "_Part":
+        return _Part(self, lanes)
+
+
+class _Part:
+    """The points `lanes` of a Columns, as the sequence of their dicts (for Lanewise, which
+    reads the first one and the count)."""
+
+    def __init__(self, points: Columns, lanes: list):
+        self.points, self.lanes = points, lanes
+
+    def __len__(self) -> int:
+        return len(self.lanes)
+
+    def __getitem__(self, k: int) -> dict:
+        return self.points[self.lanes[k]]
+
+
 def run_block(ats: list, attempt: Callable[[list, dict], LaneResults], one: Callable[[dict], Any],
               lazy: bool = False) -> list:
     """Each point's result (or the ProgramError it raises), computed as many at once as exactness allows.
@@ -285,7 +334,9 @@ def run_block(ats: list, attempt: Callable[[list, dict], LaneResults], one: Call
     budget = 8 + len(ats) // 8      # batched runs of this block before the rest goes one by one
     # Each pending block: its lanes, and its stacked inputs once known (a part of a block takes
     # its part of the block's stacked inputs rather than stacking its points again).
-    pending: list = [(lanes, None) for lanes in reversed(_by_signature(ats, range(len(ats))))]
+    columnar = ats.__class__ is Columns      # one signature, stacked already: no dict per point
+    pending: list = ([(list(range(len(ats))), ats.stacked())] if columnar else
+                     [(lanes, None) for lanes in reversed(_by_signature(ats, range(len(ats))))])
     while pending:
         lanes, stacked = pending.pop()
         if len(lanes) == 1 or budget <= 0:
@@ -293,7 +344,7 @@ def run_block(ats: list, attempt: Callable[[list, dict], LaneResults], one: Call
                 single(i)
             continue
         budget -= 1
-        block = [ats[i] for i in lanes]
+        block = ats.part(lanes) if columnar else [ats[i] for i in lanes]
         stacked = stack(block) if stacked is None else stacked
         if stacked is None:
             for i in lanes:
