@@ -221,9 +221,19 @@ def lanes_written(results: list, lines: list, write: Callable) -> dict:
 
 # ------------------------------------------------ a whole block of points as one text
 
+def lanes_only(results: list) -> bool:
+    """Whether every one of a block's results (run_block's) is a lane."""
+    alone = getattr(results, "alone", None)
+    return alone == 0 if alone is not None else all(r.__class__ is Lane for r in results)
+
+
 def _groups(results: list) -> list:
     """The blocks of lanes among `results`, each with the position in `results` of each of its
-    lanes (the other results, errors and points computed alone, are left out)."""
+    lanes (the other results, errors and points computed alone, are left out; a position of a
+    lane computed alone holds that point's position all the same)."""
+    known = getattr(results, "groups", None)
+    if known is not None:
+        return [(block, np.asarray(lanes, np.int64)) for block, lanes in known]
     groups: dict = {}
     for position, result in enumerate(results):
         if result.__class__ is Lane:

@@ -26,7 +26,7 @@ import numpy as np
 
 from autodiff.diffcore.blocks import Columns, Lane, LaneResults
 
-from .blockwrite import LaneRun, Rows, csv_block, csv_rows, json_block, json_lines, lanes_written
+from .blockwrite import LaneRun, Rows, csv_block, csv_rows, json_block, json_lines, lanes_only, lanes_written
 from .pointcolumns import ColumnBlock, csv_blocks
 from .plaincsv import HeldLines, plain_row_reader
 from .render import dumps, to_json
@@ -554,7 +554,7 @@ def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tup
         computed = compute_block(ats, one)
         write, finish, whole = lanes
         fill = whole(computed, lines)
-        if fill is not None and len(lines) == len(block) and all(r.__class__ is Lane for r in computed):
+        if fill is not None and (columnar or len(lines) == len(block)) and lanes_only(computed):
             return [(None, True, fill(0, len(lines)), "")]
         if columnar:
             block = [Point(line, {}) for line in lines]
@@ -767,8 +767,11 @@ def run_program_points(program, config, base_at: dict, compute: Callable[[dict],
         many, document = block
 
         def compute_block(ats: list, alone: Callable) -> list:
+            results = many(ats, alone)
+            if lanes_only(results):
+                return results
             return [r if r.__class__ is Lane or isinstance(r, (ProgramError, PointError, tuple))
-                    else finished(document(r)) for r in many(ats, alone)]
+                    else finished(document(r)) for r in results]
 
         def write(block: LaneResults, lines: list) -> Optional[tuple]:
             if points.as_csv:

@@ -23,6 +23,7 @@ ProgramError one-at-a-time execution raises for it.
 """
 from __future__ import annotations
 
+import itertools
 from typing import Any, Callable, Iterable, Optional
 
 import numpy as np
@@ -323,7 +324,7 @@ def run_block(ats: list, attempt: Callable[[list, dict], LaneResults], one: Call
     given as a Lane (its result is built on demand, or its block written at once).
     """
     take = Lane if lazy else (lambda block, k: block[k])
-    results: list = [None] * len(ats)
+    results = BlockResults([None] * len(ats))
 
     def single(i):
         try:
@@ -361,6 +362,8 @@ def run_block(ats: list, attempt: Callable[[list, dict], LaneResults], one: Call
         except PerPoint as some:
             for k, i in enumerate(lanes):
                 results[i] = take(some.results, k)
+            results.groups.append((some.results, lanes))
+            results.alone += len(some.lanes)
             for k in some.lanes:
                 single(lanes[k])
             continue
@@ -377,9 +380,27 @@ def run_block(ats: list, attempt: Callable[[list, dict], LaneResults], one: Call
             for i in lanes:
                 single(i)
             continue
-        for k, i in enumerate(lanes):
-            results[i] = take(out, k)
+        made = list(map(take, itertools.repeat(out, len(lanes)), range(len(lanes))))
+        if lanes[-1] - lanes[0] == len(lanes) - 1:         # in order, side by side: one slice
+            results[lanes[0]:lanes[-1] + 1] = made
+        else:
+            for i, result in zip(lanes, made):
+                results[i] = result
+        results.groups.append((out, lanes))
+    results.alone = len(results) - sum(len(lanes) for _, lanes in results.groups) + results.alone
     return results
+
+
+class BlockResults(list):
+    """run_block's results, with `groups`: each LaneResults computed with the positions of its
+    lanes among the results (lane k is results[lanes[k]], unless that point was computed
+    alone), and `alone`: how many points were not computed in lanes. A writer of all the
+    lanes at once (cli/blockwrite.py) reads these rather than every result."""
+
+    def __init__(self, results: list):
+        super().__init__(results)
+        self.groups: list = []
+        self.alone = 0
 
 
 def _by_signature(ats: list, lanes: Iterable) -> list:
