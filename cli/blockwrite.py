@@ -250,6 +250,28 @@ def _groups(results: list) -> list:
     return out
 
 
+def _gathered(results: list, document: Callable[[Any], dict], shape_of: Callable) -> Optional[tuple]:
+    """(the shape every block of lanes among `results` renders to, one column per slot of it
+    with each lane's number at its point's position), or None when there is no block of lanes,
+    a warning, or blocks of other shapes. `shape_of(document, slots)` gives the shape of a
+    block's document whose numbers are LaneResults.pattern's markers, or None."""
+    shape: Optional[tuple] = None
+    columns: list = []
+    for block, positions in _groups(results):
+        result, slots = block.pattern()
+        doc = document(result)
+        if doc.get("warnings"):
+            return None
+        made = shape_of(doc, slots)
+        if made is None or (shape is not None and made != shape):
+            return None
+        if shape is None:
+            shape, columns = made, [np.zeros(len(results)) for _ in slots]
+        for column, (_, values) in zip(columns, slots):
+            column[positions] = values
+    return None if shape is None else (shape, columns)
+
+
 def json_block(results: list, lines: list, document: Callable[[Any], dict],
                dumps: Callable[[dict], str]) -> Optional[Callable[[int, int], str]]:
     """For the points of a block (results[k] is the point of line lines[k]): `fill(start, stop)`,
@@ -258,25 +280,13 @@ def json_block(results: list, lines: list, document: Callable[[Any], dict],
     (the caller then writes each block of lanes on its own). The numbers of all the blocks of
     lanes are gathered into one column per place in the template, so that each place is
     formatted once for the whole block."""
-    shape: Optional[tuple] = None
-    columns: list = []
-    for block, positions in _groups(results):
-        result, slots = block.pattern()
-        doc = document(result)
-        if doc.get("warnings"):
-            return None
+    def shape_of(doc: dict, slots: list) -> Optional[tuple]:
         line_marker = marker(len(slots))
-        made = _pieces(dumps({"line": line_marker, **doc}) + "\n",
-                       [repr(m) for m, _ in slots] + [repr(line_marker)])
-        if made is None or (shape is not None and made != shape):
-            return None
-        if shape is None:
-            shape, columns = made, [np.zeros(len(results)) for _ in slots]
-        for column, (_, values) in zip(columns, slots):
-            column[positions] = values
-    if shape is None:
+        return _pieces(dumps({"line": line_marker, **doc}) + "\n", [repr(m) for m, _ in slots] + [repr(line_marker)])
+    gathered = _gathered(results, document, shape_of)
+    if gathered is None:
         return None
-    pieces, order = shape
+    (pieces, order), columns = gathered
     texts = [number_texts(column, _JSON_SPECIAL) for column in columns] + [list(map(str, lines))]
     texts = [texts[k] for k in order]
     return lambda start, stop: _fill(pieces, [column[start:stop] for column in texts], stop - start)
@@ -286,29 +296,18 @@ def csv_block(results: list, lines: list, columns_of: Callable[[dict], list],
               document: Callable[[Any], dict]) -> Optional[Callable[[int, int], Rows]]:
     """As json_block, for CSV: `fill(start, stop)` gives the Rows of the points start..stop-1.
     `columns_of(document)` gives a document's (name, number) columns."""
-    shape: Optional[tuple] = None
-    columns: list = []
-    for block, positions in _groups(results):
-        result, slots = block.pattern()
-        doc = document(result)
-        if doc.get("warnings"):
-            return None
+    def shape_of(doc: dict, slots: list) -> Optional[tuple]:
         place = {m: k for k, (m, _) in enumerate(slots)}
         pairs = columns_of(doc)
         if len({m for _, m in pairs if m in place}) != len(slots):
             return None             # a number of the result that is not among the columns
-        cells = tuple(place[value] if value in place else
-                      number_texts(np.array([value]), _CSV_SPECIAL, fast=False)[0] for _, value in pairs)
-        made = ([name for name, _ in pairs], cells)
-        if shape is not None and made != shape:
-            return None
-        if shape is None:
-            shape, columns = made, [np.zeros(len(results)) for _ in slots]
-        for column, (_, values) in zip(columns, slots):
-            column[positions] = values
-    if shape is None:
+        return [name for name, _ in pairs], tuple(
+            place[value] if value in place else number_texts(np.array([value]), _CSV_SPECIAL, fast=False)[0]
+            for _, value in pairs)
+    gathered = _gathered(results, document, shape_of)
+    if gathered is None:
         return None
-    names, cells = shape
+    (names, cells), columns = gathered
     count = len(results)
     texts = [number_texts(columns[cell], _CSV_SPECIAL) if cell.__class__ is int else [cell] * count
              for cell in cells]

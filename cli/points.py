@@ -24,7 +24,8 @@ from typing import Any, BinaryIO, Callable, Iterator, NamedTuple, Optional, Text
 import click
 import numpy as np
 
-from autodiff.diffcore.blocks import Columns, Lane, LaneResults
+from autodiff.diffcore.blocks import Lane, LaneResults
+from autodiff.diffcore.lanecolumns import Columns
 
 from .blockwrite import LaneRun, Rows, csv_block, csv_rows, json_block, json_lines, lanes_only, lanes_written
 from .pointcolumns import ColumnBlock, csv_blocks

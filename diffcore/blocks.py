@@ -36,6 +36,7 @@ from .engine.errors import LimitExceeded
 from .engine.lanes import Lanes, LaneTrace, Split, Unbatchable
 from .engine.numeric import ndarray
 from .engine.reverse import Box, ReverseTrace, backward
+from .lanecolumns import BlockResults, Columns, _lane
 from .program import as_input_value
 
 # Points per block: large enough that numpy, not the interpreter, does most of the work.
@@ -81,11 +82,6 @@ def lane_inputs_of(result_inputs: dict, stacked: dict, pick: Callable) -> dict:
     """One lane's inputs as its own run reports them: given values (picked from the block's
     stacked inputs), else the (common) defaults."""
     return {k: pick(stacked[k]) if k in stacked else v for k, v in result_inputs.items()}
-
-
-def _lane(column: np.ndarray, i: int) -> Any:
-    """Lane i of a column: a float, or an array of its own."""
-    return float(column[i]) if column.ndim == 1 else np.array(column[i])
 
 
 def marker(k: int) -> float:
@@ -266,55 +262,6 @@ class Lanewise:
         return results
 
 
-class Columns:
-    """Points given as columns (read a block at a time: cli/pointcolumns.py): `columns` maps each
-    input name to its values, points along the first axis; `base` holds the values common to
-    every point (given with --at). Indexing gives a point's dict, {**base, **its values}, as a
-    point read alone gives it, built once on demand: a block computed in lanes never builds it,
-    only the points computed alone do."""
-
-    def __init__(self, columns: dict, base: dict):
-        self.columns, self.base = columns, base
-        self.size = len(next(iter(columns.values())))
-        self._made: dict = {}
-
-    def __len__(self) -> int:
-        return self.size
-
-    def __getitem__(self, i: int) -> dict:
-        at = self._made.get(i)
-        if at is None:
-            at = self._made[i] = {**self.base, **{k: _lane(v, i) for k, v in self.columns.items()}}
-        return at
-
-    def __iter__(self):
-        return (self[i] for i in range(self.size))
-
-    def stacked(self) -> dict:
-        """The stacked inputs of all the points, in the order of a point's dict (as `stack` gives them)."""
-        first = self[0]
-        return {k: self.columns[k] if k in self.columns else
-                np.repeat(np.asarray(as_input_value(v, k), np.float64)[None], self.size, axis=0)
-                for k, v in first.items()}
-
-    def part(self, lanes: list) -> "_Part":
-        return _Part(self, lanes)
-
-
-class _Part:
-    """The points `lanes` of a Columns, as the sequence of their dicts (for Lanewise, which
-    reads the first one and the count)."""
-
-    def __init__(self, points: Columns, lanes: list):
-        self.points, self.lanes = points, lanes
-
-    def __len__(self) -> int:
-        return len(self.lanes)
-
-    def __getitem__(self, k: int) -> dict:
-        return self.points[self.lanes[k]]
-
-
 def run_block(ats: list, attempt: Callable[[list, dict], LaneResults], one: Callable[[dict], Any],
               lazy: bool = False) -> list:
     """Each point's result (or the ProgramError it raises), computed as many at once as exactness allows.
@@ -389,18 +336,6 @@ def run_block(ats: list, attempt: Callable[[list, dict], LaneResults], one: Call
         results.groups.append((out, lanes))
     results.alone = len(results) - sum(len(lanes) for _, lanes in results.groups) + results.alone
     return results
-
-
-class BlockResults(list):
-    """run_block's results, with `groups`: each LaneResults computed with the positions of its
-    lanes among the results (lane k is results[lanes[k]], unless that point was computed
-    alone), and `alone`: how many points were not computed in lanes. A writer of all the
-    lanes at once (cli/blockwrite.py) reads these rather than every result."""
-
-    def __init__(self, results: list):
-        super().__init__(results)
-        self.groups: list = []
-        self.alone = 0
 
 
 def _by_signature(ats: list, lanes: Iterable) -> list:
