@@ -149,6 +149,8 @@ def csv_blocks(stream: BinaryIO, size: int, read_points: Callable, column_plan: 
     try:
         header = [h.strip() for h in next(csv.reader([text.decode("utf-8")]))]
     except (UnicodeDecodeError, csv.Error, StopIteration):
+        header = [""]
+    if not "".join(header):         # a row of empty cells is skipped before the header: the reader's
         yield from _by_line(_Replay(first, stream), size, read_points)
         return
     layout = _layout(header, column_plan(header))

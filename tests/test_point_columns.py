@@ -97,7 +97,7 @@ def test_long_lines_and_headers_that_are_not_plain(monkeypatch):
     data = b"a,b\n1,2\n3,4\n" + long_line + b"\n5,6\n"
     got, columnar = _by_block(data, 2)
     assert got == _by_line(data) and columnar == 1
-    for data in (b"\na,b\n1,2\n", b'"a,b\n1,2\n', b"a,a\n1,2\n", b"", b"a\n", b"x[0],x[2]\n1,2\n"):
+    for data in (b"\na,b\n1,2\n", b",,\na,b\n1,2\n", b" , \na,b\n1,2\n", b'"a,b\n1,2\n', b"a,a\n1,2\n", b"", b"a\n", b"x[0],x[2]\n1,2\n"):
         try:
             want = _by_line(data)
         except Exception as exc:                               # a bad header: the same usage error
