@@ -20,8 +20,10 @@ import sys
 from typing import Any, Callable, Iterable, NamedTuple, Optional, TextIO
 
 from autodiff.diffcore.blocks import Lane, LaneResults
+from autodiff.diffcore.lanecolumns import Columns
 
-from .blockwrite import LaneRun, Rows, csv_rows, json_lines, lanes_written
+from .blockwrite import LaneRun, Rows, csv_block, csv_rows, json_block, json_lines, lanes_only, lanes_written
+from .pointcolumns import ColumnBlock
 from .points import CsvWriter, Output, Point, PointError, csv_columns, error_document
 from .render import dumps, to_json
 
@@ -57,11 +59,12 @@ class PointsCompute(NamedTuple):
         finally:
             sys.stderr = saved
 
-    def outcomes_of_block(self, block: list) -> list:
-        """The outcomes of a block of points, computed many at once; what a point computed alone
-        prints is captured, to be written with its outcome (as a worker does)."""
+    def outcomes_of_block(self, block: Any) -> list:
+        """The outcomes of a block of points (a list of Points, or a ColumnBlock: pointcolumns.py),
+        computed many at once; what a point computed alone prints is captured, to be written with
+        its outcome (as a worker does). A block all computed in lanes is written as one text
+        (blockwrite.py)."""
         from autodiff.grammar.source import ProgramError
-        ready = [p for p in block if p.values is not None]
         printed: dict = {}
         compute, base_at, as_csv = self.compute, self.base_at, self.as_csv
 
@@ -75,27 +78,43 @@ class PointsCompute(NamedTuple):
                 printed[id(at)] = sys.stderr.getvalue()
                 sys.stderr = saved
 
-        ats = [{**base_at, **p.values} for p in ready] if base_at else [p.values for p in ready]
+        columnar = block.__class__ is ColumnBlock
+        if columnar:
+            ats: Any = Columns(block.columns, base_at)
+            lines = block.lines.tolist()
+        else:
+            ready = [p for p in block if p.values is not None]
+            ats = [{**base_at, **p.values} for p in ready] if base_at else [p.values for p in ready]
+            lines = [p.line for p in ready]
         computed = self.compute_block(ats, one)
-        write, finish = self.lanes
-        written = lanes_written(computed, [p.line for p in ready], write)
-        results = iter(zip(ats, computed))
+        write, finish, whole = self.lanes
+        fill = whole(computed, lines)
+        if fill is not None and (columnar or len(lines) == len(block)) and lanes_only(computed):
+            return [(None, True, fill(0, len(lines)), "")]
+        if columnar:
+            block = [Point(line, {}) for line in lines]
+        written = {} if fill is not None else lanes_written(computed, lines, write)
         out: list = []
-        run = LaneRun(out)
+        run = LaneRun(out, fill)
+        position = -1
         for point in block:
             if point.values is None:
                 run.end()
                 out.append(self.outcome(point))
                 continue
-            at, result = next(results)
+            position += 1
+            result = computed[position]
             if result.__class__ is Lane:
+                if fill is not None:
+                    run.add_at(position)
+                    continue
                 made = written.get(id(result.block))
                 if made is not None:
                     run.add(made[0], made[1][result.index], point.line)
                     continue
                 result = finish(result)
             run.end()
-            said = printed.get(id(at), "")
+            said = printed.get(id(ats[position]), "")
             if isinstance(result, ProgramError):
                 out.append((point.line, False, self.describe_error(result), said))
             elif isinstance(result, PointError):
@@ -174,8 +193,11 @@ def points_compute(job: PointsJob, config) -> Any:
         many, document = job.block
 
         def compute_block(ats: list, alone: Callable) -> list:
+            results = many(ats, alone)
+            if lanes_only(results):
+                return results
             return [r if r.__class__ is Lane or isinstance(r, (ProgramError, PointError, tuple))
-                    else finished(document(r)) for r in many(ats, alone)]
+                    else finished(document(r)) for r in results]
 
         def write(block: LaneResults, lines: list) -> Optional[tuple]:
             if points.as_csv:
@@ -183,7 +205,13 @@ def points_compute(job: PointsJob, config) -> Any:
                                 document)
             texts = json_lines(block, lines, document, dumps)
             return None if texts is None else (None, texts)
-        lanes = (write, lambda lane: finished(document(lane.result())))
+
+        def whole(results: list, lines: list) -> Any:
+            if points.as_csv:
+                return csv_block(results, lines, lambda doc: csv_columns(doc, derivative_keys,
+                                                                         doc.get("output_name") or "f"), document)
+            return json_block(results, lines, document, dumps)
+        lanes = (write, lambda lane: finished(document(lane.result())), whole)
     filename = job.program.source.filename
     return PointsCompute(one, compute_block, lanes, points.as_csv, job.base_at,
                          lambda error: error_document(error, filename))

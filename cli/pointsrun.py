@@ -6,17 +6,15 @@ writing points is points.py's, computing and writing their outcomes outcomes.py'
 """
 from __future__ import annotations
 
-import itertools
 import sys
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Optional
 
 import click
 
-from . import points as pointsio
 from .outcomes import PointsCompute, PointsJob, file_tagger, points_compute, stopped, write_outcomes
 from .partitions import points_files
-from .points import CsvWriter, Output, PointsProgress, _flat, open_points, read_points
+from .points import CsvWriter, Output, PointsProgress, _flat, open_points, point_blocks, read_points
 from .workers import ordered_map, worker_count
 
 
@@ -53,11 +51,13 @@ def run_points(path: str, fmt: str, base_at: dict, compute: Callable[[dict], tup
     `compute(at)` returns (the JSON document of the result, its CSV columns).
     `compute_block(ats, one)`, when given, computes a block of points at once (diffcore/blocks.py):
     for each, what `compute` returns or the error it raises, or a Lane (diffcore/blocks.py) of a
-    block computed in lanes; `one(at)` computes a point alone. `lanes` is then (write, finish):
-    `write(block, lines)` gives (CSV column names or None, each lane's JSON line or CSV row) for
-    all the lanes of such a block at once (lane k is the point of line lines[k]), or None, and
-    then `finish(lane)` gives a lane's result as `compute` would.
-    Points from a file then go in blocks of BLOCK_POINTS (points that arrive live, one by one).
+    block computed in lanes; `one(at)` computes a point alone. `lanes` is then (write, finish,
+    whole): `write(block, lines)` gives (CSV column names or None, each lane's JSON line or CSV
+    row) for all the lanes of such a block at once (lane k is the point of line lines[k]), or
+    None, and then `finish(lane)` gives a lane's result as `compute` would; `whole(results,
+    lines)` gives the JSON lines (str) or CSV Rows of a whole block of points at once, or None.
+    Points from a file then go in blocks of BLOCK_POINTS (points that arrive live, one by one);
+    a CSV file's plain lines are read as columns (pointcolumns.py).
     `describe_error(exc)` turns a program error into a JSON-able dict (kind, message, position).
     With jobs other than 1, points from a file are computed by that many worker processes (0: one
     per usable core, and never more; workers.py);
@@ -99,13 +99,13 @@ def _run_file(computer, path: str, fmt: str, jobs: int, live: bool, out: Output,
         try:
             if progress is not None:
                 progress.start()
-            points = read_points(stream, path, fmt)
             if computer.compute_block is not None and not live:
-                blocks = iter(lambda: list(itertools.islice(points, pointsio.BLOCK_POINTS)), [])
+                blocks = point_blocks(stream, path, fmt)
                 outcomes = _flat(ordered_map(computer.outcomes_of_block, blocks, worker_count(jobs),
                                              computer.merged, chunk=1)
                                  if jobs != 1 else map(computer.outcomes_of_block, blocks))
             else:
+                points = read_points(stream, path, fmt)
                 outcomes = (ordered_map(computer.outcome_in_worker, points, worker_count(jobs), computer.merged)
                             if jobs != 1 and not live else map(computer.outcome, points))
             where = path if path != "-" else "<stdin>"

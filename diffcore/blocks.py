@@ -24,6 +24,7 @@ ProgramError one-at-a-time execution raises for it. jvp and hessian blocks
 """
 from __future__ import annotations
 
+import itertools
 from typing import Any, Callable, Iterable, Optional
 
 import numpy as np
@@ -36,6 +37,7 @@ from .engine.errors import LimitExceeded
 from .engine.lanes import Lanes, LaneTrace, Split, Unbatchable
 from .engine.numeric import ndarray
 from .engine.reverse import Box, ReverseTrace, backward
+from .lanecolumns import BlockResults, Columns, _lane
 from .program import as_input_value
 
 # Points per block: large enough that numpy, not the interpreter, does most of the work.
@@ -81,11 +83,6 @@ def lane_inputs_of(result_inputs: dict, stacked: dict, pick: Callable) -> dict:
     """One lane's inputs as its own run reports them: given values (picked from the block's
     stacked inputs), else the (common) defaults."""
     return {k: pick(stacked[k]) if k in stacked else v for k, v in result_inputs.items()}
-
-
-def _lane(column: np.ndarray, i: int) -> Any:
-    """Lane i of a column: a float, or an array of its own."""
-    return float(column[i]) if column.ndim == 1 else np.array(column[i])
 
 
 def marker(k: int) -> float:
@@ -297,7 +294,7 @@ def run_block(ats: list, attempt: Callable[[list, dict], LaneResults], one: Call
     given as a Lane (its result is built on demand, or its block written at once).
     """
     take = Lane if lazy else (lambda block, k: block[k])
-    results: list = [None] * len(ats)
+    results = BlockResults([None] * len(ats))
 
     def single(i):
         try:
@@ -308,7 +305,9 @@ def run_block(ats: list, attempt: Callable[[list, dict], LaneResults], one: Call
     budget = 8 + len(ats) // 8      # batched runs of this block before the rest goes one by one
     # Each pending block: its lanes, and its stacked inputs once known (a part of a block takes
     # its part of the block's stacked inputs rather than stacking its points again).
-    pending: list = [(lanes, None) for lanes in reversed(_by_signature(ats, range(len(ats))))]
+    columnar = ats.__class__ is Columns      # one signature, stacked already: no dict per point
+    pending: list = ([(list(range(len(ats))), ats.stacked())] if columnar else
+                     [(lanes, None) for lanes in reversed(_by_signature(ats, range(len(ats))))])
     while pending:
         lanes, stacked = pending.pop()
         if len(lanes) == 1 or budget <= 0:
@@ -316,7 +315,7 @@ def run_block(ats: list, attempt: Callable[[list, dict], LaneResults], one: Call
                 single(i)
             continue
         budget -= 1
-        block = [ats[i] for i in lanes]
+        block = ats.part(lanes) if columnar else [ats[i] for i in lanes]
         stacked = stack(block) if stacked is None else stacked
         if stacked is None:
             for i in lanes:
@@ -333,6 +332,8 @@ def run_block(ats: list, attempt: Callable[[list, dict], LaneResults], one: Call
         except PerPoint as some:
             for k, i in enumerate(lanes):
                 results[i] = take(some.results, k)
+            results.groups.append((some.results, lanes))
+            results.alone += len(some.lanes)
             for k in some.lanes:
                 single(lanes[k])
             continue
@@ -349,8 +350,14 @@ def run_block(ats: list, attempt: Callable[[list, dict], LaneResults], one: Call
             for i in lanes:
                 single(i)
             continue
-        for k, i in enumerate(lanes):
-            results[i] = take(out, k)
+        made = list(map(take, itertools.repeat(out, len(lanes)), range(len(lanes))))
+        if lanes[-1] - lanes[0] == len(lanes) - 1:         # in order, side by side: one slice
+            results[lanes[0]:lanes[-1] + 1] = made
+        else:
+            for i, result in zip(lanes, made):
+                results[i] = result
+        results.groups.append((out, lanes))
+    results.alone = len(results) - sum(len(lanes) for _, lanes in results.groups) + results.alone
     return results
 
 
