@@ -11,7 +11,8 @@ from .app import command
 from .completion import complete_name_value, complete_names
 from .config import CommandConfig, LimitSettings, OutputSettings, PointsSettings, ProgramInput
 from .inputs import load, name_value_option, parse_at, parse_names, parse_value, require_points
-from .options import limit_options, output_options, points_options, program_options
+from .basic import points_engine
+from .options import engine_option, limit_options, output_options, points_options, program_options
 from .render import Report, Row, dumps, input_rows, output_label, show, terminal
 from .report import finish, reported, warnings_document
 
@@ -41,9 +42,9 @@ class JacobianConfig(CommandConfig):
 
 
 class JvpConfig(CommandConfig):
-    """`autodiff jvp`: the program, --wrt, limits, output, --direction and --points."""
+    """`autodiff jvp`: the program, --wrt, limits, output, --direction, --points and --engine."""
     GROUPS = MANY_POINTS
-    __slots__ = ("program", "limits", "output", "points", "wrt", "direction")
+    __slots__ = ("program", "limits", "output", "points", "wrt", "direction", "engine")
 
 
 class HvpConfig(CommandConfig):
@@ -150,10 +151,17 @@ def _directions(items: tuple, limits) -> dict:
     return directions
 
 
-@command("jvp", JvpConfig, *common, direction_option, points_options)
+@command("jvp", JvpConfig, program_options, wrt_option, limit_options, engine_option, output_options,
+         direction_option, points_options)
 def jvp_command(config: JvpConfig) -> int:
     """The directional derivative J·v of the output, by one forward-mode pass."""
-    from autodiff.diffcore.higher import directional
+    from autodiff.diffcore.compiled.run import directional as run_directional
+    # --points takes grad's rule for single points (basic.points_engine): `directional` below is
+    # what each point calls, with the engine already chosen
+    engine = config.engine if config.points.path is None else points_engine(config.engine)
+
+    def directional(program, at, v, **options):
+        return run_directional(program, at, v, engine=engine, **options)
     require_points(config.points)
     program = load(config.program)
     limits = config.limits.limits()
