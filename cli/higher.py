@@ -11,8 +11,7 @@ from .app import command
 from .completion import complete_name_value, complete_names
 from .config import CommandConfig, LimitSettings, OutputSettings, PointsSettings, ProgramInput
 from .inputs import load, name_value_option, parse_at, parse_names, parse_value, require_points
-from .basic import points_engine
-from .options import engine_option, limit_options, output_options, points_options, program_options
+from .options import engine_option, limit_options, output_options, points_engine, points_options, program_options
 from .render import Report, Row, dumps, input_rows, output_label, show, terminal
 from .report import finish, reported, warnings_document
 
@@ -156,7 +155,7 @@ def _directions(items: tuple, limits) -> dict:
 def jvp_command(config: JvpConfig) -> int:
     """The directional derivative J·v of the output, by one forward-mode pass."""
     from autodiff.diffcore.compiled.run import directional as run_directional
-    # --points takes grad's rule for single points (basic.points_engine): `directional` below is
+    # --points takes grad's rule for single points (options.points_engine): `directional` below is
     # what each point calls, with the engine already chosen
     engine = config.engine if config.points.path is None else points_engine(config.engine)
 

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping, Optional, Sequence, Un
 
 import numpy as np
 
-from autodiff.diffcore.compiled.run import ENGINES, Runner, evaluate
+from autodiff.diffcore.compiled.run import ENGINES, Runner, directional, evaluate
 from autodiff.diffcore.engine.context import Limits
-from autodiff.diffcore.higher import derivative_tensors, directional, hessian_vector, jacobian
+from autodiff.diffcore.higher import derivative_tensors, hessian_vector, jacobian
 from autodiff.diffcore.program import Program, decode_program
 from autodiff.grammar.source import ProgramError, Source, read_program_bytes
 
