@@ -277,6 +277,8 @@ class Agreement:
         if gradient is not None:
             self.emitted(program, at, names, gradient, v, tolerance)
             self.compiled(program, at, names, result, tolerance)
+        if jvp is not None:
+            self.compiled_jvp(program, at, v, jvp, tolerance)
         return gradient, magnitude
 
     def compiled(self, program, at, names, tape, tolerance) -> None:
@@ -307,6 +309,33 @@ class Agreement:
                      flat(tape.derivatives, names), FIRST_RTOL, tolerance)
         if [(w.kind, w.operation, w.span) for w in got.warnings] != [(w.kind, w.operation, w.span) for w in tape.warnings]:
             self.disagree("compiled", f"warnings: compiled {got.warnings}, tape {tape.warnings}", ("compiled", "grad"))
+
+    def compiled_jvp(self, program, at, v, tape, tolerance) -> None:
+        """`jvp --engine compiled` (the forward-mode code) against the tape's J·v and warnings."""
+        from autodiff.diffcore.compiled.run import directional as compiled_directional
+        from autodiff.diffcore.compiled.static import NotCompiled
+        from autodiff.diffcore.emit.lower import EmitError
+        try:
+            got = compiled_directional(program, at, v, limits=LIMITS, engine="compiled")
+        except (EmitError, NotCompiled):
+            self.stats["compiled jvp refuses"] += 1
+            return
+        except ProgramError as error:
+            if getattr(error, "limit", None):
+                self.stats["compiled: a limit while compiling"] += 1
+                return
+            self.disagree("compiled", f"the compiled jvp fails where the tape runs: {type(error).__name__}: "
+                          f"{error}", ("compiled jvp",))
+            return
+        except Exception as error:      # noqa: BLE001 - a failure or crash is the finding
+            self.disagree("compiled", f"the compiled jvp fails: {type(error).__name__}: {error}", ("compiled jvp",))
+            return
+        self.stats["compiled jvp ran"] += 1
+        self.compare("compiled", "jvp --engine compiled", got.output, "jvp", tape.output, FIRST_RTOL, tolerance)
+        self.compare("compiled", "jvp --engine compiled", got.value, "jvp", tape.value, FIRST_RTOL, tolerance)
+        if [(w.kind, w.operation, w.span) for w in got.warnings] != [(w.kind, w.operation, w.span) for w in tape.warnings]:
+            self.disagree("compiled", f"jvp warnings: compiled {got.warnings}, tape {tape.warnings}",
+                          ("compiled jvp", "jvp"))
 
     def emitted(self, program, at, names, gradient, v, tolerance) -> None:
         """`autodiff emit`'s programs, both modes and both targets, against the tape's gradient and
