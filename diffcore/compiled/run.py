@@ -20,6 +20,7 @@ output whose Jacobian the tape's diagnosing run would refuse as too large.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Optional
 
 import numpy as np
@@ -33,6 +34,8 @@ from ..engine.context import Limits, RunContext
 from ..program import Program, UsageError, as_input_value
 
 ENGINES = ("auto", "compiled", "tape")
+# A loop needs one of these words; text without them (a comment or a string may have them) has none.
+_LOOP_WORD = re.compile(r"\b(?:while|for)\b")
 
 
 class _Handover(Exception):
@@ -41,6 +44,8 @@ class _Handover(Exception):
 
 def has_loop(program: Program) -> bool:
     found = program.__dict__.get("_has_loop")
+    if found is None and not _LOOP_WORD.search(program.source.text):
+        found = program.__dict__["_has_loop"] = False     # no loop keyword: no parse (the cold start's case)
     if found is None:
         from autodiff.grammar import parse
         from .static import children
