@@ -43,7 +43,7 @@ from autodiff.diffcore.engine import arrays as A
 from autodiff.diffcore.engine import elementwise as E
 from autodiff.diffcore.engine import transforms as T
 from autodiff.diffcore.engine.broadcasting import sum_
-from autodiff.diffcore.compiled.run import Runner, evaluate as evaluate_with
+from autodiff.diffcore.compiled.run import Runner, directional, evaluate as evaluate_with
 from autodiff.diffcore.derivatives import Differentiator, evaluate
 from autodiff.diffcore.higher import derivative_tensors
 from autodiff.diffcore.program import Program
@@ -371,6 +371,13 @@ def case_scalar_loop(profile: Profile, refs: dict) -> Case:
         "autodiff, compiled engine (--engine compiled: the code `emit --to python` writes)": (
             lambda: (float(evaluate_with(program, {}, engine="compiled").output),),
             lambda: (lambda r: (r.output, r.derivatives["a"], r.derivatives["b0"]))(compiled({}))),
+        # J·v in the direction of a (so d/da): forward mode, its "eval + gradient" is value + J·v
+        "autodiff jvp (tape: forward mode, and a recorded run for its warnings)": (
+            lambda: (float(evaluate(program, {}).output),),
+            lambda: (lambda r: (r.output, r.value))(directional(program, {}, {"a": 1.0}, engine="tape"))),
+        "autodiff jvp, compiled engine (the code `emit --mode forward --to python` writes)": (
+            lambda: (float(evaluate_with(program, {}, engine="compiled").output),),
+            lambda: (lambda r: (r.output, r.value))(directional(program, {}, {"a": 1.0}, engine="compiled"))),
         "hand-written Python reverse sweep (floor)": (lambda: loop_floor(0.9, 0.3, n, grad=False),
                                                       lambda: loop_floor(0.9, 0.3, n)),
     }

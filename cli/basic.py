@@ -9,7 +9,8 @@ from .app import command
 from .config import CommandConfig, LimitSettings, OutputSettings, PointsSettings, ProgramInput
 from .completion import complete_names
 from .inputs import load, parse_at, parse_names, parse_value, require_points
-from .options import MAX_ORDER, engine_option, limit_options, output_options, points_options, program_options
+from .options import (MAX_ORDER, engine_option, limit_options, output_options, points_engine, points_options,
+                      program_options)
 from .render import Report, Row, dumps_single, echo, input_rows, output_label, show, terminal
 from .report import finish, reported, warnings_document
 
@@ -75,14 +76,6 @@ def grad_document(result, program) -> dict:
     return {"output": result.output, result.kind: result.derivatives, "output_name": result.output_name,
             "inputs": result.inputs, "wrt": result.wrt, "program": program.source.filename,
             "warnings": warnings_document(result.warnings)}
-
-
-def points_engine(engine: str) -> str:
-    """The engine of single points under --points. Blocks of points run on the tape's lanes
-    (diffcore/blocks.py), and a point that leaves its block must give the very bytes its block
-    would: so `auto` is the tape there. `--engine compiled` runs every point through the
-    generated code, one at a time (no blocks); its last digits may differ from the tape's."""
-    return "tape" if engine == "auto" else engine
 
 
 @command("eval", EvalConfig, program_options, limit_options, engine_option, output_options, points_options)

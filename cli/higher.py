@@ -11,7 +11,7 @@ from .app import command
 from .completion import complete_name_value, complete_names
 from .config import CommandConfig, LimitSettings, OutputSettings, PointsSettings, ProgramInput
 from .inputs import load, name_value_option, parse_at, parse_names, parse_value, require_points
-from .options import limit_options, output_options, points_options, program_options
+from .options import engine_option, limit_options, output_options, points_engine, points_options, program_options
 from .render import Report, Row, dumps, input_rows, output_label, show, terminal
 from .report import finish, reported, warnings_document
 
@@ -41,9 +41,9 @@ class JacobianConfig(CommandConfig):
 
 
 class JvpConfig(CommandConfig):
-    """`autodiff jvp`: the program, --wrt, limits, output, --direction and --points."""
+    """`autodiff jvp`: the program, --wrt, limits, output, --direction, --points and --engine."""
     GROUPS = MANY_POINTS
-    __slots__ = ("program", "limits", "output", "points", "wrt", "direction")
+    __slots__ = ("program", "limits", "output", "points", "wrt", "direction", "engine")
 
 
 class HvpConfig(CommandConfig):
@@ -100,16 +100,18 @@ def orders_points_job(config, program, order: int):
 def jvp_points_job(config, program):
     """jvp's work at each point of --points (points.PointsJob)."""
     from autodiff.diffcore.blocks_higher import jvp_many
-    from autodiff.diffcore.higher import directional
+    from autodiff.diffcore.compiled.run import directional
 
     from .outcomes import PointsJob
     limits = config.limits.limits()
     v = _directions(config.direction, limits)
     wrt, of = parse_names(config.wrt), config.program.of
+    single = points_engine(config.engine)       # grad's rule for single points under --points
     return PointsJob(
         program, parse_at(config.program.at, limits),
-        lambda point: jvp_document(directional(program, point, v, wrt=wrt, of=of, limits=limits), program, v),
-        ("jvp",), limits,
+        lambda point: jvp_document(directional(program, point, v, wrt=wrt, of=of, limits=limits, engine=single),
+                                   program, v),
+        ("jvp",), limits, None if config.engine == "compiled" else
         (lambda ats, one: jvp_many(program, ats, v, wrt, of, limits, one, lazy=True),
          lambda result: jvp_document(result, program, v)))
 
@@ -182,10 +184,11 @@ def _directions(items: tuple, limits) -> dict:
     return directions
 
 
-@command("jvp", JvpConfig, *common, direction_option, points_options)
+@command("jvp", JvpConfig, program_options, wrt_option, limit_options, engine_option, output_options,
+         direction_option, points_options)
 def jvp_command(config: JvpConfig) -> int:
     """The directional derivative J·v of the output, by one forward-mode pass."""
-    from autodiff.diffcore.higher import directional
+    from autodiff.diffcore.compiled.run import directional
     require_points(config.points)
     program = load(config.program)
     limits = config.limits.limits()
@@ -196,7 +199,7 @@ def jvp_command(config: JvpConfig) -> int:
         from .pointsrun import run_program_points
         return run_program_points(jvp_points_job(config, program), config, (f"{__name__}:jvp_points_job", ()))
     with reported(program):
-        result = directional(program, values, v, wrt=wrt, of=of, limits=limits)
+        result = directional(program, values, v, wrt=wrt, of=of, limits=limits, engine=config.engine)
     if config.output.as_json:
         click.echo(dumps(jvp_document(result, program, v)))
         return finish(program, result.warnings, config.output.strict)

@@ -81,6 +81,15 @@ engine_option = click.option(
          "answer, the tape elsewhere; compiled: refuse a program the compiler does not take; tape: always "
          "the tape.")
 
+
+def points_engine(engine: str) -> str:
+    """The engine of single points under --points. Blocks of points run on the tape's lanes
+    (diffcore/blocks.py), and a point that leaves its block must give the very bytes its block
+    would: so `auto` is the tape there. `--engine compiled` runs every point through the
+    generated code, one at a time (no blocks); its last digits may differ from the tape's."""
+    return "tape" if engine == "auto" else engine
+
+
 output_options = compose(
     click.option("--json", "as_json", is_flag=True, help="Print one JSON object (see README: JSON output)."),
     click.option("--strict", is_flag=True,

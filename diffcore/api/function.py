@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping, Optional, Sequence, Un
 
 import numpy as np
 
-from autodiff.diffcore.compiled.run import ENGINES, Runner, evaluate
+from autodiff.diffcore.compiled.run import ENGINES, Runner, directional, evaluate
 from autodiff.diffcore.engine.context import Limits
-from autodiff.diffcore.higher import derivative_tensors, directional, hessian_vector, jacobian
+from autodiff.diffcore.higher import derivative_tensors, hessian_vector, jacobian
 from autodiff.diffcore.program import Program, decode_program
 from autodiff.grammar.source import ProgramError, Source, read_program_bytes
 
@@ -72,7 +72,7 @@ class Function:
             raise ValueError(f"engine must be one of {', '.join(map(repr, ENGINES))}, not {engine!r}")
         self._program = program
         self._limits = limits
-        self._engine = engine       # value and reverse-mode runs: docs/performance.md, "Two engines"
+        self._engine = engine       # values, reverse mode and J·v: docs/performance.md, "Two engines"
         self._lock = threading.RLock()
 
     # ------------------------------------------------------------------ what it is
@@ -195,7 +195,7 @@ class Function:
         """The directional derivative J·v by one forward pass; `direction` by input (others: zero)."""
         with self._run():
             result = directional(self._program, self._point(values, inputs), dict(direction), wrt=_names(wrt),
-                                 of=of, limits=self._limits)
+                                 of=of, limits=self._limits, engine=self._engine)
         return JVP(value=result.output, inputs=result.inputs, output_name=result.output_name, program=self.name,
                    warnings=tuple(result.warnings), direction=_directions(direction), jvp=result.value)
 
@@ -268,7 +268,7 @@ def compile(text: str, /, *, name: str = "<expr>", max_steps: int = _DEFAULTS.ma
             timeout: Optional[float] = _DEFAULTS.timeout, max_memory: int = _DEFAULTS.max_memory,
             engine: str = "auto") -> Function:
     """A `Function` from program text; `name` is shown in errors. The limits apply to each run;
-    `engine` ("auto", "compiled" or "tape") runs values, gradients and VJPs as `--engine` does."""
+    `engine` ("auto", "compiled" or "tape") runs values, gradients, VJPs and JVPs as `--engine` does."""
     if not isinstance(text, str):
         raise TypeError(f"compile() takes the program's text as a str, not {type(text).__name__}")
     source = Source(text, name)

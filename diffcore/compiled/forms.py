@@ -1,10 +1,12 @@
 """A program's compiled form for one kind of run: emitted once, checked, instrumented, executed.
 
-`compiled_form(program, at, wrt, of, limits)` -> CompiledForm, or the reason (a
-ProgramError, located as emit locates it, or a text) the program runs on the tape. The forms
-live on the Program (one cache per program, no module state), keyed by the `--wrt` inputs,
-`--of`, the names given and the shape of each value given: the emitted code is specialised to
-those shapes, so a point of other shapes gets (or is refused) a form of its own.
+`compiled_form(program, at, wrt, of, limits, mode)` -> CompiledForm, or the reason (a
+ProgramError, located as emit locates it, or a text) the program runs on the tape. mode is
+emit's: "reverse" (`f` and `grad_f`, for eval and grad) or "forward" (`f` and `jvp_f`, for
+jvp). The forms live on the Program (one cache per program, no module state), keyed by the
+mode, the `--wrt` inputs, `--of`, the names given and the shape of each value given: the
+emitted code is specialised to those shapes, so a point of other shapes gets (or is refused) a
+form of its own.
 """
 from __future__ import annotations
 
@@ -41,10 +43,14 @@ class CompiledForm:
     """The generated functions and what a run of them needs (see the module's docstring)."""
 
     def __init__(self, namespace: dict, emitted, survey_: Survey, largest: int, order: list, defaults: dict):
-        self.f, self.grad_f = namespace["f"], namespace["grad_f"]
+        self.f, self.grad_f, self.jvp_f = namespace["f"], namespace.get("grad_f"), namespace.get("jvp_f")
         self.emitted = emitted
         self.params = list(emitted.inputs)          # the generated functions' parameters, in order
-        self.extra = list(emitted.extra)            # the cotangent of an array output
+        self.extra = list(emitted.extra)            # the cotangent of an array output; the directions
+        # forward mode: the --wrt input each direction parameter of jvp_f is for (emit gives one to
+        # each --wrt input that can affect the output, in order; the others move nothing)
+        live = [w for w in emitted.wrt if w not in emitted.inactive]
+        self.dots = dict(zip(live, self.extra)) if emitted.mode == "forward" else {}
         self.survey, self.largest = survey_, largest
         self.order, self.defaults = order, defaults  # the inputs as a run lists them; default values
         self.output_name = emitted.run.output_name
@@ -78,12 +84,12 @@ def shape_key(at: dict) -> tuple:
 
 
 def compiled_form(program: Program, at: dict, wrt: list, of: Optional[str],
-                  limits: Limits) -> Union[CompiledForm, ProgramError, str]:
+                  limits: Limits, mode: str = "reverse") -> Union[CompiledForm, ProgramError, str]:
     cache = program.__dict__.setdefault("_compiled_forms", {})
-    key = (tuple(wrt), of, shape_key(at))
+    key = (mode, tuple(wrt), of, shape_key(at))
     if key not in cache:
         try:
-            cache[key] = _make(program, at, wrt, of, limits)
+            cache[key] = _make(program, at, wrt, of, limits, mode)
         except ProgramError as exc:
             if getattr(exc, "limit", None):     # a limit met at this point: another point may compile
                 return exc
@@ -91,7 +97,8 @@ def compiled_form(program: Program, at: dict, wrt: list, of: Optional[str],
     return cache[key]
 
 
-def _make(program: Program, at: dict, wrt: list, of: Optional[str], limits: Limits) -> Union[CompiledForm, ProgramError]:
+def _make(program: Program, at: dict, wrt: list, of: Optional[str], limits: Limits,
+          mode: str) -> Union[CompiledForm, ProgramError]:
     from ..emit.api import emit
     from ..interpreter.builtins import BUILTINS
     module = parse(program.source)
@@ -104,7 +111,7 @@ def _make(program: Program, at: dict, wrt: list, of: Optional[str], limits: Limi
     if found.depth > limits.max_depth:
         return refuse("its calls nest deeper than --max-depth", None)
     try:
-        emitted = emit(program, at, mode="reverse", target="python", wrt=wrt, of=of, limits=limits, stats=False,
+        emitted = emit(program, at, mode=mode, target="python", wrt=wrt, of=of, limits=limits, stats=False,
                        max_literal=_MOST_LITERAL)
     except ProgramError:
         raise
@@ -144,6 +151,8 @@ def _make(program: Program, at: dict, wrt: list, of: Optional[str], limits: Limi
         where = next(s for s in walk(emitted.block) if isinstance(s, Assign) and s.name in unchecked)
         return refuse("a test of differentiated values whose result the output never reads (the tape checks "
                       "it for ties)", where)
+    if mode == "forward" and len(emitted.extra) != len(emitted.wrt) - len(emitted.inactive):
+        return refuse("emit's directions do not match the --wrt inputs one to one", None)
     run = emitted.run
     at_plain = {n: as_input_value(v, n) for n, v in at.items()}
     defaults = {n: v for n, v in run.inputs.items() if n not in at_plain}

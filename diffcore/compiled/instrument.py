@@ -140,7 +140,7 @@ def _imports_math(statement) -> bool:
 class _Instrument(pyast.NodeTransformer):
     def __init__(self, tie_names: dict, mask: int, numbers_only: bool):
         self.tie_names, self.mask, self.ties, self.numbers_only = tie_names, mask, False, numbers_only
-        self.checked = set()        # the tie names given a check in grad_f
+        self.checked = set()        # the tie names given a check in grad_f or jvp_f
 
     def visit_FunctionDef(self, node):
         if node.name not in ENTRY_POINTS:
@@ -200,7 +200,7 @@ class _Instrument(pyast.NodeTransformer):
 def build(text: str, tie_names: dict, mask: int, numbers_only: bool = False) -> dict:
     """The module's functions, instrumented, by name. tie_names: name -> 'compare' (its value's
     comparisons must not tie) or 'zero' (it must not be 0: the kink of norm and hypot).
-    `_unchecked`: the tie names grad_f does not assign (dead code emit removed), so no check."""
+    `_unchecked`: the tie names grad_f (jvp_f) does not assign (dead code emit removed), so no check."""
     instrument = _Instrument(dict(tie_names), mask, numbers_only)
     tree = instrument.visit(pyast.parse(text))
     pyast.fix_missing_locations(tree)

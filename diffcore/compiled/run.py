@@ -2,6 +2,7 @@
 
     Runner(program, wrt, of, cotangent, reduce_sum, limits, print_fn, engine)(at) -> Derivatives
     evaluate(program, at, of, limits, print_fn, engine) -> Evaluation
+    directional(program, at, direction, wrt, of, limits, engine) -> HigherResult (J·v, forward mode)
 
 engine: 'tape' (always the tape), 'compiled' (refuses, with emit's located reason, a program
 the compiler does not take), 'auto' (compiled when the program has a loop or the same kind of
@@ -12,11 +13,14 @@ a value or derivative that is not finite (the tape finds where), a comparison ti
 differentiated values (a one-sided derivative, which the tape notes), an error inside the
 generated code, a loop past the bound below which the tape's limits cannot be reached
 (static.py), a Jacobian of an array output (one sweep per element is the tape's), a point
-whose shapes differ from those the code was generated for (a form of its own is made).
+whose shapes differ from those the code was generated for (a form of its own is made); for
+J·v also a direction the tape refuses (an input not differentiated, a shape), and an array
+output whose Jacobian the tape's diagnosing run would refuse as too large.
 """
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Optional
 
 import numpy as np
@@ -25,11 +29,13 @@ from autodiff.grammar import ast
 from autodiff.grammar.source import ProgramError
 
 from .. import derivatives
-from ..derivatives import Derivatives, Differentiator, Evaluation, _as_shape
+from ..derivatives import MAX_TENSOR_ENTRIES, Derivatives, Differentiator, Evaluation, _as_shape, resolve_wrt
 from ..engine.context import Limits, RunContext
 from ..program import Program, UsageError, as_input_value
 
 ENGINES = ("auto", "compiled", "tape")
+# A loop needs one of these words; text without them (a comment or a string may have them) has none.
+_LOOP_WORD = re.compile(r"\b(?:while|for)\b")
 
 
 class _Handover(Exception):
@@ -38,6 +44,8 @@ class _Handover(Exception):
 
 def has_loop(program: Program) -> bool:
     found = program.__dict__.get("_has_loop")
+    if found is None and not _LOOP_WORD.search(program.source.text):
+        found = program.__dict__["_has_loop"] = False     # no loop keyword: no parse (the cold start's case)
     if found is None:
         from autodiff.grammar import parse
         from .static import children
@@ -64,9 +72,9 @@ def _wants(program: Program, engine: str, at: dict, what: tuple) -> bool:
     return False
 
 
-def _form(program: Program, engine: str, at: dict, wrt: list, of, limits: Limits):
+def _form(program: Program, engine: str, at: dict, wrt: list, of, limits: Limits, mode: str = "reverse"):
     from .forms import compiled_form
-    form = compiled_form(program, at, wrt, of, limits)
+    form = compiled_form(program, at, wrt, of, limits, mode)
     if isinstance(form, ProgramError):
         if engine == "compiled":
             raise form
@@ -190,3 +198,65 @@ def evaluate(program: Program, at: dict, of: Optional[str] = None, limits: Optio
                     pass
         # (a run inside this one: the tape has what is left of the same deadline)
         return derivatives.evaluate(program, at, of=of, limits=limits, print_fn=print_fn)
+
+
+def directional(program: Program, at: dict, direction: dict, wrt: Optional[list] = None, of: Optional[str] = None,
+                limits: Optional[Limits] = None, engine: str = "auto"):
+    """J·v for a direction given per input (as higher.directional gives it), by the forward-mode
+    code `autodiff emit --mode forward --to python` writes where it gives the tape's answer."""
+    from ..higher import directional as tape_directional
+    if engine not in ENGINES:
+        raise ValueError(f"engine {engine!r}")
+    limits = limits or Limits()
+    names = resolve_wrt(program, wrt or None)
+    with RunContext(limits) as context:
+        plain = {name: as_input_value(value, name) for name, value in at.items()}
+        if _wants(program, engine, plain, ("jvp", tuple(names), of)):
+            form = _form(program, engine, plain, names, of, limits, "forward")
+            if form is not None:
+                try:
+                    return _tangent(form, plain, direction, limits, context)
+                except _Handover:
+                    pass
+        # (a run inside this one: the tape has what is left of the same deadline)
+        return tape_directional(program, at, direction, wrt=wrt, of=of, limits=limits)
+
+
+def _direction(form, direction: dict) -> list:
+    """The arguments of jvp_f for the direction (inputs not named: zero), or a handover where the
+    tape refuses the direction (its error names the input and the shapes)."""
+    for name, value in direction.items():
+        if name not in form.wrt:
+            raise _Handover()
+        if name not in form.dots:       # an input that cannot affect the output: checked, not passed
+            if np.shape(_call(np.asarray, value, dtype=np.float64)) != form.shapes[name]:
+                raise _Handover()
+    dots = []
+    for name in form.dots:
+        shape = form.shapes[name]
+        value = direction.get(name)
+        if value is None:
+            dots.append(np.zeros(shape) if shape else 0.0)
+            continue
+        value = _call(np.asarray, value, dtype=np.float64)
+        if value.shape != shape:
+            raise _Handover()
+        dots.append(value if shape else float(value))
+    return dots
+
+
+def _tangent(form, at: dict, direction: dict, limits: Limits, context: RunContext):
+    from ..higher import HigherResult
+    budget = form.budget(limits, True)      # (the tape's J·v records a run, for its warnings)
+    if budget < 0:
+        raise _Handover()
+    out_size = math.prod(form.out_shape)
+    if form.out_shape and out_size * sum(math.prod(form.shapes[n]) for n in form.wrt) > MAX_TENSOR_ENTRIES:
+        raise _Handover()       # the tape diagnoses through the Jacobian, and refuses one this large
+    dots = _direction(form, direction)
+    value, tangent = _call(form.jvp_f, *form.arguments(at), *dots, _budget=budget, _deadline=context.deadline)
+    value = _plain(value)
+    tangent = _as_shape(_plain(tangent), form.out_shape)
+    if not (_finite(value) and _finite(tangent)):
+        raise _Handover()
+    return HigherResult(form.inputs(at), value, form.output_name, list(form.wrt), "jvp", value=tangent)

@@ -277,36 +277,58 @@ class Agreement:
         if gradient is not None:
             self.emitted(program, at, names, gradient, v, tolerance)
             self.compiled(program, at, names, result, tolerance)
+        if jvp is not None:
+            self.compiled_jvp(program, at, v, jvp, tolerance)
         return gradient, magnitude
+
+    def run_compiled(self, what: str, run: Callable[[], Any]) -> Any:
+        """The result of a run with --engine compiled, or None: a refusal or a limit met while
+        compiling is counted; a failure where the tape runs is a finding."""
+        from autodiff.diffcore.compiled.static import NotCompiled
+        from autodiff.diffcore.emit.lower import EmitError
+        try:
+            return run()
+        except (EmitError, NotCompiled):
+            self.stats[f"{what} refuses"] += 1
+        except ProgramError as error:
+            if getattr(error, "limit", None):       # emit's run at the point met a limit (a slow machine)
+                self.stats["compiled: a limit while compiling"] += 1
+            else:
+                self.disagree("compiled", f"the {what} fails where the tape runs: {type(error).__name__}: {error}",
+                              (what,))
+        except Exception as error:      # noqa: BLE001 - a failure or crash is the finding
+            self.disagree("compiled", f"the {what} fails: {type(error).__name__}: {error}", (what,))
+        return None
+
+    def same_warnings(self, what: str, got: list, tape: list, against: str) -> None:
+        if [(w.kind, w.operation, w.span) for w in got] != [(w.kind, w.operation, w.span) for w in tape]:
+            self.disagree("compiled", f"{what} warnings: compiled {got}, tape {tape}", (what, against))
 
     def compiled(self, program, at, names, tape, tolerance) -> None:
         """The compiled engine (`--engine compiled`, diffcore/compiled) against the tape: the same
         output and gradient, the same warnings (where it hands over to the tape, trivially)."""
         from autodiff.diffcore.compiled.run import Runner
-        from autodiff.diffcore.compiled.static import NotCompiled
-        from autodiff.diffcore.emit.lower import EmitError
         runner = Runner(program, limits=LIMITS, print_fn=silent, engine="compiled")
-        try:
-            got = runner(at)
-        except (EmitError, NotCompiled):
-            self.stats["compiled refuses"] += 1
-            return
-        except ProgramError as error:
-            if getattr(error, "limit", None):       # emit's run at the point met a limit (a slow machine)
-                self.stats["compiled: a limit while compiling"] += 1
-                return
-            self.disagree("compiled", f"the compiled engine fails where the tape runs: {type(error).__name__}: "
-                          f"{error}", ("compiled",))
-            return
-        except Exception as error:      # noqa: BLE001 - a failure or crash is the finding
-            self.disagree("compiled", f"the compiled engine fails: {type(error).__name__}: {error}", ("compiled",))
+        got = self.run_compiled("compiled engine", lambda: runner(at))
+        if got is None:
             return
         self.stats[f"compiled ran on the {runner.last_engine}"] += 1
         self.compare("compiled", "grad --engine compiled", got.output, "grad", tape.output, FIRST_RTOL, tolerance)
         self.compare("compiled", "grad --engine compiled", flat(got.derivatives, names), "grad",
                      flat(tape.derivatives, names), FIRST_RTOL, tolerance)
-        if [(w.kind, w.operation, w.span) for w in got.warnings] != [(w.kind, w.operation, w.span) for w in tape.warnings]:
-            self.disagree("compiled", f"warnings: compiled {got.warnings}, tape {tape.warnings}", ("compiled", "grad"))
+        self.same_warnings("compiled", got.warnings, tape.warnings, "grad")
+
+    def compiled_jvp(self, program, at, v, tape, tolerance) -> None:
+        """`jvp --engine compiled` (the forward-mode code) against the tape's J·v and warnings."""
+        from autodiff.diffcore.compiled.run import directional as compiled_directional
+        got = self.run_compiled("compiled jvp", lambda: compiled_directional(program, at, v, limits=LIMITS,
+                                                                             engine="compiled"))
+        if got is None:
+            return
+        self.stats["compiled jvp ran"] += 1
+        self.compare("compiled", "jvp --engine compiled", got.output, "jvp", tape.output, FIRST_RTOL, tolerance)
+        self.compare("compiled", "jvp --engine compiled", got.value, "jvp", tape.value, FIRST_RTOL, tolerance)
+        self.same_warnings("compiled jvp", got.warnings, tape.warnings, "jvp")
 
     def emitted(self, program, at, names, gradient, v, tolerance) -> None:
         """`autodiff emit`'s programs, both modes and both targets, against the tape's gradient and
