@@ -8,8 +8,9 @@ is delegated to diffcore.
     inputs.py    option values -> what diffcore takes (the program, --at values, names)
     basic.py     eval, grad          higher.py   hessian, jacobian, jvp, hvp, grad --order N
     check.py     check               trace.py, graph.py, plot.py   the views
-    points.py    --points I/O; pointsrun.py runs them, with outcomes.py, workers.py (worker processes),
-                 and with --scheduler cluster_points.py and partitions.py (a Dask cluster)
+    points/      --points: reading (reading.py, columns.py), outcomes (outcomes.py), writing
+                 (blockwrite.py), running a file or a glob (run.py); workers.py, worker processes
+    cluster/     --scheduler: check and --points on a Dask cluster (connect.py reaches Dask)
     render.py, layout.py, pager.py, streams.py, report.py, files.py   output, errors, report files
 
 A new command: a module with its config class (config.CommandConfig) and a body declared with

@@ -35,7 +35,7 @@ def eval_points_job(config: EvalConfig, program):
     from autodiff.diffcore.blocks import evaluate_many
     from autodiff.diffcore.compiled.run import evaluate
 
-    from .outcomes import PointsJob
+    from .points.outcomes import PointsJob
     engine = config.engine
     limits = config.limits.limits()
     of, single = config.program.of, points_engine(engine)
@@ -52,7 +52,7 @@ def grad_points_job(config: GradConfig, program):
     from autodiff.diffcore.blocks import differentiate_many
     from autodiff.diffcore.compiled.run import Runner
 
-    from .outcomes import PointsJob
+    from .points.outcomes import PointsJob
     limits = config.limits.limits()
     values = parse_at(config.program.at, limits)
     cotangent = parse_value(config.vjp, "--vjp", limits) if config.vjp is not None else None
@@ -89,7 +89,7 @@ def eval_command(config: EvalConfig) -> int:
     values = parse_at(config.program.at, limits)
     of = config.program.of
     if config.points.path is not None:
-        from .pointsrun import run_program_points
+        from .points.run import run_program_points
         return run_program_points(eval_points_job(config, program), config, (f"{__name__}:eval_points_job", ()))
     with reported(program):
         result = evaluate(program, values, of=of, limits=limits, engine=engine)
@@ -139,7 +139,7 @@ def grad_command(config: GradConfig) -> int:
         return run_orders(config, config.order)
     program = load(config.program)
     if config.points.path is not None:
-        from .pointsrun import run_program_points
+        from .points.run import run_program_points
         return run_program_points(grad_points_job(config, program), config, (f"{__name__}:grad_points_job", ()))
     limits = config.limits.limits()
     values = parse_at(config.program.at, limits)

@@ -30,12 +30,13 @@ from autodiff.grammar.source import ProgramError
 
 from . import report as exit_codes
 from .app import command
-from .cluster import scheduler_option
+from .cluster.connect import scheduler_option
 from .config import CommandConfig, LimitSettings, RunSettings
 from .options import FiniteFloatRange, limit_options
 from .files import probe, write_atomically
 from .inputs import option_given
 from .render import to_json
+from .streams import show_progress
 from .report import format_error, use_color
 from .workers import sigterm_raises, worker_count
 
@@ -146,7 +147,7 @@ def check_command(config: CheckConfig) -> int:
 
     with sigterm_raises():         # SIGTERM ends the run as Ctrl-C does: workers stopped, JUnit written
         if config.scheduler is not None:
-            from .cluster_check import check_on_scheduler
+            from .cluster.check import check_on_scheduler
             checks = check_on_scheduler(config.scheduler, files, options)
         else:
             checks = run_checks(files, options, jobs, idle=progress.refresh if progress else None)
@@ -231,11 +232,6 @@ def _write_text(path: str, text: str) -> None:
 
 
 # ---------------------------------------------------------------- progress
-
-def show_progress() -> bool:
-    """A progress bar only for a person watching: stderr a terminal, and no NO_COLOR or TERM=dumb."""
-    return (sys.stderr.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb")
-
 
 class Progress:
     """A rich progress bar on stderr: files done / total, failures so far, time left."""

@@ -84,7 +84,7 @@ def orders_points_job(config, program, order: int):
     from autodiff.diffcore.blocks_higher import hessian_many
     from autodiff.diffcore.higher import derivative_tensors
 
-    from .outcomes import PointsJob
+    from .points.outcomes import PointsJob
     limits = config.limits.limits()
     wrt, of = parse_names(config.wrt), config.program.of
     return PointsJob(
@@ -102,7 +102,7 @@ def jvp_points_job(config, program):
     from autodiff.diffcore.blocks_higher import jvp_many
     from autodiff.diffcore.compiled.run import directional
 
-    from .outcomes import PointsJob
+    from .points.outcomes import PointsJob
     limits = config.limits.limits()
     v = _directions(config.direction, limits)
     wrt, of = parse_names(config.wrt), config.program.of
@@ -125,7 +125,7 @@ def run_orders(config, order: int) -> int:
     values = parse_at(config.program.at, limits)
     wrt, of = parse_names(config.wrt), config.program.of
     if config.points.path is not None:
-        from .pointsrun import run_program_points
+        from .points.run import run_program_points
         return run_program_points(orders_points_job(config, program, order), config,
                                   (f"{__name__}:orders_points_job", (order,)))
     with reported(program):
@@ -196,7 +196,7 @@ def jvp_command(config: JvpConfig) -> int:
     v = _directions(config.direction, limits)
     wrt, of = parse_names(config.wrt), config.program.of
     if config.points.path is not None:
-        from .pointsrun import run_program_points
+        from .points.run import run_program_points
         return run_program_points(jvp_points_job(config, program), config, (f"{__name__}:jvp_points_job", ()))
     with reported(program):
         result = directional(program, values, v, wrt=wrt, of=of, limits=limits, engine=config.engine)

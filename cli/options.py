@@ -14,7 +14,7 @@ from typing import Callable
 import click
 
 from .completion import complete_name_value, complete_program_path, complete_variable
-from .cluster import scheduler_option
+from .cluster.connect import scheduler_option
 from .inputs import max_memory_option, name_value_option, size_option
 
 
@@ -101,7 +101,7 @@ output_options = compose(
                       "to fit the terminal's width."),
 )
 
-# --points and its companions (eval, grad, hessian, jvp); points.py runs them, and is imported
+# --points and its companions (eval, grad, hessian, jvp); points/run.py runs them, and is imported
 # only when --points is given.
 points_options = compose(
     click.option("--points", "path", metavar="FILE",

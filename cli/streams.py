@@ -10,6 +10,7 @@ tables in ASCII by itself; the terminal plot asks `can_encode` and uses markers 
 """
 from __future__ import annotations
 
+import os
 import sys
 from typing import TextIO
 
@@ -112,3 +113,8 @@ def fit_standard_streams() -> None:
             stream.reconfigure(encoding=CODEC, errors="strict")
         else:                       # latin-1 and the like: their own characters, stand-ins for the rest
             stream.reconfigure(errors=ERRORS)
+
+
+def show_progress() -> bool:
+    """A progress bar only for a person watching: stderr a terminal, and no NO_COLOR or TERM=dumb."""
+    return (sys.stderr.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb")

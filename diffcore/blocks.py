@@ -94,7 +94,7 @@ class LaneResults:
     """The results of a block computed over lanes, kept as columns: `[i]` builds lane i's result
     (an Evaluation or Derivatives); `pattern()` builds one result whose numbers are markers, with
     the column each marker stands for, so that a caller can write all the lanes' results at once
-    (cli/points.py, cli/blockwrite.py) without building them one by one.
+    (cli/points/reading.py, cli/points/blockwrite.py) without building them one by one.
 
     `build(pick)` makes a result, taking each number or array that differs between lanes from its
     column (lanes along the first axis) with `pick(column)`."""

@@ -1,7 +1,7 @@
 """Points as columns for the block runner (diffcore/blocks.py), and what it returns.
 
 `Columns` hands a block of points to `run_block` as one array per input (read so by
-cli/pointcolumns.py) rather than a dict per point; `BlockResults` is `run_block`'s list of
+cli/points/columns.py) rather than a dict per point; `BlockResults` is `run_block`'s list of
 results with the blocks of lanes that made them, for a writer of all the lanes at once.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ def _lane(column: np.ndarray, i: int) -> Any:
 
 
 class Columns:
-    """Points given as columns (read a block at a time: cli/pointcolumns.py): `columns` maps each
+    """Points given as columns (read a block at a time: cli/points/columns.py): `columns` maps each
     input name to its values, points along the first axis; `base` holds the values common to
     every point (given with --at). Indexing gives a point's dict, {**base, **its values}, as a
     point read alone gives it, built once on demand: a block computed in lanes never builds it,
@@ -71,7 +71,7 @@ class BlockResults(list):
     """run_block's results, with `groups`: each LaneResults computed with the positions of its
     lanes among the results (lane k is results[lanes[k]], unless that point was computed
     alone), and `alone`: how many points were not computed in lanes. A writer of all the
-    lanes at once (cli/blockwrite.py) reads these rather than every result."""
+    lanes at once (cli/points/blockwrite.py) reads these rather than every result."""
 
     def __init__(self, results: list):
         super().__init__(results)

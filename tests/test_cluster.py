@@ -1,11 +1,11 @@
-"""`--scheduler`: the address it takes, and that Dask stays unloaded without it (cli/cluster.py)."""
+"""`--scheduler`: the address it takes, and that Dask stays unloaded without it (cli/cluster/connect.py)."""
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from cli.cluster import Scheduler, parse_scheduler
+from cli.cluster.connect import Scheduler, parse_scheduler
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -1,4 +1,4 @@
-"""`autodiff check --scheduler`: the same results as one machine, from a Dask cluster (cli/cluster_check.py).
+"""`autodiff check --scheduler`: the same results as one machine, from a Dask cluster (cli/cluster/check.py).
 
 One LocalCluster of two worker processes serves the module: the library is called with its
 client, and the command line reaches it by its address (tcp://127.0.0.1:PORT), so only one test
@@ -25,8 +25,8 @@ import cloudpickle  # noqa: E402
 import dask  # noqa: E402
 
 from autodiff.cli import check as check_cli  # noqa: E402
-from autodiff.cli import cluster  # noqa: E402
-from autodiff.cli.cluster_check import check_on_cluster  # noqa: E402
+from autodiff.cli.cluster import connect as cluster  # noqa: E402
+from autodiff.cli.cluster.check import check_on_cluster  # noqa: E402
 from autodiff.diffcore.checks.results import CheckOptions  # noqa: E402
 from autodiff.diffcore.checks.runner import check_path, collect, run_checks  # noqa: E402
 from autodiff.diffcore.engine.context import Limits  # noqa: E402

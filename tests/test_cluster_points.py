@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from autodiff.cli.main import cli
-from cli.partitions import points_files, scan_partition
+from cli.points.partitions import points_files, scan_partition
 
 distributed = pytest.importorskip("distributed")
 
@@ -97,8 +97,8 @@ def test_output_dir_concatenates_to_standard_output(cluster, data, tmp_path):
 
 
 def test_scan_counts_lines_and_finds_long_lines_and_open_quotes(tmp_path, monkeypatch):
-    monkeypatch.setattr("cli.partitions.MAX_LINE_BYTES", 8)
-    monkeypatch.setattr("cli.partitions.SCAN_BYTES", 4)      # lines and quotes across chunks
+    monkeypatch.setattr("cli.points.partitions.MAX_LINE_BYTES", 8)
+    monkeypatch.setattr("cli.points.partitions.SCAN_BYTES", 4)      # lines and quotes across chunks
     path = tmp_path / "p.csv"
     path.write_bytes(b'a\n1\n"2\n3"\n123456789\n4')
     whole = scan_partition(str(path), 0, path.stat().st_size, True)

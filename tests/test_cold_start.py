@@ -30,7 +30,7 @@ from autodiff.grammar import _tables, generate
 from autodiff.grammar.ast import Span
 from autodiff.grammar.source import Source
 
-HEAVY = ("lark", "regex", "rich", "logging", "autodiff.cli.points",
+HEAVY = ("lark", "regex", "rich", "logging", "autodiff.cli.points.reading",
          # the other commands' modules, and click's parts that parsing does not need
          "autodiff.cli.higher", "autodiff.cli.check", "autodiff.cli.trace", "autodiff.cli.graph",
          "autodiff.cli.plot", "click.shell_completion", "click.testing",

@@ -1,5 +1,5 @@
-"""Reading points a block at a time into columns (cli/pointcolumns.py) and writing a whole block
-at once (cli/blockwrite.py): the same values, errors and bytes as one line and one point at a time.
+"""Reading points a block at a time into columns (cli/points/columns.py) and writing a whole block
+at once (cli/points/blockwrite.py): the same values, errors and bytes as one line and one point at a time.
 
 Every comparison is exact: values by repr (with their type and shape), errors by their text,
 output byte for byte against `--points-engine per-point`.
@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import autodiff.cli.main  # noqa: F401 - registers the commands
-import autodiff.cli.pointcolumns as pointcolumns
-import autodiff.cli.points as points
+import autodiff.cli.points.columns as pointcolumns
+import autodiff.cli.points.reading as points
 from autodiff.diffcore.blocks import Columns, Lane, differentiate_many
 from autodiff.diffcore.derivatives import Differentiator
 from autodiff.diffcore.program import Program
@@ -124,7 +124,7 @@ def test_orjson_reads_numbers_as_float_does():
 
 @pytest.mark.parametrize("special", ["json", "csv"])
 def test_number_texts_fast_is_repr_byte_for_byte(special):
-    from autodiff.cli.blockwrite import _CSV_SPECIAL, _JSON_SPECIAL, number_texts
+    from autodiff.cli.points.blockwrite import _CSV_SPECIAL, _JSON_SPECIAL, number_texts
     table = _JSON_SPECIAL if special == "json" else _CSV_SPECIAL
     rng = np.random.default_rng(8)
     bits = rng.integers(0, 2 ** 64, 50_000, dtype=np.uint64).view(np.float64)
@@ -137,7 +137,7 @@ def test_number_texts_fast_is_repr_byte_for_byte(special):
 
 def test_json_block_is_the_lines_of_each_point():
     from autodiff.cli.basic import grad_document
-    from autodiff.cli.blockwrite import json_block, lanes_only
+    from autodiff.cli.points.blockwrite import json_block, lanes_only
     from autodiff.cli.render import dumps
     program = Program(Source((ROOT / "samples" / "seed_control_flow.expr").read_text(), "seed"))
     a = np.random.default_rng(9).uniform(-2, 2, 500)

@@ -156,8 +156,8 @@ def test_cli_output_is_byte_identical(tmp_path, command):
 
 
 def test_cli_rosenbrock_arrays_and_workers(tmp_path, monkeypatch):
-    import autodiff.cli.points
-    monkeypatch.setattr(autodiff.cli.points, "BLOCK_POINTS", 300)       # several blocks for the workers
+    import autodiff.cli.points.reading
+    monkeypatch.setattr(autodiff.cli.points.reading, "BLOCK_POINTS", 300)       # several blocks for the workers
     rng = np.random.default_rng(4)
     x = rng.uniform(-2, 2, (2000, 3))
     points = tmp_path / "p.csv"
@@ -190,11 +190,11 @@ def test_points_on_one_path_never_run_alone():
     assert [v.output for v in values] == [r.output for r in results]
 
 
-# ------------------------------------------------ writing a block's lanes at once (cli/blockwrite.py)
+# ------------------------------------------------ writing a block's lanes at once (cli/points/blockwrite.py)
 
 def test_number_texts_are_what_json_and_csv_write():
-    from autodiff.cli.blockwrite import _CSV_SPECIAL, _JSON_SPECIAL, number_texts
-    from autodiff.cli.points import _csv_number
+    from autodiff.cli.points.blockwrite import _CSV_SPECIAL, _JSON_SPECIAL, number_texts
+    from autodiff.cli.points.reading import _csv_number
     from autodiff.cli.render import dumps
     values = np.array([1.5, -0.0, 1e-300, 2.0 ** 70, 0.1 + 0.2, np.nan, np.inf, -np.inf, 5e-324])
     assert number_texts(values, _JSON_SPECIAL) == [dumps({"v": v})[6:-1] for v in values.tolist()]
@@ -203,7 +203,7 @@ def test_number_texts_are_what_json_and_csv_write():
 
 
 def test_template_needs_each_marker_once():
-    from autodiff.cli.blockwrite import _template
+    from autodiff.cli.points.blockwrite import _template
     template, order = _template('{"b": 7, "a": 5, "p": "100%"}', ["5", "7"])
     assert template % tuple(["x", "y"][k] for k in order) == '{"b": y, "a": x, "p": "100%"}'
     assert _template("5 and 5", ["5"]) is None
@@ -253,12 +253,12 @@ def test_csv_rows_of_other_shapes_are_refused_point_by_point(tmp_path, on_error)
     assert block[1].count("\n") == (7 if on_error == "skip" else 6)
 
 
-# ------------------------------------------------ reading plain CSV lines by splitting (cli/points.py)
+# ------------------------------------------------ reading plain CSV lines by splitting (cli/points/reading.py)
 
 def _read_all(data: bytes, monkeypatch, exact: bool) -> list:
     import io
 
-    import autodiff.cli.points as points
+    import autodiff.cli.points.reading as points
     if exact:
         monkeypatch.setattr(points, "plain_row_reader", lambda plan, header: None)
     out = []

@@ -151,8 +151,8 @@ def test_cli_output_is_byte_identical_with_errors(tmp_path, command):
 
 @pytest.mark.parametrize("command", [["jvp", "--direction", "x=[1, -0.5, 0.25]"], ["hessian"]])
 def test_cli_rosenbrock_json_lines_csv_and_workers(tmp_path, monkeypatch, command):
-    import autodiff.cli.points
-    monkeypatch.setattr(autodiff.cli.points, "BLOCK_POINTS", 100)       # several blocks for the workers
+    import autodiff.cli.points.reading
+    monkeypatch.setattr(autodiff.cli.points.reading, "BLOCK_POINTS", 100)       # several blocks for the workers
     x = np.random.default_rng(4).uniform(-2, 2, (400, 3))
     points = tmp_path / "p.csv"
     points.write_text("x[0],x[1],x[2]\n" + "".join(f"{a!r},{b!r},{c!r}\n" for a, b, c in x.tolist()))

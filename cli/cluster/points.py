@@ -30,8 +30,8 @@ from typing import Any, NamedTuple, Optional
 import click
 from distributed import WorkerPlugin
 
-from .partitions import Partition, points_files, probe_file, read_partition, scan_partition
-from .points import BLOCK_POINTS, CsvWriter, Output
+from ..points.partitions import Partition, points_files, probe_file, read_partition, scan_partition
+from ..points.reading import BLOCK_POINTS, CsvWriter, Output
 
 # Bytes of the points files per partition, unless --partition-size says: at most PARTITION_BYTES,
 # for a partition's results are held in memory (a few times its size) until written, with twice
@@ -73,7 +73,7 @@ class ProgramCache(WorkerPlugin):
             from autodiff.diffcore.program import Program
             from autodiff.grammar.source import Source
 
-            from .outcomes import points_compute
+            from ..points.outcomes import points_compute
             module, _, name = spec.recipe[0].partition(":")
             program = Program(Source(spec.text, spec.filename))
             job = getattr(importlib.import_module(module), name)(spec.config, program, *spec.recipe[1])
@@ -135,8 +135,8 @@ def compute_partition(key: str, spec: JobSpec, part: Partition, tagged: bool, he
 
     from autodiff.diffcore.engine.context import RunContext
 
-    from .outcomes import file_tagger, write_outcomes
-    from .points import _flat
+    from ..points.outcomes import file_tagger, write_outcomes
+    from ..points.reading import _flat
     computer, limits = get_worker().plugins[PLUGIN].computer(key, spec)
     points = spec.config.points
     transcript: list = []
@@ -190,8 +190,8 @@ def _output_dir(path: str) -> None:
 
 def run_on_cluster(job, config, recipe: tuple) -> int:
     """The points of `config.points` on its scheduler's cluster; the exit code, as run_points's."""
-    from .cluster import dask_client
-    from .workers import sigterm_raises
+    from .connect import dask_client
+    from ..workers import sigterm_raises
     points = config.points
     files = points_files(points.path)
     sizes = [_regular_file(f) for f in files]
@@ -241,7 +241,7 @@ class _Run:
         self.client.cancel(list(self.futures), force=True)
 
     def go(self) -> int:
-        from .report import Terminated
+        from ..report import Terminated
         try:
             return self._go()
         except (KeyboardInterrupt, Terminated):
@@ -282,7 +282,7 @@ class _Run:
     def _go(self) -> int:
         from distributed import KilledWorker
 
-        from .outcomes import stopped
+        from ..points.outcomes import stopped
         parts = self.partitions()
         self.width = max(5, len(str(len(parts))))
         tagged = len(self.files) > 1

@@ -6,7 +6,7 @@ that checks a file on one machine, so a file's result does not depend on where i
 come back in the order the files were collected, whatever order they finish in: the console
 output and the reports are then those of `check --jobs 1`, byte for byte but for the times.
 
-Imported only with --scheduler; cli/cluster.py opens the client.
+Imported only with --scheduler; cli/cluster/connect.py opens the client.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from autodiff.diffcore.checks.results import ERROR, CheckOptions, FileResult, Pr
 from autodiff.diffcore.checks.runner import check_path, crashed, read_bytes
 from autodiff.grammar.source import ProgramError
 
-from .cluster import Scheduler, dask_client
+from .connect import Scheduler, dask_client
 
 # Tasks in flight ahead of the next result to hand on, per worker thread (and at least
 # MIN_AHEAD): enough that no worker waits for work while one slow file holds the head of the

@@ -27,7 +27,7 @@ import click
 import numpy as np
 
 from .blockwrite import Rows
-from .pointcolumns import csv_blocks
+from .columns import csv_blocks
 from .plaincsv import HeldLines, plain_row_reader
 
 _FLAT_COLUMN = re.compile(r"^\s*([A-Za-z_]\w*)\s*\[\s*(\d+(?:\s*,\s*\d+)*)\s*\]\s*$")
@@ -392,7 +392,7 @@ class PointsProgress:
 
     @staticmethod
     def wanted(path: str) -> bool:
-        from .check import show_progress
+        from ..streams import show_progress
         return (show_progress() and not sys.stdout.isatty()
                 and not (path == "-" and sys.stdin.isatty()))
 

@@ -22,7 +22,7 @@ from typing import Iterator, NamedTuple, Optional
 
 import click
 
-from .points import MAX_LINE_BYTES, Lines, Point, _read_csv, _read_jsonl, points_format
+from .reading import MAX_LINE_BYTES, Lines, Point, _read_csv, _read_jsonl, points_format
 
 # Bytes read at a time when scanning a partition: small enough that the offsets of its
 # newlines (8 bytes each) stay a few megabytes.
@@ -53,7 +53,7 @@ class Probe(NamedTuple):
 
 def probe_file(path: str, fmt: str) -> Probe:
     from .plaincsv import HeldLines
-    from .points import LineTooLong, _column_plan, _csv_problem, _line_problem
+    from .reading import LineTooLong, _column_plan, _csv_problem, _line_problem
     import csv
     with open(path, "rb") as stream:
         lines = Lines(stream)

@@ -14,8 +14,8 @@ import click
 
 from .outcomes import PointsCompute, PointsJob, file_tagger, points_compute, stopped, write_outcomes
 from .partitions import points_files
-from .points import CsvWriter, Output, PointsProgress, _flat, open_points, point_blocks, read_points
-from .workers import ordered_map, worker_count
+from .reading import CsvWriter, Output, PointsProgress, _flat, open_points, point_blocks, read_points
+from ..workers import ordered_map, worker_count
 
 
 def run_program_points(job: PointsJob, config, recipe: tuple) -> int:
@@ -33,7 +33,7 @@ def run_program_points(job: PointsJob, config, recipe: tuple) -> int:
     if points.path == "-" and config.program.file == "-":
         raise click.UsageError("the program and --points cannot both come from standard input")
     if points.scheduler is not None:
-        from .cluster_points import run_on_cluster
+        from ..cluster.points import run_on_cluster
         return run_on_cluster(job, config, recipe)
     from autodiff.diffcore.engine.context import RunContext
     computer = points_compute(job, config)

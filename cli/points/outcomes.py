@@ -23,9 +23,9 @@ from autodiff.diffcore.blocks import Lane, LaneResults
 from autodiff.diffcore.lanecolumns import Columns
 
 from .blockwrite import LaneRun, Rows, csv_block, csv_rows, json_block, json_lines, lanes_only, lanes_written
-from .pointcolumns import ColumnBlock
-from .points import CsvWriter, Output, Point, PointError, csv_columns, error_document
-from .render import dumps, to_json
+from .columns import ColumnBlock
+from .reading import CsvWriter, Output, Point, PointError, csv_columns, error_document
+from ..render import dumps, to_json
 
 
 class PointsCompute(NamedTuple):
