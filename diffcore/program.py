@@ -11,7 +11,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from autodiff.grammar import Source, parse
-from autodiff.grammar.ast import Record, Span
+from autodiff.grammar.ast import Record
 from autodiff.grammar.source import ProgramError
 
 from .engine.kinds import type_name

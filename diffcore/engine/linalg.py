@@ -26,8 +26,8 @@ from .arrays import concat, getitem, matmul
 from .broadcasting import batch_elementwise, reshape, sum_, unbroadcast, value_shape
 from .elementwise import add, cot_mul, mul, neg, sub
 from .errors import RuntimeProgramError
-from .numeric import ndarray, plain, shape_of, size_of
-from .tracing import NoRule, Tracer, primitive, strip
+from .numeric import plain, shape_of, size_of
+from .tracing import NoRule, primitive, strip
 
 LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine.broadcasting import reshape, value_shape
-from ..engine.errors import ShapeError, ValueTypeError
-from ..engine.kinds import require_numeric, to_axis, to_int, type_name  # to_axis: re-exported
+from ..engine.errors import ValueTypeError
+from ..engine.kinds import require_numeric, to_axis, type_name  # to_axis: re-exported
 from ..engine.numeric import ndarray
 from ..engine.tracing import strip
 
