@@ -11,6 +11,7 @@ is delegated to diffcore.
     points/      --points: reading (reading.py, columns.py), outcomes (outcomes.py), writing
                  (blockwrite.py), running a file or a glob (run.py); workers.py, worker processes
     cluster/     --scheduler: check and --points on a Dask cluster (connect.py reaches Dask)
+    points_mode.py   a command's --points: this machine (points/) or a cluster (cluster/)
     render.py, layout.py, pager.py, streams.py, report.py, files.py   output, errors, report files
 
 A new command: a module with its config class (config.CommandConfig) and a body declared with

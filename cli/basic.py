@@ -89,8 +89,8 @@ def eval_command(config: EvalConfig) -> int:
     values = parse_at(config.program.at, limits)
     of = config.program.of
     if config.points.path is not None:
-        from .points.run import run_program_points
-        return run_program_points(eval_points_job(config, program), config, (f"{__name__}:eval_points_job", ()))
+        from .points_mode import run_points_mode
+        return run_points_mode(eval_points_job(config, program), config, (f"{__name__}:eval_points_job", ()))
     with reported(program):
         result = evaluate(program, values, of=of, limits=limits, engine=engine)
     if config.output.as_json:
@@ -139,8 +139,8 @@ def grad_command(config: GradConfig) -> int:
         return run_orders(config, config.order)
     program = load(config.program)
     if config.points.path is not None:
-        from .points.run import run_program_points
-        return run_program_points(grad_points_job(config, program), config, (f"{__name__}:grad_points_job", ()))
+        from .points_mode import run_points_mode
+        return run_points_mode(grad_points_job(config, program), config, (f"{__name__}:grad_points_job", ()))
     limits = config.limits.limits()
     values = parse_at(config.program.at, limits)
     cotangent = parse_value(config.vjp, "--vjp", limits) if config.vjp is not None else None

@@ -125,8 +125,8 @@ def run_orders(config, order: int) -> int:
     values = parse_at(config.program.at, limits)
     wrt, of = parse_names(config.wrt), config.program.of
     if config.points.path is not None:
-        from .points.run import run_program_points
-        return run_program_points(orders_points_job(config, program, order), config,
+        from .points_mode import run_points_mode
+        return run_points_mode(orders_points_job(config, program, order), config,
                                   (f"{__name__}:orders_points_job", (order,)))
     with reported(program):
         result = derivative_tensors(program, values, order, wrt=wrt, of=of, limits=limits)
@@ -196,8 +196,8 @@ def jvp_command(config: JvpConfig) -> int:
     v = _directions(config.direction, limits)
     wrt, of = parse_names(config.wrt), config.program.of
     if config.points.path is not None:
-        from .points.run import run_program_points
-        return run_program_points(jvp_points_job(config, program), config, (f"{__name__}:jvp_points_job", ()))
+        from .points_mode import run_points_mode
+        return run_points_mode(jvp_points_job(config, program), config, (f"{__name__}:jvp_points_job", ()))
     with reported(program):
         result = directional(program, values, v, wrt=wrt, of=of, limits=limits, engine=config.engine)
     if config.output.as_json:

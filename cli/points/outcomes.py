@@ -1,7 +1,7 @@
 """The outcome of each point under --points, and writing the outcomes in order.
 
 One machine (points.py, with worker processes: workers.py) and a Dask cluster's workers
-(cluster_points.py) compute and write points with these same two pieces, so that their
+(cluster/points.py) compute and write points with these same two pieces, so that their
 output is the same, byte for byte:
 
     PointsCompute    a point, or a block of points (diffcore/blocks.py), -> outcomes
@@ -150,7 +150,7 @@ class PointsCompute(NamedTuple):
 class PointsJob(NamedTuple):
     """What a command computes at each point, as its points_job function makes it (basic.py,
     higher.py) from its config and its program: on this machine, and on each worker of a cluster
-    from the same config (cluster_points.py).
+    from the same config (cluster/points.py).
 
     `compute(at)` gives the JSON document of one point. `block`, for a command that computes many
     points at once (diffcore/blocks.py), is (many, document): `many(ats, one)` gives each point's

@@ -8,8 +8,8 @@ computed, as JSON Lines or CSV. A bad line is reported with its line number
 and either skipped or ends the run (--on-error); the exit code is 1 if any
 point failed.
 
-This module reads points and writes results; pointsrun.py runs a command's points (on this
-machine, or on a Dask cluster: cluster_points.py), computing them with outcomes.py.
+This module reads points and writes results; run.py runs a command's points (on this
+machine, or on a Dask cluster: cluster/points.py), computing them with outcomes.py.
 """
 from __future__ import annotations
 

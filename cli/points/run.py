@@ -1,8 +1,9 @@
-"""Running --points: the points of one file or a glob of files on this machine, in this process
-or worker processes (workers.py), or with --scheduler on a Dask cluster (cluster_points.py).
+"""Running --points on this machine: the points of one file or a glob of files, in this process
+or worker processes (workers.py).
 
-The commands (basic.py, higher.py) call run_program_points with their PointsJob; reading and
-writing points is points.py's, computing and writing their outcomes outcomes.py's.
+The commands (basic.py, higher.py) reach run_program_points through points_mode.py with their
+PointsJob; reading and writing points is reading.py's, computing and writing their outcomes
+outcomes.py's.
 """
 from __future__ import annotations
 
@@ -10,31 +11,20 @@ import sys
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Optional
 
-import click
-
 from .outcomes import PointsCompute, PointsJob, file_tagger, points_compute, stopped, write_outcomes
 from .partitions import points_files
 from .reading import CsvWriter, Output, PointsProgress, _flat, open_points, point_blocks, read_points
 from ..workers import ordered_map, worker_count
 
 
-def run_program_points(job: PointsJob, config, recipe: tuple) -> int:
-    """The --points mode of a command: its job's points, on this machine or, with --scheduler,
-    on a Dask cluster (cluster_points.py), whose workers make the job again from `recipe`:
-    ("module:points_job function", its arguments after config and program).
-    `config`: the command's (config.py), for its program, its PointsSettings and --strict.
+def run_program_points(job: PointsJob, config) -> int:
+    """A command's job over its --points on this machine (points_mode.py chooses).
+    `config`: the command's (config.py), for its PointsSettings and --strict.
     The points run inside one outer run context without a deadline, which sets up numpy's error
     state once for them all (worker processes inherit it); each point is a run of its own inside
     it, with its own deadline.
     """
     points = config.points
-    if points.as_csv and points.json_lines:
-        raise click.UsageError("--csv and --json-lines are alternatives: give one")
-    if points.path == "-" and config.program.file == "-":
-        raise click.UsageError("the program and --points cannot both come from standard input")
-    if points.scheduler is not None:
-        from ..cluster.points import run_on_cluster
-        return run_on_cluster(job, config, recipe)
     from autodiff.diffcore.engine.context import RunContext
     computer = points_compute(job, config)
     with RunContext(job.limits.replace(timeout=None)):
