@@ -208,7 +208,9 @@ div = primitive("div", _div_impl,
                 jvp=lambda ts, ans, x, y: _sum_tangents(
                     ts, ans, lambda k, t: cot_div(t, y) if k == 0 else neg(cot_mul(t, div(ans, y)))),
                 taylor=_quotient_series,
-                scalar_vjp=lambda g, ans, x, y: (g / y, -g * ans / y),
+                # the general rule's float operations in its order: -(g * (ans / y)), so that a
+                # point alone (floats, this path) and many points at once (arrays) agree bit for bit
+                scalar_vjp=lambda g, ans, x, y: (g / y, -(g * (ans / y))),
                 batch=batch_elementwise,
                 saves=("y", "ans y"), size=broadcast_size)
 
@@ -233,6 +235,14 @@ def _pow_partial_base(ans, x, y):
     return cot_mul(y, pow_(x, sub(y, 1.0)))
 
 
+def _pow_scalar_vjp(g, ans, x, y):
+    """The pow rule on floats, operation for operation as _binary computes it from
+    _pow_partial_base and the y partial (g * d, with d rounded first): any other order may differ
+    in the last bit from the same rule on arrays (many points at once, diffcore/blocks.py)."""
+    d = 0.0 if y == 0.0 else 1.0 if y == 1.0 else 2.0 * x if y == 2.0 else y * x ** (y - 1.0)
+    return g * d, g * (ans * math.log(x))
+
+
 def _pow_series(s, prim, **params):
     x, y = s
     if is_constant(y):
@@ -247,7 +257,7 @@ pow_ = _binary("pow", binary_impl(operator.pow, np.power, scalar_exact=False),
                _pow_series,
                scale=lambda g, d: cot_mul(g, d),
                # x <= 0 makes math.log raise, which sends those cases to the general rule
-               scalar_vjp=lambda g, ans, x, y: (g * y * x ** (y - 1.0), g * ans * math.log(x)),
+               scalar_vjp=_pow_scalar_vjp,
                saves=("x y", "ans x"))       # x^2 keeps x, not x^2
 
 
