@@ -105,7 +105,8 @@ output_options = compose(
 # only when --points is given.
 points_options = compose(
     click.option("--points", "path", metavar="FILE",
-                 help="Run once per point: a CSV or JSON Lines file of input values ('-' for standard input)."),
+                 help="Run once per point: a CSV or JSON Lines file of input values ('-' for standard input), or "
+                      "a quoted glob of such files ('data/*.csv'), read in name order."),
     click.option("--points-format", "format", type=click.Choice(["auto", "csv", "jsonl"]), default="auto",
                  show_default=True, help="How --points is written; auto goes by the file name, then the content."),
     click.option("--json-lines", "json_lines", is_flag=True,
@@ -126,5 +127,6 @@ points_options = compose(
                  help="With --points and --scheduler: write the results as one file per partition in DIR "
                       "(their concatenation in name order is what standard output would get)."),
     click.option("--partition-size", "partition_size", metavar="SIZE", callback=size_option,
-                 help="With --scheduler: bytes of the points files per task (default 4M)."),
+                 help="With --scheduler: bytes of the points files per task (default: about 4 per worker, "
+                      "from 64K to 4M; at most 100,000 tasks)."),
 )

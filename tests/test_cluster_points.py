@@ -149,6 +149,8 @@ def test_a_killed_worker_loses_nothing(cluster, data, tmp_path):
 def test_usage_errors(tmp_path):
     points = tmp_path / "p.csv"
     points.write_text("x\n1\n")
+    many = tmp_path / "many.csv"
+    many.write_text("x\n" + "1\n" * 100_000)
     cases = [
         (["grad", "-e", "x^2", "--scheduler", "local:1"], "--scheduler needs --points"),
         (["grad", "-e", "x^2", "--points", "-", "--scheduler", "local:1"], "not standard input"),
@@ -158,6 +160,8 @@ def test_usage_errors(tmp_path):
           "local:1"], "no file matches"),
         (["hessian", "-e", "x^2", "--points", str(points), "--scheduler", "nowhere"], "expected local:N"),
         (["grad", "-e", "x^2", "--points", str(points), "--scheduler", "local:1", "--jobs", "1"], "not both"),
+        (["grad", "-e", "x^2", "--points", str(many), "--scheduler", "local:1", "--partition-size", "1"],
+         "200,002 partitions; at most 100,000: give at least 3 bytes"),
     ]
     for args, message in cases:
         code, out, err = run(args)

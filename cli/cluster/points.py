@@ -41,6 +41,10 @@ from ..points.reading import BLOCK_POINTS, CsvWriter, Output
 PARTITION_BYTES = 4 << 20
 MIN_PARTITION_BYTES = 64 << 10
 PARTITIONS_PER_WORKER = 4
+# The most partitions a run may cut its files into: each costs a task of the first pass and one
+# of the second (milliseconds each through the scheduler), so a --partition-size far below the
+# files' size would look like a hang; past this it is refused, with the size that would do.
+MAX_PARTITIONS = 100_000
 PLUGIN = "autodiff-programs"
 
 
@@ -195,6 +199,8 @@ def run_on_cluster(job, config, recipe: tuple) -> int:
     points = config.points
     files = points_files(points.path)
     sizes = [_regular_file(f) for f in files]
+    if points.partition_size is not None:       # before a cluster starts or is reached
+        _check_partition_count(points.partition_size, sizes)
     if points.output_dir is not None:
         _output_dir(points.output_dir)
     spec = JobSpec(recipe, config, job.program.source.text, job.program.source.filename)
@@ -212,6 +218,14 @@ def run_on_cluster(job, config, recipe: tuple) -> int:
                         os.remove(os.path.join(points.output_dir, name))
                     except OSError:
                         pass
+
+
+def _check_partition_count(size: int, sizes: list) -> None:
+    tasks = sum(max(1, -(-length // size)) for length in sizes)
+    if tasks > MAX_PARTITIONS:
+        fitting = -(-sum(sizes) // MAX_PARTITIONS)
+        raise click.UsageError(f"--partition-size {size:,} bytes cuts the points files into {tasks:,} partitions; "
+                               f"at most {MAX_PARTITIONS:,}: give at least {fitting:,} bytes (or leave it out)")
 
 
 class _Run:
