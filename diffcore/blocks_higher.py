@@ -30,7 +30,7 @@ from autodiff.grammar.source import ProgramError
 
 from .blocks import LaneResults, Lanewise, PerPoint, lane_inputs_of, recorded_run, run_block
 from .derivatives import MAX_TENSOR_ENTRIES, resolve_wrt
-from .engine.diagnostics import KinkWatch
+from .engine.kinkwatch import KinkWatch
 from .engine.batching import ELEMENT_BUDGET, Batched, BatchTrace, ChunkTooLarge
 from .engine.context import Limits, RunContext
 from .engine.forward import Dual, ForwardTrace

@@ -27,6 +27,7 @@ from .derivatives import MAX_TENSOR_ENTRIES, Differentiator, check_tensor_size, 
 from .engine.errors import ShapeError
 from .program import Program, UsageError, plain_output
 from .engine.forward import Dual, ForwardTrace
+from .engine.kinkwatch import KinkWatch
 from .engine.reverse import Box, ReverseTrace
 from .engine.tracing import strip
 
@@ -291,7 +292,7 @@ def directional(program: Program, at: dict, direction: dict, wrt=None, of=None,
     with RunContext(limits) as context:
         fn = ProgramFunction(program, at, wrt or None, of, limits)
         v = fn.pack(direction, "--direction")
-        watch = diagnostics.KinkWatch(context.next_level(), context)
+        watch = KinkWatch(context.next_level(), context)
         context.listen()
         try:
             out = fn(Dual(fn.z, v, watch))

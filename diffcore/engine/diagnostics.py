@@ -18,7 +18,6 @@ import numpy as np
 
 from .numeric import array_all_finite
 from .notes import Diagnostic, short_text  # noqa: F401  (Diagnostic: its home is notes.py)
-from .forward import Dual, ForwardTrace
 from .reverse import VARIADIC, ReverseTrace, backward
 from .tracing import KINKED, Primitive, strip
 
@@ -38,12 +37,12 @@ def kinks_on_tape(tape: ReverseTrace) -> list[Diagnostic]:
                       or value == 0.0)]:
         if parent0[node] == VARIADIC:
             continue
-        _check_kink(tape.prims[node], first[node], second[node], ans[node], tape.params.get(node),
+        check_kink(tape.prims[node], first[node], second[node], ans[node], tape.params.get(node),
                     tape.spans[node], found, seen)
     return found
 
 
-def _check_kink(prim: Primitive, x: Any, y: Any, out: Any, params: Optional[dict], span: Any, found: list,
+def check_kink(prim: Primitive, x: Any, y: Any, out: Any, params: Optional[dict], span: Any, found: list,
                 seen: set) -> None:
     """Append the kink warning of one operation of `prim` (arguments x, y, result out) to `found`,
     unless its primitive already warned at that place (a loop reports a kink once)."""
@@ -52,46 +51,6 @@ def _check_kink(prim: Primitive, x: Any, y: Any, out: Any, params: Optional[dict
     if message and (prim.name, span) not in seen:
         seen.add((prim.name, span))
         found.append(Diagnostic("kink", prim.name, message, span))
-
-
-class KinkWatch(ForwardTrace):
-    """A forward trace that checks each kinked primitive it computes as it goes (`kinks`), with the
-    checks and the messages the tape scan (`kinks_on_tape`) gives a recording of the same run: a
-    J·v finds its kinks without recording a tape. The one piece here that runs with the program;
-    it adds a dictionary lookup per operation."""
-
-    __slots__ = ("kinks", "_seen")
-
-    def __init__(self, level: int, context=None):
-        super().__init__(level)
-        if context is not None:
-            self.context = context
-        self.kinks: list = []
-        self._seen: set = set()
-
-    def _watch(self, prim: Primitive, args: tuple, params: Optional[dict], ans: Any) -> Any:
-        if ans.__class__ is Dual and ans.trace is self:         # (not in a no-grad region)
-            raw = [a.value if a.__class__ is Dual and a.trace is self else a for a in args]
-            x = raw[0]
-            operand = getattr(KINKED[prim], "zero_of", None)
-            value = ans.value if operand == "ans" else x
-            if operand is None or value.__class__ is not float or value == 0.0:
-                _check_kink(prim, x, raw[1] if len(raw) > 1 else None, ans.value, params, self.context.location,
-                            self.kinks, self._seen)
-        return ans
-
-    def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
-        ans = super().process(prim, args, params)
-        # (an operation of more than two arguments is a variadic entry, which the scan passes over)
-        return self._watch(prim, args, params or None, ans) if prim in KINKED and prim.arity in (1, 2) else ans
-
-    def process1(self, prim: Primitive, x: Any) -> Any:
-        ans = super().process1(prim, x)
-        return self._watch(prim, (x,), None, ans) if prim in KINKED else ans
-
-    def process2(self, prim: Primitive, x: Any, y: Any) -> Any:
-        ans = super().process2(prim, x, y)
-        return self._watch(prim, (x, y), None, ans) if prim in KINKED else ans
 
 
 def _finite(value: Any) -> bool:
@@ -119,11 +78,12 @@ def first_non_finite_value(tape: ReverseTrace) -> Optional[Diagnostic]:
     return None
 
 
-def first_non_finite_tangent(tape: ReverseTrace, forward: ForwardTrace) -> Optional[Diagnostic]:
-    """The first entry, in the order the run executed them, whose tangent on `forward` is not
-    finite: a recording (keeping every value) of a forward pass whose values are `forward`'s."""
+def first_non_finite_tangent(tape: ReverseTrace, forward: Any) -> Optional[Diagnostic]:
+    """The first entry, in the order the run executed them, whose tangent on the forward trace
+    `forward` is not finite: a recording (keeping every value) of a forward pass whose values
+    are `forward`'s Duals."""
     for node, value in enumerate(tape.ans):
-        if value.__class__ is Dual and value.trace is forward and not _finite(value.tangent):
+        if getattr(value, "trace", None) is forward and not _finite(value.tangent):
             prim = tape.prims[node]
             name = prim.name if prim is not None else "input"
             return Diagnostic("non-finite", name, f"the derivative through {name} is not finite here",
