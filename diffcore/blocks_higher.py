@@ -96,7 +96,7 @@ class HigherLanes:
                 v = fn.pack(direction, "--direction")
             except ProgramError:
                 raise Unbatchable("the direction does not fit the inputs") from None
-            # One forward pass, noting kinks as one point's does (diagnostics.KinkWatch): a kink or
+            # One forward pass, noting kinks as one point's does (engine/kinkwatch.py): a kink or
             # a tie in any lane sends the block one point at a time, each reporting its own.
             forward = KinkWatch(context.next_level(), context)
             lanes = LaneTrace(context.next_level(), size, context)

@@ -285,7 +285,7 @@ def directional(program: Program, at: dict, direction: dict, wrt=None, of=None,
                 limits: Optional[Limits] = None) -> HigherResult:
     """J·v for a direction v given per input (inputs not named move by zero), by one forward pass.
 
-    Its warnings are those of computing J·v (docs/numerics.md, "Warnings"): the kinks and ties
+    Its warnings are those of computing J·v (docs/numerics.md, "What `jvp` warns of"): the kinks and ties
     the forward pass meets, noted as it goes, and a non-finite output or J·v, located by a
     recorded run only when there is one. No Jacobian is formed, whatever the output's size.
     """

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pytest
 
 from autodiff.diffcore.derivatives import Differentiator, evaluate
 from autodiff.diffcore.higher import directional

@@ -38,12 +38,12 @@ def kinks_on_tape(tape: ReverseTrace) -> list[Diagnostic]:
         if parent0[node] == VARIADIC:
             continue
         check_kink(tape.prims[node], first[node], second[node], ans[node], tape.params.get(node),
-                    tape.spans[node], found, seen)
+                   tape.spans[node], found, seen)
     return found
 
 
 def check_kink(prim: Primitive, x: Any, y: Any, out: Any, params: Optional[dict], span: Any, found: list,
-                seen: set) -> None:
+               seen: set) -> None:
     """Append the kink warning of one operation of `prim` (arguments x, y, result out) to `found`,
     unless its primitive already warned at that place (a loop reports a kink once)."""
     message = KINKED[prim](x if x.__class__ is float else strip(x), y if y is None else strip(y),
