@@ -114,3 +114,27 @@ def test_the_runs_that_locate_a_warning_print_nothing():
     directional(p, {"x": 0.0}, {"x": 1.0})
     assert len(printed) == 2 * finite
     assert p.compiled.runtime.print_fn == printed.append        # and the program's own is put back
+
+
+KINKED = """input x = [0, 2, 2, -1]
+input y = 0
+a = abs(x) + relu(x) + maximum(x, 2) + minimum(x, y) + clip(x, -1, 2)
+b = max(x) + min(x) + norm([y, y]) + hypot(y, y) + norm(x[0:1])
+c = sort(x)
+d = floor(x[1]) + sign(y)
+for i in range(3):
+    b = b + abs(y)
+if y >= 0:
+    b = b * 2
+sum(a) + b + sum(c) + d
+"""
+
+
+def test_the_forward_pass_notes_the_kinks_grads_tape_scan_finds():
+    # every kinked primitive at its kink, a loop (one warning per place), a tie of a comparison:
+    # jvp's kinks are grad's, in the same order and at the same places
+    p = program(KINKED)
+    want = [w for w in grad_warnings(p, {}) if w[0] == "kink"]
+    assert len(want) >= 12
+    got = directional(p, {}, {"x": [1.0, -1.0, 0.5, 2.0], "y": 1.0})
+    assert located(got) == want
