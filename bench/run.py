@@ -372,7 +372,7 @@ def case_scalar_loop(profile: Profile, refs: dict) -> Case:
             lambda: (float(evaluate_with(program, {}, engine="compiled").output),),
             lambda: (lambda r: (r.output, r.derivatives["a"], r.derivatives["b0"]))(compiled({}))),
         # J·v in the direction of a (so d/da): forward mode, its "eval + gradient" is value + J·v
-        "autodiff jvp (tape: forward mode, and a recorded run for its warnings)": (
+        "autodiff jvp (tape: one forward pass, noting its kinks as it goes)": (
             lambda: (float(evaluate(program, {}).output),),
             lambda: (lambda r: (r.output, r.value))(directional(program, {}, {"a": 1.0}, engine="tape"))),
         "autodiff jvp, compiled engine (the code `emit --mode forward --to python` writes)": (

@@ -12,8 +12,8 @@ that every number is the one its point computes alone:
   one column per direction. Levels, lowest first: the batch of directions, the forward
   trace, the tape, the lanes.
 
-A point's warnings come from diagnostics of its own: jvp's from a recorded gradient (kinks; a
-non-finite output, gradient or Jacobian), hessian's from the recorded run of its
+A point's warnings come from diagnostics of its own: jvp's from its forward pass (kinks and
+ties noted as it goes; a non-finite output or J·v), hessian's from the recorded run of its
 forward-over-reverse. The block checks the same things: a kink or a tie in any lane sends the
 block one point at a time (as grad's blocks do), a lane whose results are not all finite is
 computed alone (PerPoint). What cannot run in lanes falls back per point through
@@ -28,8 +28,9 @@ import numpy as np
 
 from autodiff.grammar.source import ProgramError
 
-from .blocks import LaneResults, Lanewise, PerPoint, _lane_values, lane_inputs_of, recorded_run, run_block
+from .blocks import LaneResults, Lanewise, PerPoint, lane_inputs_of, recorded_run, run_block
 from .derivatives import MAX_TENSOR_ENTRIES, resolve_wrt
+from .engine.kinkwatch import KinkWatch
 from .engine.batching import ELEMENT_BUDGET, Batched, BatchTrace, ChunkTooLarge
 from .engine.context import Limits, RunContext
 from .engine.forward import Dual, ForwardTrace
@@ -95,46 +96,28 @@ class HigherLanes:
                 v = fn.pack(direction, "--direction")
             except ProgramError:
                 raise Unbatchable("the direction does not fit the inputs") from None
-            finite = self._gradient_finite(fn.wrt, ats, stacked, context) if fn.wrt else np.ones(size, bool)
-            forward = ForwardTrace(context.next_level())
+            # One forward pass, noting kinks as one point's does (engine/kinkwatch.py): a kink or
+            # a tie in any lane sends the block one point at a time, each reporting its own.
+            forward = KinkWatch(context.next_level(), context)
             lanes = LaneTrace(context.next_level(), size, context)
+            context.listen()
             try:
                 ran = self._run_on(fn, Lanes(Dual(z, np.tile(v, (size, 1)), forward), lanes), ats, stacked, context)
             finally:
                 forward.close()
                 context.release_level()
                 context.release_level()
+                noted = context.stop_listening()
+            if noted or forward.kinks:
+                raise Unbatchable("a kink or a tie in some lane")
         tangent = _output_tangent(ran.output, forward, out.shape)
-        finite &= _lanes_finite(out, size) & _lanes_finite(tangent, size)
+        finite = _lanes_finite(out, size) & _lanes_finite(tangent, size)
         inputs, name = result.inputs, result.output_name
 
         def build(pick: Callable) -> HigherResult:
             return HigherResult(lane_inputs_of(inputs, stacked, pick), pick(out), name, fn.wrt, "jvp",
                                 value=pick(tangent))
         return _finished(LaneResults(size, build), finite)
-
-    def _gradient_finite(self, wrt: list, ats: list, stacked: dict, context: RunContext) -> np.ndarray:
-        """Per lane, whether the output and its derivatives (a gradient, or the Jacobian of an
-        array output) are finite, as the Differentiator of higher.ProgramFunction.warnings
-        finds them; a kink or a tie in any lane is Unbatchable."""
-        from .derivatives import Differentiator
-        d = Differentiator(self.program, wrt, self.of, limits=self.limits)
-        size = len(ats)
-        tape, result, boxes = self.lanewise.recorded(d, ats, stacked, context)
-        held, node = _lane_values(result.output, size, tape)
-        names = [n for n in d.wrt if n in boxes]
-        shape = held.shape[1:]
-        if shape and int(np.prod(shape)) * sum(boxes[n].value[0].size for n in names) > MAX_TENSOR_ENTRIES:
-            raise Unbatchable("a Jacobian over the size limit: each point reports it")
-        finite = _lanes_finite(held, size)
-        for index in np.ndindex(shape) if node is not None else ():    # a sweep per output element
-            seed = np.zeros(held.shape)
-            seed[(slice(None),) + index] = 1.0
-            for g, n in zip(backward(tape, node, seed, [boxes[n].node for n in names]), names):
-                if g is not None:
-                    finite &= _lanes_finite(np.broadcast_to(np.asarray(strip(g), np.float64),
-                                                            boxes[n].value.shape), size)
-        return finite
 
     # -------------------------------------------------------------- hessian
 

@@ -104,10 +104,10 @@ def evaluate(program: Program, at: dict, of: Optional[str] = None,
         output = strip(result.output)
         warnings = []
         if not diagnostics.all_finite(output):
-            # Run again, recording, to find the first operation that went non-finite (a run of
-            # its own, inside this one: within its deadline).
+            # Run again, recording (no sweep: an array output's would be a Jacobian), to find the
+            # first operation that went non-finite, within this run's deadline.
             silent = Differentiator(program, of=of, limits=limits, print_fn=lambda text: None)
-            warnings = [w for w in silent(at).warnings if w.kind == "non-finite"]
+            warnings = [silent.non_finite_value(at, output, context)]
     return Evaluation(result.inputs, output, result.output_name, warnings)
 
 
@@ -234,12 +234,7 @@ class Differentiator:
             derivatives = {n: derivatives[n] for n in self.wrt}
         warnings = noted + diagnostics.kinks_on_tape(tape)
         if not diagnostics.all_finite(out_value):
-            # A tape that kept only what the derivative rules read does not have every value: then
-            # record the run again keeping them (quietly), to find the first that went non-finite.
-            scanned = self._record(at, True, lambda text: None, context)[0] if tape.dropped else tape
-            found = diagnostics.first_non_finite_value(scanned)
-            warnings.append(found or diagnostics.Diagnostic(
-                "non-finite", "output", f"the output is {diagnostics.short_text(out_value)}", None))
+            warnings.append(self.non_finite_value(at, out_value, context, None if tape.dropped else tape))
         elif depends and not diagnostics.all_finite(derivatives):
             seed = self.cotangent if self.cotangent is not None else (
                 1.0 if not out_shape else np.ones(out_shape))
@@ -249,6 +244,16 @@ class Differentiator:
                 "non-finite", "gradient", "a derivative is not finite", None))
         return Derivatives(result.inputs, out_value, result.output_name, self.wrt, kind, derivatives,
                            len(tape), warnings, summed)
+
+    def non_finite_value(self, at: dict, out_value: Any, context: RunContext,
+                         tape: Optional[ReverseTrace] = None) -> diagnostics.Diagnostic:
+        """The warning of an output that is not finite: the first recorded operation that produced a
+        non-finite value, scanning `tape` if it kept every value, else a run recorded again (quietly)
+        keeping them; the output itself when no recorded value is at fault."""
+        scanned = tape if tape is not None else self._record(at, True, lambda text: None, context)[0]
+        found = diagnostics.first_non_finite_value(scanned)
+        return found or diagnostics.Diagnostic(
+            "non-finite", "output", f"the output is {diagnostics.short_text(out_value)}", None)
 
 
 def _as_shape(g: Any, shape: tuple) -> Any:

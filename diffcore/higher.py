@@ -26,7 +26,9 @@ from .engine.context import Limits, RunContext, current
 from .derivatives import MAX_TENSOR_ENTRIES, Differentiator, check_tensor_size, resolve_wrt
 from .engine.errors import ShapeError
 from .program import Program, UsageError, plain_output
-from .engine.reverse import Box
+from .engine.forward import Dual, ForwardTrace
+from .engine.kinkwatch import KinkWatch
+from .engine.reverse import Box, ReverseTrace
 from .engine.tracing import strip
 
 class ProgramFunction:
@@ -129,6 +131,28 @@ class ProgramFunction:
             self._warnings = Differentiator(self.program, self.wrt, self.of, reduce_sum=False, limits=self.limits,
                                             cotangent=None)(self.at).warnings
         return self._warnings
+
+    def non_finite_tangent(self, v: np.ndarray, context: RunContext) -> Optional[diagnostics.Diagnostic]:
+        """Where J·v (along v, at this point) went non-finite: for a scalar output of one number,
+        J·v is the derivative times v, and the warning is grad's (the first step of its backward
+        sweep whose contribution is not finite); otherwise the first operation, in the order the
+        run executes them, whose tangent is not finite, found by recording the forward pass."""
+        if self.size == 1 and not np.ndim(self.output):
+            found = [w for w in Differentiator(self.program, self.wrt, self.of, limits=self.limits)(self.at).warnings
+                     if w.kind == "non-finite"]
+            if found:
+                return found[0]
+        forward = ForwardTrace(context.next_level())
+        tape = ReverseTrace(context.next_level(), context)
+        tape.keep_all = True
+        try:
+            self(tape.new_input(Dual(self.z, v, forward)))
+        finally:
+            tape.close()
+            context.release_level()
+            forward.close()
+            context.release_level()
+        return diagnostics.first_non_finite_tangent(tape, forward)
 
     def blocks(self, tensor: Any, leading: tuple, order: int) -> dict:
         """Split a tensor of shape leading + (size,)*order into blocks keyed by tuples of input names."""
@@ -259,12 +283,46 @@ def _jacobian(program: Program, at: dict, mode: str, wrt, of, limits: Optional[L
 
 def directional(program: Program, at: dict, direction: dict, wrt=None, of=None,
                 limits: Optional[Limits] = None) -> HigherResult:
-    """J·v for a direction v given per input (inputs not named move by zero)."""
-    with RunContext(limits):
+    """J·v for a direction v given per input (inputs not named move by zero), by one forward pass.
+
+    Its warnings are those of computing J·v (docs/numerics.md, "What `jvp` warns of"): the kinks and ties
+    the forward pass meets, noted as it goes, and a non-finite output or J·v, located by a
+    recorded run only when there is one. No Jacobian is formed, whatever the output's size.
+    """
+    with RunContext(limits) as context:
         fn = ProgramFunction(program, at, wrt or None, of, limits)
         v = fn.pack(direction, "--direction")
-        _, tangent = T.jvp(fn, (fn.z,), (v,))
-    return _checked(HigherResult(fn.inputs, fn.output, fn.output_name, fn.wrt, "jvp", value=strip(tangent)), fn)
+        watch = KinkWatch(context.next_level(), context)
+        context.listen()
+        try:
+            out = fn(Dual(fn.z, v, watch))
+        finally:
+            watch.close()
+            context.release_level()
+            noted = context.stop_listening()
+        tangent = strip(T.unwrap_dual(out, watch)[1])
+        fn._warnings = noted + watch.kinks
+        if not (diagnostics.all_finite(fn.output) and diagnostics.all_finite(tangent)):
+            with _silenced(program):        # (the first run printed)
+                if not diagnostics.all_finite(fn.output):
+                    found = Differentiator(program, fn.wrt, of, limits=fn.limits).non_finite_value(
+                        at, fn.output, context)
+                else:
+                    found = fn.non_finite_tangent(v, context)
+            fn._warnings += [found] if found is not None else []
+    return _checked(HigherResult(fn.inputs, fn.output, fn.output_name, fn.wrt, "jvp", value=tangent), fn)
+
+
+@contextmanager
+def _silenced(program: Program) -> Iterator[None]:
+    """Runs of `program` that print nothing (a run keeps the print function it is given for the
+    next, so the one before is put back)."""
+    runtime = program.compiled.runtime
+    kept, runtime.print_fn = runtime.print_fn, lambda text: None
+    try:
+        yield
+    finally:
+        runtime.print_fn = kept
 
 
 def hessian_vector(program: Program, at: dict, direction: dict, wrt=None, of=None,

@@ -126,6 +126,42 @@ def test_non_finite_lanes_and_kinks_are_computed_alone():
         [text(derivative_tensors(program, at, 2), program) for at in ats]       # abs at 0: a kink
 
 
+def test_jvp_lanes_follow_the_warnings_of_jv_not_of_a_gradient():
+    # sqrt'(0) is infinite, but a direction that does not move x[0] gives a finite J·v and no
+    # warning: such points stay in their lanes; moving x[0] sends exactly the x[0] = 0 points
+    # alone (their J·v is infinite), and the abs at 0 of the last point (a kink) sends its block
+    program = Program(Source("input x = [1, 2]\ny = sqrt(x[0]) * x[1] + abs(x[1])\ny\n", "p.expr"))
+    ats = [{"x": np.array([a, b])} for a, b in [(1.0, 2.0), (0.0, 3.0), (4.0, 1.0), (0.0, -1.0)]]
+    v = {"x": np.array([0.0, 1.0])}
+    got = jvp_many(program, ats, v, one=refuse)
+    assert [r.value for r in got] == [2.0, 1.0, 3.0, -1.0] and all(r.warnings == [] for r in got)
+    alone_points = []
+
+    def one(at):
+        alone_points.append(at["x"].tolist())
+        return directional(program, at, w)
+    w = {"x": np.array([1.0, 0.0])}
+    got = jvp_many(program, ats, w, one=one)
+    assert alone_points == [[0.0, 3.0], [0.0, -1.0]]
+    assert [text(r, program, w) for r in got] == [text(directional(program, at, w), program, w) for at in ats]
+    assert [w.operation for w in got[1].warnings] == ["sqrt"] and got[0].warnings == []
+    kinked = [{"x": np.array([1.0, 0.0])}, {"x": np.array([4.0, 2.0])}]
+    alone_points.clear()
+    got = jvp_many(program, kinked, v, one=one)
+    assert alone_points == [[1.0, 0.0], [4.0, 2.0]] and [w.kind for w in got[0].warnings] == ["kink"]
+
+
+def test_jvp_lanes_of_a_big_array_output():
+    # 8 points of a 2,000-element output: no Jacobian of 4*10^6 entries (which each point refused)
+    program = Program(Source("input x = zeros(2000)\ny = x * x + 2 * x\ny\n", "p.expr"))
+    xs = np.random.default_rng(7).uniform(-1, 1, (8, 2000))
+    v = {"x": np.ones(2000)}
+    got = jvp_many(program, [{"x": x} for x in xs], v, one=refuse)
+    for x, r in zip(xs, got):
+        assert np.array_equal(r.value, 2 * x + 2) and r.warnings == []
+        assert text(r, program, v) == text(directional(program, {"x": x}, v), program, v)
+
+
 # ------------------------------------------------------------------ through the command line
 
 def _cli(args, engine):

@@ -14,8 +14,7 @@ differentiated values (a one-sided derivative, which the tape notes), an error i
 generated code, a loop past the bound below which the tape's limits cannot be reached
 (static.py), a Jacobian of an array output (one sweep per element is the tape's), a point
 whose shapes differ from those the code was generated for (a form of its own is made); for
-J·v also a direction the tape refuses (an input not differentiated, a shape), and an array
-output whose Jacobian the tape's diagnosing run would refuse as too large.
+J·v also a direction the tape refuses (an input not differentiated, a shape).
 """
 from __future__ import annotations
 
@@ -29,7 +28,7 @@ from autodiff.grammar import ast
 from autodiff.grammar.source import ProgramError
 
 from .. import derivatives
-from ..derivatives import MAX_TENSOR_ENTRIES, Derivatives, Differentiator, Evaluation, _as_shape, resolve_wrt
+from ..derivatives import Derivatives, Differentiator, Evaluation, _as_shape, resolve_wrt
 from ..engine.context import Limits, RunContext
 from ..program import Program, UsageError, as_input_value
 
@@ -247,12 +246,11 @@ def _direction(form, direction: dict) -> list:
 
 def _tangent(form, at: dict, direction: dict, limits: Limits, context: RunContext):
     from ..higher import HigherResult
-    budget = form.budget(limits, True)      # (the tape's J·v records a run, for its warnings)
+    # The tape's J·v is a forward pass that records nothing (it records only to locate a
+    # non-finite result, which hands over anyway): only --max-steps bounds the loops.
+    budget = form.budget(limits, False)
     if budget < 0:
         raise _Handover()
-    out_size = math.prod(form.out_shape)
-    if form.out_shape and out_size * sum(math.prod(form.shapes[n]) for n in form.wrt) > MAX_TENSOR_ENTRIES:
-        raise _Handover()       # the tape diagnoses through the Jacobian, and refuses one this large
     dots = _direction(form, direction)
     value, tangent = _call(form.jvp_f, *form.arguments(at), *dots, _budget=budget, _deadline=context.deadline)
     value = _plain(value)

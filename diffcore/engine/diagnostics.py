@@ -19,7 +19,7 @@ import numpy as np
 from .numeric import array_all_finite
 from .notes import Diagnostic, short_text  # noqa: F401  (Diagnostic: its home is notes.py)
 from .reverse import VARIADIC, ReverseTrace, backward
-from .tracing import KINKED, strip
+from .tracing import KINKED, Primitive, strip
 
 
 # ------------------------------------------------------------- tape scans
@@ -37,15 +37,20 @@ def kinks_on_tape(tape: ReverseTrace) -> list[Diagnostic]:
                       or value == 0.0)]:
         if parent0[node] == VARIADIC:
             continue
-        prim = tape.prims[node]
-        x, y, out = first[node], second[node], ans[node]
-        message = kinked[prim](x if x.__class__ is float else strip(x), y if y is None else strip(y),
-                               out if out.__class__ is float else strip(out), tape.params.get(node))
-        span = tape.spans[node]
-        if message and (prim.name, span) not in seen:        # a loop reports a kink once
-            seen.add((prim.name, span))
-            found.append(Diagnostic("kink", prim.name, message, span))
+        check_kink(tape.prims[node], first[node], second[node], ans[node], tape.params.get(node),
+                   tape.spans[node], found, seen)
     return found
+
+
+def check_kink(prim: Primitive, x: Any, y: Any, out: Any, params: Optional[dict], span: Any, found: list,
+               seen: set) -> None:
+    """Append the kink warning of one operation of `prim` (arguments x, y, result out) to `found`,
+    unless its primitive already warned at that place (a loop reports a kink once)."""
+    message = KINKED[prim](x if x.__class__ is float else strip(x), y if y is None else strip(y),
+                           out if out.__class__ is float else strip(out), params)
+    if message and (prim.name, span) not in seen:
+        seen.add((prim.name, span))
+        found.append(Diagnostic("kink", prim.name, message, span))
 
 
 def _finite(value: Any) -> bool:
@@ -69,6 +74,19 @@ def first_non_finite_value(tape: ReverseTrace) -> Optional[Diagnostic]:
             name = prim.name if prim is not None else "input"
             what = short_text(strip(value))
             return Diagnostic("non-finite", name, f"{name} produced {what}: the first non-finite value",
+                              tape.spans[node])
+    return None
+
+
+def first_non_finite_tangent(tape: ReverseTrace, forward: Any) -> Optional[Diagnostic]:
+    """The first entry, in the order the run executed them, whose tangent on the forward trace
+    `forward` is not finite: a recording (keeping every value) of a forward pass whose values
+    are `forward`'s Duals."""
+    for node, value in enumerate(tape.ans):
+        if getattr(value, "trace", None) is forward and not _finite(value.tangent):
+            prim = tape.prims[node]
+            name = prim.name if prim is not None else "input"
+            return Diagnostic("non-finite", name, f"the derivative through {name} is not finite here",
                               tape.spans[node])
     return None
 

@@ -79,9 +79,10 @@ def grad(fn: Callable, args: Sequence, argnums: Any = 0, kwargs: dict = None) ->
     return value_and_grad(fn, args, argnums, kwargs)[1]
 
 
-def _unwrap_dual(out: Any, trace: ForwardTrace) -> tuple:
+def unwrap_dual(out: Any, trace: ForwardTrace) -> tuple:
+    """(value, tangent) of a forward pass's result (a tangent of zeros where it is not a Dual of `trace`)."""
     if isinstance(out, tuple):
-        pairs = [_unwrap_dual(o, trace) for o in out]
+        pairs = [unwrap_dual(o, trace) for o in out]
         return tuple(p for p, _ in pairs), tuple(t for _, t in pairs)
     if type(out) is Dual and out.trace is trace:
         tangent = out.tangent
@@ -108,7 +109,7 @@ def jvp(fn: Callable, primals: Sequence, tangents: Sequence, kwargs: dict = None
     finally:
         trace.close()
         release_level()
-    return _unwrap_dual(out, trace)
+    return unwrap_dual(out, trace)
 
 
 def vjp(fn: Callable, primals: Sequence, cotangent: Any, kwargs: dict = None) -> tuple:
