@@ -159,13 +159,8 @@ class Lanewise:
         self.program, self.limits, self.of = program, limits, of
 
     def _run(self, ats: list, stacked: dict, context: RunContext, watch) -> Any:
-        runtime = self.program.compiled.runtime
-        kept = runtime.print_fn         # a run keeps the print function it is given for the next
-        try:
-            return self.program.run(ats[0], self.limits, watch=watch, print_fn=_refuse_print, of=self.of,
-                                    context=context)
-        finally:
-            runtime.print_fn = kept
+        return self.program.run(ats[0], self.limits, watch=watch, print_fn=_refuse_print, of=self.of,
+                                context=context)
 
     def plain(self, ats: list, stacked: dict, context: RunContext) -> tuple:
         """One run of the block without derivatives, inside `context`: (its RunResult, the output's

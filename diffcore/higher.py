@@ -25,7 +25,7 @@ from .engine import diagnostics
 from .engine.context import Limits, RunContext, current
 from .derivatives import MAX_TENSOR_ENTRIES, Differentiator, check_tensor_size, resolve_wrt
 from .engine.errors import ShapeError
-from .program import Program, UsageError, plain_output
+from .program import Program, UsageError, discard, plain_output
 from .engine.forward import Dual, ForwardTrace
 from .engine.kinkwatch import KinkWatch
 from .engine.reverse import Box, ReverseTrace
@@ -85,6 +85,10 @@ class ProgramFunction:
 
     def __call__(self, z: Any) -> Any:
         """The output at z, by a run that is part of the current one (whose traces watch z)."""
+        with self.program.printing_to(discard):       # the plain first run printed
+            return self._run(z)
+
+    def _run(self, z: Any) -> Any:
         values = self.unpack(z)
         watched = self._watched
         context = current()
@@ -129,7 +133,7 @@ class ProgramFunction:
     def warnings(self) -> list:
         if self._warnings is None:
             self._warnings = Differentiator(self.program, self.wrt, self.of, reduce_sum=False, limits=self.limits,
-                                            cotangent=None)(self.at).warnings
+                                            cotangent=None, print_fn=discard)(self.at).warnings
         return self._warnings
 
     def non_finite_tangent(self, v: np.ndarray, context: RunContext) -> Optional[diagnostics.Diagnostic]:
@@ -252,7 +256,7 @@ def _taylor(fn: ProgramFunction, order: int) -> Optional[list]:
     try:
         return taylor_derivatives(
             lambda x: fn.program.run(fn.at, fn.limits, watch=lambda n, v: x if n == name else v,
-                                     of=fn.of, context=current()).output, fn.z[0], order)
+                                     print_fn=discard, of=fn.of, context=current()).output, fn.z[0], order)
     except TaylorUnsupported:
         return None
 
@@ -303,7 +307,7 @@ def directional(program: Program, at: dict, direction: dict, wrt=None, of=None,
         tangent = strip(T.unwrap_dual(out, watch)[1])
         fn._warnings = noted + watch.kinks
         if not (diagnostics.all_finite(fn.output) and diagnostics.all_finite(tangent)):
-            with _silenced(program):        # (the first run printed)
+            with program.printing_to(discard):        # (the first run printed)
                 if not diagnostics.all_finite(fn.output):
                     found = Differentiator(program, fn.wrt, of, limits=fn.limits).non_finite_value(
                         at, fn.output, context)
@@ -313,16 +317,6 @@ def directional(program: Program, at: dict, direction: dict, wrt=None, of=None,
     return _checked(HigherResult(fn.inputs, fn.output, fn.output_name, fn.wrt, "jvp", value=tangent), fn)
 
 
-@contextmanager
-def _silenced(program: Program) -> Iterator[None]:
-    """Runs of `program` that print nothing (a run keeps the print function it is given for the
-    next, so the one before is put back)."""
-    runtime = program.compiled.runtime
-    kept, runtime.print_fn = runtime.print_fn, lambda text: None
-    try:
-        yield
-    finally:
-        runtime.print_fn = kept
 
 
 def hessian_vector(program: Program, at: dict, direction: dict, wrt=None, of=None,

@@ -6,7 +6,8 @@ program's inputs, a Jacobian that runs the program once per column).
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Optional
 
 import numpy as np
 
@@ -101,6 +102,18 @@ class Program:
                 guess = did_you_mean(info.name, [n for n in self.compiled.scope.slots if n != info.name])
                 raise InputError(f"input '{info.name}' has no value: it is read but never assigned",
                                  info.span, hint=f"pass --at {info.name}=VALUE" + (f" ({guess})" if guess else ""))
+
+    @contextmanager
+    def printing_to(self, print_fn: Callable[[str], None]) -> Iterator[None]:
+        """Inside this block, runs of the program not given a print function print with
+        `print_fn` (a run's own print_fn is for that run only): the passes a derivative takes
+        after its first run, and a check's gradcheck, print nothing with `discard`."""
+        runtime = self.compiled.runtime
+        kept, runtime.default_print = runtime.default_print, print_fn
+        try:
+            yield
+        finally:
+            runtime.default_print = kept
 
     def run(self, at: dict, limits: Optional[Limits] = None,
             watch: Optional[Callable[[str, Any], Any]] = None,
@@ -232,3 +245,7 @@ def constant_value(text: str, label: str, limits: Optional[Limits] = None) -> An
     if isinstance(value, np.ndarray) and value.dtype != object:
         return value.astype(np.float64)
     raise InputError(f"a value must be a number or an array, not {type_name(value)}")
+
+
+def discard(text: str) -> None:
+    """A print function that prints nothing."""

@@ -846,3 +846,15 @@ def test_json_on_a_terminal_is_still_json():
     assert code == 0
     doc = strict_json(out)
     assert doc["output"] == 40.0 and doc["gradient"] == {"a": 22.0}
+
+
+@pytest.mark.parametrize("command", [["eval"], ["grad"], ["grad", "--order", "3"], ["hessian"], ["jacobian"],
+                                     ["jvp", "--direction", "x=1"], ["hvp", "--direction", "x=1"]])
+def test_a_program_prints_once_per_command(tmp_path, command):
+    """Derivatives take several passes (a plain run, then forward or reverse ones): what the
+    program prints comes from the first alone, once, as for eval."""
+    program = tmp_path / "p.expr"
+    program.write_text('input x = 1\nprint("hi", x)\ny = x^2\ny\n')
+    code, out, err = run_main(command + [str(program), "--json"])
+    assert code == 0, err
+    assert err == "hi 1.0\n"

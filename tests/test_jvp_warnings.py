@@ -108,12 +108,13 @@ def test_a_non_finite_array_output_is_located_without_a_jacobian():
 def test_the_runs_that_locate_a_warning_print_nothing():
     printed: list = []
     p = program("input x = 1\nprint(x)\nsqrt(x)\n")
-    p.compiled.runtime.print_fn = printed.append
+    p.compiled.runtime.default_print = printed.append
     directional(p, {"x": 1.0}, {"x": 1.0})
     finite = len(printed)
     directional(p, {"x": 0.0}, {"x": 1.0})
     assert len(printed) == 2 * finite
-    assert p.compiled.runtime.print_fn == printed.append        # and the program's own is put back
+    assert finite == 1                                          # the plain first run alone prints
+    assert p.compiled.runtime.default_print == printed.append   # and the program's own is put back
 
 
 KINKED = """input x = [0, 2, 2, -1]

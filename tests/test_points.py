@@ -255,3 +255,18 @@ def test_third_order_points_csv_columns_are_distinct(tmp_path):
     # d3(x^2 y)/dx dx dy = 2 in every order of differentiation; every other third derivative is 0
     assert values["d3f/dx2 dy"] == values["d3f/dx dy dx"] == values["d3f/dy dx2"] == 2.0
     assert values["d3f/dx3"] == values["d3f/dy3"] == values["d3f/dx dy2"] == 0.0
+
+
+@pytest.mark.parametrize("engine", ["per-point", "block"])
+@pytest.mark.parametrize("command", [["eval"], ["grad"], ["jvp", "--direction", "x=1"], ["hessian"]])
+def test_a_silent_rerun_does_not_silence_the_next_points(tmp_path, command, engine):
+    # log(0) is -inf: locating it reruns the program silently. That rerun once kept its silent
+    # print function for the runs after it, and eval printed nothing for the points after 0.
+    program = tmp_path / "p.expr"
+    program.write_text('input x = 1\nprint("at", x)\nlog(x)\n')
+    points = tmp_path / "p.csv"
+    points.write_text("x\n0\n1\n2\n")
+    code, out, err = run_main(command + [str(program), "--points", str(points), "--points-engine", engine,
+                                         "--jobs", "1"])
+    assert code == 0, err
+    assert err.splitlines() == ["at 0.0", "at 1.0", "at 2.0"]

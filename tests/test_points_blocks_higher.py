@@ -47,7 +47,7 @@ def a_direction(program: Program, ats: list) -> dict:
 
 
 def check_program(program: Program, ats: list) -> None:
-    program.compiled.runtime.print_fn = lambda text: None
+    program.compiled.runtime.default_print = lambda text: None
     v = a_direction(program, ats)
     one = lambda at: alone(lambda p: directional(program, p, v, limits=LIMITS), at)     # noqa: E731
     want = [text(one(at), program, v) for at in ats]
@@ -209,3 +209,14 @@ def test_a_block_of_many_inputs_is_halved_to_its_budget(monkeypatch):
     ats = [{"x": x} for x in np.random.default_rng(7).uniform(-2, 2, (13, 5))]
     got = [text(r, program) for r in hessian_many(program, ats, one=refuse)]
     assert got == [text(derivative_tensors(program, at, 2), program) for at in ats]
+
+
+def test_a_zero_exponent_keeps_the_sign_a_point_alone_gives():
+    """x^y at y = -0.0: a point alone once took a float shortcut (d/dx = +0.0) where the block's
+    arrays computed y * x^(y-1) = -0.0, so J·v came out 0.0 alone and -0.0 in a block."""
+    program = Program(Source("input x1 = [-1, 0, 0]\ninput x2 = [[0, 0, 0]]\n"
+                             "return x1[-3] if not x2[-1, -3] > x1[-3] else exp(tanh(x1[-3])) ^ x2[-1, -3]\n",
+                             "zero.expr"))
+    ats = [{"x1": np.array([a, 0.0, 0.0]), "x2": np.array([[z, -0.0, -0.0]])}
+           for a in (-0.5478467492858172, -1.0, -2.5) for z in (-0.0, 0.0)]
+    check_program(program, ats)

@@ -217,7 +217,7 @@ def _decode(data: bytes, path: str) -> Source:
 
 
 def _check(source: Source, options: CheckOptions, result: FileResult) -> None:
-    from ..program import Program
+    from ..program import Program, discard
     result.source = source
     deadline = file_deadline(options)
     program = Program(source)
@@ -241,6 +241,12 @@ def _check(source: Source, options: CheckOptions, result: FileResult) -> None:
     rtol = pragmas.rtol if pragmas.rtol is not None else options.rtol if options.rtol is not None else DEFAULT_RTOL
     atol = pragmas.atol if pragmas.atol is not None else options.atol if options.atol is not None else DEFAULT_ATOL
     quiet = program_without_asserts(source)
+    with quiet.printing_to(discard):        # its points printed in the program's own runs above
+        _gradcheck_points(quiet, points, pragmas, rtol, atol, deadline, result)
+
+
+def _gradcheck_points(quiet, points: list, pragmas, rtol: float, atol: float, deadline: SharedDeadline,
+                      result: FileResult) -> None:
     for point in points:
         stage = ["reverse mode"]
         try:

@@ -225,13 +225,13 @@ def _log_base(x):
 def _pow_partial_base(ans, x, y):
     """d/dx x^y = y x^(y-1), exactly 0 where y = 0 (x^0 is constant even at x = 0)."""
     if type(y) is float:        # a constant exponent, as in x^2: fewer passes over large arrays
-        if y == 0.0:
-            return 0.0
+        # (y = 0 takes the general product below: its zero keeps y's sign and x^-1's, as the
+        # same exponent in an array does, where many points run at once: diffcore/blocks.py)
         if y == 1.0:
             return 1.0
         if y == 2.0:
             return mul(2.0, x)
-        return mul(y, pow_(x, y - 1.0))
+        return cot_mul(y, pow_(x, y - 1.0))       # cot_mul: 0 * x^-1 is 0 at y = 0, even at x = 0
     return cot_mul(y, pow_(x, sub(y, 1.0)))
 
 
@@ -239,7 +239,7 @@ def _pow_scalar_vjp(g, ans, x, y):
     """The pow rule on floats, operation for operation as _binary computes it from
     _pow_partial_base and the y partial (g * d, with d rounded first): any other order may differ
     in the last bit from the same rule on arrays (many points at once, diffcore/blocks.py)."""
-    d = 0.0 if y == 0.0 else 1.0 if y == 1.0 else 2.0 * x if y == 2.0 else y * x ** (y - 1.0)
+    d = 1.0 if y == 1.0 else 2.0 * x if y == 2.0 else y * x ** (y - 1.0)
     return g * d, g * (ans * math.log(x))
 
 

@@ -59,7 +59,12 @@ class Runtime:
         self.provided: dict[str, Any] = {}
         self.watch: Callable[[str, Any], Any] = lambda name, value: value
         self.inputs: dict[str, Any] = {}
-        self.print_fn: Callable[[str], None] = lambda text: print(text, file=sys.stderr)
+        # What `print` calls in a run not given a print function: stderr as it is at the call (so
+        # that a capture of sys.stderr sees it). Only a run's own argument replaces it, for that
+        # run: a silent rerun (a warning located, a derivative's extra pass) must not silence the
+        # runs after it.
+        self.default_print: Callable[[str], None] = lambda text: print(text, file=sys.stderr)
+        self.print_fn: Callable[[str], None] = self.default_print
         self.output_name: Optional[str] = None
         self._rng: Optional[np.random.Generator] = None
         # When a list (the lesson view sets it around one run): every if/while condition
@@ -85,8 +90,7 @@ class Runtime:
         self.provided = provided
         self.watch = watch
         self.inputs = {}
-        if print_fn is not None:
-            self.print_fn = print_fn
+        self.print_fn = print_fn if print_fn is not None else self.default_print
         self.output_name = None
         self._rng = None
 
