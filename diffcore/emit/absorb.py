@@ -59,7 +59,7 @@ def _singular(node: Expr) -> bool:
     if op in SINGULAR:
         return True
     if op in ("div", "cot_div"):
-        return not _nonzero_constant(node.args[1])
+        return not _nonzero_constant(node.args[1]) and node.args[1].op not in POSITIVE
     if op == "pow":
         e = node.args[1]
         if not isinstance(e, Const):
