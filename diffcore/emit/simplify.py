@@ -238,7 +238,8 @@ class Simplifier:
                 stack.append((n.args[1], -e))
                 stack.append((n.args[0], e))
             elif op == "neg":
-                coef[0] = -coef[0]
+                if e % 2:               # (-x)^e = (-1)^e x^e: the sign goes only with an odd power
+                    coef[0] = -coef[0]
                 stack.append((n.args[0], e))
             elif op == "pow" and isinstance(n.args[1], Const) and n.args[1].shape == () \
                     and float(n.args[1].value).is_integer() and n.args[1].value != 0.0:
