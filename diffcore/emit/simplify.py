@@ -10,7 +10,9 @@ subexpressions stay shared). What it does, bottom-up, once per node:
   the program's own `mul` keeps IEEE 0*inf = nan, so a program's 0*x stays;
 - products are flattened (mul, cot_mul, div, cot_div, neg, integer powers): a numeric
   coefficient in front (a quotient of two numbers, so x/3 stays x/3), repeated factors collected
-  (x*x -> x^2, x^2*x -> x^3, x*y/x -> y), factors ordered by creation (inputs first);
+  (x*x -> x^2, x^2*x -> x^3, x*y/x -> y), factors ordered by creation (inputs first); a product
+  that held a rule's cot_mul or cot_div is rebuilt with them, so it keeps the zero-cotangent rule
+  (absorb.py writes it where a factor can be non-finite); (-x)^k keeps the sign (-1)^k;
 - sums are flattened (add, sub, neg): repeated terms collected (x + x -> 2*x, 2*x - x -> x),
   constants added up and put last, a negative term subtracted (a + -b -> a - b);
 - negation: -(-x) -> x, -(2*x) -> -2*x, a negative coefficient in front;
