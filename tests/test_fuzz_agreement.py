@@ -334,6 +334,8 @@ def test_the_rewrites_keep_programs_valid_and_change_them():
     assert outputs[0] == outputs[1] == outputs[2] == 26.0 * 2 + 1 + 2   # t -> 2 t + 2, three times from 1.5
     hessian = Program(Source(rewrites.in_language_hessian(generated, ["x4"], {"x4": 1.5}))).run({}).output
     np.testing.assert_allclose(hessian, [0.0])
+    # no input to differentiate (a long run's `out = 0`, which raised IndexError): no wrapper
+    assert rewrites.in_language_hessian(generated, [], {}) is None
 
 
 @settings(max_examples=20, derandomize=True, deadline=None, database=None, suppress_health_check=HEALTH)

@@ -22,6 +22,7 @@ from ..derivatives import resolve_wrt
 from ..engine.broadcasting import value_shape
 from ..engine.context import Limits, RunContext
 from ..program import Program, UsageError
+from .absorb import LANGUAGE_HELPERS, nonfinite_names
 from .activity import dead_code, useful, varied
 from .ir import Assign, walk
 from .lower import EmitError, Lowering, Poison
@@ -225,8 +226,9 @@ def _assemble(low, target, filename, fw, bw, plain, inputs, extra, results, live
               f"specialised to the input shapes {shapes}: other shapes need a new emit"]
     if inactive:
         header.append("no derivative for " + ", ".join(inactive) + ": they cannot affect the output")
+    nonfinite = nonfinite_names([fw, bw])
     if target == "expr":
-        w = Writer("expr", filename, taken=_names(low))
+        w = Writer("expr", filename, taken=_names(low), nonfinite=nonfinite)
         for line in header:
             w.comment(0, line)
         for name, value in inputs.items():
@@ -244,16 +246,19 @@ def _assemble(low, target, filename, fw, bw, plain, inputs, extra, results, live
             w.block(bw, 0)
         w.comment(0, "output: (" + ", ".join(results) + ")")
         w.line(0, "(" + ", ".join(results) + ")")
+        # the helpers the code calls (absorb.py), defined after the header
+        w.lines[len(header):len(header)] = [(0, line, None) for name in sorted(w.printer.helpers)
+                                            for line in LANGUAGE_HELPERS[name].rstrip("\n").split("\n")]
         return w.text(), _source_map(w, 0)
-    return _module(low, filename, header, fw, bw, plain, inputs, extra, results, live_wrt, mode)
+    return _module(low, filename, header, fw, bw, plain, inputs, extra, results, live_wrt, mode, nonfinite)
 
 
-def _module(low, filename, header, fw, bw, plain, inputs, extra, results, live_wrt, mode) -> tuple:
+def _module(low, filename, header, fw, bw, plain, inputs, extra, results, live_wrt, mode, nonfinite) -> tuple:
     params = list(inputs)
     parts = []
     fn_f = Writer(PYTHON, filename, taken=_names(low))
     fn_f.block(plain, 0)
-    fn_d = Writer(PYTHON, filename, taken=_names(low))
+    fn_d = Writer(PYTHON, filename, taken=_names(low), nonfinite=nonfinite)
     for stack in stacks_in(fw):
         fn_d.line(0, f"{stack} = []")
     fn_d.block(fw, 0)

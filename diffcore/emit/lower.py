@@ -164,7 +164,12 @@ class Lowering(Expressions):
         for key in list(dict.fromkeys([*then_vars, *else_vars])):
             a, b = then_vars.get(key), else_vars.get(key)
             if not isinstance(a, (SymTracer, type(None))) or not isinstance(b, (SymTracer, type(None))):
-                self.frame.vars[key] = a if a is not None else b      # a function, an unwritable value
+                # a function, an unwritable value: the same on both paths, or unwritable on one, which
+                # wins (a value written on one path only would be read unassigned after the other)
+                poison = a if isinstance(a, Poison) else b if isinstance(b, Poison) else None
+                self.frame.vars[key] = poison or (a if a is b or b is None else b if a is None else
+                                                  Poison(Unwritable("a variable holding a function that depends "
+                                                                    "on the path of a branch", span)))
                 continue
             if a is not None and b is not None and a.expr is b.expr:
                 self.frame.vars[key] = a

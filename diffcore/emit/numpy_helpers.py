@@ -148,5 +148,16 @@ NUMPY_HELPERS = {
     "_factor": engine_code("_factor", {
         "_cholesky": decompositions.cholesky_value, "_eigh": decompositions.eigh_value,
         "_svd": decompositions.svd_value}),
+    # the zero-cotangent rule (absorb.py): an exact 0 factor, or numerator, gives 0 even against
+    # inf or nan, as the tape's cot_mul and cot_div; a number stays a number (no builtin called:
+    # the compiled engine's namespace has none)
+    "_zmul": "def _zmul(a, b):\n    p = a * b\n    if np.ndim(p):\n"
+             "        return p if np.isfinite(p).all() else np.where((a == 0) | (b == 0), 0.0, p)\n"
+             "    if p - p == 0 or (a != 0 and b != 0):\n        return p\n"
+             "    return (a * 0.0 if a == 0 else b * 0.0) + 0.0\n",
+    "_zdiv": "def _zdiv(a, b):\n    if np.ndim(a) or np.ndim(b):\n"
+             "        q = a / b\n        return q if np.isfinite(q).all() else np.where(a == 0, 0.0, q)\n"
+             "    if a == 0 and not (b != 0 and b - b == 0):\n        return a * 0.0 + 0.0\n"
+             "    return a / b\n",
     "_xlogy": engine_code("_xlogy_code", {"_xlogy": elementwise_more.xlogy_value}),
 }

@@ -235,8 +235,8 @@ def _scan(name: str) -> Entry:
 
 PRINTING: dict = {
     "add": _infix("+", ADD), "sub": _infix("-", ADD),
-    "mul": _infix("*", MUL), "cot_mul": _infix("*", MUL),
-    "div": _infix("/", MUL), "cot_div": _infix("/", MUL),
+    "mul": _infix("*", MUL), "cot_mul": _special(lambda p, node: p.absorbing(node, "*")),
+    "div": _infix("/", MUL), "cot_div": _special(lambda p, node: p.absorbing(node, "/")),
     "matmul": _infix("@", MUL), "cot_matmul": _infix("@", MUL),
     "pow": _infix("^", POWER, "**", right=True),
     "neg": Entry("prefix", "-", "-", UNARY),
@@ -270,15 +270,20 @@ PRINTING: dict = {
     "stack": _joined("stack"), "concat": _joined("concat"),
 }
 
+_PLAIN = {"*": _infix("*", MUL), "/": _infix("/", MUL)}      # cot_mul, cot_div where nothing can absorb
+
 # ---------------------------------------------------------------- printer
 
 class Printer:
     """Writes nodes as text of one target; `names` (id -> name) are printed in place of nodes."""
 
-    def __init__(self, target: str = LANGUAGE, names: Optional[dict] = None):
+    def __init__(self, target: str = LANGUAGE, names: Optional[dict] = None, finiteness=None):
         if target not in (LANGUAGE, PYTHON):
             raise ValueError(f"unknown target {target!r}")
         self.target = target
+        # absorb.Finiteness: a derivative's product that can meet 0*inf is written _zmul / _zdiv;
+        # None (formulas): always `*` and `/`
+        self.finiteness = finiteness
         self.names = names or {}
         self.helpers: set = set()      # the NUMPY_HELPERS the text calls
         self.tuples: dict = {}         # id(node) -> the name of the tuple eigh/svd returned (language)
@@ -320,23 +325,7 @@ class Printer:
         if entry is None:
             raise NotPrintable(f"no way to write the primitive {node.op!r}", op=node.op)
         if entry.kind == "infix":
-            symbol = entry.symbol if t == LANGUAGE else entry.python
-            a, b = node.args
-            if entry.right:         # power: (a^b)^c and (-a)^b need parentheses, a^-b does not
-                left = self.text(a, entry.prec + 1)
-                if isinstance(b, Const) and type(b.value) is float and b.value.is_integer() \
-                        and abs(b.value) < 1e16 and id(b) not in self.names:
-                    right = str(int(b.value))      # x**2, not x**2.0
-                    right = f"({right})" if right.startswith("-") and t == PYTHON else right
-                else:
-                    right = self.text(b, UNARY)
-            else:
-                left = self.text(a, entry.prec)
-                right = self.text(b, entry.prec, right_side=True)
-            space = " " if entry.prec == ADD else ""
-            if symbol == "@":
-                space = " "
-            return f"{left}{space}{symbol}{space}{right}", entry.prec
+            return self.infix(entry, node)
         if entry.kind == "prefix":
             x = node.args[0]
             if x.op in ("mul", "cot_mul", "div", "cot_div") and self.names.get(id(x)) is None:
@@ -348,6 +337,34 @@ class Printer:
             name = entry.symbol if t == LANGUAGE else entry.python
             return f"{name}({', '.join(self.text(a, 0) for a in node.args)})", ATOM
         return entry.special(self, node)
+
+    def absorbing(self, node: Expr, symbol: str) -> tuple:
+        """A derivative rule's product or quotient: its helper where 0 can meet inf (absorb.py)."""
+        helper = self.finiteness.helper(node) if self.finiteness is not None else None
+        if helper is None:
+            return self.infix(_PLAIN[symbol], node)
+        self.helpers.add(helper)
+        return f"{helper}({self.text(node.args[0], 0)}, {self.text(node.args[1], 0)})", ATOM
+
+    def infix(self, entry: Entry, node: Expr) -> tuple:
+        t = self.target
+        symbol = entry.symbol if t == LANGUAGE else entry.python
+        a, b = node.args
+        if entry.right:         # power: (a^b)^c and (-a)^b need parentheses, a^-b does not
+            left = self.text(a, entry.prec + 1)
+            if isinstance(b, Const) and type(b.value) is float and b.value.is_integer() \
+                    and abs(b.value) < 1e16 and id(b) not in self.names:
+                right = str(int(b.value))      # x**2, not x**2.0
+                right = f"({right})" if right.startswith("-") and t == PYTHON else right
+            else:
+                right = self.text(b, UNARY)
+        else:
+            left = self.text(a, entry.prec)
+            right = self.text(b, entry.prec, right_side=True)
+        space = " " if entry.prec == ADD else ""
+        if symbol == "@":
+            space = " "
+        return f"{left}{space}{symbol}{space}{right}", entry.prec
 
 
 def to_language(node: Expr, names: Optional[dict] = None) -> str:

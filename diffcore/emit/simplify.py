@@ -10,7 +10,9 @@ subexpressions stay shared). What it does, bottom-up, once per node:
   the program's own `mul` keeps IEEE 0*inf = nan, so a program's 0*x stays;
 - products are flattened (mul, cot_mul, div, cot_div, neg, integer powers): a numeric
   coefficient in front (a quotient of two numbers, so x/3 stays x/3), repeated factors collected
-  (x*x -> x^2, x^2*x -> x^3, x*y/x -> y), factors ordered by creation (inputs first);
+  (x*x -> x^2, x^2*x -> x^3, x*y/x -> y), factors ordered by creation (inputs first); a product
+  that held a rule's cot_mul or cot_div is rebuilt with them, so it keeps the zero-cotangent rule
+  (absorb.py writes it where a factor can be non-finite); (-x)^k keeps the sign (-1)^k;
 - sums are flattened (add, sub, neg): repeated terms collected (x + x -> 2*x, 2*x - x -> x),
   constants added up and put last, a negative term subtracted (a + -b -> a - b);
 - negation: -(-x) -> x, -(2*x) -> -2*x, a negative coefficient in front;
@@ -40,6 +42,15 @@ _LINEAR_SHAPE_OPS = ("reshape", "broadcast_to", "transpose", "sum")
 
 def _broadcast(*shapes: tuple) -> tuple:
     return tuple(np.broadcast_shapes(*shapes))
+
+
+class Factors(list):
+    """The [(base, exponent)] of a product; `absorbing` if it held a derivative rule's cot_mul or
+    cot_div, whose zero-cotangent rule (0 times inf is 0) the rebuilt product keeps."""
+
+    def __init__(self, items, absorbing: bool):
+        super().__init__(items)
+        self.absorbing = absorbing
 
 
 class Simplifier:
@@ -136,10 +147,10 @@ class Simplifier:
         scalars = [(b, e) for b, e in factors if b.shape == ()]
         if not scalars and coef == (1.0, 1.0) or len(scalars) == len(factors):
             return None
-        rest = [(b, e) for b, e in factors if b.shape != ()]
+        rest = Factors([(b, e) for b, e in factors if b.shape != ()], factors.absorbing)
         moved = self.table.call(node.prim, (self.build_product((1.0, 1.0), rest, inner.shape),),
                                 node.params, node.shape)
-        return self.build_product(coef, scalars + [(self.rewrite(moved), 1)], node.shape)
+        return self.build_product(coef, Factors(scalars + [(self.rewrite(moved), 1)], factors.absorbing), node.shape)
 
     def _reshape(self, node: Call) -> Optional[Expr]:
         x = node.args[0]
@@ -184,9 +195,10 @@ class Simplifier:
                 scalars = [(f, e) for f, e in factors if f.shape == ()]
                 if coef == (1.0, 1.0) and not scalars or len(scalars) == len(factors):
                     continue
-                rest = self.build_product((1.0, 1.0), [(f, e) for f, e in factors if f.shape != ()], side.shape)
+                rest = self.build_product((1.0, 1.0), Factors([(f, e) for f, e in factors if f.shape != ()],
+                                                              factors.absorbing), side.shape)
                 inner = self.rewrite(self.table.call(node.prim, (rest, b) if k == 0 else (a, rest), None, node.shape))
-                return self.build_product(coef, scalars + [(inner, 1)], node.shape)
+                return self.build_product(coef, Factors(scalars + [(inner, 1)], factors.absorbing), node.shape)
         for small, other, inner_axis in ((a, b, -2), (b, a, -1)):
             if isinstance(small, Const) and small.shape == (1, 1) and len(other.shape) >= 2 \
                     and other.shape[inner_axis] == 1:
@@ -200,6 +212,7 @@ class Simplifier:
         (None, None) where the product cannot be taken apart exactly (a program's 0*x)."""
         coef = [1.0, 1.0]
         out: list = []
+        absorbing = False
         stack = [(node, 1)]
         while stack:
             n, e = stack.pop()
@@ -212,12 +225,14 @@ class Simplifier:
                 else:
                     coef[1] *= n.value ** -e
                 continue
+            if op in ("cot_mul", "cot_div"):
+                absorbing = True
             if op in ("mul", "cot_mul"):
                 zero = any(isinstance(a, Const) and a.is_value(0.0) for a in n.args)
                 if zero:
                     if op == "mul":
                         return None, None
-                    return (0.0, 1.0), []
+                    return (0.0, 1.0), Factors([], True)
                 stack.extend((a, e) for a in reversed(n.args))
             elif op in ("div", "cot_div"):
                 if isinstance(n.args[0], Const) and n.args[0].is_value(0.0) and op == "div":
@@ -225,7 +240,8 @@ class Simplifier:
                 stack.append((n.args[1], -e))
                 stack.append((n.args[0], e))
             elif op == "neg":
-                coef[0] = -coef[0]
+                if e % 2:               # (-x)^e = (-1)^e x^e: the sign goes only with an odd power
+                    coef[0] = -coef[0]
                 stack.append((n.args[0], e))
             elif op == "pow" and isinstance(n.args[1], Const) and n.args[1].shape == () \
                     and float(n.args[1].value).is_integer() and n.args[1].value != 0.0:
@@ -233,7 +249,7 @@ class Simplifier:
             else:
                 out.append((n, e))
         if coef[0] == 0.0:
-            return (0.0, 1.0), []
+            return (0.0, 1.0), Factors([], absorbing)
         # collect repeated bases (their exponents add), in order of creation
         exponents: dict = {}
         bases: dict = {}
@@ -242,7 +258,7 @@ class Simplifier:
             bases[id(b)] = b
         collected = [(bases[k], e) for k, e in exponents.items() if e != 0]
         collected.sort(key=lambda be: self.size(be[0]))     # stable: simpler factors first
-        return (coef[0], coef[1]), collected
+        return (coef[0], coef[1]), Factors(collected, absorbing)
 
     def _product(self, node: Call) -> Optional[Expr]:
         if node.op == "pow":
@@ -273,24 +289,26 @@ class Simplifier:
             sign, den = -sign, -den
         if num != 1.0 and den != 1.0 and (num / den).is_integer():
             num, den = num / den, 1.0
+        absorbing = getattr(factors, "absorbing", False)
         top = [self._power(b, e) for b, e in factors if e > 0]
         bottom = [self._power(b, -e) for b, e in factors if e < 0]
-        result = self._chain(([self.const(num)] if num != 1.0 else []) + top)
+        result = self._chain(([self.const(num)] if num != 1.0 else []) + top, absorbing)
         if bottom or den != 1.0:
             denominator = self._chain(([self.const(den)] if den != 1.0 else []) + bottom)
-            result = self.table.call(REGISTRY["div"], (result, denominator), None,
+            result = self.table.call(REGISTRY["cot_div" if absorbing else "div"], (result, denominator), None,
                                      _broadcast(result.shape, denominator.shape))
         if sign < 0:
             result = self.table.call(REGISTRY["neg"], (result,), None, result.shape)
         return self.fit(result, _broadcast(result.shape, shape)) if result.shape != shape else result
 
-    def _chain(self, parts: list) -> Expr:
-        """The product of `parts`, left to right (1 for none)."""
+    def _chain(self, parts: list, absorbing: bool = False) -> Expr:
+        """The product of `parts`, left to right (1 for none); with cot_mul if `absorbing`."""
         if not parts:
             return self.const(1.0)
         out = parts[0]
+        prim = REGISTRY["cot_mul" if absorbing else "mul"]
         for p in parts[1:]:
-            out = self.table.call(REGISTRY["mul"], (out, p), None, _broadcast(out.shape, p.shape))
+            out = self.table.call(prim, (out, p), None, _broadcast(out.shape, p.shape))
         return out
 
     def _power(self, base: Expr, e: int) -> Expr:

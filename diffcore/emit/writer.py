@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Optional
 
+from .absorb import Finiteness
 from .activity import Counted, Pop, Push, Repeat
 from .ir import Assign, Code, If
 from .matrix_text import TUPLES, tuple_call
@@ -23,13 +24,16 @@ SHARED_CALLS = 2        # ... when they hold at least this many calls
 
 
 class Writer:
-    def __init__(self, target: str, filename: str, texts: bool = True, taken: frozenset = frozenset()):
+    def __init__(self, target: str, filename: str, texts: bool = True, taken: frozenset = frozenset(),
+                 nonfinite: Optional[set] = None):
         self.target = target
+        # the names whose values can be non-finite (absorb.py); None: derivatives' products as `*`
+        self.finiteness = Finiteness(nonfinite) if nonfinite is not None else None
         self.taken = taken              # the program's names, which temporaries avoid
         self.texts = texts              # False: the lines only, each expression written `...`
         self.filename = filename
         self.lines: list = []          # (indent, text, span or None)
-        self.printer = Printer(target)
+        self.printer = Printer(target, finiteness=self.finiteness)
         self.last_line: Optional[int] = None
         self.last_span = None           # where a statement without its own span is refused
 
@@ -119,7 +123,7 @@ class Writer:
         if not shared and not tuples:
             self.line(depth, f"{s.name} = {self.value(s.value)}", span)
             return
-        printer = Printer(self.target)          # its own memo: the names hold in this statement only
+        printer = Printer(self.target, finiteness=self.finiteness)  # its own memo: names hold in this statement
         printer.helpers = self.printer.helpers
         k = 0
         for node in postorder([s.value]):       # each definition after those it reads

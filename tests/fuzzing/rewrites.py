@@ -308,6 +308,8 @@ def in_language_hessian(generated: Generated, inputs: list, at: dict) -> Optiona
             lam = ast.Lambda(SPAN, (ast.Param(SPAN, "q0", None),), gradient)
             block = ast.Call(SPAN, call("jacobian", lam), (values[b],), ())
             blocks.append(call("reshape", block, num(-1.0)))
+    if not blocks:              # no input to differentiate (the long run met `out = 0`): nothing to build
+        return None
     hessian = call("concat", *blocks) if len(blocks) > 1 else blocks[0]
     module = ast.Module(tuple(top) + (whole, ast.Assign(SPAN, (name("s0"),), hessian)))
     return to_source(module)
