@@ -204,3 +204,32 @@ def test_a_negated_base_raised_to_a_power_keeps_the_sign_of_the_power():
         for mode in ("reverse", "forward"):
             for got in emitted(text, {"x": -1.5}, mode=mode, extra=(1.0,)):
                 assert float(np.ravel(got[0])[0]) == pytest.approx(want, rel=1e-15)
+
+
+ORDERED_PROGRAMS = {
+    "topk": "input x = [3.0, 1.0, 2.0]\nv, i = topk(x, 1)\nv[0] * 10 + sum(x)\n",
+    "sort": "input x = [3.0, 1.0, 2.0]\ns = sort(x)\ns[0] * 10 + s[2]\n",
+    "argsort": "input x = [3.0, 1.0, 2.0]\ni = argsort(x)\ntake(x, i)[0] * 10\n",
+    "argmax": "input x = [3.0, 1.0, 2.0]\nx[argmax(x)] * 10\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ORDERED_PROGRAMS))
+def test_an_order_read_from_the_values_is_refused_not_frozen(name):
+    """topk and sort were once written as the sample point's positions (x[[0]]): right at that
+    point, wrong wherever the order differs (15 instead of 51 for topk at [1, 5, 2])."""
+    program = Program(Source(ORDERED_PROGRAMS[name], "ordered.expr"))
+    with pytest.raises(ProgramError) as caught:
+        emit(program, {}, mode="reverse", target="python")
+    assert caught.value.span.line in (2, 3) and name in caught.value.message
+
+
+def test_the_compiled_engine_takes_the_tape_for_an_order_read_from_the_values():
+    import autodiff
+    f = autodiff.compile(ORDERED_PROGRAMS["topk"])
+    for x, value, gradient in (([3.0, 1.0, 2.0], 36.0, [11.0, 1.0, 1.0]), ([1.0, 5.0, 2.0], 58.0, [1.0, 11.0, 1.0]),
+                               ([1.0, 5.0, 2.0], 58.0, [1.0, 11.0, 1.0])):
+        got_value, got = f.value_and_grad(x=np.array(x))
+        assert got_value == value and got["x"].tolist() == gradient
+    with pytest.raises(ProgramError, match="emit does not write topk"):
+        autodiff.compile(ORDERED_PROGRAMS["topk"], engine="compiled").value_and_grad(x=np.array([1.0, 5.0, 2.0]))

@@ -18,7 +18,7 @@ from ..interpreter.compiler import BINARY_PRIMITIVES
 from .ir import Assign, Custom
 from .naming import NamedArray, NamedInt
 from .symbolic import SymTracer
-from .values import (IN_LANGUAGE_DERIVATIVES, RANDOM, RESULT, RETURNED, STEPS, EmitError, Frame, Function,
+from .values import (IN_LANGUAGE_DERIVATIVES, ORDERED, RANDOM, RESULT, RETURNED, STEPS, EmitError, Frame, Function,
                      Poison, Unwritable, returns_flagged, truth)
 
 
@@ -187,6 +187,10 @@ class Expressions:
         args = [self.ev(a) for a in arg_nodes]
         kwargs = {k.name: self.ev(k.value) for k in n.kwargs}
         traced = any(self.is_traced(a) for a in [*args, *kwargs.values()])
+        if name in ORDERED and traced:
+            raise Unwritable(f"emit does not write {name} of a value that depends on the inputs: the order it "
+                             "picks changes from point to point, and emitted code would keep the sample's",
+                             n.span, hint="`autodiff grad` computes it at each point")
         if name == "detach" and traced:
             x = self.atom(args[0], n.span)
             return self.code(f"detach({x})", x, (x,), strip(args[0]), n.span, "u")

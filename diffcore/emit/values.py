@@ -23,6 +23,10 @@ class Unwritable(EmitError):
 
 IN_LANGUAGE_DERIVATIVES = {"grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp"}
 RANDOM = {"seed", "randn", "rand"}
+# Builtins whose result picks elements in an order read from the values (a permutation, the
+# largest k): the tape computes the order at each point, but traced here it would be written as
+# the sample point's fixed positions, right at that point and wrong wherever the order differs.
+ORDERED = {"sort", "topk", "argsort", "argmax", "argmin"}
 # Builtins that compute a value emit writes but does not differentiate: name -> numpy spelling.
 STEPS = {"sign": "np.sign", "floor": "np.floor", "ceil": "np.ceil", "round": "np.round",
          "isnan": "np.isnan", "isfinite": "np.isfinite", "any": "np.any", "all": "np.all"}
