@@ -23,7 +23,7 @@ from .engine.broadcasting import reshape
 from .engine.kinds import shape_text
 from .engine import diagnostics
 from .engine.context import Limits, RunContext, current
-from .derivatives import MAX_TENSOR_ENTRIES, Differentiator, check_tensor_size, resolve_wrt
+from .derivatives import Differentiator, check_tensor_size, resolve_wrt
 from .engine.errors import ShapeError
 from .program import Program, UsageError, discard, plain_output
 from .engine.forward import Dual, ForwardTrace

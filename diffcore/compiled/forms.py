@@ -11,7 +11,7 @@ form of its own.
 from __future__ import annotations
 
 import math
-from typing import Any, Optional, Union
+from typing import Optional, Union
 
 import numpy as np
 

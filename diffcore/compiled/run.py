@@ -30,7 +30,7 @@ from autodiff.grammar.source import ProgramError
 from .. import derivatives
 from ..derivatives import Derivatives, Differentiator, Evaluation, _as_shape, resolve_wrt
 from ..engine.context import Limits, RunContext
-from ..program import Program, UsageError, as_input_value
+from ..program import Program, as_input_value
 
 ENGINES = ("auto", "compiled", "tape")
 # A loop needs one of these words; text without them (a comment or a string may have them) has none.

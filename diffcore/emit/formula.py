@@ -31,7 +31,7 @@ from ..derivatives import Differentiator, resolve_wrt
 from ..engine.broadcasting import value_shape
 from ..engine.context import Limits, RunContext
 from ..engine.reverse import Box, ReverseTrace, backward
-from ..engine.tracing import Primitive, strip
+from ..engine.tracing import Primitive
 from ..program import Program, plain_output
 from .printing import NotPrintable, Printer, common_subexpressions
 from .simplify import simplify
