@@ -101,6 +101,22 @@ def test_blocks_match_on_generated_programs(generated):
         check_program(*made)
 
 
+@pytest.mark.fuzz
+def test_blocks_match_on_many_generated_programs():
+    """The long profile (`pytest -m fuzz`, AUTODIFF_FUZZ_EXAMPLES programs, default 5000): the
+    generator's extra classes too. A run of 3,400 found the div and pow fast paths' rounding."""
+    import os
+
+    @settings(max_examples=int(os.environ.get("AUTODIFF_FUZZ_EXAMPLES", "5000")), deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(programs(max_depth=2, max_statements=4, extra=True))
+    def check(generated):
+        made = generated_points(generated)
+        if made is not None:
+            check_program(*made)
+    check()
+
+
 def generated_points(generated) -> tuple:
     """(the program, 9 points around its given inputs), or None for a program that does not parse
     or reads an input the generator gave no value."""

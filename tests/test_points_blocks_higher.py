@@ -73,6 +73,22 @@ def test_blocks_match_on_generated_programs(generated):
         check_program(*made)
 
 
+@pytest.mark.fuzz
+def test_blocks_match_on_many_generated_programs():
+    """The long profile (`pytest -m fuzz`, AUTODIFF_FUZZ_EXAMPLES programs, default 5000): jvp and
+    Hessians in blocks against one point at a time. A sign of zero (x^-0.0) was found this way."""
+    import os
+
+    @settings(max_examples=int(os.environ.get("AUTODIFF_FUZZ_EXAMPLES", "5000")), deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(programs(max_depth=2, max_statements=4, extra=True))
+    def check(generated):
+        made = generated_points(generated)
+        if made is not None:
+            check_program(*made)
+    check()
+
+
 def refuse(at):
     raise AssertionError(f"computed alone: {at}")
 
