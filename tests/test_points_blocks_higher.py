@@ -20,7 +20,7 @@ from autodiff.diffcore.program import Program
 from autodiff.grammar.source import ProgramError, Source
 from fuzzing.programs import programs
 from helpers import run_main
-from test_points_blocks import LIMITS, alone, generated_points, points_near
+from test_points_blocks import LIMITS, alone, generated_points, long_fuzz, points_near
 
 ROOT = Path(__file__).resolve().parent.parent
 # Long loops take seconds one point at a time (a Hessian of loop.expr is 10^4 steps of Taylor mode per point).
@@ -75,18 +75,8 @@ def test_blocks_match_on_generated_programs(generated):
 
 @pytest.mark.fuzz
 def test_blocks_match_on_many_generated_programs():
-    """The long profile (`pytest -m fuzz`, AUTODIFF_FUZZ_EXAMPLES programs, default 5000): jvp and
-    Hessians in blocks against one point at a time. A sign of zero (x^-0.0) was found this way."""
-    import os
-
-    @settings(max_examples=int(os.environ.get("AUTODIFF_FUZZ_EXAMPLES", "5000")), deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
-    @given(programs(max_depth=2, max_statements=4, extra=True))
-    def check(generated):
-        made = generated_points(generated)
-        if made is not None:
-            check_program(*made)
-    check()
+    """The long profile: jvp and Hessians in blocks. A sign of zero (x^-0.0) was found this way."""
+    long_fuzz(check_program)
 
 
 def refuse(at):
