@@ -17,7 +17,7 @@ from .engine.context import Limits, RunContext
 from .engine.kinds import shape_text
 from .engine.errors import ShapeError
 from .engine.numeric import look_at_clock
-from .program import Program, RunResult, UsageError, plain_output
+from .program import Program, RunResult, UsageError, discard, plain_output
 from .engine.reverse import Box, ReverseTrace, backward
 from .engine.tracing import strip
 
@@ -106,7 +106,7 @@ def evaluate(program: Program, at: dict, of: Optional[str] = None,
         if not diagnostics.all_finite(output):
             # Run again, recording (no sweep: an array output's would be a Jacobian), to find the
             # first operation that went non-finite, within this run's deadline.
-            silent = Differentiator(program, of=of, limits=limits, print_fn=lambda text: None)
+            silent = Differentiator(program, of=of, limits=limits, print_fn=discard)
             warnings = [silent.non_finite_value(at, output, context)]
     return Evaluation(result.inputs, output, result.output_name, warnings)
 
@@ -250,7 +250,7 @@ class Differentiator:
         """The warning of an output that is not finite: the first recorded operation that produced a
         non-finite value, scanning `tape` if it kept every value, else a run recorded again (quietly)
         keeping them; the output itself when no recorded value is at fault."""
-        scanned = tape if tape is not None else self._record(at, True, lambda text: None, context)[0]
+        scanned = tape if tape is not None else self._record(at, True, discard, context)[0]
         found = diagnostics.first_non_finite_value(scanned)
         return found or diagnostics.Diagnostic(
             "non-finite", "output", f"the output is {diagnostics.short_text(out_value)}", None)

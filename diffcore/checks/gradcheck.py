@@ -14,8 +14,6 @@ from ..engine.context import SharedDeadline
 from .results import COTANGENT_SEED, STEP, Mismatch
 
 
-def _discard(text: str) -> None:
-    pass
 def gradcheck(program, at: dict, wrt: Optional[list], rtol: float, atol: float, deadline: SharedDeadline,
               stage: list) -> tuple[list, int]:
     """Reverse mode against central differences and forward mode, element by element.
@@ -25,6 +23,7 @@ def gradcheck(program, at: dict, wrt: Optional[list], rtol: float, atol: float, 
     """
     from ..derivatives import differentiate
     from ..higher import jacobian
+    from ..program import discard
     from ..program import plain_output
     names = program.input_names
     at = {n: v for n, v in at.items() if n in names}       # an input read only by an assert is gone here
@@ -33,13 +32,13 @@ def gradcheck(program, at: dict, wrt: Optional[list], rtol: float, atol: float, 
         return [], 0
 
     stage[0] = "reverse mode"
-    first = differentiate(program, at, wrt=wrt, limits=deadline.next_run(), print_fn=_discard)
+    first = differentiate(program, at, wrt=wrt, limits=deadline.next_run(), print_fn=discard)
     out = np.asarray(first.output, dtype=np.float64)
     cotangent = None
     if out.ndim:
         cotangent = np.random.default_rng(COTANGENT_SEED).standard_normal(out.shape)
         first = differentiate(program, at, wrt=wrt, cotangent=cotangent, limits=deadline.next_run(),
-                              print_fn=_discard)
+                              print_fn=discard)
     reverse = first.derivatives
     inputs = first.inputs
 
@@ -80,7 +79,7 @@ def gradcheck(program, at: dict, wrt: Optional[list], rtol: float, atol: float, 
                 label = f"{name}[{', '.join(map(str, index))}]" if index else name
                 stage[0] = f"finite differences ({label} {'+' if sign > 0 else '-'} {h:.3g})"
                 value = moved if x.ndim else float(moved)
-                output = program.run({**at, name: value}, deadline.next_run(), print_fn=_discard).output
+                output = program.run({**at, name: value}, deadline.next_run(), print_fn=discard).output
                 values.append((float(moved[index]), scalar(output, "the output")))
             (x_plus, f_plus), (x_minus, f_minus) = values
             fd = (f_plus - f_minus) / (x_plus - x_minus)      # the step actually taken, after rounding

@@ -112,10 +112,6 @@ class _Errored(Exception):
         self.problem = problem
 
 
-def _discard(text: str) -> None:
-    pass
-
-
 def check_path(path: str, options: CheckOptions, data: Optional[bytes] = None) -> FileResult:
     """Check one file. Never raises (except KeyboardInterrupt): every outcome is a FileResult.
 

@@ -21,7 +21,7 @@ from autodiff.grammar import ast, parse
 from ..derivatives import resolve_wrt
 from ..engine.broadcasting import value_shape
 from ..engine.context import Limits, RunContext
-from ..program import Program, UsageError
+from ..program import Program, UsageError, discard
 from .absorb import LANGUAGE_HELPERS, nonfinite_names
 from .activity import dead_code, useful, varied
 from .ir import Assign, walk
@@ -86,7 +86,7 @@ def emit(program: Program, at: Optional[dict] = None, mode: str = "reverse", tar
          limits: Optional[Limits] = None, stats: bool = True, max_literal: Optional[int] = None) -> Emitted:
     if mode not in MODES or target not in TARGETS:
         raise ValueError(f"mode {mode!r} / target {target!r}")
-    run = program.run(dict(at or {}), limits, of=of, print_fn=lambda text: None)
+    run = program.run(dict(at or {}), limits, of=of, print_fn=discard)
     inputs = {name: run.inputs[name] for name in program.input_names}
     wrt = resolve_wrt(program, wrt)
     module = parse(program.source)

@@ -32,7 +32,7 @@ from ..engine.broadcasting import value_shape
 from ..engine.context import Limits, RunContext
 from ..engine.reverse import Box, ReverseTrace, backward
 from ..engine.tracing import Primitive
-from ..program import Program, plain_output
+from ..program import Program, discard, plain_output
 from .printing import NotPrintable, Printer, common_subexpressions
 from .simplify import simplify
 from .symbolic import ExprTable, SymbolicTrace, SymTracer, evaluate
@@ -179,7 +179,7 @@ def derive(program: Program, at: dict, wrt: Optional[list] = None, of: Optional[
             boxes[name] = tape.new_input(variables[name], name)
             return boxes[name]
         try:
-            result = program.run(at, limits, watch=watch, print_fn=lambda text: None, of=of, context=context)
+            result = program.run(at, limits, watch=watch, print_fn=discard, of=of, context=context)
         finally:
             tape.close()
             context.release_level()
@@ -245,7 +245,7 @@ def _check_at_points(program: Program, nodes: dict, samples: dict, at: dict, wrt
     """Compare the formula with the tape's gradient at the point and two points around it (a
     disagreement is refused at `last`, the program's last statement, which computes the output)."""
     rng = np.random.default_rng(20240515)
-    differentiator = Differentiator(program, wrt=wrt, of=of, limits=limits, print_fn=lambda text: None)
+    differentiator = Differentiator(program, wrt=wrt, of=of, limits=limits, print_fn=discard)
     for k in range(3):
         point = dict(at)
         for name, value in samples.items():
