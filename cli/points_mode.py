@@ -17,7 +17,9 @@ def run_points_mode(job, config, recipe: tuple) -> int:
     if points.path == "-" and config.program.file == "-":
         raise click.UsageError("the program and --points cannot both come from standard input")
     if points.scheduler is not None:
-        from .cluster.points import run_on_cluster
+        from .cluster.connect import distributed_module
+        distributed_module()        # without Dask, the usage error that says how to install it
+        from .cluster.points import run_on_cluster      # (which imports distributed)
         return run_on_cluster(job, config, recipe)
     from .points.run import run_program_points
     return run_program_points(job, config)

@@ -36,3 +36,16 @@ def test_no_dask_without_scheduler():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1]).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("command", [["check", "samples/seed_sum.expr"],
+                                     ["grad", "samples/rosenbrock.expr", "--points", "samples/points.csv"]])
+def test_without_dask_installed_the_option_says_how_to_get_it(command):
+    # distributed made unimportable, as on an install without the [dask] extra: a usage error (exit 2)
+    code = ("import sys; sys.modules['distributed'] = None; sys.argv = ['autodiff'] + sys.argv[1:]; "
+            "from autodiff.cli.main import main; main()")
+    done = subprocess.run([sys.executable, "-c", code, *command, "--scheduler", "local:1"], capture_output=True,
+                          text=True, cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 2, done.stderr
+    assert "--scheduler needs Dask, which is not installed" in done.stderr
+    assert "pip install 'autodiff[dask]'" in done.stderr and "Traceback" not in done.stderr

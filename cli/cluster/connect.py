@@ -70,7 +70,8 @@ class ClusterUnavailable(click.UsageError):
     """Dask is not installed, or the scheduler cannot be reached: a usage error (exit 2)."""
 
 
-def _distributed() -> Any:
+def distributed_module() -> Any:
+    """The module distributed, or a usage error saying how to install it (the [dask] extra)."""
     try:
         import distributed
     except ImportError:
@@ -108,7 +109,7 @@ def _interrupt_held() -> Iterator[None]:
 def dask_client(scheduler: Scheduler) -> Iterator[Any]:
     """A distributed.Client for `scheduler`, closed (and a local cluster shut down) on the way out,
     whatever ends the block: an interrupt cancels what the block submitted before it propagates."""
-    distributed = _distributed()
+    distributed = distributed_module()
     cluster = None
     try:
         if scheduler.workers is not None:
